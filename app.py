@@ -1,0 +1,48 @@
+"""PMHC Dashboard: the router and frame. Run with `streamlit run app.py`."""
+
+import streamlit as st
+
+from pmhc import ui
+from pmhc.guidance import PAGES
+
+st.set_page_config(page_title="PMHC Dashboard", page_icon=":material/diversity_3:", layout="wide")
+
+ds, ds_id = ui.current_dataset()
+
+with st.sidebar:
+    st.markdown("### PMHC Dashboard")
+    if ds.is_sample:
+        st.caption(
+            ":material/science: **Sample data** · a fictional agency. Upload your own "
+            "exports on the Data page."
+        )
+    else:
+        st.caption(f":material/folder_open: **{ds.label}**")
+    if ui.locked_partner():
+        st.caption(":material/lock: Partner view: small counts are hidden.")
+    else:
+        st.toggle(
+            "Partner view",
+            key="partner_preview",
+            help="Preview what community partners see: counts from 1 to 10 hidden, no "
+            "record-level tables.",
+        )
+
+st.session_state["filters"] = ui.sidebar_filters(ds)
+
+pages = {
+    p.key: st.Page(f"pages/{p.key}.py", title=p.nav, icon=p.icon, default=p.key == "overview")
+    for p in PAGES
+}
+data_page = st.Page("pages/data.py", title="Data", icon=":material/upload_file:")
+start = [pages["overview"]] if ui.audience() == "partner" else [pages["overview"], data_page]
+navigation = st.navigation(
+    {
+        "Start": start,
+        "The six questions": [
+            pages[k]
+            for k in ("leadership", "policies", "training", "services", "outcomes", "review")
+        ],
+    }
+)
+navigation.run()

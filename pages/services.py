@@ -1,0 +1,3 @@
+from pmhc import ui
+
+ui.question_page("services")

@@ -1,0 +1,1 @@
+"""PMHC Dashboard: analytics for police-mental health collaborations."""

@@ -1,0 +1,5 @@
+import sys
+
+from pmhc.cli import main
+
+sys.exit(main())

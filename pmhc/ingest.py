@@ -1,0 +1,588 @@
+"""From a file to canonical records, with every row accounted for.
+
+For each table: find the header and the kind of records (or apply a saved mapping
+profile), read only the mapped columns, normalise values, and split the rows into
+loaded records and rejected rows with a reason. `rows_in == rows_loaded + rows_rejected`
+always holds; what was coerced on the way is listed in the report's notes.
+Columns that are not mapped, personal data among them, are never read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pmhc import mapping as mp
+from pmhc import schema, values
+from pmhc.privacy import pseudonymise
+from pmhc.profiles import Profile
+from pmhc.reading import Table, open_tables
+from pmhc.rules import Rules
+
+EARLIEST = pd.Timestamp("1990-01-01")
+FOOTER = re.compile(
+    r"^\s*(grand\s+)?(total|totals|count|records|record count|page\s+\d+|"
+    r"end of report|report total|number of records|sum)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class SourceReport:
+    path: str
+    sheet: str | None
+    kind: str | None
+    header_row: int | None = None  # 1-based, as Excel shows it
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    mapping: dict[str, str | list[str]] = field(default_factory=dict)
+    confidence: dict[str, float] = field(default_factory=dict)
+    note: str | None = None
+    notes: list[str] = field(default_factory=list)
+    personal_data_dropped: list[str] = field(default_factory=list)
+    repeated_headers: dict[str, list[int]] = field(default_factory=dict)
+    profile: str | None = None
+    signature: str | None = None
+    date1904: bool = False
+    date_precision: str | None = None  # "month" when dates were built without a day
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Loaded:
+    report: SourceReport
+    records: pd.DataFrame | None = None
+    rejected: pd.DataFrame | None = None  # row, reason, then the original values
+    proposal: mp.Mapping | None = None  # what the mapper saw, for the Data page
+
+
+@dataclass
+class Context:
+    rules: Rules
+    key: bytes  # workspace secret for pseudonyms
+    profiles: list[Profile] = field(default_factory=list)
+    all_mh: bool = False  # "every call in this file is a mental-health call"
+    now: pd.Timestamp = field(default_factory=lambda: pd.Timestamp.now().floor("D"))
+
+
+def ingest_file(source: str | Path | bytes, ctx: Context, name: str | None = None) -> list[Loaded]:
+    """Every table of one file, loaded. Raises reading.UnreadableFile for unusable files."""
+    return [ingest_table(t, ctx) for t in open_tables(source, name)]
+
+
+def ingest_table(table: Table, ctx: Context, proposal: mp.Mapping | None = None) -> Loaded:
+    profile = None
+    if proposal is None:
+        proposal, profile = _propose(table, ctx)
+    report = SourceReport(str(table.path), table.sheet, None)
+    if proposal is None or proposal.kind is None:
+        report.note = _no_records_note(table)
+        return Loaded(report)
+    report.kind = proposal.kind
+    report.date1904 = table.date1904
+    report.header_row = proposal.header_row + 1
+    report.signature = proposal.signature
+    report.profile = profile.name if profile else None
+    report.personal_data_dropped = [h for h in proposal.headers if h and mp.is_personal_data(h)]
+    report.repeated_headers = {h: [p + 1 for p in pos] for h, pos in proposal.duplicates.items()}
+    for h, pos in report.repeated_headers.items():
+        report.notes.append(
+            f"The column name {h!r} appears {len(pos)} times (columns "
+            f"{', '.join(map(str, pos))}); the first one is used."
+        )
+    report.mapping = proposal.as_sources()
+    report.confidence = {n: m.confidence for n, m in proposal.matches.items()}
+    if not proposal.matches:
+        report.note = "No column matched a known field."
+        return Loaded(report, proposal=proposal)
+
+    positions = {name: m.column for name, m in proposal.matches.items()}
+    raw = table.load(proposal.header_row, sorted(set(positions.values())))
+    raw = pd.DataFrame({name: raw[pos] for name, pos in positions.items()})
+    row_numbers = pd.Series(np.arange(len(raw)) + proposal.header_row + 2, index=raw.index)
+
+    empty = _blank_rows(raw)
+    raw, row_numbers = raw[~empty], row_numbers[~empty]
+    report.rows_in = len(raw)
+
+    reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
+    reasons[_footer_rows(raw)] = "report footer or totals row"
+    reasons[_repeated_header_rows(raw, proposal)] = "repeated header row"
+
+    all_mh = ctx.all_mh or bool(profile and profile.all_mh)
+    normalise = NORMALISERS[proposal.kind]
+    records, row_reasons, notes = normalise(raw, report, ctx, all_mh)
+    reasons = reasons.fillna(row_reasons)
+    report.notes.extend(notes)
+
+    bad = reasons.notna()
+    rejected = _rejected_frame(raw[bad], row_numbers[bad], reasons[bad], proposal)
+    records = records[~bad].reset_index(drop=True)
+    report.rows_loaded, report.rows_rejected = len(records), int(bad.sum())
+    assert report.rows_in == report.rows_loaded + report.rows_rejected
+    return Loaded(report, records, rejected, proposal)
+
+
+def _propose(table: Table, ctx: Context) -> tuple[mp.Mapping | None, Profile | None]:
+    """A saved profile whose columns match this table wins over a fresh guess."""
+    for profile in ctx.profiles:
+        row = mp.locate_header(table.peek, profile.headers)
+        if row is None:
+            continue
+        headers = [h or "" for h in (table.peek[row])]
+        headers = [str(h).strip() for h in headers]
+        if mp.columns_signature(headers) != profile.signature:
+            continue
+        # A profile is a complete mapping: fields it leaves out stay unmapped.
+        base = mp.Mapping(profile.kind, row, headers, {}, mp._duplicates(headers))
+        return mp.apply_overrides(base, profile.overrides), profile
+    return mp.propose(table.peek), None
+
+
+def _no_records_note(table: Table) -> str:
+    if not any(any(v for v in row) for row in table.peek):
+        return "The sheet is empty."
+    return (
+        "No header row with recognisable columns (calls, training, roster or services) was "
+        "found in the first rows; this sheet looks like notes or a summary table and was "
+        "not loaded."
+    )
+
+
+def _blank_rows(raw: pd.DataFrame) -> pd.Series:
+    empty = pd.Series(True, index=raw.index)
+    for col in raw:
+        empty &= values.blank(raw[col])
+    return empty
+
+
+def _footer_rows(raw: pd.DataFrame) -> pd.Series:
+    """A row whose first filled cell reads 'Total…', 'Records…', 'Page 3 of 9' and which
+    fills at most two cells: report furniture, not a record."""
+    filled = pd.DataFrame({c: ~values.blank(raw[c]) for c in raw}).sum(axis=1)
+    candidate = filled <= 2
+    if not candidate.any():
+        return candidate
+    first_text = raw[candidate].apply(
+        lambda row: next((str(v) for v in row if pd.notna(v) and str(v).strip()), ""), axis=1
+    )
+    return candidate & first_text.reindex(raw.index, fill_value="").str.match(FOOTER)
+
+
+def _repeated_header_rows(raw: pd.DataFrame, proposal: mp.Mapping) -> pd.Series:
+    """Paged report exports repeat the header row on each page."""
+    hits = pd.Series(0, index=raw.index)
+    for name, m in proposal.matches.items():
+        col = raw[name]
+        if col.dtype.kind in "biufcmM":
+            continue
+        hits += (col.astype("str").str.strip() == m.header.strip()).fillna(False).astype(int)
+    return hits >= max(2, len(proposal.matches) // 2)
+
+
+def _rejected_frame(
+    raw: pd.DataFrame, rows: pd.Series, reasons: pd.Series, proposal: mp.Mapping
+) -> pd.DataFrame:
+    out = pd.DataFrame({"row": rows.astype(int), "reason": reasons.astype("str")})
+    for name, m in proposal.matches.items():
+        if name == "person_id":
+            continue  # never kept as written, not even among rejected rows
+        out[m.header] = values.as_text(raw[name])
+    return out.reset_index(drop=True)
+
+
+# --- per-kind normalisation ------------------------------------------------------------
+
+
+def _typed(
+    raw: pd.DataFrame, kind: schema.Kind, report: SourceReport, ctx: Context, skip: set[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Each mapped column parsed by its field type (dates, flags, numbers, categories)."""
+    out, notes = pd.DataFrame(index=raw.index), []
+    for name in raw.columns:
+        if name in skip:
+            continue
+        f = kind.field(name)
+        label = report.mapping[name]
+        col = raw[name]
+        if f.type == schema.FLAG:
+            out[name], n = values.parse_flag(col, label)
+        elif f.type == schema.NUMBER:
+            out[name], n = values.parse_number(col, label)
+        elif f.type == schema.DATETIME:
+            out[name], n = values.parse_datetime(col, label, report.date1904)
+        elif f.type == schema.CATEGORY:
+            out[name], n = values.clean_category(col)
+            n = [f"{label}: {x}" for x in n]
+        elif f.type == schema.PERSON:
+            out[name], n = pseudonymise(col, ctx.key), []
+        else:
+            out[name], n = values.as_text(col).astype("str"), []
+        notes.extend(n)
+    return out, notes
+
+
+def _normalise_calls(raw, report, ctx, all_mh):
+    kind = schema.CALLS
+    skip = {
+        "received_at",
+        "received_time",
+        "received_year",
+        "received_month",
+        "received_day",
+        "received_hour",
+        "received_weekday",
+    }
+    out, notes = _typed(raw, kind, report, ctx, skip)
+    reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
+
+    if "incident_id" in raw:
+        out["incident_id"] = values.as_text(raw["incident_id"]).astype("str")
+        reasons[out["incident_id"].isna()] = "no incident number"
+    else:
+        out["incident_id"] = "row-" + pd.Series(np.arange(len(raw)) + 1, index=raw.index).astype(
+            "str"
+        )
+        notes.append("There is no incident number column: each row is counted as one call.")
+
+    when, has_time, n = _received_at(raw, report)
+    notes.extend(n)
+    out["received_at"] = when
+    missing = when.isna()
+    reasons[missing & reasons.isna()] = "no readable received date"
+    out_of_range = (when < EARLIEST) | (when > ctx.now + pd.Timedelta(days=1))
+    reasons[out_of_range.fillna(False) & reasons.isna()] = (
+        "received date out of range (" + when.dt.strftime("%Y-%m-%d") + ")"
+    )
+    out["hour"] = _part_or(raw, "received_hour", report, when.dt.hour if has_time else None)
+    out["weekday"] = _part_or(
+        raw,
+        "received_weekday",
+        report,
+        when.dt.weekday if "received_year" not in raw or "received_day" in raw else None,
+    )
+    _derive_call_fields(out, ctx, all_mh, notes)
+    return out, reasons, notes
+
+
+def _received_at(raw: pd.DataFrame, report: SourceReport):
+    """The received date-time from one column, a date plus a time, or year/month/day/hour."""
+    notes: list[str] = []
+    if "received_at" in raw:
+        when, n = values.parse_datetime(
+            raw["received_at"], report.mapping["received_at"], report.date1904
+        )
+        notes += n
+        has_time = bool((when.dropna() != when.dropna().dt.normalize()).any())
+        if "received_time" in raw:
+            clock, n = values.parse_time_of_day(
+                raw["received_time"], report.mapping["received_time"]
+            )
+            notes += n
+            when = when.dt.normalize() + clock.fillna(pd.Timedelta(0))
+            has_time = True
+            notes.append(
+                f"Date and time combined from {report.mapping['received_at']!r} and "
+                f"{report.mapping['received_time']!r}."
+            )
+        return when.astype("datetime64[us]"), has_time, notes
+    parts = {}
+    for part in ("year", "month", "day", "hour"):
+        name = f"received_{part}"
+        if name in raw:
+            parts[part], n = values.parse_part(raw[name], part, report.mapping[name])
+            notes += n
+    year = parts.get("year")
+    if year is None:
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]"), False, notes
+    frame = pd.DataFrame(
+        {
+            "year": year,
+            "month": parts.get("month", pd.Series(1, index=raw.index)),
+            "day": parts.get("day", pd.Series(1, index=raw.index)),
+        }
+    ).astype("float64")
+    when = pd.to_datetime(frame, errors="coerce")
+    if "hour" in parts:
+        when = when + pd.to_timedelta(parts["hour"].astype("float64"), unit="h").fillna(
+            pd.Timedelta(0)
+        )
+    used = [report.mapping[f"received_{p}"] for p in parts]
+    precision = "day" if "day" in parts else "month" if "month" in parts else "year"
+    report.date_precision = precision
+    notes.append(
+        f"Dates built from {', '.join(repr(u) for u in used)}"
+        + ("" if precision == "day" else f" (to the {precision}; day set to the 1st)")
+        + "."
+    )
+    return when.astype("datetime64[us]"), "hour" in parts, notes
+
+
+def _part_or(raw, name, report, fallback):
+    if name in raw:
+        part = "hour" if name.endswith("hour") else "weekday"
+        value, _ = values.parse_part(raw[name], part, report.mapping[name])
+        return value.astype("Int8")
+    if fallback is None:
+        return pd.Series(pd.NA, index=raw.index, dtype="Int8")
+    return fallback.astype("Int8")
+
+
+TREATMENT = re.compile(
+    r"crisis|stabili[sz]|hospital|\bed\b|\ber\b|emergency|detox|treatment|"
+    r"psych|behavio|mental|medical|sobering|clinic|respite",
+    re.IGNORECASE,
+)
+CUSTODY = re.compile(r"jail|detention cent|booking|custody|lock.?up|prison|holding", re.IGNORECASE)
+HANDOFF = re.compile(r"mobile crisis|co.?respon|mct|mcit|crisis team|clinician", re.IGNORECASE)
+
+
+def _derive_call_fields(out: pd.DataFrame, ctx: Context, all_mh: bool, notes: list[str]) -> None:
+    """MH flag, disposition group and the per-row outcome flags the metrics count."""
+    rules = ctx.rules
+    initial = out.get("call_type_initial")
+    final = out.get("call_type_final")
+    if initial is not None:
+        out["mh_at_dispatch"] = rules.mh_flag(initial.astype("str")).astype("boolean")
+    if "mh_flag" in out:
+        mh = out["mh_flag"]
+        source = "the mental-health flag column"
+        if final is not None or initial is not None:
+            by_type = _mh_by_type(rules, initial, final)
+            mh = mh.fillna(by_type)
+            source += " (call-type rules where the flag is blank)"
+    elif all_mh:
+        mh = pd.Series(True, index=out.index, dtype="boolean")
+        source = "the declaration that every call in the file is a mental-health call"
+    elif final is not None or initial is not None:
+        mh = _mh_by_type(rules, initial, final)
+        source = "the call-type rules"
+    else:
+        mh = pd.Series(pd.NA, index=out.index, dtype="boolean")
+        source = None
+    out["mh"] = mh.astype("boolean")
+    if source:
+        notes.append(f"Mental-health calls identified from {source}.")
+
+    if "disposition" in out:
+        out["disposition_group"] = rules.disposition_group(out["disposition"].astype("str"))
+    group = out.get("disposition_group")
+
+    def either(flag: str, grp: str) -> pd.Series | None:
+        parts = []
+        if flag in out:
+            parts.append(out[flag].fillna(False))
+        if group is not None:
+            parts.append((group == grp).fillna(False))
+        if not parts:
+            return None
+        result = parts[0]
+        for p in parts[1:]:
+            result = result | p
+        return result.astype("boolean")
+
+    for name, flag, grp in (
+        ("is_arrest", "arrest", "arrest"),
+        ("is_involuntary", "involuntary_hold", "involuntary"),
+    ):
+        value = either(flag, grp)
+        if value is not None:
+            out[name] = value
+    connection = []
+    if group is not None:
+        connection.append((group == "connection").fillna(False))
+    if "transport_destination" in out:
+        dest = out["transport_destination"].astype("str")
+        treated = dest.str.contains(TREATMENT) & ~dest.str.contains(CUSTODY)
+        connection.append(treated.fillna(False))
+    if "responder_type" in out:
+        connection.append(out["responder_type"].astype("str").str.contains(HANDOFF).fillna(False))
+    if "mobile_crisis" in out:
+        connection.append(out["mobile_crisis"].fillna(False))
+    if connection:
+        result = connection[0]
+        for c in connection[1:]:
+            result = result | c
+        out["is_connection"] = result.astype("boolean")
+    if "cit_arrived" in out:
+        out["cit_on_scene"] = out["cit_arrived"]
+    elif "responder_type" in out:
+        out["cit_on_scene"] = (
+            out["responder_type"]
+            .astype("str")
+            .str.contains(r"\bcit\b", case=False)
+            .fillna(False)
+            .astype("boolean")
+        )
+
+
+def _mh_by_type(rules: Rules, initial: pd.Series | None, final: pd.Series | None) -> pd.Series:
+    """MH when the final call type is MH; the initial type stands in where final is blank."""
+    if final is None:
+        return rules.mh_flag(initial.astype("str")).astype("boolean")
+    by_final = rules.mh_flag(final.astype("str")).astype("boolean")
+    if initial is None:
+        return by_final
+    return by_final.where(final.notna(), rules.mh_flag(initial.astype("str"))).astype("boolean")
+
+
+def _normalise_training(raw, report, ctx, all_mh):
+    out, notes = _typed(raw, schema.TRAINING, report, ctx, {"completed_on"})
+    reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
+    out["officer_id"] = values.as_text(raw["officer_id"]).astype("str")
+    when, n = values.parse_datetime(
+        raw["completed_on"], report.mapping["completed_on"], report.date1904
+    )
+    notes += n
+    out["completed_on"] = when
+    reasons[out["officer_id"].isna()] = "no officer id"
+    reasons[when.isna() & reasons.isna()] = "no readable completion date"
+    reasons[out["course"].isna() & reasons.isna()] = "no course name"
+    if "course_type" in out:
+        given = ctx.rules.course_type(out["course_type"].astype("str"))
+        derived = ctx.rules.course_type(out["course"].astype("str"))
+        out["course_type"] = given.where(given != "other", derived)
+    else:
+        out["course_type"] = ctx.rules.course_type(out["course"].astype("str"))
+        notes.append("Course types derived from course names by the course rules.")
+    if "status" in out:
+        status = out["status"].astype("str").str.casefold()
+        out["completed"] = ~status.str.contains(
+            r"incomplete|no.?show|fail|cancel|withdr|absent|"
+            r"enrolled|scheduled|registered|not",
+            regex=True,
+        ).fillna(False)
+    else:
+        out["completed"] = True
+    return out, reasons, notes
+
+
+def _normalise_roster(raw, report, ctx, all_mh):
+    out, notes = _typed(raw, schema.ROSTER, report, ctx, {"active"})
+    reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
+    out["officer_id"] = values.as_text(raw["officer_id"]).astype("str")
+    reasons[out["officer_id"].isna()] = "no officer id"
+    dup = out["officer_id"].duplicated(keep="first") & out["officer_id"].notna()
+    reasons[dup & reasons.isna()] = "officer id listed twice (the first row is used)"
+    if "active" in raw:
+        text = values.as_text(raw["active"]).str.casefold()
+        inactive = text.str.contains(
+            r"inactive|separat|retir|terminat|resign|former|leave|"
+            r"^n$|^no$|^0$|false",
+            regex=True,
+        ).fillna(False)
+        out["active"] = ~inactive
+    else:
+        out["active"] = True
+    groups = role_group(out.get("role"), out.get("rank"))
+    if groups is not None:
+        out["role_group"] = groups
+    return out, reasons, notes
+
+
+ROLE_PATTERNS = (
+    ("dispatcher", r"dispatch|communicat|telecommun|call.?taker|911|e911|pst"),
+    (
+        "command",
+        r"chief|command|captain|major|colonel|commander|inspector|superintend"
+        r"|deputy chief|lieutenant|lt\b",
+    ),
+    ("supervisor", r"sergeant|sgt|supervis|corporal.?supervisor"),
+    ("civilian", r"civilian|analyst|clerk|admin|records|technician|specialist|professional staff"),
+    ("patrol", r"patrol|officer|deputy|corporal|trooper|constable|uniform|field|police"),
+)
+
+
+def role_group(role: pd.Series | None, rank: pd.Series | None) -> pd.Series | None:
+    """patrol / supervisor / command / dispatcher / civilian / other from role and rank text.
+
+    Rank decides for supervisors and command (a sergeant assigned to patrol supervises);
+    the role decides otherwise."""
+    if role is None and rank is None:
+        return None
+    index = (role if role is not None else rank).index
+    result = pd.Series("other", index=index, dtype="object")
+    texts = [t.astype("str").str.casefold().fillna("") for t in (role, rank) if t is not None]
+    both = texts[0] if len(texts) == 1 else texts[0] + " | " + texts[1]
+    rank_text = rank.astype("str").str.casefold().fillna("") if rank is not None else None
+    decided = pd.Series(False, index=index)
+    for group, pattern in ROLE_PATTERNS:
+        source = (
+            rank_text if (group in ("command", "supervisor") and rank_text is not None) else both
+        )
+        hit = source.str.contains(pattern, regex=True) & ~decided
+        result[hit] = group
+        decided |= hit
+    return result.astype("category")
+
+
+def _normalise_services(raw, report, ctx, all_mh):
+    out, notes = _typed(raw, schema.SERVICES, report, ctx, set())
+    reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
+    reasons[out["name"].isna()] = "no service name"
+    out["service_group"] = service_group(out["type"]) if "type" in out else "other"
+    hours = out.get("hours")
+    if hours is not None:
+        out["always_open"] = (
+            hours.astype("str")
+            .str.contains(r"24\s*/\s*7|24\s*hours?|24x7|always|around the clock", case=False)
+            .fillna(False)
+        )
+    return out, reasons, notes
+
+
+SERVICE_PATTERNS = (
+    ("crisis_line", r"crisis line|hotline|988|call cent|warm ?line|helpline|lifeline"),
+    ("mobile_crisis", r"mobile|outreach|co.?respon|mct|street"),
+    (
+        "crisis_stabilisation",
+        r"stabili[sz]|receiving|crisis cent|crisis unit|triage|respite|"
+        r"sobering|23.?hour|observation",
+    ),
+    ("emergency_department", r"emergency|\bed\b|\ber\b|hospital|psychiatric emerg"),
+    ("detox", r"detox|withdrawal|substance|sud\b|addiction|recovery cent"),
+    ("peer", r"peer"),
+    ("housing", r"housing|shelter|residential"),
+    (
+        "outpatient",
+        r"outpatient|clinic|counsel|therapy|case manag|community mental|cmhc|"
+        r"treatment|behavioral health",
+    ),
+)
+SERVICE_LABELS = {
+    "crisis_line": "Crisis line",
+    "mobile_crisis": "Mobile crisis",
+    "crisis_stabilisation": "Crisis stabilisation",
+    "emergency_department": "Emergency department",
+    "detox": "Detox",
+    "peer": "Peer support",
+    "housing": "Housing",
+    "outpatient": "Outpatient",
+    "other": "Other",
+}
+
+
+def service_group(types: pd.Series) -> pd.Series:
+    text = types.astype("str").str.casefold().fillna("")
+    result = pd.Series("other", index=types.index, dtype="object")
+    decided = pd.Series(False, index=types.index)
+    for group, pattern in SERVICE_PATTERNS:
+        hit = text.str.contains(pattern, regex=True) & ~decided
+        result[hit] = group
+        decided |= hit
+    return result
+
+
+NORMALISERS = {
+    "calls": _normalise_calls,
+    "training": _normalise_training,
+    "roster": _normalise_roster,
+    "services": _normalise_services,
+}

@@ -1,0 +1,326 @@
+"""Find the header row of a table, decide what kind of records it holds, and map its
+columns onto the canonical fields of `schema`.
+
+Matching works on normalised header text: lower case, punctuation and `#` folded, and
+the abbreviations CAD reports use expanded (Rcvd -> received, Ofc -> officer, Dt -> date).
+A header equal to a synonym scores 1.0; the same words in another order 0.95; a header
+that contains a synonym phrase scores by how much of it the phrase covers; a close
+spelling scores lower still. Columns holding personal data (names, dates of birth,
+addresses, narratives) are never candidates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pmhc import schema
+from pmhc.errors import InputError
+
+ABBREVIATIONS = {
+    "rcvd": "received",
+    "recd": "received",
+    "rec": "received",
+    "rcv": "received",
+    "ofc": "officer",
+    "ofcr": "officer",
+    "offr": "officer",
+    "off": "officer",
+    "subj": "subject",
+    "sub": "subject",
+    "inc": "incident",
+    "incid": "incident",
+    "dt": "date",
+    "tm": "time",
+    "dttm": "date time",
+    "dtm": "date time",
+    "datetime": "date time",
+    "timestamp": "date time",
+    "dist": "district",
+    "typ": "type",
+    "desc": "description",
+    "descr": "description",
+    "evt": "event",
+    "loc": "location",
+    "dest": "destination",
+    "uof": "use of force",
+    "orig": "original",
+    "init": "initial",
+    "cd": "code",
+    "nbr": "number",
+    "num": "number",
+    "no": "number",
+    "addr": "address",
+    "arr": "arrived",
+    "arrvd": "arrived",
+    "arv": "arrived",
+    "clr": "cleared",
+    "clrd": "cleared",
+    "hr": "hour",
+    "hrs": "hours",
+    "mo": "month",
+    "yr": "year",
+    "dte": "date",
+    "pct": "precinct",
+    "div": "division",
+    "ofcs": "officers",
+    "emp": "employee",
+    "svc": "service",
+    "dispo": "disposition",
+    "onscene": "on scene",
+    "fname": "first name",
+    "lname": "last name",
+    "birthdate": "date of birth",
+    "eventid": "event id",
+    "veh": "vehicle",
+    "mhflag": "mh flag",
+}
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def normalise_header(header: object) -> str:
+    """'Rcvd Dt/Tm' -> 'received date time'; 'EVENT_ID' -> 'event id'; 'Inc #' -> 'incident number'."""
+    text = str(header or "")
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # camelCase -> camel Case
+    text = text.lower().replace("#", " number ").replace("n°", " number ")
+    text = re.sub(r"\bno\.", " number ", text)
+    words: list[str] = []
+    tokens = _WORD.findall(text)
+    for token in tokens:
+        if token == "disp":
+            # "Disp" is dispatched next to a date or time, otherwise disposition.
+            timed = {"date", "time", "dt", "tm", "dttm"} & set(tokens)
+            words.append("dispatched" if timed else "disposition")
+        else:
+            words.append(ABBREVIATIONS.get(token, token))
+    return " ".join(" ".join(words).split())
+
+
+@lru_cache(maxsize=4096)
+def is_personal_data(header: object) -> bool:
+    """A header naming names, birth dates, addresses, phones or narratives."""
+    norm = normalise_header(header)
+    padded = f" {norm} "
+    return any(f" {term} " in padded for term in schema.PII_HEADER_TERMS) and not any(
+        norm == syn for k in schema.KINDS.values() for f in k.fields for syn in f.synonyms
+    )
+
+
+@lru_cache(maxsize=65536)
+def header_score(norm: str, synonym: str) -> float:
+    if not norm:
+        return 0.0
+    if norm == synonym:
+        return 1.0
+    words, syn_words = norm.split(), synonym.split()
+    if sorted(words) == sorted(syn_words):
+        return 0.95
+    if f" {synonym} " in f" {norm} ":
+        # "cit officer requested flag" contains "cit officer requested": score by coverage.
+        return 0.55 + 0.35 * len(syn_words) / len(words)
+    if 2 * min(len(norm), len(synonym)) / (len(norm) + len(synonym)) < 0.86:
+        return 0.0  # lengths alone rule out a close spelling
+    matcher = difflib.SequenceMatcher(None, norm, synonym)
+    if matcher.quick_ratio() < 0.86:
+        return 0.0
+    ratio = matcher.ratio()
+    return round(0.8 * ratio, 3) if ratio >= 0.86 else 0.0
+
+
+@dataclass
+class ColumnMatch:
+    field: str
+    column: int  # position in the sheet
+    header: str
+    confidence: float
+
+
+@dataclass
+class Mapping:
+    """A proposed reading of one table: which kind, which row is the header, which columns."""
+
+    kind: str | None
+    header_row: int  # 0-based row in the sheet
+    headers: list[str]
+    matches: dict[str, ColumnMatch] = field(default_factory=dict)
+    duplicates: dict[str, list[int]] = field(default_factory=dict)  # header -> positions
+    score: float = 0.0
+
+    def column_of(self, name: str) -> int | None:
+        m = self.matches.get(name)
+        return None if m is None else m.column
+
+    def as_sources(self) -> dict[str, str]:
+        """canonical field -> source column header (as the CLI reports it)."""
+        return {name: m.header for name, m in self.matches.items()}
+
+    @property
+    def signature(self) -> str:
+        return columns_signature(self.headers)
+
+
+def columns_signature(headers: list[str]) -> str:
+    """Identifies an export layout: the same columns next month give the same signature."""
+    names = sorted(normalise_header(h) for h in headers if h and str(h).strip())
+    return hashlib.sha256("|".join(names).encode()).hexdigest()[:16]
+
+
+def match_columns(headers: list[str | None], kind: schema.Kind) -> dict[str, ColumnMatch]:
+    """Greedy one-to-one assignment of columns to fields, best scores first."""
+    candidates = []
+    for pos, header in enumerate(headers):
+        if header is None or not str(header).strip() or is_personal_data(header):
+            continue
+        norm = normalise_header(header)
+        for f in kind.fields:
+            best = max((header_score(norm, syn) for syn in f.synonyms), default=0.0)
+            if best >= 0.5:
+                # Earlier synonyms are the field's most typical names: break ties on them.
+                candidates.append((best, -_synonym_rank(norm, f), -pos, f.name, pos, str(header)))
+    candidates.sort(reverse=True)
+    matches: dict[str, ColumnMatch] = {}
+    used: set[int] = set()
+    for score, _, _, name, pos, header in candidates:
+        if name in matches or pos in used:
+            continue
+        matches[name] = ColumnMatch(name, pos, header, round(score, 2))
+        used.add(pos)
+    return matches
+
+
+def _synonym_rank(norm: str, f: schema.Field) -> int:
+    for i, syn in enumerate(f.synonyms):
+        if norm == syn:
+            return i
+    return len(f.synonyms)
+
+
+def _kind_score(kind: schema.Kind, matches: dict[str, ColumnMatch]) -> float:
+    """How well a header row reads as this kind; 0 when its defining fields are missing."""
+    have = set(matches)
+    if kind.name == "calls":
+        dated = {"received_at", "received_year"} & have
+        about = have & {
+            "incident_id",
+            "call_type_final",
+            "call_type_initial",
+            "district",
+            "disposition",
+            "mh_flag",
+            "cit_requested",
+            "cit_dispatched",
+            "cit_arrived",
+            "involuntary_hold",
+            "arrest",
+            "use_of_force",
+            "responder_type",
+        }
+        if not dated or len(about) < 2:
+            return 0.0
+    elif kind.name == "training":
+        if not {"officer_id", "course", "completed_on"} <= have:
+            return 0.0
+    elif kind.name == "roster":
+        if "officer_id" not in have or not {"rank", "role"} & have or "course" in have:
+            return 0.0
+    elif kind.name == "services" and not {"name", "type"} <= have:
+        return 0.0
+    required = sum(matches[n].confidence for n in kind.required if n in matches)
+    optional = sum(m.confidence for n, m in matches.items() if n not in kind.required)
+    return 2 * required + optional
+
+
+def propose(peek: list[list[str | None]], kind: str | None = None) -> Mapping | None:
+    """The best (header row, kind, columns) reading of a table's first rows, or None.
+
+    `kind` forces the record kind (a saved profile or the user's choice)."""
+    kinds = [schema.KINDS[kind]] if kind else list(schema.KINDS.values())
+    best: Mapping | None = None
+    for row, values in enumerate(peek):
+        texts = [str(v).strip() for v in values if v is not None and str(v).strip()]
+        if len(texts) < 2 or sum(_looks_like_data(t) for t in texts) > len(texts) / 2:
+            continue
+        headers = [None if v is None else str(v).strip() for v in values]
+        for k in kinds:
+            matches = match_columns(headers, k)
+            score = _kind_score(k, matches)
+            if score > 0 and (best is None or score > best.score):
+                best = Mapping(k.name, row, [h or "" for h in headers], matches, score=score)
+    if best is not None:
+        best.duplicates = _duplicates(best.headers)
+    return best
+
+
+_DATA_CELL = re.compile(r"^[\d\s.,:/\-+$%]+$|^\d{4}-\d{2}-\d{2}")
+
+
+def _looks_like_data(text: str) -> bool:
+    """Numbers and dates are values, not column names."""
+    return bool(_DATA_CELL.match(text))
+
+
+def _duplicates(headers: list[str]) -> dict[str, list[int]]:
+    seen: dict[str, list[int]] = {}
+    for pos, h in enumerate(headers):
+        if h:
+            seen.setdefault(normalise_header(h), []).append(pos)
+    return {headers[p[0]]: p for p in seen.values() if len(p) > 1}
+
+
+def apply_overrides(mapping: Mapping, overrides: dict[str, str | None]) -> Mapping:
+    """Replace the proposed columns with the user's choice (field -> header, None to unmap)."""
+    matches = dict(mapping.matches)
+    for name, header in overrides.items():
+        matches.pop(name, None)
+        if header is None:
+            continue
+        if header not in mapping.headers:
+            raise InputError(f"The file has no column named {header!r}; pick one of its columns.")
+        pos = mapping.headers.index(header)  # a repeated name maps its first occurrence
+        for other, m in list(matches.items()):
+            if m.column == pos:
+                del matches[other]
+        matches[name] = ColumnMatch(name, pos, header, 1.0)
+    return Mapping(
+        mapping.kind,
+        mapping.header_row,
+        mapping.headers,
+        matches,
+        mapping.duplicates,
+        mapping.score,
+    )
+
+
+def locate_header(peek: list[list[str | None]], headers: list[str]) -> int | None:
+    """The row of a saved layout's header in a new file of the same export."""
+    want = {normalise_header(h) for h in headers if h}
+    for row, values in enumerate(peek):
+        got = {normalise_header(v) for v in values if v}
+        if want and want <= got:
+            return row
+    return None
+
+
+def at_row(peek: list[list[str | None]], row: int, kind: str) -> Mapping:
+    """The mapping of a table read with the header on `row`, as the given kind."""
+    values = peek[row] if 0 <= row < len(peek) else []
+    headers = ["" if v is None else str(v).strip() for v in values]
+    k = schema.KINDS[kind]
+    matches = match_columns(headers, k)
+    return Mapping(kind, row, headers, matches, _duplicates(headers), _kind_score(k, matches))
+
+
+def sample_values(peek: list[list[str | None]], row: int, column: int, n: int = 3) -> list[str]:
+    """A few distinct values under the header, for the user to recognise a column."""
+    seen: list[str] = []
+    for values in peek[row + 1 :]:
+        if column < len(values) and values[column] not in (None, "") and values[column] not in seen:
+            seen.append(values[column])
+        if len(seen) == n:
+            break
+    return seen

@@ -1,0 +1,393 @@
+"""Indicators of DOMAIN.md's table, as pure functions of the canonical tables.
+
+Every function takes frames (incidents one row each, already filtered) and returns
+numbers or small aggregated frames ready to chart. A figure whose source field is
+missing is None, never 0. Rates count distinct incidents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pmhc.stats import Rate, compare, wilson
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    label: str
+    column: str  # incident column (or a derived one, see outcome_flags)
+    higher_is_better: bool | None
+    unlock: str  # the source column that would make it available
+
+
+OUTCOMES = (
+    Outcome(
+        "connection",
+        "Connection to services",
+        "is_connection",
+        True,
+        "a disposition, transport destination or responder-type column",
+    ),
+    Outcome("arrest", "Arrest", "is_arrest", False, "a disposition or arrest column"),
+    Outcome(
+        "involuntary",
+        "Involuntary hold",
+        "is_involuntary",
+        None,
+        "a disposition or involuntary-hold (apprehension) column",
+    ),
+    Outcome("use_of_force", "Use of force", "use_of_force", False, "a use-of-force column"),
+    Outcome(
+        "injury",
+        "Injury (person or officer)",
+        "is_injury",
+        False,
+        "a person-injury or officer-injury column",
+    ),
+    Outcome(
+        "cit_on_scene",
+        "CIT officer on scene",
+        "cit_on_scene",
+        True,
+        "a CIT-arrived column or a responder-type column",
+    ),
+    Outcome(
+        "trained_on_scene",
+        "CIT-trained officer on scene (from training log)",
+        "trained_on_scene",
+        True,
+        "officer ids on calls plus a training log",
+    ),
+)
+OUTCOME_BY_KEY = {o.key: o for o in OUTCOMES}
+KEY_OUTCOMES = ("connection", "arrest", "use_of_force", "injury")  # the framework's four, plus
+# repeat encounters, which are per person (see repeat_encounters)
+
+
+def mh_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The mental-health incidents (all of them where the MH flag is unknown)."""
+    if "mh" not in incidents or incidents["mh"].isna().all():
+        return incidents
+    return incidents[incidents["mh"].fillna(False).astype(bool)]
+
+
+def outcome_flag(incidents: pd.DataFrame, outcome: Outcome) -> pd.Series | None:
+    if outcome.key == "injury":
+        cols = [c for c in ("person_injury", "officer_injury") if c in incidents]
+        if not cols:
+            return None
+        flag = incidents[cols[0]].fillna(False)
+        for c in cols[1:]:
+            flag = flag | incidents[c].fillna(False)
+        return flag.astype(bool)
+    if outcome.column not in incidents:
+        return None
+    return incidents[outcome.column].fillna(False).astype(bool)
+
+
+def outcome_rate(mh: pd.DataFrame, outcome: Outcome | str) -> Rate | None:
+    outcome = OUTCOME_BY_KEY[outcome] if isinstance(outcome, str) else outcome
+    flag = outcome_flag(mh, outcome)
+    if flag is None:
+        return None
+    return Rate(int(flag.sum()), len(flag))
+
+
+def available_outcomes(incidents: pd.DataFrame) -> list[Outcome]:
+    return [o for o in OUTCOMES if outcome_flag(incidents.head(0), o) is not None]
+
+
+# --- counts ----------------------------------------------------------------------------
+
+
+def counts_by(mh: pd.DataFrame, column: str) -> pd.DataFrame | None:
+    if column not in mh:
+        return None
+    out = mh.groupby(column, observed=True).size().rename("calls").reset_index()
+    return out.sort_values("calls", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def calls_by_year(mh: pd.DataFrame) -> dict[str, int]:
+    years = mh["received_at"].dt.year.value_counts().sort_index()
+    return {str(int(y)): int(n) for y, n in years.items()}
+
+
+def period(incidents: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if incidents.empty:
+        return None
+    return incidents["received_at"].min(), incidents["received_at"].max()
+
+
+# --- repeat encounters -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Repeats:
+    persons: int
+    repeat_2: Rate  # persons with 2+ MH contacts
+    repeat_3: Rate  # persons with 3+
+    contacts_per_person: float
+    identified: Rate  # incidents with a person id
+
+
+def repeat_encounters(mh: pd.DataFrame) -> Repeats | None:
+    if "person_id" not in mh:
+        return None
+    known = mh["person_id"].dropna()
+    contacts = known.value_counts()
+    persons = len(contacts)
+    return Repeats(
+        persons,
+        Rate(int((contacts >= 2).sum()), persons),
+        Rate(int((contacts >= 3).sum()), persons),
+        float(contacts.mean()) if persons else 0.0,
+        Rate(len(known), len(mh)),
+    )
+
+
+def contacts_distribution(mh: pd.DataFrame, top: int = 6) -> pd.DataFrame | None:
+    """Persons by number of MH contacts: 1, 2, … top+ ."""
+    if "person_id" not in mh:
+        return None
+    contacts = mh["person_id"].dropna().value_counts()
+    bucket = contacts.clip(upper=top)
+    out = bucket.value_counts().sort_index().rename("persons").reset_index()
+    out.columns = ["contacts", "persons"]
+    out["contacts_label"] = out["contacts"].astype(str)
+    out.loc[out["contacts"] == top, "contacts_label"] = f"{top}+"
+    out["incidents"] = [int(contacts[bucket == c].sum()) for c in out["contacts"]]
+    out["share_of_incidents"] = out["incidents"] / max(1, int(contacts.sum()))
+    return out
+
+
+# --- trends ----------------------------------------------------------------------------
+
+
+def rate_frame(groups: pd.DataFrame, keys: list[str], outcomes: list[Outcome]) -> pd.DataFrame:
+    """Long frame: keys…, outcome, label, numerator, denominator, rate, low, high."""
+    pieces = []
+    grouped = groups.groupby(keys, observed=True, sort=True)
+    denominators = grouped.size()
+    for o in outcomes:
+        flag = outcome_flag(groups, o)
+        if flag is None:
+            continue
+        numerators = flag.groupby([groups[k] for k in keys], observed=True, sort=True).sum()
+        part = pd.DataFrame(
+            {"numerator": numerators.astype(int), "denominator": denominators.astype(int)}
+        ).reset_index()
+        part.insert(len(keys), "outcome", o.key)
+        part.insert(len(keys) + 1, "label", o.label)
+        pieces.append(part)
+    if not pieces:
+        return pd.DataFrame(
+            columns=[*keys, "outcome", "label", "numerator", "denominator", "rate", "low", "high"]
+        )
+    out = pd.concat(pieces, ignore_index=True)
+    return with_intervals(out)
+
+
+def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
+    k = frame["numerator"].to_numpy(float)
+    n = frame["denominator"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(n > 0, k / n, np.nan)
+        z2 = 1.959963984540054**2
+        denom = 1 + z2 / n
+        centre = (p + z2 / (2 * n)) / denom
+        half = np.sqrt(z2) * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    frame = frame.copy()
+    frame["rate"] = p
+    frame["low"] = np.clip(centre - half, 0, 1)
+    frame["high"] = np.clip(centre + half, 0, 1)
+    return frame
+
+
+def monthly_outcomes(mh: pd.DataFrame, outcomes: list[Outcome] | None = None) -> pd.DataFrame:
+    """Rates per calendar month for each available outcome."""
+    outcomes = outcomes or available_outcomes(mh)
+    frame = mh.assign(month=mh["received_at"].dt.to_period("M").dt.to_timestamp())
+    return rate_frame(frame, ["month"], outcomes)
+
+
+def monthly_calls(incidents: pd.DataFrame) -> pd.DataFrame:
+    month = incidents["received_at"].dt.to_period("M").dt.to_timestamp()
+    out = month.value_counts().sort_index().rename("calls").reset_index()
+    out.columns = ["month", "calls"]
+    return out
+
+
+def outcomes_by(
+    mh: pd.DataFrame, column: str, outcomes: list[Outcome] | None = None
+) -> pd.DataFrame | None:
+    if column not in mh:
+        return None
+    return rate_frame(mh, [column], outcomes or available_outcomes(mh))
+
+
+# --- dispatch and response (question 2) ------------------------------------------------
+
+
+def cit_funnel(mh: pd.DataFrame) -> pd.DataFrame | None:
+    """CIT requested -> dispatched -> arrived, as counts and shares of MH calls."""
+    stages = [
+        ("CIT requested", "cit_requested"),
+        ("CIT dispatched", "cit_dispatched"),
+        ("CIT arrived", "cit_arrived"),
+    ]
+    rows = [(label, int(mh[col].fillna(False).sum())) for label, col in stages if col in mh]
+    if not rows:
+        return None
+    out = pd.DataFrame(rows, columns=["stage", "calls"])
+    out.insert(0, "order", range(len(out)))
+    out["share_of_mh_calls"] = out["calls"] / max(1, len(mh))
+    return out
+
+
+def identification(incidents: pd.DataFrame) -> pd.DataFrame | None:
+    """MH calls identified at dispatch (initial type already MH) vs only at close, by month."""
+    if "mh_at_dispatch" not in incidents or "call_type_final" not in incidents:
+        return None
+    mh = mh_incidents(incidents)
+    when = np.where(mh["mh_at_dispatch"].fillna(False).astype(bool), "At dispatch", "Only at close")
+    frame = pd.DataFrame(
+        {"month": mh["received_at"].dt.to_period("M").dt.to_timestamp(), "identified": when}
+    )
+    out = frame.groupby(["month", "identified"]).size().rename("calls").reset_index()
+    totals = out.groupby("month")["calls"].transform("sum")
+    out["share"] = out["calls"] / totals
+    return out
+
+
+def response_minutes(mh: pd.DataFrame) -> pd.Series | None:
+    if "arrived_at" not in mh:
+        return None
+    minutes = (mh["arrived_at"] - mh["received_at"]).dt.total_seconds() / 60
+    return minutes[(minutes >= 0) & (minutes < 24 * 60)]
+
+
+def monthly_response(mh: pd.DataFrame) -> pd.DataFrame | None:
+    minutes = response_minutes(mh)
+    if minutes is None or minutes.empty:
+        return None
+    month = mh.loc[minutes.index, "received_at"].dt.to_period("M").dt.to_timestamp()
+    out = minutes.groupby(month).agg(["median", "count"])
+    out["p90"] = minutes.groupby(month).quantile(0.9)
+    return out.rename(columns={"median": "median_minutes", "count": "calls"}).reset_index(
+        names="month"
+    )
+
+
+# --- services and gaps (question 4) ----------------------------------------------------
+
+
+def hour_weekday(mh: pd.DataFrame) -> pd.DataFrame | None:
+    """Calls and connection rate per weekday x hour (168 cells)."""
+    if "hour" not in mh or "weekday" not in mh or mh["hour"].isna().all():
+        return None
+    frame = mh.dropna(subset=["hour", "weekday"])
+    connection = outcome_flag(frame, OUTCOME_BY_KEY["connection"])
+    grouped = pd.DataFrame(
+        {
+            "weekday": frame["weekday"].astype(int),
+            "hour": frame["hour"].astype(int),
+            "connected": connection if connection is not None else np.nan,
+        }
+    )
+    out = grouped.groupby(["weekday", "hour"]).agg(
+        calls=("hour", "size"), numerator=("connected", "sum")
+    )
+    full = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
+    out = out.reindex(full, fill_value=0).reset_index()
+    out["weekday_name"] = [WEEKDAY_NAMES[d] for d in out["weekday"]]
+    if connection is None:
+        out["connection_rate"] = np.nan
+    else:
+        out["connection_rate"] = np.where(
+            out["calls"] > 0, out["numerator"] / out["calls"].clip(lower=1), np.nan
+        )
+    return (
+        out.drop(columns="numerator")
+        if connection is None
+        else out.rename(columns={"numerator": "connections"})
+    )
+
+
+def disposition_breakdown(mh: pd.DataFrame) -> pd.DataFrame | None:
+    if "disposition_group" not in mh:
+        return None
+    from pmhc.rules import GROUP_LABELS
+
+    counts = mh["disposition_group"].value_counts(dropna=False)
+    out = counts.rename("calls").reset_index()
+    out.columns = ["group", "calls"]
+    out["label"] = out["group"].map(GROUP_LABELS).astype("object").fillna("Not recorded")
+    out["share"] = out["calls"] / max(1, len(mh))
+    return out.sort_values("calls", ascending=False).reset_index(drop=True)
+
+
+def destinations(mh: pd.DataFrame) -> pd.DataFrame | None:
+    if "transport_destination" not in mh:
+        return None
+    out = mh["transport_destination"].value_counts().rename("calls").reset_index()
+    out.columns = ["destination", "calls"]
+    out["share"] = out["calls"] / max(1, len(mh))
+    return out
+
+
+# --- data quality (question 5) ---------------------------------------------------------
+
+
+def completeness(rows: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
+    """Share of records with a value, per canonical field present in the data."""
+    present = [f for f in fields if f in rows]
+    filled = [float(rows[f].notna().mean()) if len(rows) else 0.0 for f in present]
+    return pd.DataFrame(
+        {
+            "field": present,
+            "filled": filled,
+            "missing": [1 - x for x in filled],
+            "records": len(rows),
+        }
+    )
+
+
+# --- period comparison -----------------------------------------------------------------
+
+
+def previous_window(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period of equal length just before [start, end]."""
+    length = end - start
+    return start - length - pd.Timedelta(microseconds=1), start - pd.Timedelta(microseconds=1)
+
+
+def in_window(
+    frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, column: str = "received_at"
+) -> pd.DataFrame:
+    return frame[(frame[column] >= start) & (frame[column] <= end)]
+
+
+def compare_outcome(before: pd.DataFrame, after: pd.DataFrame, outcome: Outcome):
+    a, b = outcome_rate(before, outcome), outcome_rate(after, outcome)
+    if a is None or b is None:
+        return None
+    return compare(a, b, outcome.higher_is_better)
+
+
+def rate_dict(rate: Rate | None) -> dict | None:
+    if rate is None:
+        return None
+    interval = wilson(rate.numerator, rate.denominator)
+    return {
+        "numerator": rate.numerator,
+        "denominator": rate.denominator,
+        "rate": None if rate.value is None else round(rate.value, 4),
+        "low": None if interval is None else round(interval[0], 4),
+        "high": None if interval is None else round(interval[1], 4),
+    }

@@ -1,0 +1,127 @@
+"""Privacy rules (DOMAIN.md): pseudonymise person identifiers on ingest, and suppress
+small counts in anything meant for community partners.
+
+Pseudonyms are a keyed hash (HMAC-SHA256) with a secret kept per workspace, so the same
+person gets the same pseudonym across uploads, yet nobody without the secret can test a
+guessed identifier against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_THRESHOLD = 10  # counts 1..10 are hidden (the US CMS cell-size policy)
+HIDDEN = "≤10"
+
+
+def workspace_key(data_dir: Path) -> bytes:
+    """The workspace's secret, created on first use and readable only by its owner."""
+    path = Path(data_dir) / "secret.key"
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    return key
+
+
+def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
+    """'MNI0004512' -> 'P-3f9a1c0b7d2e': stable per workspace; blank stays blank.
+
+    Identifiers are trimmed and upper-cased first so ' mni0004512' and 'MNI0004512' are
+    the same person. Hashing runs once per distinct identifier."""
+    text = ids.astype("str").str.strip().str.upper().where(ids.notna())
+    text = text.where(text != "")
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    digests = np.array(
+        ["P-" + hmac.new(key, u.encode(), hashlib.sha256).hexdigest()[:12] for u in uniques],
+        dtype=object,
+    )
+    out = pd.Series(
+        np.where(codes >= 0, digests[np.maximum(codes, 0)] if len(digests) else None, None),
+        index=ids.index,
+        dtype="str",
+    )
+    return out
+
+
+def suppress(
+    table: pd.DataFrame, count_cols: list[str], threshold: int = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
+    """Hide counts 1..threshold in `count_cols`, with complementary suppression.
+
+    A table whose rows and columns add up to shown totals must never have exactly one
+    hidden cell in a row or a column: the hidden value could be derived by subtraction.
+    The next smallest cell in that row or column is hidden as well, repeatedly, until no
+    line has a single hidden cell. Returns an object frame where hidden cells hold `HIDDEN`."""
+    values = table[count_cols].to_numpy(dtype=float)
+    hidden = (values >= 1) & (values <= threshold)
+    changed = True
+    while changed:
+        changed = False
+        for axis in (0, 1):
+            lines = hidden.T if axis == 0 else hidden
+            vals = values.T if axis == 0 else values
+            for i, line in enumerate(lines):
+                if line.sum() == 1 and len(line) > 1:
+                    candidates = np.where(~line & (vals[i] > 0), vals[i], np.inf)
+                    if np.isfinite(candidates).any():
+                        j = int(np.argmin(candidates))
+                        line[j] = True
+                        changed = True
+    out = table.copy().astype({c: object for c in count_cols})
+    for j, col in enumerate(count_cols):
+        out.loc[hidden[:, j], col] = HIDDEN
+    return out
+
+
+def suppress_value(n: int | None, threshold: int = DEFAULT_THRESHOLD) -> int | str | None:
+    """One count on its own: hidden when 1..threshold."""
+    if n is None:
+        return None
+    return HIDDEN if 1 <= n <= threshold else n
+
+
+def suppress_rate(
+    numerator: int | None, rate: float | None, threshold: int = DEFAULT_THRESHOLD
+) -> float | str | None:
+    """A rate whose numerator is a hidden count is hidden too."""
+    if rate is None or numerator is None:
+        return rate
+    return HIDDEN if 1 <= numerator <= threshold else rate
+
+
+def protect(
+    frame: pd.DataFrame,
+    counts: list[str],
+    rates: dict[str, str] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A frame for partners: (numbers for the chart with hidden cells blank, table for
+    display with hidden cells marked). `rates` maps a rate column to its numerator column;
+    a rate is hidden with its numerator."""
+    shown = suppress(frame, counts, threshold) if counts else frame.astype(object)
+    hidden = pd.DataFrame({c: shown[c] == HIDDEN for c in counts}, index=frame.index)
+    chart = frame.copy()
+    display = shown.copy()
+    for c in counts:
+        chart[c] = chart[c].astype("float64").mask(hidden[c])
+    for rate, numerator in (rates or {}).items():
+        mask = (
+            hidden[numerator]
+            if numerator in hidden
+            else ((frame[numerator] >= 1) & (frame[numerator] <= threshold))
+        )
+        for col in [rate] + [c for c in ("low", "high") if c in frame and rate == "rate"]:
+            chart[col] = chart[col].astype("float64").mask(mask)
+            display[col] = display[col].astype(object).mask(mask, HIDDEN)
+    return chart, display

@@ -1,0 +1,61 @@
+"""Styled Excel exports (openpyxl). Every text cell that a spreadsheet would run as a
+formula (starting with = + - @, tab or carriage return) is written as plain text, so an
+export cannot carry a formula injection (OWASP ASVS)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+HEADER_FILL = PatternFill("solid", fgColor="0072B2")
+
+
+def safe_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return value
+
+
+def workbook_bytes(sheets: dict[str, pd.DataFrame], title: str | None = None) -> bytes:
+    """One styled sheet per frame: bold white header on blue, frozen header, sized columns."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, frame in sheets.items():
+        ws = wb.create_sheet(name[:31])
+        start = 1
+        if title:
+            ws.cell(1, 1, safe_cell(title)).font = Font(bold=True, size=13)
+            start = 3
+        for j, col in enumerate(frame.columns, start=1):
+            cell = ws.cell(start, j, safe_cell(str(col)))
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for i, row in enumerate(frame.itertuples(index=False), start=start + 1):
+            for j, value in enumerate(row, start=1):
+                ws.cell(i, j, safe_cell(value))
+        for j, col in enumerate(frame.columns, start=1):
+            width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
+            ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, width + 2))
+        ws.freeze_panes = ws.cell(start + 1, 1)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV for download, with the same guard against formulas in text cells."""
+    safe = frame.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or str(safe[col].dtype) in ("str", "string"):
+            safe[col] = safe[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
+            )
+    return safe.to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,445 @@
+"""Editable rules: flag mental-health (MH) calls, group dispositions, classify training courses.
+
+The rules are three plain CSV files. Defaults ship in ``pmhc/default_rules``; a workspace may hold
+edited copies that override the defaults file by file (:func:`load_rules`, :func:`save_rule_table`).
+
+``mh_call_terms.csv`` -- columns ``term, kind, note``; ``kind`` is ``include`` or ``exclude``.
+    A call type is an MH call when it matches at least one include term and no exclude term.
+    Excludes veto the whole call type (``INVOLUNTARY MANSLAUGHTER`` is not a hold, ``DOA`` is a
+    death investigation). ``WELFARE CHECK`` on its own is deliberately not MH: in the Vera
+    five-city crosswalk Seattle's SERVICE - WELFARE CHECK (38,384 calls) and Charleston's welfare
+    checks are labelled Statuses / Assisting the Public, not Behavioral Health. ``DETOX`` is not
+    MH either (substance use without a crisis; Vera leaves it uncategorised). Bare ``MHA`` is not a
+    term because US CADs use it for housing authorities; ``MHA APPREHENSION`` is.
+
+``disposition_groups.csv`` -- columns ``pattern, group, note``; ``group`` is one of
+    :data:`DISPOSITION_GROUPS` or ``ignore``. Text matching an ``ignore`` pattern is blanked out
+    before the other patterns are tried, so negations such as ``NO ARREST`` in Seattle's
+    ``REPORT WRITTEN (NO ARREST)`` do not count as an arrest. When patterns of several groups
+    match, the most serious group wins, in the order of :data:`DISPOSITION_GROUPS`
+    ("Subject Arrested - MH Agency Notified" is an arrest). Blank input is NA (unknown); text that
+    matches nothing is ``other``. Groups mean:
+
+    - ``arrest``: a custodial arrest or booking. Citations, summonses and tickets are not arrests;
+      they are listed explicitly as ``other`` (also not ``resolved``, which would flatter the
+      resolution rate). Dallas ``CBEA`` (cleared by exceptional means) is not an arrest.
+    - ``involuntary``: an involuntary hold (5150, Baker Act, ECO/TDO, emergent detention/ITA,
+      apprehension under a Mental Health Act). Canadian "apprehension" is a hold, not an arrest.
+    - ``connection``: referral, treatment, transport to hospital/ED/crisis centre/detox/shelter,
+      mobile crisis, co-responder, case manager notified, voluntary committal.
+    - ``resolved``: handled on scene without any of the above: advised, counseled, warning given,
+      report written, resources declined, no action possible or necessary, chronic complaint.
+    - ``no_contact``: gone on arrival, unable to locate/contact, cancelled, unfounded.
+    - ``other``: everything else, including citations and duplicates.
+
+``course_types.csv`` -- columns ``pattern, course_type, note``; ``course_type`` is one of
+    :data:`COURSE_TYPES`. When a name matches patterns of several types the first type in
+    :data:`COURSE_PRECEDENCE` wins: in_service > dispatcher > cit_40 > de_escalation > other
+    ("CIT In-Service Refresher" -> in_service, "CIT for Dispatchers" -> dispatcher,
+    "Crisis Intervention Team (CIT) 40-Hour Basic" -> cit_40). Unmatched names are ``other``;
+    Mental Health First Aid is ``other`` by an explicit row (an awareness course, neither CIT nor
+    de-escalation training).
+
+Matching, the same in all three files:
+
+- Case-insensitive, whole words: a term matches only where it is not preceded or followed by a
+  letter or digit, so ``OD`` never matches ODOR or GOOD and ``EDP`` never matches EDPX.
+- A term is a sequence of words (letters and digits). Spaces and punctuation between its words
+  match any run of spaces and punctuation in the text (``_`` counts as punctuation), so
+  ``SELF HARM`` matches Self-Harm, ``10-96`` matches 10 96, ``ECO/TDO`` matches ECO TDO, and
+  Charleston's ``129C_Suspicious Person`` splits into 129C / Suspicious / Person. Punctuation
+  before the first word or after the last one is ignored.
+- A ``*`` right after a word lets the word continue: ``ARREST*`` matches ARREST, ARRESTED.
+- ``A & B`` (an ampersand with spaces around it) needs every part to appear, in any order:
+  ``CIT & IN SERVICE``.
+
+Performance: every function works on the distinct values only (``pd.factorize``), with one
+compiled regular expression per kind/group, and maps the results back to the rows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+DISPOSITION_GROUPS = ("arrest", "involuntary", "connection", "resolved", "no_contact", "other")
+GROUP_LABELS = {
+    "arrest": "Arrest",
+    "involuntary": "Involuntary hold",
+    "connection": "Connection to services",
+    "resolved": "Resolved on scene",
+    "no_contact": "No contact",
+    "other": "Other",
+}
+COURSE_TYPES = ("cit_40", "in_service", "de_escalation", "dispatcher", "other")
+COURSE_LABELS = {
+    "cit_40": "40-hour CIT",
+    "in_service": "CIT in-service",
+    "de_escalation": "De-escalation",
+    "dispatcher": "Dispatcher crisis training",
+    "other": "Other",
+}
+COURSE_PRECEDENCE = ("in_service", "dispatcher", "cit_40", "de_escalation", "other")
+MH_KINDS = ("include", "exclude")
+IGNORE = "ignore"  # disposition pseudo-group: matching text is removed before grouping
+DEFAULT_DIR = Path(__file__).resolve().parent / "default_rules"
+
+RULE_FILES = {
+    "mh_terms": "mh_call_terms.csv",
+    "dispositions": "disposition_groups.csv",
+    "courses": "course_types.csv",
+}
+# kind -> (pattern column, class column, allowed classes in file order, labels accepted on input)
+_SPEC: dict[str, tuple[str, str, tuple[str, ...], dict[str, str]]] = {
+    "mh_terms": ("term", "kind", MH_KINDS, {}),
+    "dispositions": ("pattern", "group", (*DISPOSITION_GROUPS, IGNORE), GROUP_LABELS),
+    "courses": ("pattern", "course_type", COURSE_PRECEDENCE, COURSE_LABELS),
+}
+_TITLE = {"mh_terms": "MH call-type", "dispositions": "disposition", "courses": "course"}
+_NOTE = "note"
+_WORD = re.compile(r"([^\W_]+)(\*?)")
+_AND = re.compile(r"(?:^|\s+)&(?:\s+|$)")
+_SEP = r"[\W_]+"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --------------------------------------------------------------------------- pattern compiling
+
+
+def _words(part: str) -> list[tuple[str, str]]:
+    return _WORD.findall(part)
+
+
+def _part_regex(part: str) -> str:
+    words = _words(part)
+    body = _SEP.join(re.escape(w) + (r"[^\W_]*" if star else "") for w, star in words)
+    return rf"(?<![^\W_]){body}(?![^\W_])"
+
+
+def _pattern_regex(pattern: str) -> str:
+    parts = _AND.split(pattern.strip())
+    if len(parts) == 1:
+        return _part_regex(parts[0])
+    return "^" + "".join(f"(?=.*?{_part_regex(p)})" for p in parts)
+
+
+def _specificity(pattern: str) -> tuple[int, int]:
+    return (-len(_words(pattern)), -len(pattern))
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    """One compiled alternation; group i+1 of a match is ``patterns[i]``."""
+
+    patterns: tuple[str, ...]
+    regex: re.Pattern[str] | None
+
+    @classmethod
+    def build(cls, patterns: Sequence[str]) -> _Matcher:
+        ordered = tuple(sorted(dict.fromkeys(patterns), key=_specificity))
+        if not ordered:
+            return cls((), None)
+        rx = "|".join(f"({_pattern_regex(p)})" for p in ordered)
+        return cls(ordered, re.compile(rx, re.IGNORECASE | re.DOTALL))
+
+    def first(self, text: str) -> str | None:
+        if self.regex is None:
+            return None
+        m = self.regex.search(text)
+        return None if m is None else self.patterns[m.lastindex - 1]
+
+    def hits(self, text: str) -> bool:
+        return self.regex is not None and self.regex.search(text) is not None
+
+    def blank_out(self, text: str) -> str:
+        return text if self.regex is None else self.regex.sub(" ", text)
+
+
+# --------------------------------------------------------------------------- table validation
+
+
+def _clean_cell(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a numeric code read as 5150.0 is the code 5150
+    return " ".join(str(value).split())
+
+
+def _clean_pattern(value: str) -> str:
+    """Drop punctuation before the first word (it never matters, and '=' would be a formula)."""
+    parts = [re.sub(r"^[\W_]+", "", p) for p in _AND.split(value)]
+    return " & ".join(parts)
+
+
+def _validate(kind: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The table cleaned (strings, class keys, blank rows dropped); ValueError if invalid."""
+    if kind not in _SPEC:
+        raise ValueError(f"Unknown rule table '{kind}'; use one of: {', '.join(_SPEC)}.")
+    pcol, ccol, allowed, labels = _SPEC[kind]
+    title = _TITLE[kind]
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"The {title} rules must be a table with columns and rows.")
+    columns = {str(c).strip().lower(): c for c in table.columns}
+    for need in (pcol, ccol):
+        if need not in columns:
+            raise ValueError(f"The {title} rules need a column named '{need}'.")
+    extra = [str(c) for k, c in columns.items() if k not in (pcol, ccol, _NOTE)]
+    if extra:
+        raise ValueError(
+            f"The {title} rules have an unexpected column '{extra[0]}'; "
+            f"only {pcol}, {ccol} and {_NOTE} are allowed."
+        )
+    by_label = {v.lower(): k for k, v in labels.items()}
+    rows: list[tuple[str, str, str]] = []
+    seen: dict[str, str] = {}
+    for n, rec in enumerate(table.itertuples(index=False), start=1):
+        rec = dict(zip(table.columns, rec, strict=True))
+        pattern = _clean_cell(rec[columns[pcol]])
+        cls = _clean_cell(rec[columns[ccol]]).lower()
+        note = _clean_cell(rec[columns[_NOTE]]) if _NOTE in columns else ""
+        if not pattern and not cls and not note:
+            continue  # an empty row left by an editor
+        pattern = _clean_pattern(pattern)
+        if any(not _words(p) for p in _AND.split(pattern)):
+            raise ValueError(
+                f"Row {n} of the {title} rules has an empty {pcol}; "
+                f"a {pcol} needs at least one letter or digit."
+            )
+        cls = by_label.get(cls, cls).replace(" ", "_").replace("-", "_")
+        if cls not in allowed:
+            shown = _clean_cell(rec[columns[ccol]])
+            problem = f"an unknown {ccol} '{shown}'" if shown else f"no {ccol}"
+            raise ValueError(
+                f"Row {n} of the {title} rules ({pattern}) has {problem}; "
+                f"use one of: {', '.join(allowed)}."
+            )
+        key = " & ".join(
+            " ".join(w.upper() + star for w, star in _words(p)) for p in _AND.split(pattern)
+        )
+        if key in seen and seen[key] != cls:
+            raise ValueError(
+                f"The {pcol} '{pattern}' is listed as both {seen[key]} and {cls}; keep one row."
+            )
+        seen[key] = cls
+        if note.startswith(_FORMULA_START):
+            note = "'" + note  # never let a spreadsheet run a note as a formula
+        rows.append((pattern, cls, note))
+    out = pd.DataFrame(rows, columns=[pcol, ccol, _NOTE], dtype="str")
+    return out
+
+
+def _sorted(kind: str, table: pd.DataFrame) -> pd.DataFrame:
+    pcol, ccol, allowed, _ = _SPEC[kind]
+    order = {c: i for i, c in enumerate(allowed)}
+    keys = pd.DataFrame(
+        {"c": table[ccol].map(order), "p": table[pcol].str.upper(), "q": table[pcol]}
+    )
+    idx = keys.sort_values(["c", "p", "q"], kind="stable").index
+    return table.loc[idx].reset_index(drop=True)
+
+
+def _read_table(path: Path, kind: str) -> pd.DataFrame:
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"The rules file {path.name} is not a readable CSV file.") from exc
+    return _validate(kind, raw)
+
+
+# --------------------------------------------------------------------------- mapping on uniques
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+    """Codes into the distinct values, the distinct raw values, and each as cleaned text.
+
+    The cleaned text is None for a blank value.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    raw = np.asarray(uniques, dtype=object)
+    return codes, raw, [_clean_cell(u) or None for u in raw]
+
+
+def _per_unique(values: pd.Series, func: Callable[[str], object], missing: object) -> np.ndarray:
+    codes, _, texts = _factorize(values)
+    results = [missing if t is None else func(t) for t in texts]
+    table = np.empty(len(results) + 1, dtype=object)
+    table[:-1] = results
+    table[-1] = missing
+    return table[codes]  # code -1 (NA) picks the trailing `missing`
+
+
+def _as_series(values: pd.Series | Sequence[object]) -> pd.Series:
+    return values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+@dataclass(frozen=True, eq=False)
+class Rules:
+    """The three rule tables and the matchers compiled from them (build with :func:`load_rules`)."""
+
+    mh_terms: pd.DataFrame
+    dispositions: pd.DataFrame
+    courses: pd.DataFrame
+    _mh_include: _Matcher = field(init=False, repr=False)
+    _mh_exclude: _Matcher = field(init=False, repr=False)
+    _ignore: _Matcher = field(init=False, repr=False)
+    _groups: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
+    _courses: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"Rules({len(self.mh_terms)} MH terms, {len(self.dispositions)} disposition patterns, "
+            f"{len(self.courses)} course patterns)"
+        )
+
+    def __post_init__(self) -> None:
+        mh = _validate("mh_terms", self.mh_terms)
+        dispo = _validate("dispositions", self.dispositions)
+        courses = _validate("courses", self.courses)
+        for name, table in (("mh_terms", mh), ("dispositions", dispo), ("courses", courses)):
+            object.__setattr__(self, name, table)
+
+        def build(table: pd.DataFrame, pcol: str, ccol: str, cls: str) -> _Matcher:
+            return _Matcher.build(table.loc[table[ccol] == cls, pcol].tolist())
+
+        set_ = object.__setattr__
+        set_(self, "_mh_include", build(mh, "term", "kind", "include"))
+        set_(self, "_mh_exclude", build(mh, "term", "kind", "exclude"))
+        set_(self, "_ignore", build(dispo, "pattern", "group", IGNORE))
+        groups = tuple((g, build(dispo, "pattern", "group", g)) for g in DISPOSITION_GROUPS)
+        set_(self, "_groups", groups)
+        ctypes = tuple((c, build(courses, "pattern", "course_type", c)) for c in COURSE_PRECEDENCE)
+        set_(self, "_courses", ctypes)
+
+    # ---- MH calls
+    def _mh_match(self, text: str) -> str | None:
+        term = self._mh_include.first(text)
+        if term is None or self._mh_exclude.hits(text):
+            return None
+        return term
+
+    def mh_flag(self, call_types: pd.Series) -> pd.Series:
+        """True where the call type is an MH call (an include term and no exclude term)."""
+        s = _as_series(call_types)
+        flags = _per_unique(s, lambda t: self._mh_match(t) is not None, False)
+        return pd.Series(flags.astype(bool), index=s.index, name="mh_flag")
+
+    def mh_term(self, call_types: pd.Series) -> pd.Series:
+        """The include term behind each flag (NA where the call type is not flagged)."""
+        s = _as_series(call_types)
+        terms = _per_unique(s, self._mh_match, None)
+        return pd.Series(terms, index=s.index, name="mh_term", dtype="str")
+
+    # ---- dispositions
+    def _group_of(self, text: str) -> tuple[str, bool]:
+        """(group, matched a rule) for one cleaned disposition text."""
+        text = self._ignore.blank_out(text)
+        for group, matcher in self._groups:
+            if matcher.hits(text):
+                return group, True
+        return "other", False
+
+    def disposition_group(self, dispositions: pd.Series) -> pd.Series:
+        """Ordered categorical, most serious first; NA for blank input, "other" if no rule matched.
+
+        Being ordered most serious first, ``.min()`` over the rows of one incident gives the
+        incident's most serious outcome.
+        """
+        s = _as_series(dispositions)
+        index = {g: i for i, g in enumerate(DISPOSITION_GROUPS)}
+        codes = _per_unique(s, lambda t: index[self._group_of(t)[0]], -1).astype(np.int64)
+        cat = pd.Categorical.from_codes(codes, categories=list(DISPOSITION_GROUPS), ordered=True)
+        return pd.Series(cat, index=s.index, name="disposition_group")
+
+    # ---- courses
+    def _course_of(self, text: str) -> tuple[str, bool]:
+        for ctype, matcher in self._courses:
+            if matcher.hits(text):
+                return ctype, True
+        return "other", False
+
+    def course_type(self, course_names: pd.Series) -> pd.Series:
+        """Categorical of COURSE_TYPES; NA for blank input, "other" if no rule matched."""
+        s = _as_series(course_names)
+        index = {c: i for i, c in enumerate(COURSE_TYPES)}
+        codes = _per_unique(s, lambda t: index[self._course_of(t)[0]], -1).astype(np.int64)
+        cat = pd.Categorical.from_codes(codes, categories=list(COURSE_TYPES))
+        return pd.Series(cat, index=s.index, name="course_type")
+
+    # ---- rule maintenance
+    def unmatched(self, values: pd.Series, kind: str) -> pd.DataFrame:
+        """Raw values that matched no rule (so fell into "other"), with counts, most frequent first.
+
+        ``kind`` is "disposition" or "course". Values deliberately mapped to ``other`` by a rule
+        (citations, duplicates, firearms courses...) are not listed: they need no fixing.
+        Columns: ``value`` (as written in the data) and ``count``.
+        """
+        key = kind.strip().lower().rstrip("s")
+        if key == "disposition":
+            matched = self._group_of
+        elif key == "course":
+            matched = self._course_of
+        else:
+            raise ValueError(f"Unknown kind '{kind}'; use 'disposition' or 'course'.")
+        codes, raw, texts = _factorize(_as_series(values))
+        counts = np.bincount(codes[codes >= 0], minlength=len(texts))
+        keep = [i for i, t in enumerate(texts) if t is not None and not matched(t)[1]]
+        out = pd.DataFrame(
+            {
+                "value": pd.Series([str(raw[i]) for i in keep], dtype="str"),
+                "count": pd.Series(counts[keep], dtype="int64"),
+            }
+        )
+        out = out.sort_values(["count", "value"], ascending=[False, True], kind="stable")
+        return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- loading and saving
+
+
+def load_rules(folder: Path | None = None) -> Rules:
+    """Rules from ``folder``; a file missing there falls back to the one in DEFAULT_DIR.
+
+    Raises ValueError (one sentence) when a file is malformed.
+    """
+    tables = {}
+    for kind, name in RULE_FILES.items():
+        path = Path(folder) / name if folder is not None else None
+        if path is None or not path.is_file():
+            path = DEFAULT_DIR / name
+        tables[kind] = _read_table(path, kind)
+    return Rules(
+        mh_terms=tables["mh_terms"], dispositions=tables["dispositions"], courses=tables["courses"]
+    )
+
+
+def save_rule_table(folder: Path, kind: str, table: pd.DataFrame) -> Path:
+    """Validate ``table`` and write it as ``folder/<file>.csv`` (sorted by group); return the path.
+
+    ``kind`` is "mh_terms", "dispositions" or "courses". Raises ValueError with one plain sentence
+    on bad input (unknown kind, missing column, empty term, unknown group...); nothing is written
+    then.
+    """
+    clean = _sorted(kind, _validate(kind, table))
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / RULE_FILES[kind]
+    fd, tmp = tempfile.mkstemp(prefix=".rules-", suffix=".csv", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            clean.to_csv(fh, index=False, lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,60 @@
+"""Workspace settings and the review records kept beside the data: programme start date,
+suppression threshold, outcome targets, and the action tracker. Plain JSON files."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+DEFAULTS = {"programme_start": None, "threshold": 10, "agency": "", "targets": {}}
+ACTION_COLUMNS = ["recommendation", "owner", "due", "status"]
+ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
+
+
+def _read(path: Path, default):
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return default
+
+
+def _write(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    tmp.replace(path)
+
+
+def load_settings(folder: Path) -> dict:
+    return {**DEFAULTS, **_read(folder / "settings.json", {})}
+
+
+def save_settings(folder: Path, **changes) -> dict:
+    current = load_settings(folder)
+    current.update(changes)
+    _write(folder / "settings.json", current)
+    return current
+
+
+def programme_start(settings: dict) -> pd.Timestamp | None:
+    value = settings.get("programme_start")
+    try:
+        return pd.Timestamp(date.fromisoformat(value)) if value else None
+    except ValueError:
+        return None
+
+
+def load_actions(folder: Path) -> pd.DataFrame:
+    rows = _read(folder / "actions.json", [])
+    frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
+    frame["due"] = pd.to_datetime(frame["due"], errors="coerce").dt.date
+    return frame
+
+
+def save_actions(folder: Path, frame: pd.DataFrame) -> None:
+    keep = frame[ACTION_COLUMNS].dropna(how="all")
+    keep = keep.assign(due=keep["due"].astype(str).where(keep["due"].notna(), None))
+    _write(folder / "actions.json", keep.to_dict(orient="records"))

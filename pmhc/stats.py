@@ -1,0 +1,87 @@
+"""Rates with 95% Wilson intervals, and the two-proportion test used to compare periods."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Z95 = 1.959963984540054
+MIN_COUNT = 30  # below this many calls a rate is "too few to judge"
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return wilson(self.numerator, self.denominator)
+
+    @property
+    def judgeable(self) -> bool:
+        return self.denominator >= MIN_COUNT
+
+    def text(self, digits: int = 1) -> str:
+        if not self.judgeable:
+            return "too few to judge"
+        return f"{100 * self.value:.{digits}f}%"
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """Wilson score interval for k successes in n trials."""
+    if n <= 0:
+        return None
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class Change:
+    before: Rate
+    after: Rate
+    difference: float  # after - before, in proportion points
+    interval: tuple[float, float]  # 95% CI of the difference (Newcombe hybrid score)
+    p_value: float
+    verdict: str
+
+
+def compare(
+    before: Rate, after: Rate, higher_is_better: bool | None = None, alpha: float = 0.05
+) -> Change | None:
+    """Two-proportion z-test of after vs before, with a plain-language verdict."""
+    if not (before.judgeable and after.judgeable):
+        return None
+    p1, p2 = before.value, after.value
+    n1, n2 = before.denominator, after.denominator
+    pooled = (before.numerator + after.numerator) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    z = (p2 - p1) / se if se > 0 else 0.0
+    p_value = math.erfc(abs(z) / math.sqrt(2))
+    l1, u1 = before.interval
+    l2, u2 = after.interval
+    diff = p2 - p1
+    # Newcombe's method 10: combine the two Wilson intervals.
+    lo = diff - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+    hi = diff + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    return Change(
+        before, after, diff, (lo, hi), p_value, verdict(diff, p_value, higher_is_better, alpha)
+    )
+
+
+def verdict(diff: float, p_value: float, higher_is_better: bool | None, alpha: float = 0.05) -> str:
+    points = f"{abs(100 * diff):.1f} points"
+    if p_value >= alpha:
+        return f"No clear change ({'up' if diff > 0 else 'down'} {points}, within chance)."
+    direction = "rose" if diff > 0 else "fell"
+    if higher_is_better is None:
+        return f"It {direction} by {points}; the change is unlikely to be chance."
+    good = (diff > 0) == higher_is_better
+    return f"It {direction} by {points}: a real {'improvement' if good else 'worsening'}."

@@ -1,0 +1,205 @@
+"""The headline figures of a dataset as one plain dict: what `python -m pmhc summarize`
+prints, and what the Overview page shows. Partner audiences get small counts suppressed."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pmhc import crisis_now, metrics, workforce
+from pmhc.dataset import Dataset
+from pmhc.privacy import DEFAULT_THRESHOLD, HIDDEN, suppress
+from pmhc.stats import Rate
+
+SUPPRESSED = "suppressed"
+
+
+def summarize(ds: Dataset, audience: str = "internal", threshold: int = DEFAULT_THRESHOLD) -> dict:
+    partner = audience == "partner"
+    out: dict = {
+        "dataset": ds.label,
+        "audience": audience,
+        "sources": [_source(r) for r in ds.reports],
+    }
+    if partner:
+        out["suppression"] = {
+            "threshold": threshold,
+            "note": f"Counts from 1 to {threshold} and figures from which "
+            "they could be derived are hidden.",
+        }
+    if ds.calls is not None:
+        out["calls"] = _calls(ds, partner, threshold)
+    if ds.training is not None:
+        out["training"] = _training(ds, partner, threshold)
+    if ds.roster is not None:
+        out["roster"] = _roster(ds, partner, threshold)
+    if ds.services is not None:
+        out["services"] = _services(ds)
+    return out
+
+
+def _source(r) -> dict:
+    entry = {
+        "path": r.path,
+        "sheet": r.sheet,
+        "kind": r.kind,
+        "header_row": r.header_row,
+        "rows_in": r.rows_in,
+        "rows_loaded": r.rows_loaded,
+        "rows_rejected": r.rows_rejected,
+        "mapping": r.mapping,
+    }
+    if r.note:
+        entry["note"] = r.note
+    if r.notes:
+        entry["load_report"] = r.notes
+    if r.personal_data_dropped:
+        entry["personal_data_dropped"] = r.personal_data_dropped
+    return entry
+
+
+def _rate(rate: Rate | None, partner: bool, threshold: int):
+    if rate is None or rate.value is None:
+        return None
+    if partner and 1 <= rate.numerator <= threshold:
+        return SUPPRESSED
+    return round(rate.value, 4)
+
+
+def _counts(mapping: dict[str, int], partner: bool, threshold: int) -> dict:
+    if not partner or not mapping:
+        return mapping
+    frame = pd.DataFrame({"key": list(mapping), "n": list(mapping.values())})
+    hidden = suppress(frame, ["n"], threshold)
+    return {
+        k: (SUPPRESSED if v == HIDDEN else int(v))
+        for k, v in zip(hidden["key"], hidden["n"], strict=True)
+    }
+
+
+def _count(n: int, partner: bool, threshold: int):
+    return SUPPRESSED if partner and 1 <= n <= threshold else n
+
+
+def _calls(ds: Dataset, partner: bool, threshold: int) -> dict:
+    incidents = ds.calls
+    mh = metrics.mh_incidents(incidents)
+    span = metrics.period(incidents)
+    by_district = metrics.counts_by(mh, "district")
+    if span is not None and any(
+        r.kind == "calls" and r.date_precision == "month" for r in ds.reports
+    ):
+        span = (span[0], span[1] + pd.offsets.MonthEnd(0))  # dates known to the month only
+    elif span is not None and any(
+        r.kind == "calls" and r.date_precision == "year" for r in ds.reports
+    ):
+        span = (span[0], span[1] + pd.offsets.YearEnd(0))
+    result = {
+        "total_calls": _count(len(incidents), partner, threshold),
+        "mh_calls": _count(len(mh), partner, threshold),
+        "rows": int(ds.call_rows.shape[0]) if ds.call_rows is not None else len(incidents),
+        "period": None
+        if span is None
+        else {"start": span[0].date().isoformat(), "end": span[1].date().isoformat()},
+        "by_year": _counts(metrics.calls_by_year(mh), partner, threshold),
+        "by_district": None
+        if by_district is None
+        else _counts(
+            {
+                str(k): int(v)
+                for k, v in zip(by_district["district"], by_district["calls"], strict=True)
+            },
+            partner,
+            threshold,
+        ),
+    }
+    for key in (
+        "arrest",
+        "connection",
+        "involuntary",
+        "use_of_force",
+        "injury",
+        "cit_on_scene",
+        "trained_on_scene",
+    ):
+        result[f"{key}_rate"] = _rate(metrics.outcome_rate(mh, key), partner, threshold)
+    repeats = metrics.repeat_encounters(mh)
+    result["persons"] = None if repeats is None else _count(repeats.persons, partner, threshold)
+    result["repeat_person_share"] = (
+        None if repeats is None else _rate(repeats.repeat_2, partner, threshold)
+    )
+    result["repeat_person_share_3plus"] = (
+        None if repeats is None else _rate(repeats.repeat_3, partner, threshold)
+    )
+    return result
+
+
+def _training(ds: Dataset, partner: bool, threshold: int) -> dict:
+    t = ds.training
+    as_of = workforce.reference_date(t, ds.calls)
+    done = workforce.completed(t)
+    certified = int((done["course_type"] == "cit_40").groupby(done["officer_id"]).any().sum())
+    overdue = workforce.overdue_in_service(t, as_of)
+    hours = float(done["hours"].sum()) if "hours" in done else None
+    return {
+        "records": len(t),
+        "officers": int(t["officer_id"].nunique()),
+        "as_of": as_of.date().isoformat(),
+        "cit_40_officers": _count(certified, partner, threshold),
+        "in_service_overdue": _count(int(overdue["overdue"].sum()), partner, threshold),
+        "in_service_overdue_share": _rate(
+            Rate(int(overdue["overdue"].sum()), len(overdue)), partner, threshold
+        ),
+        "hours_total": None if hours is None else round(hours, 1),
+        "by_course_type": {
+            str(k): int(v) for k, v in done["course_type"].value_counts().items() if v
+        },
+    }
+
+
+def _roster(ds: Dataset, partner: bool, threshold: int) -> dict:
+    r = ds.roster
+    active = r[r["active"].astype(bool)]
+    result = {"staff": len(r), "active": len(active)}
+    if "role_group" in r:
+        result["by_role"] = {
+            str(k): int(v) for k, v in active["role_group"].value_counts().items() if v
+        }
+    if ds.training is not None:
+        as_of = workforce.reference_date(ds.training, ds.calls)
+        staff = workforce.with_certification(r, ds.training, as_of)
+        result["patrol_cit_40_share"] = _rate(workforce.coverage(staff), partner, threshold)
+        result["supervisor_cit_40_share"] = _rate(
+            workforce.coverage(staff, ("supervisor",)), partner, threshold
+        )
+        result["command_cit_40_share"] = _rate(
+            workforce.coverage(staff, ("command",)), partner, threshold
+        )
+        by = workforce.coverage_by(staff, "district")
+        if by is not None:
+            result["patrol_cit_40_share_by_district"] = {
+                str(row["district"]): _rate(
+                    Rate(int(row["numerator"]), int(row["denominator"])), partner, threshold
+                )
+                for _, row in by.iterrows()
+            }
+        by = workforce.coverage_by(staff, "shift")
+        if by is not None:
+            result["patrol_cit_40_share_by_shift"] = {
+                str(row["shift"]): _rate(
+                    Rate(int(row["numerator"]), int(row["denominator"])), partner, threshold
+                )
+                for _, row in by.iterrows()
+            }
+    else:
+        result["patrol_cit_40_share"] = None
+    return result
+
+
+def _services(ds: Dataset) -> dict:
+    s = ds.services
+    elements = crisis_now.core_elements(s)
+    return {
+        "services": len(s),
+        "by_type": {str(k): int(v) for k, v in s["service_group"].value_counts().items()},
+        "crisis_now": {row["element"]: row["status"] for _, row in elements.iterrows()},
+    }

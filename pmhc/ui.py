@@ -1,0 +1,291 @@
+"""Streamlit components shared by the pages: the current dataset, the sidebar filters,
+cached page views, and how key figures, charts and checklists are drawn.
+
+This is the only module of the package that imports Streamlit; everything it shows is
+computed elsewhere (`views`, `metrics`, `summary`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from pmhc import checklist, dataset, filters, ingest, reports, settings, store, views
+from pmhc.charts import Figure
+from pmhc.guidance import PAGE_BY_KEY
+from pmhc.privacy import DEFAULT_THRESHOLD
+from pmhc.workspace import Workspace, sample_files
+
+SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
+
+
+def workspace() -> Workspace:
+    return Workspace.default()
+
+
+def audience() -> str:
+    """Partner when the server says so (a hosted link), else the user's preview toggle."""
+    if os.environ.get("PMHC_AUDIENCE", "").lower() == "partner":
+        return "partner"
+    return "partner" if st.session_state.get("partner_preview") else "internal"
+
+
+def locked_partner() -> bool:
+    return os.environ.get("PMHC_AUDIENCE", "").lower() == "partner"
+
+
+# --- datasets --------------------------------------------------------------------------
+
+
+def _rules_fingerprint(ws: Workspace) -> str:
+    files = sorted(ws.rules_dir.glob("*.csv")) if ws.rules_dir.exists() else []
+    return "|".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
+
+
+@st.cache_resource(show_spinner="Reading the sample workbooks…")
+def _sample(folder: str, rules_fingerprint: str) -> dataset.Dataset:
+    ws = Workspace(folder)
+    ctx = ingest.Context(rules=ws.rules(), key=ws.key)
+    loaded = []
+    for path in sample_files():
+        loaded.extend(ingest.ingest_file(path, ctx))
+    return dataset.build(loaded, "Sample data", is_sample=True)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Opening the saved dataset…")
+def _stored(folder: str, ds_id: str) -> dataset.Dataset:
+    return store.load(Workspace(folder).datasets_dir, ds_id)
+
+
+def current_dataset() -> tuple[dataset.Dataset, str]:
+    """(dataset, id): the workspace's saved dataset, else the sample."""
+    ws = workspace()
+    ds_id = store.current_id(ws.datasets_dir)
+    if ds_id:
+        return _stored(str(ws.folder), ds_id), ds_id
+    fingerprint = _rules_fingerprint(ws)
+    return _sample(str(ws.folder), fingerprint), "sample:" + fingerprint
+
+
+def workspace_settings() -> dict:
+    values = settings.load_settings(workspace().folder)
+    ds, _ = current_dataset()
+    if ds.is_sample and not values.get("programme_start"):
+        values["programme_start"] = SAMPLE_PROGRAMME_START
+    return values
+
+
+# --- sidebar ---------------------------------------------------------------------------
+
+
+def sidebar_filters(ds: dataset.Dataset) -> filters.Filters:
+    """Filters the data supports, each bound to the URL's query string."""
+    if ds.calls is None or ds.calls.empty:
+        return filters.Filters()
+    incidents = ds.calls
+    lo, hi = incidents["received_at"].min().date(), incidents["received_at"].max().date()
+    st.sidebar.markdown("**Filters**")
+    picked = st.sidebar.date_input(
+        "Period",
+        value=(lo, hi),
+        min_value=lo,
+        max_value=hi,
+        key="period",
+        bind="query-params",
+        format="DD/MM/YYYY",
+        help="Calls received in this period (inclusive).",
+    )
+    start, end = _period(picked, lo, hi)
+    chosen = {}
+    for key, values in filters.options(incidents).items():
+        chosen[key] = (
+            tuple(
+                st.sidebar.multiselect(
+                    filters.LABELS[key], values, key=key, bind="query-params", placeholder="All"
+                )
+            )
+            if values
+            else ()
+        )
+    return filters.Filters(start, end, **chosen)
+
+
+def _period(picked, lo: date, hi: date) -> tuple[date | None, date | None]:
+    if not isinstance(picked, (tuple, list)) or len(picked) == 0:
+        return None, None
+    start = picked[0]
+    end = picked[1] if len(picked) > 1 else hi
+    return (None if start <= lo else start), (None if end >= hi else end)
+
+
+# --- views -----------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _view(
+    page: str,
+    ds_id: str,
+    f: filters.Filters,
+    start: str | None,
+    aud: str,
+    threshold: int,
+    answers_json: str,
+    options: tuple,
+) -> views.View:
+    ds, _ = current_dataset()
+    scope = views.Scope(
+        ds, f, pd.Timestamp(start) if start else None, aud, threshold, json.loads(answers_json)
+    )
+    return views.PAGES[page](scope, **dict(options))
+
+
+def view(page: str, **options) -> views.View:
+    """The page's computed view, cached on dataset id, filters and settings (never on a
+    DataFrame, which Streamlit would hash from a sample of rows)."""
+    ds, ds_id = current_dataset()
+    values = workspace_settings()
+    f = st.session_state.get("filters", filters.Filters())
+    answers = checklist.load_answers(answers_path()) if page == "overview" else {}
+    return _view(
+        page,
+        ds_id,
+        f,
+        values.get("programme_start"),
+        audience(),
+        int(values.get("threshold") or DEFAULT_THRESHOLD),
+        json.dumps(answers, sort_keys=True),
+        tuple(sorted(options.items())),
+    )
+
+
+# --- drawing ---------------------------------------------------------------------------
+
+
+def page_header(key: str) -> None:
+    text = PAGE_BY_KEY[key]
+    ds, _ = current_dataset()
+    prefix = f"Question {text.question} · " if text.question else ""
+    st.title(f"{prefix}{text.title}")
+    label = "Sample data" if ds.is_sample else ds.label
+    st.caption(
+        f"{':material/science: ' if ds.is_sample else ''}**{label}**"
+        + (" · partner view: counts from 1 to 10 are hidden" if audience() == "partner" else "")
+    )
+    st.info(f"**What good looks like.** {text.good}", icon=":material/lightbulb:")
+
+
+def render(v: views.View) -> None:
+    for note in v.notes:
+        st.warning(note, icon=":material/info:")
+    if v.figures:
+        columns = st.columns(min(len(v.figures), 5))
+        for i, fig in enumerate(v.figures):
+            with columns[i % len(columns)]:
+                st.metric(
+                    fig.label,
+                    fig.value,
+                    fig.delta,
+                    delta_color=fig.delta_color,
+                    help=fig.help,
+                    border=True,
+                )
+    for chart in v.charts:
+        show_figure(chart)
+    for name, table in v.tables.items():
+        st.subheader(name)
+        st.dataframe(table, hide_index=True)
+        st.download_button(
+            f"Download {name.lower()} (CSV)",
+            reports.csv_bytes(table),
+            file_name=_file_name(name) + ".csv",
+            mime="text/csv",
+            key=f"dl-table-{name}",
+        )
+    if v.missing:
+        with st.container(border=True):
+            st.markdown("**Unlock more of this page**")
+            for item in v.missing:
+                st.markdown(f"- {item}")
+
+
+def show_figure(fig: Figure) -> None:
+    with st.container(border=True):
+        st.altair_chart(fig.chart, key=f"chart-{fig.key}")
+        with st.expander("Numbers behind this chart"):
+            st.dataframe(fig.data, hide_index=True)
+            st.download_button(
+                "Download CSV",
+                reports.csv_bytes(fig.data),
+                file_name=_file_name(fig.key) + ".csv",
+                mime="text/csv",
+                key=f"dl-{fig.key}",
+            )
+
+
+def _file_name(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")
+
+
+# --- self-assessment -------------------------------------------------------------------
+
+
+def answers_path():
+    return workspace().folder / "self_assessment.json"
+
+
+def checklist_section(number: int) -> None:
+    q = checklist.QUESTION_BY_NUMBER[number]
+    answers = checklist.load_answers(answers_path())
+    score, answered = checklist.score(q, answers)
+    st.subheader("Self-assessment")
+    st.caption("What only the agency knows. Answers are saved for everyone using this workspace.")
+    if score is not None:
+        st.progress(
+            score,
+            text=f"Score {score:.0%} over {answered} of {len(q.items)} items "
+            "answered Yes, Partly or No",
+        )
+    disabled = audience() == "partner"
+    for item_id, text in q.items:
+        current = answers.get(item_id, {})
+        cols = st.columns([5, 2, 3])
+        cols[0].markdown(f"**{item_id}** {text}")
+        choice = cols[1].selectbox(
+            "Answer",
+            ("",) + checklist.ANSWERS,
+            index=(("",) + checklist.ANSWERS).index(current.get("answer", "")),
+            key=f"answer-{item_id}",
+            label_visibility="collapsed",
+            disabled=disabled,
+        )
+        note = cols[2].text_input(
+            "Note",
+            current.get("note", ""),
+            key=f"note-{item_id}",
+            label_visibility="collapsed",
+            placeholder="Note (optional)",
+            disabled=disabled,
+        )
+        if choice and (choice != current.get("answer") or note != current.get("note", "")):
+            checklist.save_answer(answers_path(), item_id, choice, note)
+            st.toast(f"Saved {item_id}")
+    frame = checklist.answers_frame(checklist.load_answers(answers_path()))
+    st.download_button(
+        "Export the self-assessment (Excel)",
+        reports.workbook_bytes({"Self-assessment": frame}, title="PMHC self-assessment"),
+        file_name="pmhc_self_assessment.xlsx",
+        key=f"export-sa-{number}",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def question_page(key: str) -> None:
+    page_header(key)
+    render(view(key))
+    number = PAGE_BY_KEY[key].question
+    if number:
+        st.divider()
+        checklist_section(number)

@@ -1,0 +1,105 @@
+"""Uploads as the Data page handles them: the user's choices per sheet (record kind,
+header row, column mapping, "every call is a mental-health call") applied on top of the
+automatic reading, and the resulting dataset saved to the workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from pmhc import dataset, ingest, store
+from pmhc import mapping as mp
+from pmhc.profiles import Profile
+from pmhc.reading import open_tables
+from pmhc.workspace import Workspace
+
+
+@dataclass
+class SheetChoice:
+    kind: str | None = None  # None: as detected
+    header_row: int | None = None  # 0-based; None: as detected
+    fields: dict[str, str | None] = field(default_factory=dict)  # field -> header (None: unmap)
+    all_mh: bool = False
+    skip: bool = False  # the user chose not to load this sheet
+
+    def key(self) -> tuple:
+        return (
+            self.kind,
+            self.header_row,
+            tuple(sorted(self.fields.items())),
+            self.all_mh,
+            self.skip,
+        )
+
+
+def ingest_upload(
+    name: str,
+    data: bytes,
+    ctx: ingest.Context,
+    choices: dict[str | None, SheetChoice],
+    progress: Callable[[str], None] | None = None,
+) -> list[ingest.Loaded]:
+    loaded = []
+    for table in open_tables(data, name):
+        choice = choices.get(table.sheet, SheetChoice())
+        if progress:
+            progress(f"Reading {name}" + (f" [{table.sheet}]" if table.sheet else ""))
+        if choice.skip:
+            report = ingest.SourceReport(
+                name, table.sheet, None, note="Not loaded: you chose to leave this sheet out."
+            )
+            loaded.append(ingest.Loaded(report))
+            continue
+        proposal = None
+        if choice.kind or choice.header_row is not None or choice.fields:
+            auto = mp.propose(table.peek, choice.kind)
+            kind = choice.kind or (auto.kind if auto else None)
+            row = (
+                choice.header_row
+                if choice.header_row is not None
+                else (auto.header_row if auto else 0)
+            )
+            if kind:
+                proposal = mp.apply_overrides(mp.at_row(table.peek, row, kind), choice.fields)
+        local = replace(ctx, all_mh=choice.all_mh)
+        loaded.append(ingest.ingest_table(table, local, proposal))
+    for item in loaded:
+        item.report.path = name
+    return loaded
+
+
+def save_uploads(
+    ws: Workspace,
+    files: list[tuple[str, bytes]],
+    choices: dict[tuple[str, str | None], SheetChoice],
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dataset.Dataset, str]:
+    """Ingest every file, build the dataset and make it the workspace's current one."""
+    ctx = ingest.Context(rules=ws.rules(), key=ws.key, profiles=ws.profiles())
+    loaded, hashes = [], []
+    for name, data in files:
+        file_hash = store.file_hash(data)
+        hashes.append(file_hash)
+        mine = {sheet: c for (h, sheet), c in choices.items() if h == file_hash}
+        loaded.extend(ingest_upload(name, data, ctx, mine, progress))
+    label = ", ".join(name for name, _ in files)
+    if progress:
+        progress("Counting incidents and joining training to calls")
+    ds = dataset.build(loaded, label)
+    options = repr(sorted((k, v.key()) for k, v in choices.items()))
+    ds_id = store.dataset_id(hashes, options + _rules_version(ws))
+    if progress:
+        progress("Saving the cleaned tables")
+    store.save(ws.datasets_dir, ds, ds_id)
+    return ds, ds_id
+
+
+def _rules_version(ws: Workspace) -> str:
+    files = sorted(ws.rules_dir.glob("*.csv")) if ws.rules_dir.exists() else []
+    return "|".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
+
+
+def profile_from(name: str, proposal: mp.Mapping, all_mh: bool) -> Profile:
+    """A profile that reproduces this mapping for files with the same columns."""
+    fields = {f: m.header for f, m in proposal.matches.items()}
+    return Profile(name, proposal.kind, proposal.signature, proposal.headers, fields, all_mh)

@@ -1,0 +1,125 @@
+"""Training and roster indicators (questions 1 and 3): CIT coverage of patrol, of
+supervisors and command, in-service currency, and training hours over time.
+
+Standards (DOMAIN.md): the Memphis-model course is 40 hours; in-service at least every
+two years afterwards; about 20-25% of patrol CIT-trained in large agencies, more in
+small ones, and CIT officers on every shift."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pmhc.dataset import cit_certified_since
+from pmhc.rules import COURSE_LABELS
+from pmhc.stats import Rate
+
+IN_SERVICE_MONTHS = 24
+COVERAGE_TARGET = 0.20  # the low end of the 20-25% guidance for large agencies
+
+
+def completed(training: pd.DataFrame) -> pd.DataFrame:
+    return training[training["completed"].astype(bool)]
+
+
+def reference_date(
+    training: pd.DataFrame | None, calls: pd.DataFrame | None = None
+) -> pd.Timestamp:
+    """'Now' for currency measures: the latest date in the data, not the wall clock."""
+    dates = []
+    if training is not None and not training.empty:
+        dates.append(training["completed_on"].max())
+    if calls is not None and not calls.empty:
+        dates.append(calls["received_at"].max())
+    return max(dates) if dates else pd.Timestamp.now()
+
+
+def with_certification(
+    roster: pd.DataFrame, training: pd.DataFrame, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Active roster with `cit_trained` (40-hour CIT completed by `as_of`)."""
+    since = cit_certified_since(training)
+    active = roster[roster["active"].astype(bool)].copy()
+    certified = active["officer_id"].map(since)
+    active["cit_trained"] = certified.notna() & (certified <= as_of)
+    return active
+
+
+def coverage(staff: pd.DataFrame, groups: tuple[str, ...] = ("patrol",)) -> Rate | None:
+    if "role_group" not in staff:
+        return None
+    pool = staff[staff["role_group"].isin(groups)]
+    return Rate(int(pool["cit_trained"].sum()), len(pool))
+
+
+def coverage_by(
+    staff: pd.DataFrame, column: str, groups: tuple[str, ...] = ("patrol",)
+) -> pd.DataFrame | None:
+    if column not in staff or "role_group" not in staff:
+        return None
+    pool = staff[staff["role_group"].isin(groups) & staff[column].notna()]
+    out = pool.groupby(column, observed=True)["cit_trained"].agg(["sum", "size"]).reset_index()
+    out.columns = [column, "numerator", "denominator"]
+    from pmhc.metrics import with_intervals
+
+    return with_intervals(out).sort_values("rate").reset_index(drop=True)
+
+
+def leadership_coverage(staff: pd.DataFrame) -> pd.DataFrame | None:
+    """CIT coverage for patrol, supervisors and command side by side."""
+    if "role_group" not in staff:
+        return None
+    rows = []
+    for label, groups in (
+        ("Patrol", ("patrol",)),
+        ("Supervisors", ("supervisor",)),
+        ("Command staff", ("command",)),
+        ("Dispatchers", ("dispatcher",)),
+    ):
+        r = coverage(staff, groups)
+        if r and r.denominator:
+            rows.append((label, r.numerator, r.denominator))
+    out = pd.DataFrame(rows, columns=["group", "numerator", "denominator"])
+    from pmhc.metrics import with_intervals
+
+    return with_intervals(out)
+
+
+def overdue_in_service(
+    training: pd.DataFrame, as_of: pd.Timestamp, officers: pd.Series | None = None
+) -> pd.DataFrame:
+    """CIT-trained officers with no CIT course (basic or in-service) in the last 24 months."""
+    done = completed(training)
+    cit = done[done["course_type"].isin(["cit_40", "in_service"])]
+    last = cit.groupby("officer_id", observed=True)["completed_on"].max()
+    trained = cit_certified_since(training)
+    last = last[last.index.isin(trained[trained <= as_of].index)]
+    if officers is not None:
+        last = last[last.index.isin(officers)]
+    cutoff = as_of - pd.DateOffset(months=IN_SERVICE_MONTHS)
+    out = last.rename("last_cit_training").reset_index()
+    out["overdue"] = out["last_cit_training"] < cutoff
+    out["months_since"] = ((as_of - out["last_cit_training"]).dt.days / 30.44).round(1)
+    return out
+
+
+def hours_by_type(training: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
+    """Training hours by course type per quarter (or year)."""
+    done = completed(training)
+    hours = done["hours"] if "hours" in done else pd.Series(1.0, index=done.index)
+    period = done["completed_on"].dt.to_period(freq).dt.to_timestamp()
+    out = hours.groupby([period, done["course_type"]], observed=True).sum().rename("hours")
+    out = out.reset_index()
+    out.columns = ["period", "course_type", "hours"]
+    out["course"] = out["course_type"].map(COURSE_LABELS).astype("str")
+    return out
+
+
+def certified_over_time(training: pd.DataFrame, officers: pd.Series | None = None) -> pd.DataFrame:
+    """Cumulative number of officers with 40-hour CIT, by month."""
+    since = cit_certified_since(training)
+    if officers is not None:
+        since = since[since.index.isin(officers)]
+    month = since.dt.to_period("M").dt.to_timestamp()
+    out = month.value_counts().sort_index().cumsum().rename("officers").reset_index()
+    out.columns = ["month", "officers"]
+    return out

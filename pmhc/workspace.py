@@ -1,0 +1,53 @@
+"""The workspace: the folder holding a team's secret, saved datasets, mapping profiles,
+edited rules and self-assessment answers. `PMHC_DATA_DIR` names it; by default `data/`
+beside the app."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from pmhc import privacy, profiles, rules
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "sample_data"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    folder: Path
+
+    def __post_init__(self):
+        object.__setattr__(self, "folder", Path(self.folder))
+
+    @classmethod
+    def default(cls) -> Workspace:
+        return cls(Path(os.environ.get("PMHC_DATA_DIR", ROOT / "data")))
+
+    @cached_property
+    def key(self) -> bytes:
+        return privacy.workspace_key(self.folder)
+
+    @property
+    def rules_dir(self) -> Path:
+        return self.folder / "rules"
+
+    @property
+    def profiles_dir(self) -> Path:
+        return self.folder / "profiles"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.folder / "datasets"
+
+    def rules(self) -> rules.Rules:
+        return rules.load_rules(self.rules_dir)
+
+    def profiles(self) -> list[profiles.Profile]:
+        return profiles.load_profiles(self.profiles_dir)
+
+
+def sample_files() -> list[Path]:
+    return sorted(SAMPLE_DIR.glob("*.xlsx"))
