@@ -163,6 +163,23 @@ def bars(
     )
 
 
+def grouped(data: pd.DataFrame, *, category: str, value: str, colour: str, title: str,
+            subtitle: str | None, value_title: str, category_title: str, description: str,
+            tooltip: list | None = None):
+    """Horizontal bars grouped by colour within each category (rates, as percentages)."""
+    chart = alt.Chart(data).mark_bar().encode(
+        y=alt.Y(f"{category}:N", title=category_title),
+        yOffset=alt.YOffset(f"{colour}:N"),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%")),
+        color=_colour(colour, ""),
+        tooltip=tooltip or [f"{category}:N", f"{colour}:N",
+                            alt.Tooltip(f"{value}:Q", format=".1%")],
+    )
+    groups = data[colour].nunique() if len(data) else 1
+    rows = data[category].nunique() if len(data) else 1
+    return _finish(chart, title, subtitle, description, height=max(160, 12 * groups * rows))
+
+
 def stacked(
     data: pd.DataFrame,
     *,
@@ -246,6 +263,9 @@ def heatmap(
         )
     )
     return _finish(chart, title, subtitle, description, height=220)
+
+
+SIGNALS = ["Within limits", "Above limits", "Below limits"]
 
 
 def control_chart(

@@ -1,0 +1,214 @@
+"""What every page view is made of: the `Scope` it is computed for (dataset, filters,
+settings, audience), key figures with their change against the previous period, and
+figures whose numbers are suppressed for partners before they reach a chart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import altair as alt
+import pandas as pd
+
+from pmhc import filters as flt
+from pmhc import metrics, workforce
+from pmhc.charts import Figure
+from pmhc.dataset import Dataset
+from pmhc.metrics import Outcome
+from pmhc.privacy import DEFAULT_THRESHOLD, HIDDEN, protect
+from pmhc.stats import Rate, compare
+
+DELTA_COLOUR = {True: "normal", False: "inverse", None: "off"}
+RATE_TOOLTIP = [
+    alt.Tooltip("label:N", title="Outcome"),
+    alt.Tooltip("rate:Q", title="Rate", format=".1%"),
+    alt.Tooltip("numerator:Q", title="Calls with outcome", format=","),
+    alt.Tooltip("denominator:Q", title="MH calls", format=","),
+]
+END_OF_DAY = pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+@dataclass
+class KeyFigure:
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: str = "off"  # "normal": up is good; "inverse": down is good
+    help: str | None = None
+
+
+@dataclass
+class View:
+    figures: list[KeyFigure] = field(default_factory=list)
+    charts: list[Figure] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # what a column would unlock
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def chart(self, key: str) -> Figure | None:
+        return next((c for c in self.charts if c.key == key), None)
+
+    def add(self, item: KeyFigure | Figure | None) -> None:
+        if isinstance(item, KeyFigure):
+            self.figures.append(item)
+        elif isinstance(item, Figure):
+            self.charts.append(item)
+
+    def needs(self, what: str, needs: str) -> None:
+        self.missing.append(f"**{what}** needs {needs}.")
+
+
+@dataclass
+class Scope:
+    ds: Dataset
+    filters: flt.Filters = field(default_factory=flt.Filters)
+    programme_start: pd.Timestamp | None = None
+    audience: str = "internal"
+    threshold: int = DEFAULT_THRESHOLD
+    answers: dict = field(default_factory=dict)
+
+    @property
+    def partner(self) -> bool:
+        return self.audience == "partner"
+
+    @cached_property
+    def base(self) -> pd.DataFrame | None:
+        """Incidents with every filter but the period (for period comparisons)."""
+        if self.ds.calls is None:
+            return None
+        return flt.apply(self.ds.calls, replace(self.filters, start=None, end=None))
+
+    @cached_property
+    def incidents(self) -> pd.DataFrame | None:
+        if self.base is None:
+            return None
+        return flt.apply(self.base, flt.Filters(start=self.filters.start, end=self.filters.end))
+
+    @cached_property
+    def mh(self) -> pd.DataFrame | None:
+        return None if self.incidents is None else metrics.mh_incidents(self.incidents)
+
+    @cached_property
+    def window(self) -> tuple[pd.Timestamp, pd.Timestamp, str] | None:
+        """The period key figures describe: the selected one, or else the last 12 months."""
+        base = self.base
+        if base is None or base.empty:
+            return None
+        if self.filters.start or self.filters.end:
+            start = pd.Timestamp(self.filters.start or base["received_at"].min().date())
+            end = pd.Timestamp(self.filters.end or base["received_at"].max().date()) + END_OF_DAY
+            return start, end, f"{start:%d %b %Y} to {end:%d %b %Y}, against the period before"
+        end = base["received_at"].max().normalize() + END_OF_DAY
+        start = end - pd.DateOffset(months=12) + pd.Timedelta(microseconds=1)
+        return start, end, "last 12 months in the data, against the 12 months before"
+
+    @cached_property
+    def windows(self) -> tuple[pd.DataFrame, pd.DataFrame, str] | None:
+        """(current, previous, label): MH incidents in the window and in the equal-length
+        period just before it."""
+        if self.window is None:
+            return None
+        start, end, label = self.window
+        mh = metrics.mh_incidents(self.base)
+        before = metrics.previous_window(start, end)
+        return metrics.in_window(mh, start, end), metrics.in_window(mh, *before), label
+
+    @cached_property
+    def as_of(self) -> pd.Timestamp:
+        if self.filters.end:
+            return pd.Timestamp(self.filters.end)
+        return workforce.reference_date(self.ds.training, self.ds.calls)
+
+    def staff_as_of(self, as_of: pd.Timestamp) -> pd.DataFrame | None:
+        """Active roster with CIT status on a date, filtered by district and shift."""
+        if self.ds.roster is None or self.ds.training is None:
+            return None
+        staff = workforce.with_certification(self.ds.roster, self.ds.training, as_of)
+        for key in ("district", "shift"):
+            chosen = getattr(self.filters, key)
+            if chosen and key in staff:
+                staff = staff[staff[key].isin(chosen)]
+        return staff
+
+    @cached_property
+    def staff(self) -> pd.DataFrame | None:
+        return self.staff_as_of(self.as_of)
+
+
+# --- formatting ------------------------------------------------------------------------
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None or pd.isna(value) else f"{100 * value:.{digits}f}%"
+
+
+def count_text(scope: Scope, n: int) -> str:
+    return HIDDEN if scope.partner and 1 <= n <= scope.threshold else f"{n:,}"
+
+
+# --- key figures -----------------------------------------------------------------------
+
+
+def rate_change_figure(scope: Scope, label: str, now: Rate | None, before: Rate | None,
+                       higher_is_better: bool | None, what: str) -> KeyFigure | None:
+    """A rate with its change against an earlier one, interval and verdict in the help."""
+    if now is None:
+        return None
+    if scope.partner and 1 <= now.numerator <= scope.threshold:
+        return KeyFigure(label, HIDDEN, help=f"Hidden: {scope.threshold} or fewer.")
+    if not now.judgeable:
+        return KeyFigure(label, "too few to judge", help=f"Only {now.denominator} {what}.")
+    lo, hi = now.interval
+    help_text = (f"{now.numerator:,} of {now.denominator:,} {what}; 95% interval "
+                 f"{pct(lo)}–{pct(hi)}.")
+    change = compare(before, now, higher_is_better) if before else None
+    if change is None:
+        return KeyFigure(label, pct(now.value), help=help_text)
+    low, high = change.interval
+    return KeyFigure(label, pct(now.value), f"{100 * change.difference:+.1f} pts",
+                     DELTA_COLOUR[higher_is_better],
+                     f"{help_text} Change {100 * change.difference:+.1f} points (95% interval "
+                     f"{100 * low:+.1f} to {100 * high:+.1f}). {change.verdict}")
+
+
+def rate_figure(scope: Scope, label: str, outcome: Outcome) -> KeyFigure | None:
+    """An outcome rate over the key-figure window, against the window before."""
+    if scope.windows is None:
+        return None
+    current, previous, window = scope.windows
+    return rate_change_figure(scope, label, metrics.outcome_rate(current, outcome),
+                              metrics.outcome_rate(previous, outcome), outcome.higher_is_better,
+                              f"MH calls, {window}")
+
+
+def count_figure(scope: Scope, label: str) -> KeyFigure | None:
+    if scope.windows is None:
+        return None
+    current, previous, window = scope.windows
+    now, before = len(current), len(previous)
+    delta = None
+    if before and not (scope.partner and min(now, before) <= scope.threshold):
+        delta = f"{100 * (now - before) / before:+.1f}%"
+    return KeyFigure(label, count_text(scope, now), delta, "off",
+                     f"Distinct mental-health incidents, {window}.")
+
+
+# --- figures ---------------------------------------------------------------------------
+
+
+def for_audience(scope: Scope, frame: pd.DataFrame, counts: list[str]
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(chart numbers, display table): small counts and the rates built on them hidden
+    for partners; unchanged for internal users."""
+    if not scope.partner:
+        return frame, frame
+    rates = {"rate": "numerator"} if "rate" in frame and "numerator" in frame else {}
+    return protect(frame, counts, rates, scope.threshold)
+
+
+def figure(scope: Scope, key: str, data: pd.DataFrame, counts: list[str], title: str,
+           caption: str, build: Callable[[pd.DataFrame, str], alt.TopLevelMixin]) -> Figure:
+    """Suppress for the audience, then draw from the chart numbers."""
+    chart_data, table = for_audience(scope, data, counts)
+    return Figure(key, build(chart_data, title), table, title, caption)

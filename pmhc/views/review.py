@@ -1,0 +1,71 @@
+"""Question 6: review. Before and after the programme start, and a control chart
+(p-chart) of a monthly outcome rate whose limits come from the baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pmhc import charts, metrics
+from pmhc.metrics import OUTCOME_BY_KEY
+from pmhc.views.base import DELTA_COLOUR, KeyFigure, Scope, View, figure, pct
+from pmhc.views.outcomes import period_change
+
+
+def review(scope: Scope, outcome_key: str = "connection") -> View:
+    view = View()
+    mh = scope.mh
+    if mh is None:
+        view.notes.append("No calls are loaded.")
+        return view
+    start = scope.programme_start
+    if start is None:
+        view.notes.append("Set the programme start date to compare before and after.")
+    else:
+        table = period_change(mh[mh["received_at"] < start], mh[mh["received_at"] >= start])
+        view.tables["Before and after the programme start"] = table
+        for _, row in table.head(4).iterrows():
+            if pd.notna(row["change_points"]):
+                o = next(o for o in metrics.OUTCOMES if o.label == row["outcome"])
+                view.add(KeyFigure(row["outcome"], pct(row["after"]),
+                                   f"{row['change_points']:+.1f} pts",
+                                   DELTA_COLOUR[o.higher_is_better],
+                                   f"Before {pct(row['before'])}, after {pct(row['after'])}. "
+                                   f"{row['verdict']}"))
+    o = OUTCOME_BY_KEY.get(outcome_key, OUTCOME_BY_KEY["connection"])
+    if metrics.outcome_flag(mh.head(0), o) is None or mh.empty:
+        view.needs("The control chart", o.unlock)
+        return view
+    data = p_chart(metrics.monthly_outcomes(mh, [o]), start)
+    above = int((data["signal"] == "Above limits").sum())
+    below = int((data["signal"] == "Below limits").sum())
+    basis = "the baseline before the programme start" if start is not None else "all months"
+    if above or below:
+        title = f"{o.label}: {above} months above and {below} below the limits from {basis}"
+    else:
+        title = f"{o.label}: every month within the limits from {basis}"
+    view.add(figure(scope, "control_chart", data, ["numerator"], title,
+                    "Monthly rate with control limits.",
+                    lambda d, t: charts.control_chart(
+                        d, title=t, y_title=o.label,
+                        subtitle="p-chart: centre line is the baseline rate; limits are 3 "
+                                 "standard errors for each month's number of calls",
+                        description=f"Control chart of the monthly {o.label.lower()} rate.")))
+    return view
+
+
+def p_chart(data: pd.DataFrame, baseline_end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Centre line and 3-sigma limits of a p-chart. With a programme start, the limits come
+    from the months before it, so months after it that fall outside show real change."""
+    data = data.copy()
+    base = data[data["month"] < baseline_end] if baseline_end is not None else data
+    if base.empty:
+        base = data
+    p = base["numerator"].sum() / max(1, base["denominator"].sum())
+    sigma = np.sqrt(p * (1 - p) / data["denominator"].clip(lower=1))
+    data["centre"] = p
+    data["lcl"] = (p - 3 * sigma).clip(lower=0)
+    data["ucl"] = (p + 3 * sigma).clip(upper=1)
+    data["signal"] = np.select([data["rate"] > data["ucl"], data["rate"] < data["lcl"]],
+                               ["Above limits", "Below limits"], "Within limits")
+    return data

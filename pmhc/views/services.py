@@ -1,0 +1,121 @@
+"""Question 4: services. Where calls end (dispositions, destinations), when connections
+fail (hour x weekday), and the inventory against the Crisis Now core elements."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pmhc import charts, crisis_now, metrics
+from pmhc.charts import Figure
+from pmhc.metrics import OUTCOME_BY_KEY
+from pmhc.privacy import HIDDEN, suppress
+from pmhc.views.base import KeyFigure, Scope, View, count_text, figure, pct, rate_figure
+
+MIN_CELL = 30  # heatmap cells with fewer calls show no rate
+
+
+def services(scope: Scope) -> View:
+    view = View()
+    mh = scope.mh
+    if mh is not None:
+        view.add(rate_figure(scope, "Connected to services", OUTCOME_BY_KEY["connection"]))
+        grid = metrics.hour_weekday(mh)
+        if grid is None:
+            view.needs("Hour × weekday patterns", "a received time (hour) column")
+        else:
+            for fig in _heatmaps(scope, grid):
+                view.add(fig)
+        disp = _dispositions(scope)
+        if disp is None:
+            view.needs("The disposition breakdown", "a disposition column")
+        view.add(disp)
+        if "is_arrest" in mh:
+            view.add(KeyFigure("Ended in arrest", count_text(scope, int(mh["is_arrest"].sum())),
+                               help="MH incidents in the period with an arrest on any row."))
+        view.add(_destinations(scope))
+    if scope.ds.services is None:
+        view.needs("The services inventory",
+                   "a services workbook (name, type, hours, police drop-off)")
+    else:
+        elements = crisis_now.core_elements(scope.ds.services)
+        view.tables["Crisis Now core elements"] = elements
+        view.add(KeyFigure("Crisis Now core elements in place",
+                           f"{int((elements['status'] == 'Yes').sum())} of {len(elements)}",
+                           help="A 24/7 crisis line, 24/7 mobile crisis, and crisis "
+                                "stabilisation accepting police drop-off."))
+        columns = [c for c in ("name", "type", "hours", "police_dropoff", "capacity")
+                   if c in scope.ds.services]
+        view.tables["Services inventory"] = scope.ds.services[columns]
+    return view
+
+
+def _heatmaps(scope: Scope, grid: pd.DataFrame) -> list[Figure]:
+    data = _suppress_grid(scope, grid)
+    busiest = grid.loc[grid["calls"].idxmax()]
+    title = f"MH calls peak on {busiest['weekday_name']} around {int(busiest['hour']):02d}:00"
+    figures = [Figure("heatmap_calls", charts.heatmap(
+        data, value="calls", title=title, subtitle="Distinct MH calls by day of week and hour",
+        value_title="MH calls", description="Heatmap of MH calls by weekday and hour of day."),
+        data, title, "MH calls by weekday and hour.")]
+    if "connections" not in grid:
+        return figures
+    night = grid[(grid["hour"] < 7) | (grid["hour"] >= 23)]
+    office = grid[(grid["hour"] >= 9) & (grid["hour"] < 17) & (grid["weekday"] < 5)]
+    n_rate = night["connections"].sum() / max(1, night["calls"].sum())
+    d_rate = office["connections"].sum() / max(1, office["calls"].sum())
+    verb = "drop to" if n_rate < d_rate else "reach"
+    title = (f"Connections {verb} {pct(n_rate, 0)} at night (23–07), against {pct(d_rate, 0)} "
+             "in weekday office hours")
+    rates = data.assign(connection_rate=data["connection_rate"].mask(data["calls"] < MIN_CELL))
+    figures.append(Figure("heatmap_connection", charts.heatmap(
+        rates, value="connection_rate", title=title,
+        subtitle=f"Share of MH calls connected to services; blank cells have under {MIN_CELL} "
+                 "calls", value_title="Connection rate", percent=True,
+        description="Heatmap of the connection rate by weekday and hour, showing service gaps "
+                    "at night and weekends."), rates, title,
+        "Connection rate by weekday and hour."))
+    return figures
+
+
+def _suppress_grid(scope: Scope, grid: pd.DataFrame) -> pd.DataFrame:
+    """For partners, hide small cells of the 7 x 24 table with complementary suppression."""
+    if not scope.partner:
+        return grid
+    matrix = grid.pivot(index="weekday", columns="hour", values="calls")
+    hidden = suppress(matrix.reset_index(drop=True), list(matrix.columns), scope.threshold)
+    mask = (hidden == HIDDEN).to_numpy().ravel()  # row-major: weekday, then hour, like grid
+    data = grid.copy()
+    for column in ("calls", "connections", "connection_rate"):
+        if column in data:
+            data[column] = data[column].astype("float64").mask(mask, np.nan)
+    return data
+
+
+def _dispositions(scope: Scope) -> Figure | None:
+    disp = metrics.disposition_breakdown(scope.mh)
+    if disp is None:
+        return None
+    top = disp.iloc[0]
+    title = f"Most MH calls end as {str(top['label']).lower()} ({pct(top['share'], 0)})"
+    return figure(scope, "dispositions", disp, ["calls"], title, "MH calls by disposition group.",
+                  lambda d, t: charts.bars(
+                      d, category="label", value="calls", title=t,
+                      subtitle="Most serious disposition of each MH incident",
+                      value_title="MH calls", category_title="Disposition group",
+                      description="Bar chart of MH calls by disposition group."))
+
+
+def _destinations(scope: Scope) -> Figure | None:
+    dest = metrics.destinations(scope.mh)
+    if dest is None or dest.empty:
+        return None
+    dest = dest.head(15)
+    title = f"{dest.iloc[0]['destination']} is the most common transport destination"
+    return figure(scope, "destinations", dest, ["calls"], title,
+                  "MH calls by transport destination.",
+                  lambda d, t: charts.bars(
+                      d, category="destination", value="calls", title=t,
+                      subtitle="MH calls by transport destination", value_title="MH calls",
+                      category_title="Destination",
+                      description="Bar chart of MH calls by transport destination."))
