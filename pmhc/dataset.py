@@ -114,8 +114,15 @@ def collapse(rows: pd.DataFrame) -> pd.DataFrame:
         parts = [grouped["received_at"].min()]
         if flags:
             parts.append(grouped[flags].max())
+        # The time of day belongs with the earliest row, like received_at, not with the
+        # row of the most serious disposition.
+        timed = [c for c in ("hour", "weekday") if c in other]
+        other = [c for c in other if c not in timed]
         if other:
             parts.append(grouped[other].first())
+        if timed:
+            earliest = rows.loc[grouped["received_at"].idxmin(), ["incident_id", *timed]]
+            parts.append(earliest.set_index("incident_id"))
         parts.append(grouped.size().rename("rows"))
         incidents = pd.concat(parts, axis=1).reset_index()
         incidents = incidents.sort_values("received_at", kind="stable").reset_index(drop=True)

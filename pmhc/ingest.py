@@ -1,10 +1,11 @@
 """From a file to canonical records, with every row accounted for.
 
 For each table: find the header and the kind of records (or apply a saved mapping
-profile), read only the mapped columns, normalise values, and split the rows into
-loaded records and rejected rows with a reason. `rows_in == rows_loaded + rows_rejected`
+profile), read the rows under the header, normalise the mapped columns, and split the
+rows into loaded records and rejected rows with a reason. `rows_in == rows_loaded + rows_rejected`
 always holds; what was coerced on the way is listed in the report's notes.
-Columns that are not mapped, personal data among them, are never read.
+Columns that are not mapped, personal data among them, are never kept: they are read
+only to tell blank rows and report footers from records.
 """
 
 from __future__ import annotations
@@ -104,27 +105,36 @@ def ingest_table(table: Table, ctx: Context, proposal: mp.Mapping | None = None)
         return Loaded(report, proposal=proposal)
 
     positions = {name: m.column for name, m in proposal.matches.items()}
-    raw = table.load(proposal.header_row, sorted(set(positions.values())))
-    raw = pd.DataFrame({name: raw[pos] for name, pos in positions.items()})
+    # Unmapped columns are read as well, only to tell blank rows and report footers: a row
+    # filled only there (a footer in an unmapped first column) must still be accounted for.
+    # They are dropped right here, never kept.
+    every = sorted(set(positions.values()) | set(range(len(proposal.headers))))
+    sheet = table.load(proposal.header_row, every)
+    raw = pd.DataFrame({name: sheet[pos] for name, pos in positions.items()})
     row_numbers = pd.Series(np.arange(len(raw)) + proposal.header_row + 2, index=raw.index)
 
-    empty = _blank_rows(raw)
+    empty = _blank_rows(sheet)
+    footer = _footer_rows(sheet[~empty])
+    del sheet
     raw, row_numbers = raw[~empty], row_numbers[~empty]
     report.rows_in = len(raw)
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
-    reasons[_footer_rows(raw)] = "report footer or totals row"
+    reasons[footer] = "report footer or totals row"
     reasons[_repeated_header_rows(raw, proposal)] = "repeated header row"
 
     all_mh = ctx.all_mh or bool(profile and profile.all_mh)
     normalise = NORMALISERS[proposal.kind]
-    records, row_reasons, notes = normalise(raw, report, ctx, all_mh)
+    # Footers and repeated headers are not records: left out of the values, they neither
+    # appear in the notes ("1 values are not dates (e.g. 'Rcvd Dt/Tm')") nor sway a column.
+    furniture = reasons.notna()
+    records, row_reasons, notes = normalise(raw[~furniture], report, ctx, all_mh)
     reasons = reasons.fillna(row_reasons)
     report.notes.extend(notes)
 
     bad = reasons.notna()
     rejected = _rejected_frame(raw[bad], row_numbers[bad], reasons[bad], proposal)
-    records = records[~bad].reset_index(drop=True)
+    records = records[~bad[records.index]].reset_index(drop=True)
     report.rows_loaded, report.rows_rejected = len(records), int(bad.sum())
     assert report.rows_in == report.rows_loaded + report.rows_rejected
     return Loaded(report, records, rejected, proposal)
@@ -252,7 +262,7 @@ def _normalise_calls(raw, report, ctx, all_mh):
         )
         notes.append("There is no incident number column: each row is counted as one call.")
 
-    when, has_time, n = _received_at(raw, report)
+    when, timed, n = _received_at(raw, report)
     notes.extend(n)
     out["received_at"] = when
     missing = when.isna()
@@ -261,19 +271,21 @@ def _normalise_calls(raw, report, ctx, all_mh):
     reasons[out_of_range.fillna(False) & reasons.isna()] = (
         "received date out of range (" + when.dt.strftime("%Y-%m-%d") + ")"
     )
-    out["hour"] = _part_or(raw, "received_hour", report, when.dt.hour if has_time else None)
+    hour = None if timed is None else when.dt.hour.where(timed)
+    out["hour"] = _part_or(raw, "received_hour", report, hour)
     out["weekday"] = _part_or(
         raw,
         "received_weekday",
         report,
-        when.dt.weekday if "received_year" not in raw or "received_day" in raw else None,
+        when.dt.day_of_week if "received_year" not in raw or "received_day" in raw else None,
     )
     _derive_call_fields(out, ctx, all_mh, notes)
     return out, reasons, notes
 
 
 def _received_at(raw: pd.DataFrame, report: SourceReport):
-    """The received date-time from one column, a date plus a time, or year/month/day/hour."""
+    """The received date-time from one column, a date plus a time, or year/month/day/hour,
+    and where the time of day is known (None when the source has no times at all)."""
     notes: list[str] = []
     if "received_at" in raw:
         when, n = values.parse_datetime(
@@ -281,18 +293,19 @@ def _received_at(raw: pd.DataFrame, report: SourceReport):
         )
         notes += n
         has_time = bool((when.dropna() != when.dropna().dt.normalize()).any())
+        timed = when.notna() if has_time else None
         if "received_time" in raw:
             clock, n = values.parse_time_of_day(
                 raw["received_time"], report.mapping["received_time"]
             )
             notes += n
             when = when.dt.normalize() + clock.fillna(pd.Timedelta(0))
-            has_time = True
+            timed = clock.notna()  # a blank or unreadable time is not midnight
             notes.append(
                 f"Date and time combined from {report.mapping['received_at']!r} and "
                 f"{report.mapping['received_time']!r}."
             )
-        return when.astype("datetime64[us]"), has_time, notes
+        return when.astype("datetime64[us]"), timed, notes
     parts = {}
     for part in ("year", "month", "day", "hour"):
         name = f"received_{part}"
@@ -301,7 +314,7 @@ def _received_at(raw: pd.DataFrame, report: SourceReport):
             notes += n
     year = parts.get("year")
     if year is None:
-        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]"), False, notes
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]"), None, notes
     frame = pd.DataFrame(
         {
             "year": year,
@@ -322,7 +335,8 @@ def _received_at(raw: pd.DataFrame, report: SourceReport):
         + ("" if precision == "day" else f" (to the {precision}; day set to the 1st)")
         + "."
     )
-    return when.astype("datetime64[us]"), "hour" in parts, notes
+    timed = parts["hour"].notna() if "hour" in parts else None
+    return when.astype("datetime64[us]"), timed, notes
 
 
 def _part_or(raw, name, report, fallback):

@@ -84,7 +84,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 @lru_cache(maxsize=65536)
 def normalise_header(header: object) -> str:
-    """'Rcvd Dt/Tm' -> 'received date time'; 'EVENT_ID' -> 'event id'; 'Inc #' -> 'incident number'."""
+    """'Rcvd Dt/Tm' -> 'received date time'; 'EVENT_ID' -> 'event id';
+    'Inc #' -> 'incident number'."""
     text = str(header or "")
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # camelCase -> camel Case
     text = text.lower().replace("#", " number ").replace("n°", " number ")
@@ -111,6 +112,11 @@ def is_personal_data(header: object) -> bool:
     )
 
 
+# A bare date or time word inside a longer header names some other moment ("Disp Time",
+# "Arrived Date", "Date of Birth"): such synonyms match the whole header only.
+BARE_MOMENTS = {"date", "time", "day", "hour", "month", "year"}
+
+
 @lru_cache(maxsize=65536)
 def header_score(norm: str, synonym: str) -> float:
     if not norm:
@@ -120,7 +126,7 @@ def header_score(norm: str, synonym: str) -> float:
     words, syn_words = norm.split(), synonym.split()
     if sorted(words) == sorted(syn_words):
         return 0.95
-    if f" {synonym} " in f" {norm} ":
+    if f" {synonym} " in f" {norm} " and synonym not in BARE_MOMENTS:
         # "cit officer requested flag" contains "cit officer requested": score by coverage.
         return 0.55 + 0.35 * len(syn_words) / len(words)
     if 2 * min(len(norm), len(synonym)) / (len(norm) + len(synonym)) < 0.86:
@@ -170,15 +176,71 @@ def columns_signature(headers: list[str]) -> str:
     return hashlib.sha256("|".join(names).encode()).hexdigest()[:16]
 
 
-def match_columns(headers: list[str | None], kind: schema.Kind) -> dict[str, ColumnMatch]:
-    """Greedy one-to-one assignment of columns to fields, best scores first."""
+# Values that say how a call came in. Seattle's "Call Type" column holds these (911,
+# ONVIEW, TELEPHONE OTHER, NOT 911…), while its call types are in Initial/Final Call Type.
+_SOURCE_WHOLE = (
+    r"e?911|9 1 1|on ?view|phone|telephone|radio|text|text message|e ?mail|online|web|"
+    r"walk ?in|in person|self initiated|officer initiated|field initiated|proactive|alarm|"
+    r"police varda alarm"
+)
+_SOURCE_LEADING = (
+    r"telephone|alarm call|history call|in person|proactive|scheduled event|self initiated|"
+    r"officer initiated"
+)
+CALL_SOURCE_VALUE = re.compile(rf"^(?:{_SOURCE_WHOLE}|(?:{_SOURCE_LEADING})\b.*)$")
+CALL_TYPE_FIELDS = ("call_type_final", "call_type_initial")
+SNIFF_SHARE = 0.8  # share of a column's sample values that must be call-source words
+SNIFF_CONFIDENCE = 0.9
+
+
+def holds_call_sources(samples: list[str] | None) -> bool:
+    """Most of the sample values are call-source words, not call types."""
+    words = [" ".join(_WORD.findall(str(v).lower())) for v in samples or []]
+    words = [w for w in words if w]
+    return bool(words) and sum(bool(CALL_SOURCE_VALUE.match(w)) for w in words) >= (
+        SNIFF_SHARE * len(words)
+    )
+
+
+def column_samples(peek: list[list[str | None]], row: int) -> dict[int, list[str]]:
+    """position -> the non-blank values under the header row in a table's first rows."""
+    samples: dict[int, list[str]] = {}
+    for values in peek[row + 1 :]:
+        for pos, v in enumerate(values):
+            if v is not None and str(v).strip():
+                samples.setdefault(pos, []).append(str(v).strip())
+    return samples
+
+
+def _field_scores(norm: str, kind: schema.Kind, samples: list[str] | None) -> dict[str, float]:
+    scores = {
+        f.name: max((header_score(norm, syn) for syn in f.synonyms), default=0.0)
+        for f in kind.fields
+    }
+    # A column named like a call type whose values are call sources is the call source.
+    typed = max((scores.get(n, 0.0) for n in CALL_TYPE_FIELDS), default=0.0)
+    if typed >= 0.5 and "call_source" in scores and holds_call_sources(samples):
+        for n in CALL_TYPE_FIELDS:
+            scores[n] = 0.0
+        scores["call_source"] = max(scores["call_source"], SNIFF_CONFIDENCE)
+    return scores
+
+
+def match_columns(
+    headers: list[str | None],
+    kind: schema.Kind,
+    samples: dict[int, list[str]] | None = None,
+) -> dict[str, ColumnMatch]:
+    """Greedy one-to-one assignment of columns to fields, best scores first. `samples`
+    (position -> values under the header) let values overrule a misleading header."""
     candidates = []
     for pos, header in enumerate(headers):
         if header is None or not str(header).strip() or is_personal_data(header):
             continue
         norm = normalise_header(header)
+        scores = _field_scores(norm, kind, (samples or {}).get(pos))
         for f in kind.fields:
-            best = max((header_score(norm, syn) for syn in f.synonyms), default=0.0)
+            best = scores[f.name]
             if best >= 0.5:
                 # Earlier synonyms are the field's most typical names: break ties on them.
                 candidates.append((best, -_synonym_rank(norm, f), -pos, f.name, pos, str(header)))
@@ -246,14 +308,29 @@ def propose(peek: list[list[str | None]], kind: str | None = None) -> Mapping | 
         if len(texts) < 2 or sum(_looks_like_data(t) for t in texts) > len(texts) / 2:
             continue
         headers = [None if v is None else str(v).strip() for v in values]
+        samples = column_samples(peek, row)
         for k in kinds:
-            matches = match_columns(headers, k)
+            matches = match_columns(headers, k, samples)
+            if k.name == "calls" and "incident_id" not in matches and is_summary(headers):
+                continue  # "Year | District | Calls": counts per group, not call records
             score = _kind_score(k, matches)
             if score > 0 and (best is None or score > best.score):
                 best = Mapping(k.name, row, [h or "" for h in headers], matches, score=score)
     if best is not None:
         best.duplicates = _duplicates(best.headers)
     return best
+
+
+_COUNT_HEADER = re.compile(
+    r"^(?:(?:number|count|total|sum) of )?(?:calls|incidents|events|records|cases)"
+    r"(?: count| total)?$|^(?:count|counts|total|totals|grand total|sum|n|percent|percentage)$"
+)
+
+
+def is_summary(headers: list[str | None]) -> bool:
+    """A header row with a count column ('Calls', 'Number of Calls', 'Total'): a pivot-style
+    summary table."""
+    return any(h and _COUNT_HEADER.match(normalise_header(h)) for h in headers)
 
 
 _DATA_CELL = re.compile(r"^[\d\s.,:/\-+$%]+$|^\d{4}-\d{2}-\d{2}")
@@ -311,7 +388,7 @@ def at_row(peek: list[list[str | None]], row: int, kind: str) -> Mapping:
     values = peek[row] if 0 <= row < len(peek) else []
     headers = ["" if v is None else str(v).strip() for v in values]
     k = schema.KINDS[kind]
-    matches = match_columns(headers, k)
+    matches = match_columns(headers, k, column_samples(peek, row))
     return Mapping(kind, row, headers, matches, _duplicates(headers), _kind_score(k, matches))
 
 

@@ -204,8 +204,8 @@ def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
         half = np.sqrt(z2) * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
     frame = frame.copy()
     frame["rate"] = p
-    frame["low"] = np.clip(centre - half, 0, 1)
-    frame["high"] = np.clip(centre + half, 0, 1)
+    frame["low"] = np.where((k == 0) & (n > 0), 0.0, np.clip(centre - half, 0, 1))
+    frame["high"] = np.where((k == n) & (n > 0), 1.0, np.clip(centre + half, 0, 1))
     return frame
 
 

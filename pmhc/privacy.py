@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pmhc.values import as_text
+
 DEFAULT_THRESHOLD = 10  # counts 1..10 are hidden (the US CMS cell-size policy)
 HIDDEN = "≤10"
 
@@ -39,8 +41,8 @@ def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
 
     Identifiers are trimmed and upper-cased first so ' mni0004512' and 'MNI0004512' are
     the same person. Hashing runs once per distinct identifier."""
-    text = ids.astype("str").str.strip().str.upper().where(ids.notna())
-    text = text.where(text != "")
+    # as_text writes a numeric id 12345.0 as '12345', as a text export of it would read.
+    text = as_text(ids).str.upper()
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     digests = np.array(
         ["P-" + hmac.new(key, u.encode(), hashlib.sha256).hexdigest()[:12] for u in uniques],
@@ -74,6 +76,9 @@ def suppress(
             for i, line in enumerate(lines):
                 if line.sum() == 1 and len(line) > 1:
                     candidates = np.where(~line & (vals[i] > 0), vals[i], np.inf)
+                    if not np.isfinite(candidates).any():
+                        # Only zeros left: a shown 0 beside the total reveals the hidden cell.
+                        candidates = np.where(~line & (vals[i] == 0), 0.0, np.inf)
                     if np.isfinite(candidates).any():
                         j = int(np.argmin(candidates))
                         line[j] = True

@@ -31,7 +31,7 @@ def _slug(name: str) -> str:
     return slug
 
 
-def save_profile(folder: Path, profile: Profile) -> Path:
+def _check(profile: Profile) -> Profile:
     if profile.kind not in schema.KINDS:
         raise InputError(
             f"{profile.kind!r} is not a record kind; use one of {', '.join(schema.KINDS)}."
@@ -40,6 +40,11 @@ def save_profile(folder: Path, profile: Profile) -> Path:
     unknown = [f for f in profile.overrides if f not in kind.names]
     if unknown:
         raise InputError(f"{unknown[0]!r} is not a field of {profile.kind}; check the profile.")
+    return profile
+
+
+def save_profile(folder: Path, profile: Profile) -> Path:
+    _check(profile)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{_slug(profile.name)}.json"
     path.write_text(json.dumps(asdict(profile), indent=2, ensure_ascii=False))
@@ -49,7 +54,8 @@ def save_profile(folder: Path, profile: Profile) -> Path:
 def load_profile(path: Path) -> Profile:
     try:
         data = json.loads(Path(path).read_text())
-        return Profile(**data)
+        # A hand-edited file is checked like a saved one: a bad kind would fail much later.
+        return _check(Profile(**data))
     except FileNotFoundError as e:
         raise InputError(f"The mapping file {path} does not exist; check the path.") from e
     except (json.JSONDecodeError, TypeError) as e:

@@ -54,7 +54,8 @@ def open_tables(source: str | Path | bytes, name: str | None = None) -> list[Tab
     ext = Path(path).suffix.lower()
     if ext and ext not in ACCEPTED_EXTENSIONS:
         raise UnreadableFile(
-            f"{Path(path).name} is a {ext} file; upload an Excel workbook (.xlsx, .xls) or a CSV file."
+            f"{Path(path).name} is a {ext} file; "
+            "upload an Excel workbook (.xlsx, .xls) or a CSV file."
         )
     head = data[:2048] if data is not None else _head(source)
     if not head.strip():
@@ -103,32 +104,35 @@ def _workbook_tables(path: str, source: str | Path | bytes, data: bytes | None) 
     date1904 = _uses_1904_dates(data if data is not None else Path(source).read_bytes())
     tables = []
     for sheet in reader.sheet_names:
-        peek = _peek_sheet(reader, sheet)
-        tables.append(Table(path, sheet, peek, _sheet_loader(reader, sheet), date1904=date1904))
+        peek, absolute = _peek_sheet(reader, sheet)
+        loader = _sheet_loader(reader, sheet, absolute)
+        tables.append(Table(path, sheet, peek, loader, date1904=date1904))
     return tables
 
 
-def _peek_sheet(reader: fastexcel.ExcelReader, sheet: str) -> list[list[str | None]]:
+def _peek_sheet(reader: fastexcel.ExcelReader, sheet: str) -> tuple[list[list[str | None]], list]:
+    """The first rows as text, and each peek column's absolute index in the sheet."""
     try:
-        frame = reader.load_sheet(
+        sheet_ = reader.load_sheet(
             sheet, header_row=None, skip_rows=0, n_rows=PEEK_ROWS, dtypes="string"
-        ).to_pandas()
+        )
     except Exception:  # an empty sheet has no columns to read
-        return []
-    return _grid(frame)
+        return [], []
+    return _grid(sheet_.to_pandas()), [c.absolute_index for c in sheet_.available_columns()]
 
 
-def _sheet_loader(reader: fastexcel.ExcelReader, sheet: str):
+def _sheet_loader(reader: fastexcel.ExcelReader, sheet: str, absolute: list[int]):
     def load(header_row: int, columns: list[int]) -> pd.DataFrame:
         # Read every data row under the header; `schema_sample_rows=None` makes the
         # reader look at all rows before choosing a type, so a text cell far down a
         # date column turns the column to text instead of silently becoming null.
+        # The reader skips leading blank columns, but `use_columns` counts them.
         columns = sorted(columns)
         frame = reader.load_sheet(
             sheet,
             header_row=None,
             skip_rows=header_row + 1,
-            use_columns=columns,
+            use_columns=[absolute[c] for c in columns],
             schema_sample_rows=None,
         ).to_pandas()
         frame.columns = columns
@@ -211,33 +215,62 @@ def _csv_table(path: str, data: bytes) -> Table:
                 header=None,
                 names=range(width),
                 skiprows=header_row + 1,
-                usecols=columns,
                 dtype="str",
                 keep_default_na=False,
                 na_values=[""],
                 skip_blank_lines=False,
             )
         except (pd.errors.ParserError, ValueError) as e:
+            # pandas says "Expected 2 fields in line 52, saw 3\n": keep it on one line.
+            detail = " ".join(str(e).split()).removeprefix("Error tokenizing data. C error: ")
             raise UnreadableFile(
-                f"{Path(path).name} has rows with more columns than its header ({e}); "
+                f"{Path(path).name} has rows with more columns than its header ({detail}); "
                 "export it again or save it as Excel."
             ) from e
-        return frame.reset_index(drop=True)
+        # Columns are picked after reading: with `usecols` pandas would silently drop the
+        # cells of a row wider than the header instead of reporting it.
+        return frame[sorted(columns)].reset_index(drop=True)
 
     return Table(path, None, peek, load)
 
 
 def _html_tables(path: str, data: bytes) -> list[Table]:
+    # Cells are kept as the text shown: pandas.read_html would take a <th> row as column
+    # names (losing the header row) and turn '0012' into 12.
+    import lxml.html
+
     try:
-        frames = pd.read_html(io.StringIO(decode_text(data)), header=None)
-    except ValueError as e:
+        # lxml refuses text that still declares its encoding (XHTML exports do).
+        text = re.sub(r"^\s*<\?xml[^>]*\?>", "", decode_text(data))
+        doc = lxml.html.fromstring(text)
+    except (ValueError, lxml.etree.ParserError) as e:
+        raise UnreadableFile(
+            f"{Path(path).name} looks like a web page but is damaged; export it again."
+        ) from e
+    grids = [g for g in (_html_grid(t) for t in doc.iter("table")) if g]
+    if not grids:
         raise UnreadableFile(
             f"{Path(path).name} is a web page with no table in it; export the data as Excel or CSV."
-        ) from e
+        )
     return [
-        _frame_table(path, f"Table {i}", f.astype("str").where(f.notna(), None))
-        for i, f in enumerate(frames, start=1)
+        _frame_table(path, f"Table {i}", pd.DataFrame(g, dtype=object))
+        for i, g in enumerate(grids, start=1)
     ]
+
+
+def _html_grid(table) -> list[list[str | None]]:
+    """The rows of one HTML table (not of tables nested in it); colspan leaves blanks."""
+    rows = []
+    for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
+        row: list[str | None] = []
+        for cell in tr.xpath("./td|./th"):
+            text = " ".join(cell.text_content().split())
+            row.append(text or None)
+            span = cell.get("colspan", "1")
+            row.extend([None] * (int(span) - 1 if span.isdigit() and int(span) > 1 else 0))
+        rows.append(row)
+    width = max((len(r) for r in rows), default=0)
+    return [r + [None] * (width - len(r)) for r in rows] if width else []
 
 
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
@@ -266,7 +299,9 @@ def _xml2003_tables(path: str, data: bytes) -> list[Table]:
                 while at and len(values) < int(at) - 1:
                     values.append(None)
                 datum = cell.find(f"{_SS}Data")
-                values.append(datum.text if datum is not None else None)
+                # Rich text nests <Font> inside <Data>; a merged cell spans MergeAcross more.
+                values.append("".join(datum.itertext()) if datum is not None else None)
+                values.extend([None] * int(cell.get(f"{_SS}MergeAcross", "0") or 0))
             rows.append(values)
         width = max((len(r) for r in rows), default=0)
         grid = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)

@@ -104,6 +104,7 @@ CALLS = Kind(
                 "reported",
                 "call received date",
                 "date",
+                "date time",
                 "call created",
                 "create date time",
                 "created",

@@ -128,6 +128,8 @@ def parse_flag(series: pd.Series, label: str) -> tuple[pd.Series, Notes]:
     value = pd.Series(pd.NA, index=series.index, dtype="boolean")
     value[first.isin(TRUE_WORDS).fillna(False).astype(bool)] = True
     value[first.isin(FALSE_WORDS).fillna(False).astype(bool)] = False
+    # "N/A" is not "N": not applicable says nothing either way.
+    value[text.str.match(r"\s*n\s*[/.]\s*a\b").fillna(False).astype(bool)] = pd.NA
     notes = []
     empty = text.isna()
     unread = value.isna() & ~empty
@@ -338,4 +340,6 @@ def _part_values(u: pd.Series, part: str) -> pd.Series:
     if part == "hour":  # "13:00" or "1300" style hours
         clock = parse_time_text(text.where(value.isna()))
         value = value.fillna(clock.dt.total_seconds() // 3600)
+        packed = (value >= 100) & (value < 2400) & (value % 100 < 60)
+        value = value.where(~packed, value // 100)
     return value

@@ -1,0 +1,143 @@
+"""Shared fixtures: a throwaway workspace, a default ingest context, writers of small
+"quirk" workbooks and text exports, and a runner for the command line.
+
+Every ingest in the tests goes through `ingest_file` (the fixture), which checks the row
+accounting of each table it loads: rows_in == rows_loaded + rows_rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from pmhc import cli, ingest
+from pmhc.rules import load_rules
+from pmhc.workspace import Workspace
+
+REAL_DATA = Path(
+    os.environ.get("PMHC_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "real-data")
+)
+TORONTO = REAL_DATA / "toronto_persons_in_crisis_2014_2015.csv"
+VERA = REAL_DATA / "vera_911_call_type_crosswalk.xlsx"
+KEY = b"test-workspace-secret-0123456789"
+NOW = pd.Timestamp("2026-01-01")
+
+
+def real_file(path: Path) -> Path:
+    if not path.is_file():
+        pytest.skip(f"real data not found at {path} (set PMHC_REAL_DATA)")
+    return path
+
+
+def assert_accounted(report: ingest.SourceReport) -> None:
+    assert report.rows_in == report.rows_loaded + report.rows_rejected, report
+
+
+@pytest.fixture(scope="session")
+def rules():
+    return load_rules()
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch) -> Workspace:
+    """An empty workspace in tmp_path, also named by PMHC_DATA_DIR for code that reads it."""
+    folder = tmp_path / "workspace"
+    monkeypatch.setenv("PMHC_DATA_DIR", str(folder))
+    return Workspace(folder)
+
+
+@pytest.fixture
+def ctx(rules) -> ingest.Context:
+    """Default rules, a fixed secret and a fixed 'today' so date checks do not drift."""
+    return ingest.Context(rules=rules, key=KEY, now=NOW)
+
+
+@pytest.fixture
+def write_xlsx(tmp_path):
+    """write_xlsx(name, {sheet: rows}, date1904=False) -> path. Rows are lists of cell values
+    (None for an empty cell); an empty list is a blank row."""
+
+    def write(name: str, sheets: dict[str, list[list]], date1904: bool = False) -> Path:
+        wb = openpyxl.Workbook()
+        if date1904:
+            wb.epoch = CALENDAR_MAC_1904
+        wb.remove(wb.active)
+        for title, rows in sheets.items():
+            ws = wb.create_sheet(title)
+            for r, row in enumerate(rows, start=1):
+                for c, value in enumerate(row, start=1):
+                    if value is not None:
+                        ws.cell(r, c, value)
+        path = tmp_path / name
+        wb.save(path)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def write_text(tmp_path):
+    """write_text(name, rows or text, delimiter=',', encoding='utf-8', bom=False) -> path."""
+
+    def write(
+        name: str,
+        content: list[list] | str,
+        delimiter: str = ",",
+        encoding: str = "utf-8",
+        bom: bool = False,
+    ) -> Path:
+        if isinstance(content, str):
+            text = content
+        else:
+            text = "".join(
+                delimiter.join(_csv_cell(v, delimiter) for v in row) + "\r\n" for row in content
+            )
+        path = tmp_path / name
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding))
+        return path
+
+    return write
+
+
+def _csv_cell(value, delimiter: str) -> str:
+    text = "" if value is None else str(value)
+    return f'"{text}"' if delimiter in text or '"' in text else text
+
+
+@pytest.fixture
+def ingest_file(ctx):
+    """ingest_file(path, ctx=None) -> list of Loaded, one per table, each accounted for."""
+
+    def run(path: Path, context: ingest.Context | None = None) -> list[ingest.Loaded]:
+        loaded = ingest.ingest_file(path, context or ctx)
+        for item in loaded:
+            assert_accounted(item.report)
+            if item.records is not None:
+                assert len(item.records) == item.report.rows_loaded
+            if item.rejected is not None:
+                assert len(item.rejected) == item.report.rows_rejected
+        return loaded
+
+    return run
+
+
+@pytest.fixture
+def run_cli(workspace, capsys):
+    """run_cli(*args) -> (exit code, stdout, stderr), in process, in the tmp workspace.
+    With --json, stdout is parsed: (code, dict, stderr)."""
+
+    def run(*args: str | Path):
+        argv = ["summarize", *map(str, args), "--data-dir", str(workspace.folder)]
+        code = cli.main(argv)
+        out, err = capsys.readouterr()
+        if "--json" in argv and code == 0:
+            return code, json.loads(out), err
+        return code, out, err
+
+    return run
