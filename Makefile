@@ -1,0 +1,57 @@
+# PMHC Dashboard: `make app` opens the dashboard on the sample data, `make test` runs the
+# whole test suite (unit, AppTest and browser tests). Both create .venv when it is missing.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check --quiet
+CHROMIUM ?= /usr/bin/chromium
+# pip runs again only when a requirements file is newer than its stamp.
+APP_STAMP := $(VENV)/.requirements.stamp
+DEV_STAMP := $(VENV)/.requirements-dev.stamp
+
+.PHONY: app test lint chromium
+
+app: $(APP_STAMP)
+	$(PY) -m streamlit run app.py
+
+test: $(DEV_STAMP) chromium
+	PMHC_CHROMIUM=$(CHROMIUM) PMHC_REQUIRE_BROWSER=1 $(PY) -m pytest
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "error: PMHC Dashboard needs Python 3.11 or newer as '$(PYTHON)'" \
+	    "(found: $$($(PYTHON) --version 2>&1)). Run: make PYTHON=python3.11 ..." >&2; exit 1; }
+	@echo "Creating $(VENV) with $$($(PYTHON) --version)"
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "error: '$(PYTHON) -m venv' failed. On Debian or Ubuntu: apt-get install python3-venv" >&2; \
+	  exit 1; }
+
+$(APP_STAMP): requirements.txt | $(PY)
+	@echo "Installing requirements.txt into $(VENV)"
+	$(PIP) install -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	@echo "Installing requirements-dev.txt into $(VENV)"
+	$(PIP) install -r requirements-dev.txt
+	@touch $@ $(APP_STAMP)
+
+# The browser tests drive the system's Chromium (Playwright cannot download its own here).
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "error: the browser tests need Chromium at $(CHROMIUM). Install it" \
+	    "(Debian/Ubuntu: sudo apt-get install chromium), or name another binary with" \
+	    "'make test CHROMIUM=/path/to/chromium'. Without a browser:" \
+	    "$(PY) -m pytest -m 'not browser'" >&2; \
+	  exit 1; \
+	fi
