@@ -53,11 +53,10 @@ if files:
         st.session_state["payload"] = payload
         st.rerun()
 
-if not ds.is_sample:
-    if st.button("Go back to the sample data", icon=":material/undo:"):
-        store.forget_current(ws.datasets_dir)
-        st.session_state.pop("loaded_signature", None)
-        st.rerun()
+if not ds.is_sample and st.button("Go back to the sample data", icon=":material/undo:"):
+    store.forget_current(ws.datasets_dir)
+    st.session_state.pop("loaded_signature", None)
+    st.rerun()
 
 # --- what was loaded ------------------------------------------------------------------
 
@@ -232,7 +231,7 @@ for tab, (kind, attr) in zip(
                 st.session_state.pop("loaded_signature", None)
             except ValueError as e:
                 st.error(str(e))
-        rows = ds.call_rows
+        rows = ds.calls
         if kind == "dispositions" and rows is not None and "disposition" in rows:
             other = current_rules.unmatched(rows["disposition"].astype("str"), "disposition")
             st.markdown(f"**Dispositions that matched no rule** ({len(other)})")

@@ -4,8 +4,6 @@ colour-blind-safe palette and a text description for screen readers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import altair as alt
 import pandas as pd
 
@@ -15,19 +13,23 @@ SEQUENTIAL = "viridis"
 MAX_ROWS = 5000  # charts receive aggregates; more rows than this is a bug
 
 
-@dataclass
 class Figure:
-    """A chart with the exact numbers it draws, for the page and for tests."""
+    """A chart with the exact numbers it draws, for the page and for tests.
 
-    key: str
-    chart: alt.TopLevelMixin
-    data: pd.DataFrame  # the table shown under "numbers behind the chart"
-    title: str
-    alt: str  # one or two sentences describing what the chart shows
+    `chart` may be a function that builds the chart: it then runs on first use, so the
+    cost of assembling a Vega-Lite spec is paid when a page draws, not when it computes."""
 
-    def __post_init__(self):
-        if len(self.data) > MAX_ROWS:
-            raise ValueError(f"{self.key}: {len(self.data)} rows sent to a chart; aggregate first.")
+    def __init__(self, key: str, chart, data: pd.DataFrame, title: str, alt: str):
+        if len(data) > MAX_ROWS:
+            raise ValueError(f"{key}: {len(data)} rows sent to a chart; aggregate first.")
+        self.key, self.data, self.title, self.alt = key, data, title, alt
+        self._chart = chart
+
+    @property
+    def chart(self) -> alt.TopLevelMixin:
+        if callable(self._chart):
+            self._chart = self._chart()
+        return self._chart
 
 
 def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
@@ -163,17 +165,31 @@ def bars(
     )
 
 
-def grouped(data: pd.DataFrame, *, category: str, value: str, colour: str, title: str,
-            subtitle: str | None, value_title: str, category_title: str, description: str,
-            tooltip: list | None = None):
+def grouped(
+    data: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    colour: str,
+    title: str,
+    subtitle: str | None,
+    value_title: str,
+    category_title: str,
+    description: str,
+    tooltip: list | None = None,
+):
     """Horizontal bars grouped by colour within each category (rates, as percentages)."""
-    chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y(f"{category}:N", title=category_title),
-        yOffset=alt.YOffset(f"{colour}:N"),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%")),
-        color=_colour(colour, ""),
-        tooltip=tooltip or [f"{category}:N", f"{colour}:N",
-                            alt.Tooltip(f"{value}:Q", format=".1%")],
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", title=category_title),
+            yOffset=alt.YOffset(f"{colour}:N"),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%")),
+            color=_colour(colour, ""),
+            tooltip=tooltip
+            or [f"{category}:N", f"{colour}:N", alt.Tooltip(f"{value}:Q", format=".1%")],
+        )
     )
     groups = data[colour].nunique() if len(data) else 1
     rows = data[category].nunique() if len(data) else 1

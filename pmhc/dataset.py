@@ -9,6 +9,7 @@ calls to tell whether a CIT-trained officer was on scene.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -30,6 +31,7 @@ class Dataset:
     roster: pd.DataFrame | None = None
     services: pd.DataFrame | None = None
     is_sample: bool = False
+    completeness: pd.DataFrame | None = None  # share of call rows with a value, per field
 
     def has(self, kind: str, column: str | None = None) -> bool:
         table = getattr(self, kind)
@@ -40,6 +42,13 @@ class Dataset:
     @property
     def rows_in(self) -> int:
         return sum(r.rows_in for r in self.reports)
+
+    @cached_property
+    def mh(self) -> pd.DataFrame | None:
+        """The mental-health incidents, selected once per dataset."""
+        from pmhc.metrics import mh_incidents
+
+        return None if self.calls is None else mh_incidents(self.calls)
 
 
 def build(loaded: list[Loaded], label: str, is_sample: bool = False) -> Dataset:
@@ -61,8 +70,43 @@ def build(loaded: list[Loaded], label: str, is_sample: bool = False) -> Dataset:
         rows = ds.call_rows
         if ds.training is not None and "officer_id" in rows:
             rows["trained_on_scene"] = trained_on_scene(rows, ds.training)
+        ds.completeness = completeness(rows)
         ds.calls = collapse(rows)
     return ds
+
+
+COMPLETENESS_FIELDS = (
+    "incident_id",
+    "received_at",
+    "call_type_initial",
+    "call_type_final",
+    "district",
+    "disposition",
+    "cit_requested",
+    "cit_dispatched",
+    "cit_arrived",
+    "responder_type",
+    "use_of_force",
+    "person_injury",
+    "person_id",
+    "officer_id",
+    "arrived_at",
+    "transport_destination",
+)
+
+
+def completeness(rows: pd.DataFrame) -> pd.DataFrame:
+    """Share of call records with a value, per canonical field present (question 5)."""
+    present = [f for f in COMPLETENESS_FIELDS if f in rows]
+    filled = [float(rows[f].notna().mean()) if len(rows) else 0.0 for f in present]
+    return pd.DataFrame(
+        {
+            "field": present,
+            "filled": filled,
+            "missing": [1 - x for x in filled],
+            "records": len(rows),
+        }
+    )
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -94,47 +138,85 @@ def trained_on_scene(rows: pd.DataFrame, training: pd.DataFrame) -> pd.Series:
 
 
 def collapse(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per incident: flags by any(), earliest received time, most serious disposition."""
-    if rows["incident_id"].is_unique:
-        incidents = rows.copy()
-        incidents["rows"] = 1
-    else:
-        if "disposition_group" in rows:
-            # Most serious disposition first, so first() picks it for each incident.
-            codes = pd.Categorical(
-                rows["disposition_group"], categories=DISPOSITION_GROUPS
-            ).codes.copy()
-            codes[codes < 0] = len(DISPOSITION_GROUPS)
-            rows = rows.iloc[codes.argsort(kind="stable")]
-        grouped = rows.groupby("incident_id", sort=False, observed=True)
-        flags = [c for c in rows.columns if str(rows[c].dtype) in ("boolean", "bool")]
-        other = [
-            c for c in rows.columns if c not in flags and c not in ("incident_id", "received_at")
-        ]
-        parts = [grouped["received_at"].min()]
-        if flags:
-            parts.append(grouped[flags].max())
-        # The time of day belongs with the earliest row, like received_at, not with the
-        # row of the most serious disposition.
-        timed = [c for c in ("hour", "weekday") if c in other]
-        other = [c for c in other if c not in timed]
-        if other:
-            parts.append(grouped[other].first())
-        if timed:
-            earliest = rows.loc[grouped["received_at"].idxmin(), ["incident_id", *timed]]
-            parts.append(earliest.set_index("incident_id"))
-        parts.append(grouped.size().rename("rows"))
-        incidents = pd.concat(parts, axis=1).reset_index()
-        incidents = incidents.sort_values("received_at", kind="stable").reset_index(drop=True)
-        for c in other:
+    """One row per incident: flags by any(), earliest received time, most serious disposition.
+
+    Only incidents spanning several rows go through the group-by (usually under a tenth of
+    an export); the rest are one row already."""
+    repeated = rows["incident_id"].duplicated(keep=False).to_numpy()
+    if repeated.any():
+        single = rows[~repeated].assign(rows=1)
+        incidents = pd.concat([single, _collapse_repeated(rows[repeated])], ignore_index=True)
+        order = incidents["received_at"].to_numpy().argsort(kind="stable")  # back in time order
+        incidents = incidents.iloc[order]
+        for c in rows.columns:
             if isinstance(rows[c].dtype, pd.CategoricalDtype):
                 incidents[c] = pd.Categorical(incidents[c], categories=rows[c].cat.categories)
+    else:
+        incidents = rows.assign(rows=1)
+    _plain_flags(incidents)
     incidents["time_band"] = time_band(incidents.get("hour"))
+    incidents["month"] = (
+        incidents["received_at"].to_numpy().astype("datetime64[M]").astype("datetime64[us]")
+    )
     if "disposition_group" in incidents:
         incidents["disposition_group"] = pd.Categorical(
             incidents["disposition_group"], categories=DISPOSITION_GROUPS
         )
     return incidents.reset_index(drop=True)
+
+
+# Counted as yes/no per incident; an unknown value counts as no (completeness reports how
+# often a field is blank).
+COUNTED_FLAGS = (
+    "is_connection",
+    "is_arrest",
+    "is_involuntary",
+    "use_of_force",
+    "person_injury",
+    "officer_injury",
+    "cit_on_scene",
+    "trained_on_scene",
+    "cit_requested",
+    "cit_dispatched",
+    "cit_arrived",
+    "mh_at_dispatch",
+)
+
+
+def _plain_flags(incidents: pd.DataFrame) -> None:
+    for c in COUNTED_FLAGS:
+        if c in incidents:
+            incidents[c] = incidents[c].fillna(False).astype(bool)
+    injury = [c for c in ("person_injury", "officer_injury") if c in incidents]
+    if injury:
+        incidents["is_injury"] = incidents[injury].any(axis=1)
+
+
+def _collapse_repeated(rows: pd.DataFrame) -> pd.DataFrame:
+    if "disposition_group" in rows:
+        # Most serious disposition first, so first() picks it for each incident.
+        codes = pd.Categorical(
+            rows["disposition_group"], categories=DISPOSITION_GROUPS
+        ).codes.copy()
+        codes[codes < 0] = len(DISPOSITION_GROUPS)
+        rows = rows.iloc[codes.argsort(kind="stable")]
+    grouped = rows.groupby("incident_id", sort=False, observed=True)
+    flags = [c for c in rows.columns if str(rows[c].dtype) in ("boolean", "bool")]
+    other = [c for c in rows.columns if c not in flags and c not in ("incident_id", "received_at")]
+    parts = [grouped["received_at"].min()]
+    if flags:
+        parts.append(grouped[flags].max())
+    # The time of day belongs with the earliest row, like received_at, not with the row of
+    # the most serious disposition.
+    timed = [c for c in ("hour", "weekday") if c in other]
+    other = [c for c in other if c not in timed]
+    if other:
+        parts.append(grouped[other].first())
+    if timed:
+        earliest = rows.loc[grouped["received_at"].idxmin(), ["incident_id", *timed]]
+        parts.append(earliest.set_index("incident_id"))
+    parts.append(grouped.size().rename("rows"))
+    return pd.concat(parts, axis=1).reset_index()
 
 
 def time_band(hour: pd.Series | None) -> pd.Series | None:

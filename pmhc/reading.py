@@ -23,8 +23,10 @@ import fastexcel
 import pandas as pd
 
 from pmhc.errors import InputError
+from pmhc.xlsx_peek import peek_sheets
 
 PEEK_ROWS = 40
+MAX_COLUMNS = 16384  # Excel's last column, XFD
 WORKBOOK_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 ACCEPTED_EXTENSIONS = WORKBOOK_EXTENSIONS | {".csv", ".txt", ".tsv", ".htm", ".html", ".xml"}
 
@@ -101,13 +103,27 @@ def _workbook_tables(path: str, source: str | Path | bytes, data: bytes | None) 
             f"{Path(path).name} could not be opened as a workbook (it may be damaged or "
             "password-protected); save it again from Excel as .xlsx and upload that."
         ) from e
-    date1904 = _uses_1904_dates(data if data is not None else Path(source).read_bytes())
+    raw = data if data is not None else Path(source).read_bytes()
+    date1904 = _uses_1904_dates(raw)
+    streamed = peek_sheets(raw, PEEK_ROWS, date1904) if raw.startswith(b"PK") else None
     tables = []
     for sheet in reader.sheet_names:
-        peek, absolute = _peek_sheet(reader, sheet)
+        if streamed is not None and sheet in streamed:
+            peek, absolute = _trim_leading_columns(streamed[sheet])
+        else:
+            peek, absolute = _peek_sheet(reader, sheet)
         loader = _sheet_loader(reader, sheet, absolute)
         tables.append(Table(path, sheet, peek, loader, date1904=date1904))
     return tables
+
+
+def _trim_leading_columns(grid: list[list[str | None]]) -> tuple[list[list[str | None]], range]:
+    """Drop blank columns left of the data, as the workbook reader does, and say where each
+    remaining column sits in the sheet."""
+    lead = min(
+        (next(i for i, v in enumerate(row) if v is not None) for row in grid if any(row)), default=0
+    )
+    return [row[lead:] for row in grid], range(lead, MAX_COLUMNS)
 
 
 def _peek_sheet(reader: fastexcel.ExcelReader, sheet: str) -> tuple[list[list[str | None]], list]:

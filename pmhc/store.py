@@ -17,7 +17,9 @@ import pandas as pd
 from pmhc.dataset import Dataset
 from pmhc.ingest import SourceReport
 
-TABLES = ("call_rows", "calls", "training", "roster", "services")
+# Call rows are not kept: incidents carry what the pages count, and `completeness` what
+# they say about the rows.
+TABLES = ("calls", "training", "roster", "services", "completeness")
 
 
 def dataset_id(file_hashes: list[str], options: str = "") -> str:

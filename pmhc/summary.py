@@ -96,7 +96,7 @@ def _calls(ds: Dataset, partner: bool, threshold: int) -> dict:
     result = {
         "total_calls": _count(len(incidents), partner, threshold),
         "mh_calls": _count(len(mh), partner, threshold),
-        "rows": int(ds.call_rows.shape[0]) if ds.call_rows is not None else len(incidents),
+        "rows": int(incidents["rows"].sum()),
         "period": None
         if span is None
         else {"start": span[0].date().isoformat(), "end": span[1].date().isoformat()},

@@ -90,31 +90,63 @@ def as_text(series: pd.Series) -> pd.Series:
         return text.where(series.notna())
     if series.dtype.kind == "M":
         return series.dt.strftime("%Y-%m-%d %H:%M").where(series.notna())
-    return by_unique(
-        series,
-        lambda u: (
-            u.astype("str").str.strip().str.replace(r"\s+", " ", regex=True).replace("", None)
-        ),
-    )
+    if _already_tidy(series):
+        return series
+    return by_unique(series, _tidy_text)
+
+
+def _already_tidy(series: pd.Series) -> bool:
+    """Arrow-backed text with nothing to trim or fold: skip the per-value pass (which, for a
+    column of a million distinct incident numbers, costs half a second)."""
+    if str(series.dtype) != "str":
+        return False
+    text = series.dropna()
+    if (text.str.len() == 0).any() or not text.str.strip().equals(text):
+        return False
+    return not any(text.str.contains(ch, regex=False).any() for ch in ("  ", "\t", "\n", "\r"))
+
+
+def _tidy_text(u: pd.Series) -> pd.Series:
+    """Trim, and fold inner runs of white space to one space (only where there are any:
+    the regular-expression replace is the slow part)."""
+    text = u.astype("str").str.strip()
+    # Fixed-string searches run in Arrow; a regular expression here would run in Python.
+    runs = text.str.contains("  ", regex=False)
+    for ch in "\t\n\r":
+        runs |= text.str.contains(ch, regex=False)
+    if runs.any():
+        text = text.where(~runs, text[runs].str.replace(r"\s+", " ", regex=True))
+    return text.replace("", None)
 
 
 def clean_category(series: pd.Series) -> tuple[pd.Series, Notes]:
-    """Trim and fold spellings that differ only in case to the most frequent one."""
-    text = as_text(series)
-    counts = text.value_counts()
-    if counts.empty:
-        return text.astype("category"), []
-    folded = pd.Series(counts.index.str.casefold(), index=counts.index)
-    canonical = counts.groupby(folded.values).idxmax()  # most frequent spelling per folded key
-    to = folded.map(canonical)
-    changed = to[to.index != to.values]
+    """Trim and fold spellings that differ only in case to the most frequent one.
+
+    Works on the distinct values and returns a categorical: a million rows cost one
+    factorisation, and no string is written per row."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    text = as_text(pd.Series(uniques)).reset_index(drop=True)
+    counts = pd.Series(np.bincount(codes[codes >= 0], minlength=len(uniques)))
+    totals = counts.groupby(text.to_numpy()).sum()  # per trimmed spelling
+    if totals.empty:
+        return pd.Series(pd.Categorical([None] * len(series)), index=series.index), []
+    folded = pd.Series(totals.index.str.lower(), index=totals.index)
+    canonical = totals.groupby(folded.to_numpy()).idxmax()  # most frequent spelling per key
+    final = text.map(folded).map(canonical)
+    categories = pd.Index(final.dropna().unique())
+    mapped = categories.get_indexer(final.fillna("\x00").to_numpy())
+    row_codes = np.where(codes >= 0, mapped[np.maximum(codes, 0)], -1)
+    result = pd.Series(
+        pd.Categorical.from_codes(row_codes, categories=categories), index=series.index
+    )
+    changed = final.notna() & (text != final)
     notes = []
-    if len(changed):
-        n = int(counts[changed.index].sum())
-        example = f"'{changed.index[0]}' -> '{changed.iloc[0]}'"
+    if changed.any():
+        n = int(counts[changed].sum())
+        first = changed.idxmax()
+        example = f"'{text[first]}' -> '{final[first]}'"
         notes.append(f"{count(n)} values written in another case were unified (e.g. {example}).")
-        text = text.replace(changed.to_dict())
-    return text.astype("category"), notes
+    return result, notes
 
 
 def parse_flag(series: pd.Series, label: str) -> tuple[pd.Series, Notes]:
@@ -123,13 +155,8 @@ def parse_flag(series: pd.Series, label: str) -> tuple[pd.Series, Notes]:
     Where a column only ever marks the positive case (X or Y, else blank), blank is No."""
     if series.dtype == bool:
         return series.astype("boolean"), []
-    text = as_text(series).str.casefold()
-    first = text.str.extract(r"^\s*([^\s\-,:;/]+)", expand=False)
-    value = pd.Series(pd.NA, index=series.index, dtype="boolean")
-    value[first.isin(TRUE_WORDS).fillna(False).astype(bool)] = True
-    value[first.isin(FALSE_WORDS).fillna(False).astype(bool)] = False
-    # "N/A" is not "N": not applicable says nothing either way.
-    value[text.str.match(r"\s*n\s*[/.]\s*a\b").fillna(False).astype(bool)] = pd.NA
+    text = as_text(series)
+    value = by_unique(text, _flag_values).astype("boolean")
     notes = []
     empty = text.isna()
     unread = value.isna() & ~empty
@@ -145,6 +172,18 @@ def parse_flag(series: pd.Series, label: str) -> tuple[pd.Series, Notes]:
             f"{label}: the column marks only 'yes'; {count(int(empty.sum()))} blanks read as no."
         )
     return value, notes
+
+
+def _flag_values(u: pd.Series) -> pd.Series:
+    """Distinct texts -> True / False / NA."""
+    text = u.astype("str").str.casefold()
+    first = text.str.extract(r"^\s*([^\s\-,:;/]+)", expand=False)
+    value = pd.Series(pd.NA, index=u.index, dtype="boolean")
+    value[first.isin(TRUE_WORDS).fillna(False).astype(bool)] = True
+    value[first.isin(FALSE_WORDS).fillna(False).astype(bool)] = False
+    # "N/A" is not "N": not applicable says nothing either way.
+    value[text.str.match(r"\s*n\s*[/.]\s*a\b").fillna(False).astype(bool)] = pd.NA
+    return value
 
 
 def parse_number(series: pd.Series, label: str) -> tuple[pd.Series, Notes]:

@@ -621,7 +621,7 @@ def test_upload_choices_skip_force_kind_and_header_row(quirk_workbook, ctx, work
     back = store.load(workspace.datasets_dir, ds_id)
     assert len(back.calls) == len(ds.calls) == 10
     assert [r.rows_rejected for r in back.reports if r.kind] == [2]
-    saved = "".join(t.astype(str).to_csv() for t in [back.call_rows, back.calls, *back.rejected])
+    saved = "".join(t.astype(str).to_csv() for t in [back.calls, *back.rejected])
     assert "24-0009" in saved
     assert "Roe" not in saved and "Narrative text" not in saved
 

@@ -13,8 +13,13 @@ from pmhc.views.services import services
 from pmhc.views.training import training
 
 PAGES = {
-    "overview": overview, "leadership": leadership, "policies": policies,
-    "training": training, "services": services, "outcomes": outcomes, "review": review,
+    "overview": overview,
+    "leadership": leadership,
+    "policies": policies,
+    "training": training,
+    "services": services,
+    "outcomes": outcomes,
+    "review": review,
 }
 
 __all__ = ["PAGES", "KeyFigure", "Scope", "View"]

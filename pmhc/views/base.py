@@ -74,20 +74,17 @@ class Scope:
 
     @cached_property
     def base(self) -> pd.DataFrame | None:
-        """Incidents with every filter but the period (for period comparisons)."""
-        if self.ds.calls is None:
+        """MH incidents with every filter but the period (for period comparisons)."""
+        if self.ds.mh is None:
             return None
-        return flt.apply(self.ds.calls, replace(self.filters, start=None, end=None))
-
-    @cached_property
-    def incidents(self) -> pd.DataFrame | None:
-        if self.base is None:
-            return None
-        return flt.apply(self.base, flt.Filters(start=self.filters.start, end=self.filters.end))
+        return flt.apply(self.ds.mh, replace(self.filters, start=None, end=None))
 
     @cached_property
     def mh(self) -> pd.DataFrame | None:
-        return None if self.incidents is None else metrics.mh_incidents(self.incidents)
+        """MH incidents under all the filters."""
+        if self.base is None:
+            return None
+        return flt.apply(self.base, flt.Filters(start=self.filters.start, end=self.filters.end))
 
     @cached_property
     def window(self) -> tuple[pd.Timestamp, pd.Timestamp, str] | None:
@@ -110,9 +107,12 @@ class Scope:
         if self.window is None:
             return None
         start, end, label = self.window
-        mh = metrics.mh_incidents(self.base)
         before = metrics.previous_window(start, end)
-        return metrics.in_window(mh, start, end), metrics.in_window(mh, *before), label
+        return (
+            metrics.in_window(self.base, start, end),
+            metrics.in_window(self.base, *before),
+            label,
+        )
 
     @cached_property
     def as_of(self) -> pd.Timestamp:
@@ -150,8 +150,14 @@ def count_text(scope: Scope, n: int) -> str:
 # --- key figures -----------------------------------------------------------------------
 
 
-def rate_change_figure(scope: Scope, label: str, now: Rate | None, before: Rate | None,
-                       higher_is_better: bool | None, what: str) -> KeyFigure | None:
+def rate_change_figure(
+    scope: Scope,
+    label: str,
+    now: Rate | None,
+    before: Rate | None,
+    higher_is_better: bool | None,
+    what: str,
+) -> KeyFigure | None:
     """A rate with its change against an earlier one, interval and verdict in the help."""
     if now is None:
         return None
@@ -160,16 +166,21 @@ def rate_change_figure(scope: Scope, label: str, now: Rate | None, before: Rate 
     if not now.judgeable:
         return KeyFigure(label, "too few to judge", help=f"Only {now.denominator} {what}.")
     lo, hi = now.interval
-    help_text = (f"{now.numerator:,} of {now.denominator:,} {what}; 95% interval "
-                 f"{pct(lo)}–{pct(hi)}.")
+    help_text = (
+        f"{now.numerator:,} of {now.denominator:,} {what}; 95% interval {pct(lo)}–{pct(hi)}."
+    )
     change = compare(before, now, higher_is_better) if before else None
     if change is None:
         return KeyFigure(label, pct(now.value), help=help_text)
     low, high = change.interval
-    return KeyFigure(label, pct(now.value), f"{100 * change.difference:+.1f} pts",
-                     DELTA_COLOUR[higher_is_better],
-                     f"{help_text} Change {100 * change.difference:+.1f} points (95% interval "
-                     f"{100 * low:+.1f} to {100 * high:+.1f}). {change.verdict}")
+    return KeyFigure(
+        label,
+        pct(now.value),
+        f"{100 * change.difference:+.1f} pts",
+        DELTA_COLOUR[higher_is_better],
+        f"{help_text} Change {100 * change.difference:+.1f} points (95% interval "
+        f"{100 * low:+.1f} to {100 * high:+.1f}). {change.verdict}",
+    )
 
 
 def rate_figure(scope: Scope, label: str, outcome: Outcome) -> KeyFigure | None:
@@ -177,9 +188,14 @@ def rate_figure(scope: Scope, label: str, outcome: Outcome) -> KeyFigure | None:
     if scope.windows is None:
         return None
     current, previous, window = scope.windows
-    return rate_change_figure(scope, label, metrics.outcome_rate(current, outcome),
-                              metrics.outcome_rate(previous, outcome), outcome.higher_is_better,
-                              f"MH calls, {window}")
+    return rate_change_figure(
+        scope,
+        label,
+        metrics.outcome_rate(current, outcome),
+        metrics.outcome_rate(previous, outcome),
+        outcome.higher_is_better,
+        f"MH calls, {window}",
+    )
 
 
 def count_figure(scope: Scope, label: str) -> KeyFigure | None:
@@ -190,15 +206,17 @@ def count_figure(scope: Scope, label: str) -> KeyFigure | None:
     delta = None
     if before and not (scope.partner and min(now, before) <= scope.threshold):
         delta = f"{100 * (now - before) / before:+.1f}%"
-    return KeyFigure(label, count_text(scope, now), delta, "off",
-                     f"Distinct mental-health incidents, {window}.")
+    return KeyFigure(
+        label, count_text(scope, now), delta, "off", f"Distinct mental-health incidents, {window}."
+    )
 
 
 # --- figures ---------------------------------------------------------------------------
 
 
-def for_audience(scope: Scope, frame: pd.DataFrame, counts: list[str]
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def for_audience(
+    scope: Scope, frame: pd.DataFrame, counts: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(chart numbers, display table): small counts and the rates built on them hidden
     for partners; unchanged for internal users."""
     if not scope.partner:
@@ -207,8 +225,15 @@ def for_audience(scope: Scope, frame: pd.DataFrame, counts: list[str]
     return protect(frame, counts, rates, scope.threshold)
 
 
-def figure(scope: Scope, key: str, data: pd.DataFrame, counts: list[str], title: str,
-           caption: str, build: Callable[[pd.DataFrame, str], alt.TopLevelMixin]) -> Figure:
+def figure(
+    scope: Scope,
+    key: str,
+    data: pd.DataFrame,
+    counts: list[str],
+    title: str,
+    caption: str,
+    build: Callable[[pd.DataFrame, str], alt.TopLevelMixin],
+) -> Figure:
     """Suppress for the audience, then draw from the chart numbers."""
     chart_data, table = for_audience(scope, data, counts)
-    return Figure(key, build(chart_data, title), table, title, caption)
+    return Figure(key, lambda: build(chart_data, title), table, title, caption)

@@ -9,16 +9,21 @@ from pmhc import charts, workforce
 from pmhc.charts import Figure
 from pmhc.views.base import Scope, View, figure, pct, rate_change_figure
 
-LEADERSHIP_GROUPS = (("Supervisors", ("supervisor",)), ("Command staff", ("command",)),
-                     ("Patrol", ("patrol",)))
+LEADERSHIP_GROUPS = (
+    ("Supervisors", ("supervisor",)),
+    ("Command staff", ("command",)),
+    ("Patrol", ("patrol",)),
+)
 
 
 def leadership(scope: Scope) -> View:
     view = View()
     staff = scope.staff
     if staff is None or "role_group" not in staff:
-        view.needs("CIT coverage of supervisors and command staff",
-                   "a roster (with rank or role) and a training log")
+        view.needs(
+            "CIT coverage of supervisors and command staff",
+            "a roster (with rank or role) and a training log",
+        )
     else:
         for label, groups in LEADERSHIP_GROUPS:
             view.add(coverage_figure(scope, f"{label} with 40-hour CIT", groups))
@@ -37,9 +42,14 @@ def coverage_figure(scope: Scope, label: str, groups: tuple[str, ...]):
         return None
     earlier = scope.staff_as_of(scope.as_of - pd.DateOffset(months=12))
     before = workforce.coverage(earlier, groups) if earlier is not None else None
-    return rate_change_figure(scope, label, now, before, True,
-                              f"active staff as of {scope.as_of:%d %b %Y}, against 12 months "
-                              "earlier")
+    return rate_change_figure(
+        scope,
+        label,
+        now,
+        before,
+        True,
+        f"active staff as of {scope.as_of:%d %b %Y}, against 12 months earlier",
+    )
 
 
 def _coverage_chart(scope: Scope, staff: pd.DataFrame) -> Figure | None:
@@ -51,20 +61,35 @@ def _coverage_chart(scope: Scope, staff: pd.DataFrame) -> Figure | None:
     if not rows:
         return None
     from pmhc.metrics import with_intervals
+
     data = with_intervals(pd.DataFrame(rows, columns=["group", "numerator", "denominator"]))
     lowest = data.sort_values("rate").iloc[0]
     title = f"{lowest['group']} have the lowest CIT coverage: {pct(lowest['rate'], 0)}"
-    return figure(scope, "leadership_coverage", data, ["numerator"], title,
-                  "CIT coverage of patrol, supervisors and command staff.",
-                  lambda d, t: charts.bars(
-                      d, category="group", value="rate", title=t,
-                      subtitle=f"Active staff with the 40-hour course, as of "
-                               f"{scope.as_of:%d %b %Y}; lines show 95% intervals",
-                      value_title="Share with 40-hour CIT", category_title="Group",
-                      percent=True, sort=None, error=("low", "high"),
-                      target=workforce.COVERAGE_TARGET, target_label="20% of patrol (guidance)",
-                      description="Bar chart of the share of patrol officers, supervisors and "
-                                  "command staff who completed 40-hour CIT training."))
+    return figure(
+        scope,
+        "leadership_coverage",
+        data,
+        ["numerator"],
+        title,
+        "CIT coverage of patrol, supervisors and command staff.",
+        lambda d, t: charts.bars(
+            d,
+            category="group",
+            value="rate",
+            title=t,
+            subtitle=f"Active staff with the 40-hour course, as of "
+            f"{scope.as_of:%d %b %Y}; lines show 95% intervals",
+            value_title="Share with 40-hour CIT",
+            category_title="Group",
+            percent=True,
+            sort=None,
+            error=("low", "high"),
+            target=workforce.COVERAGE_TARGET,
+            target_label="20% of patrol (guidance)",
+            description="Bar chart of the share of patrol officers, supervisors and "
+            "command staff who completed 40-hour CIT training.",
+        ),
+    )
 
 
 def _hours_per_officer(scope: Scope) -> Figure | None:
@@ -72,8 +97,11 @@ def _hours_per_officer(scope: Scope) -> Figure | None:
     if "hours" not in done or done.empty:
         return None
     roster = scope.ds.roster
-    staff = int(roster["active"].astype(bool).sum()) if roster is not None else \
-        done["officer_id"].nunique()
+    staff = (
+        int(roster["active"].astype(bool).sum())
+        if roster is not None
+        else done["officer_id"].nunique()
+    )
     by_year = done.groupby(done["completed_on"].dt.year)["hours"].sum() / max(1, staff)
     data = by_year.rename("hours_per_officer").rename_axis("year").reset_index()
     data["year"] = data["year"].astype(str)
@@ -81,14 +109,26 @@ def _hours_per_officer(scope: Scope) -> Figure | None:
     crisis_year = crisis.groupby(crisis["completed_on"].dt.year)["hours"].sum() / max(1, staff)
     data["crisis_hours_per_officer"] = data["year"].astype(int).map(crisis_year).fillna(0.0)
     last = data.iloc[-1]
-    title = (f"{last['hours_per_officer']:.1f} training hours per officer in {last['year']}, "
-             f"{last['crisis_hours_per_officer']:.1f} of them crisis-related")
-    return figure(scope, "hours_per_officer", data, [], title,
-                  "Training hours per officer by year.",
-                  lambda d, t: charts.bars(
-                      d, category="year", value="hours_per_officer", title=t,
-                      subtitle=f"Completed course hours divided by {staff:,} active staff",
-                      value_title="Hours per officer", category_title="Year", sort=None,
-                      description="Bar chart of completed training hours per officer by year."))
-
-
+    title = (
+        f"{last['hours_per_officer']:.1f} training hours per officer in {last['year']}, "
+        f"{last['crisis_hours_per_officer']:.1f} of them crisis-related"
+    )
+    return figure(
+        scope,
+        "hours_per_officer",
+        data,
+        [],
+        title,
+        "Training hours per officer by year.",
+        lambda d, t: charts.bars(
+            d,
+            category="year",
+            value="hours_per_officer",
+            title=t,
+            subtitle=f"Completed course hours divided by {staff:,} active staff",
+            value_title="Hours per officer",
+            category_title="Year",
+            sort=None,
+            description="Bar chart of completed training hours per officer by year.",
+        ),
+    )

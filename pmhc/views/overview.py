@@ -9,36 +9,52 @@ from pmhc.metrics import OUTCOME_BY_KEY
 from pmhc.views.base import Scope, View, count_figure, figure, rate_figure
 from pmhc.views.outcomes import outcome_trend, repeat_figure
 
-SHORT = {"connection": "Connected to services", "arrest": "Arrested",
-         "use_of_force": "Force used"}
+SHORT = {"connection": "Connected to services", "arrest": "Arrested", "use_of_force": "Force used"}
 
 
 def overview(scope: Scope) -> View:
     view = View()
     if scope.mh is None:
-        view.notes.append("No calls are loaded: upload a calls export on the Data page to see "
-                          "the outcomes.")
+        view.notes.append(
+            "No calls are loaded: upload a calls export on the Data page to see the outcomes."
+        )
     else:
         view.add(count_figure(scope, "Mental-health calls"))
         for key, label in SHORT.items():
             view.add(rate_figure(scope, label, OUTCOME_BY_KEY[key]))
         view.add(repeat_figure(scope))
         view.add(monthly_calls(scope))
-        view.add(outcome_trend(scope, [OUTCOME_BY_KEY[k] for k in metrics.KEY_OUTCOMES],
-                               "overview_outcomes"))
+        view.add(
+            outcome_trend(
+                scope, [OUTCOME_BY_KEY[k] for k in metrics.KEY_OUTCOMES], "overview_outcomes"
+            )
+        )
     view.add(_self_assessment(scope, view))
     return view
 
 
 def monthly_calls(scope: Scope) -> Figure:
     data = metrics.monthly_calls(scope.mh)
-    return figure(scope, "monthly_calls", data, ["calls"], _calls_takeaway(scope),
-                  "Monthly count of distinct mental-health incidents.",
-                  lambda d, t: charts.trend(
-                      d, x="month", y="calls", colour=None, title=t,
-                      subtitle="Distinct incidents per calendar month", y_title="MH calls",
-                      percent=False, marker=scope.programme_start,
-                      description="Line chart of the number of mental-health calls per month."))
+    return figure(
+        scope,
+        "monthly_calls",
+        data,
+        ["calls"],
+        _calls_takeaway(scope),
+        "Monthly count of distinct mental-health incidents.",
+        lambda d, t: charts.trend(
+            d,
+            x="month",
+            y="calls",
+            colour=None,
+            title=t,
+            subtitle="Distinct incidents per calendar month",
+            y_title="MH calls",
+            percent=False,
+            marker=scope.programme_start,
+            description="Line chart of the number of mental-health calls per month.",
+        ),
+    )
 
 
 def _calls_takeaway(scope: Scope) -> str:
@@ -52,21 +68,33 @@ def _calls_takeaway(scope: Scope) -> str:
     if abs(change) < 0.03:
         return f"Mental-health calls held steady: {now:,} against {before:,} the period before"
     word = "up" if change > 0 else "down"
-    return (f"Mental-health calls {word} {abs(change):.0%}: {now:,} against {before:,} the "
-            "period before")
+    return (
+        f"Mental-health calls {word} {abs(change):.0%}: {now:,} against {before:,} the "
+        "period before"
+    )
 
 
 def _self_assessment(scope: Scope, view: View) -> Figure | None:
     scores = checklist.scores_frame(scope.answers)
     if not scores["answered"].sum():
-        view.notes.append("The self-assessment is not started: answer the checklist on each "
-                          "question's page to see the scores here.")
+        view.notes.append(
+            "The self-assessment is not started: answer the checklist on each "
+            "question's page to see the scores here."
+        )
         return None
     weakest = scores.dropna(subset=["score"]).sort_values("score").iloc[0]
     title = f"Self-assessment: {weakest['question']} scores lowest ({weakest['score']:.0%})"
     data = scores.fillna({"score": 0.0})
-    return Figure("self_assessment", charts.scores(
-        data, title=title,
-        subtitle="Checklist points: Yes 1, Partly ½, No 0; Not sure and blanks left out",
-        description="Bar chart of the self-assessment score of each of the six framework "
-                    "questions."), data, title, "Self-assessment score per question.")
+    return Figure(
+        "self_assessment",
+        charts.scores(
+            data,
+            title=title,
+            subtitle="Checklist points: Yes 1, Partly ½, No 0; Not sure and blanks left out",
+            description="Bar chart of the self-assessment score of each of the six framework "
+            "questions.",
+        ),
+        data,
+        title,
+        "Self-assessment score per question.",
+    )

@@ -8,10 +8,14 @@ from pmhc.charts import Figure
 from pmhc.metrics import OUTCOME_BY_KEY, Outcome
 from pmhc.views.base import KeyFigure, Scope, View, figure, pct, rate_figure
 
-CIT_DISPATCHED = Outcome("cit_dispatched", "CIT dispatched", "cit_dispatched", True,
-                         "a CIT-dispatched column")
-STAGE_TEXT = {"CIT requested": "a CIT request", "CIT dispatched": "a CIT officer dispatched",
-              "CIT arrived": "a CIT officer on scene"}
+CIT_DISPATCHED = Outcome(
+    "cit_dispatched", "CIT dispatched", "cit_dispatched", True, "a CIT-dispatched column"
+)
+STAGE_TEXT = {
+    "CIT requested": "a CIT request",
+    "CIT dispatched": "a CIT officer dispatched",
+    "CIT arrived": "a CIT officer on scene",
+}
 
 
 def policies(scope: Scope) -> View:
@@ -24,8 +28,10 @@ def policies(scope: Scope) -> View:
     view.add(rate_figure(scope, "CIT officer on scene", OUTCOME_BY_KEY["cit_on_scene"]))
     funnel = _funnel(scope)
     if funnel is None:
-        view.needs("The CIT requested → dispatched → arrived funnel",
-                   "CIT requested, dispatched or arrived columns")
+        view.needs(
+            "The CIT requested → dispatched → arrived funnel",
+            "CIT requested, dispatched or arrived columns",
+        )
     view.add(funnel)
     _identification(scope, view)
     _response(scope, view)
@@ -42,43 +48,80 @@ def _funnel(scope: Scope) -> Figure | None:
         return None
     first, last = funnel.iloc[0], funnel.iloc[-1]
     if len(funnel) > 1 and first["calls"]:
-        title = (f"{pct(last['calls'] / first['calls'], 0)} as many MH calls had "
-                 f"{STAGE_TEXT[last['stage']]} as had {STAGE_TEXT[first['stage']]}")
+        title = (
+            f"{pct(last['calls'] / first['calls'], 0)} as many MH calls had "
+            f"{STAGE_TEXT[last['stage']]} as had {STAGE_TEXT[first['stage']]}"
+        )
     else:
         title = f"{pct(first['share_of_mh_calls'], 0)} of MH calls had {STAGE_TEXT[first['stage']]}"
-    shares = ", ".join(f"{s} {pct(v)}" for s, v in zip(funnel["stage"],
-                                                        funnel["share_of_mh_calls"], strict=True))
-    return figure(scope, "cit_funnel", funnel, ["calls"], title,
-                  "CIT requested, dispatched and arrived counts.",
-                  lambda d, t: charts.bars(
-                      d, category="stage", value="calls", title=t,
-                      subtitle="Distinct MH calls at each step", value_title="MH calls",
-                      category_title="Step", sort=list(funnel["stage"]),
-                      description=f"Funnel of MH calls with a CIT officer requested, dispatched "
-                                  f"and arrived, as shares of MH calls: {shares}."))
+    shares = ", ".join(
+        f"{s} {pct(v)}" for s, v in zip(funnel["stage"], funnel["share_of_mh_calls"], strict=True)
+    )
+    return figure(
+        scope,
+        "cit_funnel",
+        funnel,
+        ["calls"],
+        title,
+        "CIT requested, dispatched and arrived counts.",
+        lambda d, t: charts.bars(
+            d,
+            category="stage",
+            value="calls",
+            title=t,
+            subtitle="Distinct MH calls at each step",
+            value_title="MH calls",
+            category_title="Step",
+            sort=list(funnel["stage"]),
+            description=f"Funnel of MH calls with a CIT officer requested, dispatched "
+            f"and arrived, as shares of MH calls: {shares}.",
+        ),
+    )
 
 
 def _identification(scope: Scope, view: View) -> None:
-    ident = metrics.identification(scope.incidents)
+    ident = metrics.identification(scope.mh)
     if ident is None:
-        view.needs("MH calls identified at dispatch vs only at close",
-                   "both an initial and a final call-type column")
+        view.needs(
+            "MH calls identified at dispatch vs only at close",
+            "both an initial and a final call-type column",
+        )
         return
     share = ident.loc[ident["identified"] == "At dispatch", "calls"].sum() / max(
-        1, ident["calls"].sum())
-    view.add(KeyFigure("Recognised as MH at dispatch", pct(share),
-                       help="Share of MH calls whose initial call type was already a "
-                            "mental-health type; the rest were recognised only at close."))
+        1, ident["calls"].sum()
+    )
+    view.add(
+        KeyFigure(
+            "Recognised as MH at dispatch",
+            pct(share),
+            help="Share of MH calls whose initial call type was already a "
+            "mental-health type; the rest were recognised only at close.",
+        )
+    )
     title = f"{pct(share, 0)} of MH calls were recognised as mental-health calls at dispatch"
-    view.add(figure(scope, "identification", ident, ["calls"], title,
-                    "MH calls identified at dispatch by month.",
-                    lambda d, t: charts.stacked(
-                        d, x="month", y="calls", colour="identified", title=t,
-                        subtitle="Initial call type already mental-health, or recognised only "
-                                 "at close", y_title="Share of MH calls", normalise=True,
-                        domain=["At dispatch", "Only at close"],
-                        description="Stacked bars per month of MH calls identified at dispatch "
-                                    "versus only at close.")))
+    view.add(
+        figure(
+            scope,
+            "identification",
+            ident,
+            ["calls"],
+            title,
+            "MH calls identified at dispatch by month.",
+            lambda d, t: charts.stacked(
+                d,
+                x="month",
+                y="calls",
+                colour="identified",
+                title=t,
+                subtitle="Initial call type already mental-health, or recognised only at close",
+                y_title="Share of MH calls",
+                normalise=True,
+                domain=["At dispatch", "Only at close"],
+                description="Stacked bars per month of MH calls identified at dispatch "
+                "versus only at close.",
+            ),
+        )
+    )
 
 
 def _response(scope: Scope, view: View) -> None:
@@ -87,19 +130,38 @@ def _response(scope: Scope, view: View) -> None:
         view.needs("Response times", "an arrived date-time column")
         return
     median = metrics.response_minutes(scope.mh).median()
-    view.add(KeyFigure("Median response", f"{median:.0f} min",
-                       help="From call received to first unit arrived, over MH calls with "
-                            "both times."))
+    view.add(
+        KeyFigure(
+            "Median response",
+            f"{median:.0f} min",
+            help="From call received to first unit arrived, over MH calls with both times.",
+        )
+    )
     if scope.partner:  # a median of a handful of calls says too much about them
         monthly = monthly[monthly["calls"] > scope.threshold]
     title = f"Median time to arrival: {median:.0f} minutes"
-    view.add(figure(scope, "response_time", monthly, [], title, "Monthly median response time.",
-                    lambda d, t: charts.trend(
-                        d, x="month", y="median_minutes", colour=None, title=t,
-                        subtitle="Median minutes from call received to first arrival, per month",
-                        y_title="Minutes", percent=False, marker=scope.programme_start,
-                        description="Line chart of the monthly median response time to MH "
-                                    "calls.")))
+    view.add(
+        figure(
+            scope,
+            "response_time",
+            monthly,
+            [],
+            title,
+            "Monthly median response time.",
+            lambda d, t: charts.trend(
+                d,
+                x="month",
+                y="median_minutes",
+                colour=None,
+                title=t,
+                subtitle="Median minutes from call received to first arrival, per month",
+                y_title="Minutes",
+                percent=False,
+                marker=scope.programme_start,
+                description="Line chart of the monthly median response time to MH calls.",
+            ),
+        )
+    )
 
 
 def _responders(scope: Scope) -> Figure | None:
@@ -111,9 +173,21 @@ def _responders(scope: Scope) -> Figure | None:
     data["share"] = data["calls"] / max(1, len(mh))
     top = data.iloc[0]
     title = f"{top['responder']} was the primary responder on {pct(top['share'], 0)} of MH calls"
-    return figure(scope, "responders", data, ["calls"], title, "MH calls by responder type.",
-                  lambda d, t: charts.bars(
-                      d, category="responder", value="calls", title=t,
-                      subtitle="Primary responder type on MH calls", value_title="MH calls",
-                      category_title="Responder",
-                      description="Bar chart of MH calls by responder type."))
+    return figure(
+        scope,
+        "responders",
+        data,
+        ["calls"],
+        title,
+        "MH calls by responder type.",
+        lambda d, t: charts.bars(
+            d,
+            category="responder",
+            value="calls",
+            title=t,
+            subtitle="Primary responder type on MH calls",
+            value_title="MH calls",
+            category_title="Responder",
+            description="Bar chart of MH calls by responder type.",
+        ),
+    )

@@ -27,11 +27,15 @@ def review(scope: Scope, outcome_key: str = "connection") -> View:
         for _, row in table.head(4).iterrows():
             if pd.notna(row["change_points"]):
                 o = next(o for o in metrics.OUTCOMES if o.label == row["outcome"])
-                view.add(KeyFigure(row["outcome"], pct(row["after"]),
-                                   f"{row['change_points']:+.1f} pts",
-                                   DELTA_COLOUR[o.higher_is_better],
-                                   f"Before {pct(row['before'])}, after {pct(row['after'])}. "
-                                   f"{row['verdict']}"))
+                view.add(
+                    KeyFigure(
+                        row["outcome"],
+                        pct(row["after"]),
+                        f"{row['change_points']:+.1f} pts",
+                        DELTA_COLOUR[o.higher_is_better],
+                        f"Before {pct(row['before'])}, after {pct(row['after'])}. {row['verdict']}",
+                    )
+                )
     o = OUTCOME_BY_KEY.get(outcome_key, OUTCOME_BY_KEY["connection"])
     if metrics.outcome_flag(mh.head(0), o) is None or mh.empty:
         view.needs("The control chart", o.unlock)
@@ -44,13 +48,24 @@ def review(scope: Scope, outcome_key: str = "connection") -> View:
         title = f"{o.label}: {above} months above and {below} below the limits from {basis}"
     else:
         title = f"{o.label}: every month within the limits from {basis}"
-    view.add(figure(scope, "control_chart", data, ["numerator"], title,
-                    "Monthly rate with control limits.",
-                    lambda d, t: charts.control_chart(
-                        d, title=t, y_title=o.label,
-                        subtitle="p-chart: centre line is the baseline rate; limits are 3 "
-                                 "standard errors for each month's number of calls",
-                        description=f"Control chart of the monthly {o.label.lower()} rate.")))
+    view.add(
+        figure(
+            scope,
+            "control_chart",
+            data,
+            ["numerator"],
+            title,
+            "Monthly rate with control limits.",
+            lambda d, t: charts.control_chart(
+                d,
+                title=t,
+                y_title=o.label,
+                subtitle="p-chart: centre line is the baseline rate; limits are 3 "
+                "standard errors for each month's number of calls",
+                description=f"Control chart of the monthly {o.label.lower()} rate.",
+            ),
+        )
+    )
     return view
 
 
@@ -66,6 +81,9 @@ def p_chart(data: pd.DataFrame, baseline_end: pd.Timestamp | None = None) -> pd.
     data["centre"] = p
     data["lcl"] = (p - 3 * sigma).clip(lower=0)
     data["ucl"] = (p + 3 * sigma).clip(upper=1)
-    data["signal"] = np.select([data["rate"] > data["ucl"], data["rate"] < data["lcl"]],
-                               ["Above limits", "Below limits"], "Within limits")
+    data["signal"] = np.select(
+        [data["rate"] > data["ucl"], data["rate"] < data["lcl"]],
+        ["Above limits", "Below limits"],
+        "Within limits",
+    )
     return data

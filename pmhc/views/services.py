@@ -31,21 +31,34 @@ def services(scope: Scope) -> View:
             view.needs("The disposition breakdown", "a disposition column")
         view.add(disp)
         if "is_arrest" in mh:
-            view.add(KeyFigure("Ended in arrest", count_text(scope, int(mh["is_arrest"].sum())),
-                               help="MH incidents in the period with an arrest on any row."))
+            view.add(
+                KeyFigure(
+                    "Ended in arrest",
+                    count_text(scope, int(mh["is_arrest"].sum())),
+                    help="MH incidents in the period with an arrest on any row.",
+                )
+            )
         view.add(_destinations(scope))
     if scope.ds.services is None:
-        view.needs("The services inventory",
-                   "a services workbook (name, type, hours, police drop-off)")
+        view.needs(
+            "The services inventory", "a services workbook (name, type, hours, police drop-off)"
+        )
     else:
         elements = crisis_now.core_elements(scope.ds.services)
         view.tables["Crisis Now core elements"] = elements
-        view.add(KeyFigure("Crisis Now core elements in place",
-                           f"{int((elements['status'] == 'Yes').sum())} of {len(elements)}",
-                           help="A 24/7 crisis line, 24/7 mobile crisis, and crisis "
-                                "stabilisation accepting police drop-off."))
-        columns = [c for c in ("name", "type", "hours", "police_dropoff", "capacity")
-                   if c in scope.ds.services]
+        view.add(
+            KeyFigure(
+                "Crisis Now core elements in place",
+                f"{int((elements['status'] == 'Yes').sum())} of {len(elements)}",
+                help="A 24/7 crisis line, 24/7 mobile crisis, and crisis "
+                "stabilisation accepting police drop-off.",
+            )
+        )
+        columns = [
+            c
+            for c in ("name", "type", "hours", "police_dropoff", "capacity")
+            if c in scope.ds.services
+        ]
         view.tables["Services inventory"] = scope.ds.services[columns]
     return view
 
@@ -54,10 +67,22 @@ def _heatmaps(scope: Scope, grid: pd.DataFrame) -> list[Figure]:
     data = _suppress_grid(scope, grid)
     busiest = grid.loc[grid["calls"].idxmax()]
     title = f"MH calls peak on {busiest['weekday_name']} around {int(busiest['hour']):02d}:00"
-    figures = [Figure("heatmap_calls", charts.heatmap(
-        data, value="calls", title=title, subtitle="Distinct MH calls by day of week and hour",
-        value_title="MH calls", description="Heatmap of MH calls by weekday and hour of day."),
-        data, title, "MH calls by weekday and hour.")]
+    figures = [
+        Figure(
+            "heatmap_calls",
+            charts.heatmap(
+                data,
+                value="calls",
+                title=title,
+                subtitle="Distinct MH calls by day of week and hour",
+                value_title="MH calls",
+                description="Heatmap of MH calls by weekday and hour of day.",
+            ),
+            data,
+            title,
+            "MH calls by weekday and hour.",
+        )
+    ]
     if "connections" not in grid:
         return figures
     night = grid[(grid["hour"] < 7) | (grid["hour"] >= 23)]
@@ -65,16 +90,30 @@ def _heatmaps(scope: Scope, grid: pd.DataFrame) -> list[Figure]:
     n_rate = night["connections"].sum() / max(1, night["calls"].sum())
     d_rate = office["connections"].sum() / max(1, office["calls"].sum())
     verb = "drop to" if n_rate < d_rate else "reach"
-    title = (f"Connections {verb} {pct(n_rate, 0)} at night (23–07), against {pct(d_rate, 0)} "
-             "in weekday office hours")
+    title = (
+        f"Connections {verb} {pct(n_rate, 0)} at night (23–07), against {pct(d_rate, 0)} "
+        "in weekday office hours"
+    )
     rates = data.assign(connection_rate=data["connection_rate"].mask(data["calls"] < MIN_CELL))
-    figures.append(Figure("heatmap_connection", charts.heatmap(
-        rates, value="connection_rate", title=title,
-        subtitle=f"Share of MH calls connected to services; blank cells have under {MIN_CELL} "
-                 "calls", value_title="Connection rate", percent=True,
-        description="Heatmap of the connection rate by weekday and hour, showing service gaps "
-                    "at night and weekends."), rates, title,
-        "Connection rate by weekday and hour."))
+    figures.append(
+        Figure(
+            "heatmap_connection",
+            charts.heatmap(
+                rates,
+                value="connection_rate",
+                title=title,
+                subtitle="Share of MH calls connected to services; blank cells have under "
+                f"{MIN_CELL} calls",
+                value_title="Connection rate",
+                percent=True,
+                description="Heatmap of the connection rate by weekday and hour, showing "
+                "service gaps at night and weekends.",
+            ),
+            rates,
+            title,
+            "Connection rate by weekday and hour.",
+        )
+    )
     return figures
 
 
@@ -98,12 +137,24 @@ def _dispositions(scope: Scope) -> Figure | None:
         return None
     top = disp.iloc[0]
     title = f"Most MH calls end as {str(top['label']).lower()} ({pct(top['share'], 0)})"
-    return figure(scope, "dispositions", disp, ["calls"], title, "MH calls by disposition group.",
-                  lambda d, t: charts.bars(
-                      d, category="label", value="calls", title=t,
-                      subtitle="Most serious disposition of each MH incident",
-                      value_title="MH calls", category_title="Disposition group",
-                      description="Bar chart of MH calls by disposition group."))
+    return figure(
+        scope,
+        "dispositions",
+        disp,
+        ["calls"],
+        title,
+        "MH calls by disposition group.",
+        lambda d, t: charts.bars(
+            d,
+            category="label",
+            value="calls",
+            title=t,
+            subtitle="Most serious disposition of each MH incident",
+            value_title="MH calls",
+            category_title="Disposition group",
+            description="Bar chart of MH calls by disposition group.",
+        ),
+    )
 
 
 def _destinations(scope: Scope) -> Figure | None:
@@ -112,10 +163,21 @@ def _destinations(scope: Scope) -> Figure | None:
         return None
     dest = dest.head(15)
     title = f"{dest.iloc[0]['destination']} is the most common transport destination"
-    return figure(scope, "destinations", dest, ["calls"], title,
-                  "MH calls by transport destination.",
-                  lambda d, t: charts.bars(
-                      d, category="destination", value="calls", title=t,
-                      subtitle="MH calls by transport destination", value_title="MH calls",
-                      category_title="Destination",
-                      description="Bar chart of MH calls by transport destination."))
+    return figure(
+        scope,
+        "destinations",
+        dest,
+        ["calls"],
+        title,
+        "MH calls by transport destination.",
+        lambda d, t: charts.bars(
+            d,
+            category="destination",
+            value="calls",
+            title=t,
+            subtitle="MH calls by transport destination",
+            value_title="MH calls",
+            category_title="Destination",
+            description="Bar chart of MH calls by transport destination.",
+        ),
+    )

@@ -19,8 +19,9 @@ def training(scope: Scope) -> View:
     view = View()
     staff = scope.staff
     if staff is None or "role_group" not in staff:
-        view.needs("Share of patrol with 40-hour CIT",
-                   "a roster (with rank or role) and a training log")
+        view.needs(
+            "Share of patrol with 40-hour CIT", "a roster (with rank or role) and a training log"
+        )
     else:
         fig = coverage_figure(scope, "Patrol with 40-hour CIT", ("patrol",))
         if fig:
@@ -39,13 +40,15 @@ def training(scope: Scope) -> View:
     view.add(_hours_by_type(scope))
     view.add(_certified(scope))
     if scope.mh is not None:
-        fig = rate_figure(scope, "MH calls with a CIT-trained officer",
-                          OUTCOME_BY_KEY["trained_on_scene"])
+        fig = rate_figure(
+            scope, "MH calls with a CIT-trained officer", OUTCOME_BY_KEY["trained_on_scene"]
+        )
         if fig:
             view.add(fig)
         else:
-            view.needs("MH calls with a CIT-trained officer on scene",
-                       "officer ids on the calls export")
+            view.needs(
+                "MH calls with a CIT-trained officer on scene", "officer ids on the calls export"
+            )
     return view
 
 
@@ -55,16 +58,29 @@ def _coverage_by(scope: Scope, staff: pd.DataFrame, column: str) -> Figure | Non
         return None
     low = data.iloc[0]
     title = f"{low[column]} has the lowest patrol CIT coverage: {pct(low['rate'], 0)}"
-    return figure(scope, f"coverage_by_{column}", data, ["numerator"], title,
-                  f"Patrol CIT coverage by {column}.",
-                  lambda d, t: charts.bars(
-                      d, category=column, value="rate", title=t,
-                      subtitle="Active patrol with the 40-hour course; lines show 95% intervals",
-                      value_title="Share of patrol with 40-hour CIT",
-                      category_title=column.capitalize(), percent=True, error=("low", "high"),
-                      target=workforce.COVERAGE_TARGET, target_label="20% guidance",
-                      description=f"Bar chart of patrol CIT coverage by {column}, with the 20% "
-                                  "guidance line."))
+    return figure(
+        scope,
+        f"coverage_by_{column}",
+        data,
+        ["numerator"],
+        title,
+        f"Patrol CIT coverage by {column}.",
+        lambda d, t: charts.bars(
+            d,
+            category=column,
+            value="rate",
+            title=t,
+            subtitle="Active patrol with the 40-hour course; lines show 95% intervals",
+            value_title="Share of patrol with 40-hour CIT",
+            category_title=column.capitalize(),
+            percent=True,
+            error=("low", "high"),
+            target=workforce.COVERAGE_TARGET,
+            target_label="20% guidance",
+            description=f"Bar chart of patrol CIT coverage by {column}, with the 20% "
+            "guidance line.",
+        ),
+    )
 
 
 def _dispatchers(scope: Scope, staff: pd.DataFrame) -> KeyFigure | None:
@@ -72,44 +88,68 @@ def _dispatchers(scope: Scope, staff: pd.DataFrame) -> KeyFigure | None:
     if dispatch.empty:
         return None
     done = workforce.completed(scope.ds.training)
-    crisis = done[done["course_type"].isin(["dispatcher", "cit_40"])
-                  & (done["completed_on"] <= scope.as_of)]
+    crisis = done[
+        done["course_type"].isin(["dispatcher", "cit_40"]) & (done["completed_on"] <= scope.as_of)
+    ]
     trained = dispatch["officer_id"].isin(crisis["officer_id"]).sum()
-    return KeyFigure("Dispatchers with crisis training", pct(trained / len(dispatch), 0),
-                     help=f"{trained} of {len(dispatch)} active dispatchers and call-takers "
-                          "completed a dispatcher crisis course or 40-hour CIT.")
+    return KeyFigure(
+        "Dispatchers with crisis training",
+        pct(trained / len(dispatch), 0),
+        help=f"{trained} of {len(dispatch)} active dispatchers and call-takers "
+        "completed a dispatcher crisis course or 40-hour CIT.",
+    )
 
 
 def _in_service(scope: Scope, view: View) -> Figure | None:
     officers = scope.staff["officer_id"] if scope.staff is not None else None
     overdue = workforce.overdue_in_service(scope.ds.training, scope.as_of, officers)
     n_over = int(overdue["overdue"].sum())
-    view.add(KeyFigure("Overdue for in-service", count_text(scope, n_over),
-                       help=f"CIT-trained officers with no CIT course in the "
-                            f"{workforce.IN_SERVICE_MONTHS} months before {scope.as_of:%d %b %Y} "
-                            f"(of {len(overdue)} CIT-trained)."))
+    view.add(
+        KeyFigure(
+            "Overdue for in-service",
+            count_text(scope, n_over),
+            help=f"CIT-trained officers with no CIT course in the "
+            f"{workforce.IN_SERVICE_MONTHS} months before {scope.as_of:%d %b %Y} "
+            f"(of {len(overdue)} CIT-trained).",
+        )
+    )
     if overdue.empty:
         return None
     if not scope.partner:
         view.tables["Officers overdue for in-service"] = (
-            overdue[overdue["overdue"]].sort_values("months_since", ascending=False)
-            .reset_index(drop=True))
+            overdue[overdue["overdue"]]
+            .sort_values("months_since", ascending=False)
+            .reset_index(drop=True)
+        )
     bins = pd.cut(overdue["months_since"], MONTH_BINS[0], labels=MONTH_BINS[1])
     data = bins.value_counts().reindex(MONTH_BINS[1], fill_value=0).rename("officers")
     data = data.rename_axis("months").reset_index()
     data["months"] = data["months"].astype(str)
-    title = (f"{n_over} of {len(overdue)} CIT officers are overdue for in-service training"
-             if not scope.partner or n_over > scope.threshold else
-             "CIT officers by months since their last CIT course")
-    return figure(scope, "in_service", data, ["officers"], title,
-                  "Months since last CIT course.",
-                  lambda d, t: charts.bars(
-                      d, category="months", value="officers", title=t,
-                      subtitle="CIT-trained officers by months since their last CIT course; "
-                               "over 24 is overdue", value_title="Officers",
-                      category_title="Months since", sort=MONTH_BINS[1],
-                      description="Bar chart of CIT-trained officers by months since their "
-                                  "last CIT course."))
+    title = (
+        f"{n_over} of {len(overdue)} CIT officers are overdue for in-service training"
+        if not scope.partner or n_over > scope.threshold
+        else "CIT officers by months since their last CIT course"
+    )
+    return figure(
+        scope,
+        "in_service",
+        data,
+        ["officers"],
+        title,
+        "Months since last CIT course.",
+        lambda d, t: charts.bars(
+            d,
+            category="months",
+            value="officers",
+            title=t,
+            subtitle="CIT-trained officers by months since their last CIT course; "
+            "over 24 is overdue",
+            value_title="Officers",
+            category_title="Months since",
+            sort=MONTH_BINS[1],
+            description="Bar chart of CIT-trained officers by months since their last CIT course.",
+        ),
+    )
 
 
 def _hours_by_type(scope: Scope) -> Figure | None:
@@ -122,14 +162,26 @@ def _hours_by_type(scope: Scope) -> Figure | None:
     share = crisis / max(1.0, last_year["hours"].sum())
     title = f"Crisis-related courses made up {pct(share, 0)} of training hours in the last year"
     domain = [COURSE_LABELS[k] for k in COURSE_LABELS if COURSE_LABELS[k] in set(hours["course"])]
-    return figure(scope, "hours_by_type", hours, [], title,
-                  "Training hours by course type per quarter.",
-                  lambda d, t: charts.stacked(
-                      d, x="period", y="hours", colour="course", title=t,
-                      subtitle="Completed course hours per quarter", y_title="Hours",
-                      x_title="Quarter", domain=domain,
-                      description="Stacked bar chart of training hours by course type per "
-                                  "quarter."))
+    return figure(
+        scope,
+        "hours_by_type",
+        hours,
+        [],
+        title,
+        "Training hours by course type per quarter.",
+        lambda d, t: charts.stacked(
+            d,
+            x="period",
+            y="hours",
+            colour="course",
+            title=t,
+            subtitle="Completed course hours per quarter",
+            y_title="Hours",
+            x_title="Quarter",
+            domain=domain,
+            description="Stacked bar chart of training hours by course type per quarter.",
+        ),
+    )
 
 
 def _certified(scope: Scope) -> Figure | None:
@@ -138,11 +190,23 @@ def _certified(scope: Scope) -> Figure | None:
     if data.empty:
         return None
     title = f"{int(data['officers'].iloc[-1])} current staff hold the 40-hour CIT course"
-    return figure(scope, "certified_over_time", data, [], title,
-                  "Cumulative CIT-certified officers.",
-                  lambda d, t: charts.trend(
-                      d, x="month", y="officers", colour=None, title=t,
-                      subtitle="Cumulative staff with the 40-hour course, by completion month",
-                      y_title="Officers", percent=False, marker=scope.programme_start,
-                      description="Line chart of the cumulative number of CIT-certified "
-                                  "officers."))
+    return figure(
+        scope,
+        "certified_over_time",
+        data,
+        [],
+        title,
+        "Cumulative CIT-certified officers.",
+        lambda d, t: charts.trend(
+            d,
+            x="month",
+            y="officers",
+            colour=None,
+            title=t,
+            subtitle="Cumulative staff with the 40-hour course, by completion month",
+            y_title="Officers",
+            percent=False,
+            marker=scope.programme_start,
+            description="Line chart of the cumulative number of CIT-certified officers.",
+        ),
+    )

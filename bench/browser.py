@@ -1,0 +1,110 @@
+"""Time a filter change in the browser: Streamlit serving a stored dataset, Chromium
+changing the District filter on a page, until the rerun has finished and every chart
+has been drawn again."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+PAGES = ("outcomes", "services", "policies")
+CHANGES = 4  # per page: select, clear, select, clear
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(workspace: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PMHC_DATA_DIR": workspace}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+def _settled(page) -> None:
+    """Wait until the script has run and every chart on the page has drawn."""
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=300_000
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.vega-embed')].length > 0 && "
+        "[...document.querySelectorAll('.vega-embed')].every(e => e.querySelector('canvas, svg'))",
+        timeout=300_000,
+    )
+
+
+def measure(workspace: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    server = _serve(workspace, port)
+    results = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            started = time.perf_counter()
+            page.goto(f"http://127.0.0.1:{port}/outcomes")
+            _settled(page)
+            results["first_load_seconds"] = time.perf_counter() - started
+            for name in PAGES:
+                page.goto(f"http://127.0.0.1:{port}/{name}")
+                _settled(page)
+                times = []
+                for i in range(CHANGES):
+                    box = page.get_by_role("combobox", name="District")  # the multiselect input
+                    started = time.perf_counter()
+                    if i % 2 == 0:
+                        box.click()
+                        page.get_by_role("option").first.click()
+                        page.keyboard.press("Escape")
+                    else:
+                        page.locator(
+                            "[data-testid='stSidebar'] [aria-label='Clear all']"
+                        ).first.click()
+                    page.wait_for_timeout(50)
+                    _settled(page)
+                    times.append(time.perf_counter() - started)
+                results[name] = {"median_seconds": statistics.median(times), "runs": times}
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return results

@@ -1,0 +1,103 @@
+"""Write BENCHMARKS.md from bench/results.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = (
+    "Targets on this machine (the scale issue): ingest ≤ 1.5× the bare fastexcel read "
+    "and peak memory ≤ 2× it (≤ 1.5 GB at 1M rows); each page's compute ≤ 300 ms median "
+    "at 1M rows; ≤ 5,000 rows per chart; filter change to redrawn page ≤ 1.5 s at 1M rows."
+)
+
+
+def _s(x: float) -> str:
+    return f"{x:.2f} s" if x < 10 else f"{x:.1f} s"
+
+
+def write(results: dict) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {results['date']} on {results['machine']}.",
+        "",
+        "Method: `python -m bench.run` generates calls exports (15 columns, one header row, "
+        "about 8% of incidents on two rows) with `bench/make_files.py`, then runs every "
+        "measurement in its own process. Times are medians of the runs listed; peak memory is "
+        "the process's maximum resident set size (interpreter and libraries included). "
+        "'Ingest' is the whole upload path: read, find the header, map, normalise, validate, "
+        "pseudonymise, collapse rows to incidents and store as Parquet. Page compute is "
+        "`pmhc.views` from the stored dataset: filters → metrics → chart data, median of 5.",
+        "",
+        TARGETS,
+        "",
+        "## Ingest",
+        "",
+        "| file | rows | MB | bare read | ingest | ingest / bare | bare peak | ingest peak | "
+        "peak ratio | pandas+openpyxl |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results["files"]:
+        bare, ing = r["bare"], r["ingest"]
+        openpyxl = r.get("openpyxl")
+        lines.append(
+            f"| {r['file']} | {r['rows']:,} | {r['megabytes']} | {r['bare_name']} "
+            f"{_s(bare['seconds'])} | {_s(ing['seconds'])} | "
+            f"{ing['seconds'] / bare['seconds']:.2f}× "
+            f"| {bare['peak_mb']:.0f} MB | {ing['peak_mb']:.0f} MB | "
+            f"{ing['peak_mb'] / bare['peak_mb']:.2f}× | "
+            f"{_s(openpyxl['seconds']) if openpyxl else '–'} |"
+        )
+    lines += [
+        "",
+        "Ingest stages (seconds, median run):",
+        "",
+        "| file | " + " | ".join(results["files"][0]["ingest"]["stages"]) + " |",
+        "|---|" + "---:|" * len(results["files"][0]["ingest"]["stages"]),
+    ]
+    for r in results["files"]:
+        stages = r["ingest"]["stages"]
+        lines.append(f"| {r['file']} | " + " | ".join(f"{v:.2f}" for v in stages.values()) + " |")
+    lines += ["", "## Page compute", ""]
+    for r in results["files"]:
+        lines += [
+            f"### {r['file']} ({r['ingest']['incidents']:,} incidents; stored dataset "
+            f"opens in {_s(r['pages']['load_seconds'])})",
+            "",
+            "| page, filters | median | charts | most rows in a chart | chart bytes |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for key, p in r["pages"]["pages"].items():
+            lines.append(
+                f"| {key} | {p['median_ms']:.0f} ms | {p['charts']} | "
+                f"{p['max_chart_rows']:,} | {p['chart_bytes'] / 1024:.0f} KB |"
+            )
+        lines.append("")
+    if "browser" in results:
+        b = results["browser"]
+        lines += [
+            "## In the browser",
+            "",
+            f"Chromium (headless) against `streamlit run app.py` serving the largest "
+            f"workbook's dataset. First load of a page: {_s(b['first_load_seconds'])}. "
+            "Filter change (District selected or cleared) until the script has rerun and "
+            "every chart is drawn again:",
+            "",
+            "| page | median | runs |",
+            "|---|---:|---|",
+        ]
+        for name, v in b.items():
+            if isinstance(v, dict):
+                lines.append(
+                    f"| {name} | {_s(v['median_seconds'])} | "
+                    + ", ".join(f"{x:.2f}" for x in v["runs"])
+                    + " |"
+                )
+        lines.append("")
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    write(json.loads((Path(__file__).parent / "results.json").read_text()))

@@ -1,0 +1,124 @@
+"""Run the benchmarks and write BENCHMARKS.md: `python -m bench.run` (see --help).
+
+Every measurement runs in its own process (peak memory is that process's maximum resident
+set size, interpreter and libraries included). Reads and ingests repeat `--repeat` times
+and report the median; pandas+openpyxl runs once per file (it takes minutes at 1M rows)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from bench import make_files
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).parent / "results.json"
+
+
+def task(*args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.tasks", *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_of(runs: list[dict]) -> dict:
+    best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+    return {
+        **best,
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+        "runs": [r["seconds"] for r in runs],
+    }
+
+
+def measure_file(name: str, repeat: int, openpyxl: bool) -> dict:
+    path = str(make_files.ensure(name))
+    workspace = tempfile.mkdtemp(prefix="pmhc-bench-")
+    result = {
+        "file": name,
+        "rows": make_files.SIZES[name],
+        "megabytes": round(Path(path).stat().st_size / 1e6, 1),
+    }
+    if name.endswith(".csv"):
+        result["bare"] = median_of([task("pandas_csv", path) for _ in range(repeat)])
+        result["bare_name"] = "pandas.read_csv (text)"
+    else:
+        result["bare"] = median_of([task("fastexcel", path) for _ in range(repeat)])
+        result["bare_name"] = "fastexcel"
+        if openpyxl:
+            result["openpyxl"] = task("openpyxl", path)
+    result["ingest"] = median_of([task("ingest", path, workspace) for _ in range(repeat)])
+    result["pages"] = task("pages", workspace)
+    result["workspace"] = workspace
+    return result
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument(
+        "--files",
+        nargs="*",
+        default=list(make_files.SIZES),
+        help="which generated files (default: all)",
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-openpyxl", action="store_true", help="skip the slow baseline")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="also time filter changes in Chromium on the largest workbook",
+    )
+    args = parser.parse_args()
+    results = {"date": date.today().isoformat(), "machine": machine(), "files": []}
+    for name in args.files:
+        print(f"measuring {name}…", file=sys.stderr)
+        results["files"].append(measure_file(name, args.repeat, not args.no_openpyxl))
+    if args.browser:
+        from bench import browser
+
+        largest = max(
+            (r for r in results["files"] if r["file"].endswith(".xlsx")), key=lambda r: r["rows"]
+        )
+        results["browser"] = browser.measure(largest["workspace"])
+    for r in results["files"]:
+        shutil.rmtree(r.pop("workspace"), ignore_errors=True)
+    RESULTS.write_text(json.dumps(results, indent=2))
+    from bench import report
+
+    report.write(results)
+    print(f"wrote {RESULTS} and BENCHMARKS.md", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
