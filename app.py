@@ -31,10 +31,10 @@ with st.sidebar:
 st.session_state["filters"] = ui.sidebar_filters(ds)
 
 pages = {
-    p.key: st.Page(f"pages/{p.key}.py", title=p.nav, icon=p.icon, default=p.key == "overview")
+    p.key: st.Page(f"app_pages/{p.key}.py", title=p.nav, icon=p.icon, default=p.key == "overview")
     for p in PAGES
 }
-data_page = st.Page("pages/data.py", title="Data", icon=":material/upload_file:")
+data_page = st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:")
 start = [pages["overview"]] if ui.audience() == "partner" else [pages["overview"], data_page]
 navigation = st.navigation(
     {

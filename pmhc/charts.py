@@ -86,7 +86,14 @@ def trend(
         if colour:
             band_enc["color"] = enc["color"]
         layers.append(base.mark_area(opacity=0.15).encode(**band_enc))
-    layers.append(base.mark_line(point=True, strokeWidth=2).encode(**enc, tooltip=tips))
+    line = base.mark_line(point=True, strokeWidth=2).encode(**enc, tooltip=tips)
+    if colour:
+        # Click a legend entry to bring one line forward when several share the axis.
+        pick = alt.selection_point(fields=[colour], bind="legend")
+        line = line.add_params(pick).encode(
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15))
+        )
+    layers.append(line)
     if marker is not None:
         rule = pd.DataFrame({"date": [marker], "label": [marker_label]})
         layers.append(

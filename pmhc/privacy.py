@@ -117,20 +117,30 @@ def protect(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A frame for partners: (numbers for the chart with hidden cells blank, table for
     display with hidden cells marked). `rates` maps a rate column to its numerator column;
-    a rate is hidden with its numerator."""
+    a rate is hidden with its numerator. A display column with a hidden cell is text
+    throughout, so a table never mixes numbers and marks in one column."""
     shown = suppress(frame, counts, threshold) if counts else frame.astype(object)
     hidden = pd.DataFrame({c: shown[c] == HIDDEN for c in counts}, index=frame.index)
     chart = frame.copy()
-    display = shown.copy()
-    for c in counts:
-        chart[c] = chart[c].astype("float64").mask(hidden[c])
+    display = frame.copy()
+    masks = {c: hidden[c] for c in counts}
     for rate, numerator in (rates or {}).items():
         mask = (
             hidden[numerator]
             if numerator in hidden
-            else ((frame[numerator] >= 1) & (frame[numerator] <= threshold))
+            else (frame[numerator] >= 1) & (frame[numerator] <= threshold)
         )
         for col in [rate] + [c for c in ("low", "high") if c in frame and rate == "rate"]:
-            chart[col] = chart[col].astype("float64").mask(mask)
-            display[col] = display[col].astype(object).mask(mask, HIDDEN)
+            masks[col] = mask
+    for col, mask in masks.items():
+        chart[col] = chart[col].astype("float64").mask(mask)
+        if mask.any():
+            display[col] = _as_marked_text(frame[col], mask)
     return chart, display
+
+
+def _as_marked_text(values: pd.Series, hidden: pd.Series) -> pd.Series:
+    text = values.map(
+        lambda v: "" if pd.isna(v) else (f"{int(v)}" if float(v).is_integer() else f"{v:.4f}")
+    )
+    return text.mask(hidden, HIDDEN).astype("str")

@@ -17,7 +17,6 @@ import fastexcel
 import pandas as pd
 import pyarrow as pa
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,28 +52,6 @@ MH_TYPES = {
 OTHER_TYPES = {"SUSPICIOUS PERSON", "TRESPASS", "DISTURBANCE", "NOISE COMPLAINT", "WELFARE CHECK"}
 
 
-def fix_navigation_reruns(mp: pytest.MonkeyPatch) -> None:
-    """Work around an AppTest bug in Streamlit 1.67.
-
-    Before every run AppTest resets `PagesManager.uses_pages_directory` to None; the new
-    PagesManager then sets it to True because a `pages/` folder sits beside app.py, and
-    the script runner takes the legacy multipage path: from the second run on it executes
-    the page file alone, without app.py, so the sidebar (filters, partner toggle) is gone.
-    `streamlit run` is not affected: st.navigation sets the flag to False for good."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    mp.setattr(PagesManager, "__init__", init)
-
-
-@pytest.fixture(autouse=True)
-def _navigation_reruns(monkeypatch):
-    fix_navigation_reruns(monkeypatch)
-
-
 @pytest.fixture(scope="module")
 def sample_ws(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("ws-sample")
@@ -88,7 +65,7 @@ def open_app(monkeypatch, workspace: Path, page: str = "overview") -> AppTest:
     at.run()
     assert_clean(at)
     if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
         assert_clean(at)
     return at
 
@@ -251,7 +228,7 @@ def test_hosted_partner_link_is_locked(monkeypatch, sample_ws):
     assert_clean(at)
     assert not at.toggle, "partners must not be able to switch the partner view off"
     assert "partner view" in captions(at).lower()
-    at.switch_page("pages/outcomes.py").run()
+    at.switch_page("app_pages/outcomes.py").run()
     assert_clean(at)
     assert QUESTIONS["outcomes"] in at.title[0].value
     assert not at.file_uploader
@@ -295,7 +272,6 @@ def uploaded(upload_ws) -> AppTest:
     """One session: opens on the sample, uploads the calls-only export on the Data page."""
     export = calls_only_export()
     with pytest.MonkeyPatch.context() as mp:
-        fix_navigation_reruns(mp)
         at = open_app(mp, upload_ws, "data")
         assert "Sample data" in captions(at)
         at.file_uploader(key="uploads").set_value(
@@ -332,7 +308,7 @@ NEEDS = {  # pages whose charts need the files a calls-only upload lacks
 def test_every_page_renders_after_a_calls_only_upload(monkeypatch, upload_ws, uploaded, page):
     at = uploaded
     monkeypatch.setenv("PMHC_DATA_DIR", str(upload_ws))
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"app_pages/{page}.py").run()
     assert_clean(at)
     assert len(at.title) == 1
     if page in QUESTIONS:

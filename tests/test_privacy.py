@@ -148,8 +148,9 @@ def test_protect_hides_rates_whose_numerator_is_hidden():
     frame["low"], frame["high"] = frame["rate"] - 0.05, frame["rate"] + 0.05
     chart, display = protect(frame, ["numerator"], {"rate": "numerator"})
     # A is small; C is hidden too (complementary), so its rate goes with it.
-    assert display["numerator"].tolist() == [HIDDEN, 40, HIDDEN]
-    assert display["rate"].tolist() == [HIDDEN, 0.4, HIDDEN]
+    # A column with a hidden cell is text throughout (Arrow cannot mix types in a column).
+    assert display["numerator"].tolist() == [HIDDEN, "40", HIDDEN]
+    assert display["rate"].tolist() == [HIDDEN, "0.4000", HIDDEN]
     assert display["low"].tolist()[::2] == [HIDDEN, HIDDEN]
     assert chart["numerator"].isna().tolist() == [True, False, True]
     assert chart["rate"].isna().tolist() == [True, False, True]
@@ -160,5 +161,5 @@ def test_protect_hides_rates_whose_numerator_is_hidden():
 def test_protect_rate_without_suppressed_counts():
     frame = pd.DataFrame({"numerator": [5, 40], "rate": [0.1, 0.4]})
     chart, display = protect(frame, [], {"rate": "numerator"})
-    assert display["rate"].tolist() == [HIDDEN, 0.4]
+    assert display["rate"].tolist() == [HIDDEN, "0.4000"]
     assert chart["rate"].isna().tolist() == [True, False]

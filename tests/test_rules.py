@@ -5,14 +5,13 @@ Run with ``pytest -s tests/test_rules.py`` to see the precision/recall figures.
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TORONTO, VERA, real_file  # tests/ is on the path under pytest
 
 from pmhc import rules as R
 from pmhc.rules import (
@@ -22,12 +21,6 @@ from pmhc.rules import (
     load_rules,
     save_rule_table,
 )
-
-REAL_DATA = Path(
-    os.environ.get("PMHC_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "real-data")
-)
-VERA = REAL_DATA / "vera_911_call_type_crosswalk.xlsx"
-TORONTO = REAL_DATA / "toronto_persons_in_crisis_2014_2015.csv"
 
 # Vera labels we disagree with, each with its reason. The test below checks that every entry is in
 # the sheet and that the rules really disagree with its label, so the list cannot go stale.
@@ -55,8 +48,7 @@ def rules() -> R.Rules:
 
 
 def _vera_sheet(name: str) -> pd.DataFrame:
-    if not VERA.is_file():
-        pytest.skip(f"real data not found at {VERA} (set PMHC_REAL_DATA)")
+    real_file(VERA)
     fastexcel = pytest.importorskip("fastexcel")
     df = fastexcel.read_excel(str(VERA)).load_sheet(name, dtypes="string").to_pandas()
     df["n"] = pd.to_numeric(df["Count"]).astype("int64")
@@ -127,7 +119,7 @@ def test_debatable_labels_are_real_disagreements(vera_calls):
 
 def test_toronto_event_types_are_mh(rules):
     if not TORONTO.is_file():
-        pytest.skip(f"real data not found at {TORONTO}")
+        real_file(TORONTO)
     events = pd.read_csv(TORONTO, usecols=["event_type"])["event_type"]
     assert set(events.unique()) == {"Person in Crisis", "Suicide-related", "Overdose"}
     assert rules.mh_flag(events).all()

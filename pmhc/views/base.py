@@ -222,6 +222,8 @@ def for_audience(
     if not scope.partner:
         return frame, frame
     rates = {"rate": "numerator"} if "rate" in frame and "numerator" in frame else {}
+    if "denominator" in frame and "numerator" in counts:
+        counts = [*counts, "denominator"]  # a group of a handful of calls is itself small
     return protect(frame, counts, rates, scope.threshold)
 
 

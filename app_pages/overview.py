@@ -12,5 +12,5 @@ for i, page in enumerate(p for p in PAGES if p.question):
     with columns[i % 3], st.container(border=True):
         st.markdown(f"**{page.question}. {page.title}**")
         st.page_link(
-            f"pages/{page.key}.py", label=f"Open {page.nav.split('· ')[-1]}", icon=page.icon
+            f"app_pages/{page.key}.py", label=f"Open {page.nav.split('· ')[-1]}", icon=page.icon
         )
