@@ -35,12 +35,6 @@ def workspace_key(data_dir: Path) -> bytes:
     return key
 
 
-def _pseudonym(key: bytes, identifier: str) -> str:
-    # Keyed BLAKE2b is a MAC in one pass: about 4x faster than HMAC-SHA256 here, which
-    # matters with a million distinct identifiers.
-    return "P-" + hashlib.blake2b(identifier.encode(), key=key[:64], digest_size=8).hexdigest()
-
-
 def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
     """'MNI0004512' -> 'P-3f9a1c0b7d2e4a61': stable per workspace; blank stays blank.
 
@@ -54,7 +48,11 @@ def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
     text = as_text(pd.Series(raw_uniques)).str.upper()
     merged, uniques = pd.factorize(text, use_na_sentinel=True)
     codes = np.where(raw_codes >= 0, merged[np.maximum(raw_codes, 0)], -1)
-    digests = [_pseudonym(key, u) for u in list(uniques)]
+    # Keyed BLAKE2b is a MAC in one pass, about 4x faster than HMAC-SHA256: this loop runs
+    # once per person, up to a million times.
+    blake, mac_key = hashlib.blake2b, key[:64]
+    digests = ["P-" + blake(u.encode(), key=mac_key, digest_size=8).hexdigest()
+               for u in uniques.to_numpy(dtype=object)]
     if len(set(digests)) < len(digests):  # 64-bit collision: astronomically unlikely
         raise ValueError("Two identifiers share a pseudonym; use a new workspace key.")
     return pd.Series(pd.Categorical.from_codes(codes, categories=digests), index=ids.index)

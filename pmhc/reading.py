@@ -11,6 +11,7 @@ recognised by their first bytes, whatever their extension says.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -26,6 +27,7 @@ from pmhc.errors import InputError
 from pmhc.xlsx_peek import peek_sheets
 
 PEEK_ROWS = 40
+CSV_HEAD_BYTES = 1 << 18  # enough text for the first rows of any export
 MAX_COLUMNS = 16384  # Excel's last column, XFD
 WORKBOOK_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 ACCEPTED_EXTENSIONS = WORKBOOK_EXTENSIONS | {".csv", ".txt", ".tsv", ".htm", ".html", ".xml"}
@@ -187,16 +189,26 @@ def _grid(frame: pd.DataFrame) -> list[list[str | None]]:
     return [[None if v is None else str(v) for v in row] for row in rows]
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without a byte-order mark), else Windows-1252 as exported by Excel."""
+def text_encoding(data: bytes) -> str:
+    """UTF-8 (with or without a byte-order mark) or UTF-16, else Windows-1252 as exported by
+    Excel. Checked in chunks, so a large file is never held twice in memory."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        return data.decode("utf-8")
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(data[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return "cp1252"
+    return "utf-8"
+
+
+def decode_text(data: bytes) -> str:
+    encoding = text_encoding(data)
+    return data.decode(encoding, errors="replace")
 
 
 def sniff_delimiter(text: str) -> str:
@@ -215,18 +227,21 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _csv_table(path: str, data: bytes) -> Table:
-    text = decode_text(data)
-    delim = sniff_delimiter(text[:65536])
-    head = list(csv.reader(io.StringIO("\n".join(text.splitlines()[:PEEK_ROWS])), delimiter=delim))
-    width = max((len(r) for r in head), default=0)
+    encoding = text_encoding(data)
+    head = data[:CSV_HEAD_BYTES].decode(encoding, errors="ignore")  # may cut a last character
+    delim = sniff_delimiter(head)
+    lines = head.splitlines()[:PEEK_ROWS]
+    head_rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+    width = max((len(r) for r in head_rows), default=0)
     if width == 0:
         raise UnreadableFile(f"{Path(path).name} is empty; export the data again and upload it.")
-    peek = [[v if v.strip() else None for v in r] + [None] * (width - len(r)) for r in head]
+    peek = [[v if v.strip() else None for v in r] + [None] * (width - len(r)) for r in head_rows]
 
     def load(header_row: int, columns: list[int]) -> pd.DataFrame:
         try:
             frame = pd.read_csv(
-                io.StringIO(text),
+                io.BytesIO(data),
+                encoding=encoding,
                 sep=delim,
                 header=None,
                 names=range(width),
