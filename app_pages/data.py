@@ -1,269 +1,263 @@
+"""Data: upload exports, check what was loaded and why rows were rejected, fix the column
+mapping (and save it as a profile), and edit the rules."""
+
 import pandas as pd
 import streamlit as st
 
-from pmhc import mapping as mp
 from pmhc import profiles, reports, rules, schema, store, ui, uploads
 from pmhc.errors import InputError
 from pmhc.reading import ACCEPTED_EXTENSIONS
 from pmhc.rules import RULE_FILES
 
-ws = ui.workspace()
-st.title("Data")
-ds, ds_id = ui.current_dataset()
-st.caption(
-    "Upload calls for service, training logs, rosters and service inventories as "
-    "Excel or CSV exports. Each sheet is read, mapped onto the canonical fields and "
-    "checked: every row is loaded or shown back with a reason. Names, dates of birth, "
-    "addresses and narratives are never read; person identifiers are pseudonymised. "
-    "The uploaded files themselves are not kept."
-)
+KIND_OPTIONS = ["", *schema.KINDS]  # "" = leave the sheet out
 
-# --- upload ---------------------------------------------------------------------------
 
-files = st.file_uploader(
-    "Upload exports",
-    accept_multiple_files=True,
-    key="uploads",
-    type=sorted(e.lstrip(".") for e in ACCEPTED_EXTENSIONS),
-    help="Several files at once: e.g. a calls export, a training log and a roster.",
-)
-choices: dict = st.session_state.setdefault("choices", {})
-
-if files:
+def upload(ws) -> None:
+    files = st.file_uploader(
+        "Upload exports",
+        accept_multiple_files=True,
+        key="uploads",
+        type=sorted(e.lstrip(".") for e in ACCEPTED_EXTENSIONS),
+        help="Several files at once: e.g. a calls export, a training log and a roster.",
+    )
+    choices = st.session_state.setdefault("choices", {})
+    if not files:
+        return
     payload = [(f.name, f.getvalue()) for f in files]
     signature = (
         tuple(store.file_hash(d) for _, d in payload),
         tuple(sorted((k, v.key()) for k, v in choices.items())),
     )
-    if st.session_state.get("loaded_signature") != signature:
-        with st.status("Loading your files…", expanded=True) as status:
-            try:
-                new_ds, new_id = uploads.save_uploads(ws, payload, choices, progress=st.write)
-            except InputError as e:
-                status.update(label="That file could not be used", state="error")
-                st.error(str(e), icon=":material/error:")
-                st.stop()
-            status.update(
-                label=f"Loaded {new_ds.rows_in:,} rows from {len(payload)} "
-                f"file{'s' if len(payload) > 1 else ''}",
-                state="complete",
-                expanded=False,
-            )
-        st.session_state["loaded_signature"] = signature
-        st.session_state["payload"] = payload
-        st.rerun()
-
-if not ds.is_sample and st.button("Go back to the sample data", icon=":material/undo:"):
-    store.forget_current(ws.datasets_dir)
-    st.session_state.pop("loaded_signature", None)
+    if st.session_state.get("loaded_signature") == signature:
+        return
+    with st.status("Loading your files…", expanded=True) as status:
+        try:
+            new, _ = uploads.save_uploads(ws, payload, choices, progress=st.write)
+        except InputError as e:
+            status.update(label="That file could not be used", state="error")
+            st.error(str(e), icon=":material/error:")
+            st.stop()
+        plural = "s" if len(payload) > 1 else ""
+        status.update(
+            label=f"Loaded {new.rows_in:,} rows from {len(payload)} file{plural}",
+            state="complete",
+            expanded=False,
+        )
+    st.session_state["loaded_signature"] = signature
+    st.session_state["payload"] = payload
     st.rerun()
 
-# --- what was loaded ------------------------------------------------------------------
 
-st.header("What was loaded" if not ds.is_sample else "What was loaded (sample data)")
-summary = pd.DataFrame(
-    [
-        {
-            "file": r.path.split("/")[-1],
-            "sheet": r.sheet or "",
-            "kind": r.kind or "not loaded",
-            "header row": r.header_row,
-            "rows in": r.rows_in,
-            "loaded": r.rows_loaded,
-            "rejected": r.rows_rejected,
-            "profile": r.profile or "",
-        }
-        for r in ds.reports
-    ]
-)
-st.dataframe(summary, hide_index=True)
+def choose(key: tuple, choice: uploads.SheetChoice) -> None:
+    st.session_state["choices"][key] = choice
+    st.rerun()
 
-payload = dict(st.session_state.get("payload", [])) if not ds.is_sample else {}
-for index, report in enumerate(ds.reports):
-    title = f"{report.path.split('/')[-1]}" + (f" · {report.sheet}" if report.sheet else "")
+
+def loaded(ds) -> None:
+    st.header("What was loaded (sample data)" if ds.is_sample else "What was loaded")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "file": r.path.split("/")[-1],
+                    "sheet": r.sheet or "",
+                    "kind": r.kind or "not loaded",
+                    "header row": r.header_row,
+                    "rows in": r.rows_in,
+                    "loaded": r.rows_loaded,
+                    "rejected": r.rows_rejected,
+                    "profile": r.profile or "",
+                }
+                for r in ds.reports
+            ]
+        ),
+        hide_index=True,
+    )
+    payload = {} if ds.is_sample else dict(st.session_state.get("payload", []))
+    for index, report in enumerate(ds.reports):
+        source(ds, index, report, payload.get(report.path.split("/")[-1]))
+
+
+def source(ds, index: int, report, data: bytes | None) -> None:
+    name = report.path.split("/")[-1]
+    title = name + (f" · {report.sheet}" if report.sheet else "")
+    key = (store.file_hash(data), report.sheet) if data is not None else None
     if report.kind is None:
         with st.expander(f":material/block: {title} — not loaded"):
             st.write(report.note)
-        continue
+            if key:
+                read_as(key, report)
+        return
     with st.expander(
         f":material/table_view: {title} — {report.kind}: "
         f"{report.rows_loaded:,} loaded, {report.rows_rejected:,} rejected"
     ):
-        cols = st.columns(4)
-        cols[0].metric("Rows in", f"{report.rows_in:,}")
-        cols[1].metric("Loaded", f"{report.rows_loaded:,}")
-        cols[2].metric("Rejected", f"{report.rows_rejected:,}")
-        cols[3].metric("Header row", report.header_row)
-        if report.notes:
-            st.markdown("**Load report**")
-            for note in report.notes:
-                st.markdown(f"- {note}")
-        if report.personal_data_dropped:
-            st.markdown(
-                ":material/shield: **Personal data not read:** "
-                + ", ".join(report.personal_data_dropped)
-            )
-        rejected = ds.rejected[index] if index < len(ds.rejected) else pd.DataFrame()
-        if len(rejected):
-            st.markdown("**Rejected rows** (row number in the sheet, reason, original values)")
-            st.dataframe(rejected.head(200), hide_index=True)
-            st.download_button(
-                "Download all rejected rows (CSV)",
-                reports.csv_bytes(rejected),
-                file_name=f"rejected_{index}.csv",
-                key=f"rej-{index}",
-            )
-
-        # Column mapping: auto-proposed, editable, savable as a profile.
-        name = report.path.split("/")[-1]
-        data = payload.get(name)
-        kind = schema.KINDS[report.kind]
-        rows = []
-        for f in kind.fields:
-            rows.append(
-                {
-                    "field": f.name,
-                    "required": "yes" if f.required else "",
-                    "column": report.mapping.get(f.name) or "",
-                    "confidence": report.confidence.get(f.name),
-                    "description": f.description,
-                }
-            )
-        table = pd.DataFrame(rows)
-        if data is None:
+        accounting(ds, index, report)
+        if key:
+            read_as(key, report)
+            mapping_editor(index, report, name, data, key)
+        else:
             st.markdown("**Column mapping**")
-            st.dataframe(table, hide_index=True)
-            continue
-        from pmhc.reading import open_tables
-
-        sheet_table = next(t for t in open_tables(data, name) if t.sheet == report.sheet)
-        header_row = (report.header_row or 1) - 1
-        headers = [h or "" for h in sheet_table.peek[header_row]] if sheet_table.peek else []
-        headers = [str(h).strip() for h in headers]
-        table["sample values"] = [
-            "(hidden: person identifier)"
-            if r["field"] == "person_id"
-            else ", ".join(
-                mp.sample_values(sheet_table.peek, header_row, headers.index(r["column"]))
+            st.dataframe(
+                pd.DataFrame([{"field": f, "column": c} for f, c in report.mapping.items()]),
+                hide_index=True,
             )
-            if r["column"] in headers
-            else ""
-            for r in rows
-        ]
-        st.markdown("**Column mapping** — change any column, then the file is read again.")
-        file_hash = store.file_hash(data)
-        choice = choices.get((file_hash, report.sheet), uploads.SheetChoice())
-        left, right = st.columns(2)
-        all_mh = left.checkbox(
-            "Every call in this file is a mental-health call",
-            value=choice.all_mh,
-            key=f"allmh-{index}",
-            disabled=report.kind != "calls",
-        )
-        edited = st.data_editor(
-            table,
-            hide_index=True,
-            key=f"map-{index}",
-            disabled=["field", "required", "confidence", "description", "sample values"],
-            column_config={
-                "column": st.column_config.SelectboxColumn(
-                    "Column in your file", options=[""] + [h for h in headers if h]
-                ),
-                "confidence": st.column_config.ProgressColumn(
-                    "Confidence", min_value=0, max_value=1, format="percent"
-                ),
-            },
-        )
-        changed = {
-            r["field"]: (r["column"] or None)
-            for _, r in edited.iterrows()
-            if (r["column"] or "") != (report.mapping.get(r["field"]) or "")
-        }
-        if changed or all_mh != choice.all_mh:
-            fields = {**choice.fields, **changed}
-            choices[(file_hash, report.sheet)] = uploads.SheetChoice(
-                report.kind, header_row, fields, all_mh
-            )
-            st.rerun()
-        with right.popover("Save as a mapping profile", icon=":material/bookmark_add:"):
-            profile_name = st.text_input(
-                "Profile name", key=f"pname-{index}", placeholder="e.g. CAD monthly export"
-            )
-            if st.button("Save profile", key=f"psave-{index}") and profile_name:
-                proposal = mp.at_row(sheet_table.peek, header_row, report.kind)
-                proposal = mp.apply_overrides(
-                    proposal, {f: (report.mapping.get(f) or None) for f in kind.names}
-                )
-                try:
-                    path = profiles.save_profile(
-                        ws.profiles_dir, uploads.profile_from(profile_name, proposal, all_mh)
-                    )
-                    st.success(
-                        f"Saved. Files with these columns will be mapped this way "
-                        f"automatically (also from the CLI: --mapping {path})."
-                    )
-                except InputError as e:
-                    st.error(str(e))
 
-# --- rules ----------------------------------------------------------------------------
 
-st.header("Rules")
-st.caption(
-    "Plain tables that decide which calls are mental-health calls, how free-text "
-    "dispositions are grouped, and which courses count as CIT. Terms match whole words "
-    "only: 'OD' never matches 'ODOR'. Edits apply to the next upload and to the sample."
-)
-current_rules = ws.rules()
-tabs = st.tabs(["Mental-health call types", "Dispositions", "Course types"])
-for tab, (kind, attr) in zip(
-    tabs,
-    (("mh_terms", "mh_terms"), ("dispositions", "dispositions"), ("courses", "courses")),
-    strict=True,
-):
-    with tab:
-        edited = st.data_editor(
-            getattr(current_rules, attr), num_rows="dynamic", hide_index=True, key=f"rules-{kind}"
+def accounting(ds, index: int, report) -> None:
+    cols = st.columns(4)
+    cols[0].metric("Rows in", f"{report.rows_in:,}")
+    cols[1].metric("Loaded", f"{report.rows_loaded:,}")
+    cols[2].metric("Rejected", f"{report.rows_rejected:,}")
+    cols[3].metric("Header row", report.header_row)
+    if report.notes:
+        st.markdown("**Load report**\n" + "\n".join(f"- {n}" for n in report.notes))
+    if report.personal_data_dropped:
+        st.markdown(
+            ":material/shield: **Personal data not read:** "
+            + ", ".join(report.personal_data_dropped)
         )
-        if st.button("Save these rules", key=f"save-{kind}", icon=":material/save:"):
+    rejected = ds.rejected[index] if index < len(ds.rejected) else pd.DataFrame()
+    if len(rejected):
+        st.markdown("**Rejected rows** (row number in the sheet, reason, original values)")
+        st.dataframe(rejected.head(200), hide_index=True)
+        st.download_button(
+            "Download all rejected rows (CSV)",
+            reports.csv_bytes(rejected),
+            file_name=f"rejected_{index}.csv",
+            key=f"rej-{index}",
+        )
+
+
+def read_as(key: tuple, report) -> None:
+    """Record kind and header row, when the automatic reading got them wrong."""
+    choice = st.session_state["choices"].get(key, uploads.SheetChoice())
+    left, right = st.columns(2)
+    kind = left.selectbox(
+        "Read this sheet as",
+        KIND_OPTIONS,
+        index=KIND_OPTIONS.index(report.kind or ""),
+        format_func=lambda k: schema.KINDS[k].label if k else "Not loaded",
+        key=f"kind-{key}",
+    )
+    row = right.number_input(
+        "Header row", min_value=1, max_value=40, value=report.header_row or 1, key=f"row-{key}"
+    )
+    if kind != (report.kind or "") or (kind and row != report.header_row):
+        choose(key, uploads.SheetChoice(kind or None, row - 1, {}, choice.all_mh, skip=not kind))
+
+
+def mapping_editor(index: int, report, name: str, data: bytes, key: tuple) -> None:
+    view = uploads.mapping_view(report, name, data)
+    choice = st.session_state["choices"].get(key, uploads.SheetChoice())
+    st.markdown("**Column mapping** — change any column and the file is read again.")
+    all_mh = st.checkbox(
+        "Every call in this file is a mental-health call",
+        value=choice.all_mh,
+        key=f"allmh-{index}",
+        disabled=report.kind != "calls",
+    )
+    edited = st.data_editor(
+        view.table,
+        hide_index=True,
+        key=f"map-{index}",
+        disabled=["field", "required", "confidence", "description", "sample values"],
+        column_config={
+            "column": st.column_config.SelectboxColumn(
+                "Column in your file", options=["", *view.headers]
+            ),
+            "confidence": st.column_config.ProgressColumn(
+                "Confidence", min_value=0, max_value=1, format="percent"
+            ),
+        },
+    )
+    changed = uploads.changed_fields(report, edited)
+    if changed or all_mh != choice.all_mh:
+        choose(
+            key,
+            uploads.SheetChoice(
+                report.kind, (report.header_row or 1) - 1, {**choice.fields, **changed}, all_mh
+            ),
+        )
+    with st.popover("Save as a mapping profile", icon=":material/bookmark_add:"):
+        profile_name = st.text_input(
+            "Profile name", key=f"pname-{index}", placeholder="e.g. CAD monthly export"
+        )
+        if st.button("Save profile", key=f"psave-{index}") and profile_name:
             try:
-                rules.save_rule_table(ws.rules_dir, kind, edited)
-                st.success(f"Saved to {ws.rules_dir / RULE_FILES[kind]}.")
-                st.session_state.pop("loaded_signature", None)
-            except ValueError as e:
+                path = profiles.save_profile(
+                    ui.workspace().profiles_dir,
+                    uploads.profile_from(profile_name, view.proposal, all_mh),
+                )
+                st.success(
+                    "Saved. Files with these columns will be mapped this way by "
+                    f"themselves (from the command line: --mapping {path})."
+                )
+            except InputError as e:
                 st.error(str(e))
-        rows = ds.calls
-        if kind == "dispositions" and rows is not None and "disposition" in rows:
-            other = current_rules.unmatched(rows["disposition"].astype("str"), "disposition")
-            st.markdown(f"**Dispositions that matched no rule** ({len(other)})")
-            st.dataframe(other, hide_index=True)
-        if kind == "courses" and ds.training is not None:
-            other = current_rules.unmatched(ds.training["course"].astype("str"), "course")
-            st.markdown(f"**Course names that matched no rule** ({len(other)})")
-            st.dataframe(other, hide_index=True)
-        if kind == "mh_terms" and rows is not None and "call_type_final" in rows:
-            types = rows["call_type_final"].astype("str")
-            counts = types.value_counts().rename("calls").reset_index()
-            counts.columns = ["call type", "calls"]
-            counts["matched term"] = current_rules.mh_term(counts["call type"]).to_numpy()
-            st.markdown(
-                "**Call types and the term that flagged them** (blank: not a mental-health call)"
-            )
-            st.dataframe(counts, hide_index=True)
 
+
+def rule_tables(ws, ds) -> None:
+    st.header("Rules")
+    st.caption(
+        "Plain tables that decide which calls are mental-health calls, how free-text "
+        "dispositions are grouped, and which courses count as CIT. Terms match whole "
+        "words only: 'OD' never matches 'ODOR'. Edits apply to the next upload and to "
+        "the sample."
+    )
+    current = ws.rules()
+    tabs = st.tabs(["Mental-health call types", "Dispositions", "Course types"])
+    for tab, kind in zip(tabs, ("mh_terms", "dispositions", "courses"), strict=True):
+        with tab:
+            edited = st.data_editor(
+                getattr(current, kind), num_rows="dynamic", hide_index=True, key=f"rules-{kind}"
+            )
+            if st.button("Save these rules", key=f"save-{kind}", icon=":material/save:"):
+                try:
+                    rules.save_rule_table(ws.rules_dir, kind, edited)
+                    st.success(f"Saved to {ws.rules_dir / RULE_FILES[kind]}.")
+                    st.session_state.pop("loaded_signature", None)
+                except ValueError as e:
+                    st.error(str(e))
+            rule_values(current, ds, kind)
+
+
+def rule_values(current, ds, kind: str) -> None:
+    """The raw values the rules met in this data, to fix the rules in place."""
+    calls = ds.calls
+    if kind == "dispositions" and calls is not None and "disposition" in calls:
+        other = current.unmatched(calls["disposition"].astype("str"), "disposition")
+        st.markdown(f"**Dispositions that matched no rule** ({len(other)})")
+        st.dataframe(other, hide_index=True)
+    elif kind == "courses" and ds.training is not None:
+        other = current.unmatched(ds.training["course"].astype("str"), "course")
+        st.markdown(f"**Course names that matched no rule** ({len(other)})")
+        st.dataframe(other, hide_index=True)
+    elif kind == "mh_terms" and calls is not None and "call_type_final" in calls:
+        st.markdown(
+            "**Call types and the term that flagged them** (blank: not a mental-health call)"
+        )
+        st.dataframe(uploads.call_types_flagged(current, calls), hide_index=True)
+
+
+ws = ui.workspace()
+ds, _ = ui.current_dataset()
+st.title("Data")
+st.caption(
+    "Upload calls for service, training logs, rosters and service inventories as Excel "
+    "or CSV exports. Each sheet is read, mapped onto the canonical fields and checked: "
+    "every row is loaded or shown back with a reason. Names, dates of birth, addresses "
+    "and narratives are never read; person identifiers are pseudonymised. The uploaded "
+    "files themselves are not kept."
+)
+upload(ws)
+if not ds.is_sample and st.button("Go back to the sample data", icon=":material/undo:"):
+    store.forget_current(ws.datasets_dir)
+    st.session_state.pop("loaded_signature", None)
+    st.rerun()
+loaded(ds)
+rule_tables(ws, ds)
 with st.expander("The canonical fields"):
     for kind in schema.KINDS.values():
         st.markdown(f"**{kind.label}** — {kind.description}")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "field": f.name,
-                        "type": f.type,
-                        "required": "yes" if f.required else "",
-                        "description": f.description,
-                    }
-                    for f in kind.fields
-                ]
-            ),
-            hide_index=True,
-        )
+        st.dataframe(uploads.schema_table(kind.name), hide_index=True)

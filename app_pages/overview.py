@@ -1,16 +1,25 @@
+"""Overview: the headline outcomes, and where each of the six questions stands."""
+
 import streamlit as st
 
-from pmhc import ui
+from pmhc import checklist, ui
 from pmhc.guidance import PAGES
 
 ui.page_header("overview")
 ui.render(ui.view("overview"))
 
 st.subheader("The six questions")
+answers = checklist.load_answers(ui.answers_path())
 columns = st.columns(3)
 for i, page in enumerate(p for p in PAGES if p.question):
+    score, answered = checklist.score(checklist.QUESTION_BY_NUMBER[page.question], answers)
     with columns[i % 3], st.container(border=True):
         st.markdown(f"**{page.question}. {page.title}**")
+        st.caption(
+            "Self-assessment not started"
+            if score is None
+            else f"Self-assessment {score:.0%} ({answered} items answered)"
+        )
         st.page_link(
             f"app_pages/{page.key}.py", label=f"Open {page.nav.split('· ')[-1]}", icon=page.icon
         )

@@ -1,54 +1,98 @@
+"""Question 6: review. Before and after the programme start, a control chart, targets
+against actuals, and the action tracker."""
+
+import pandas as pd
 import streamlit as st
 
 from pmhc import metrics, settings, ui
 
-ui.page_header("review")
-ws = ui.workspace()
-values = ui.workspace_settings()
-ds, _ = ui.current_dataset()
+partner = ui.audience() == "partner"
 
-with st.container(border=True):
-    left, right = st.columns(2)
+
+def programme_start(ws, values: dict) -> None:
     current = values.get("programme_start")
-    picked = left.date_input(
-        "Programme start (baseline ends the day before)",
+    picked = st.date_input(
+        "Programme start (the baseline ends the day before)",
         value=settings.programme_start(values),
         format="DD/MM/YYYY",
-        disabled=ui.audience() == "partner",
+        disabled=partner,
         key="programme_start_input",
     )
     if picked and (current is None or picked.isoformat() != current):
         settings.save_settings(ws.folder, programme_start=picked.isoformat())
         st.rerun()
-    outcomes = metrics.available_outcomes(ds.calls) if ds.calls is not None else []
-    labels = {o.label: o.key for o in outcomes}
+
+
+def targets_editor(ws, values: dict, outcomes: list) -> None:
+    """Targets are rates in percent, one per outcome; blank means no target."""
+    saved = values.get("targets") or {}
+    table = pd.DataFrame(
+        [
+            {"outcome": o.label, "target %": 100 * saved[o.key] if o.key in saved else None}
+            for o in outcomes
+        ]
+    )
+    with st.expander("Targets for the key outcomes"):
+        edited = st.data_editor(
+            table,
+            hide_index=True,
+            disabled=["outcome"] if not partner else True,
+            key="targets",
+            column_config={
+                "target %": st.column_config.NumberColumn(
+                    "Target (%)", min_value=0, max_value=100, step=0.5
+                )
+            },
+        )
+        if not partner and st.button("Save targets", icon=":material/save:"):
+            keys = {o.label: o.key for o in outcomes}
+            targets = {
+                keys[r["outcome"]]: r["target %"] / 100
+                for _, r in edited.iterrows()
+                if pd.notna(r["target %"])
+            }
+            settings.save_settings(ws.folder, targets=targets)
+            st.rerun()
+
+
+def action_tracker(ws) -> None:
+    st.subheader("Action tracker")
+    st.caption("Recommendations from reviews, with an owner, a due date and a status.")
+    edited = st.data_editor(
+        settings.load_actions(ws.folder),
+        num_rows="dynamic",
+        hide_index=True,
+        key="actions",
+        disabled=partner,
+        column_config={
+            "recommendation": st.column_config.TextColumn("Recommendation", width="large"),
+            "owner": st.column_config.TextColumn("Owner"),
+            "due": st.column_config.DateColumn("Due", format="DD/MM/YYYY"),
+            "status": st.column_config.SelectboxColumn("Status", options=settings.ACTION_STATUSES),
+        },
+    )
+    if not partner and st.button("Save actions", icon=":material/save:"):
+        settings.save_actions(ws.folder, edited)
+        st.toast("Actions saved")
+
+
+ui.page_header("review")
+ws = ui.workspace()
+values = ui.workspace_settings()
+ds, _ = ui.current_dataset()
+outcomes = metrics.available_outcomes(ds.calls) if ds.calls is not None else []
+labels = {o.label: o.key for o in outcomes}
+with st.container(border=True):
+    left, right = st.columns(2)
+    with left:
+        programme_start(ws, values)
     chosen = right.selectbox(
         "Outcome for the control chart", list(labels) or ["—"], key="control_outcome"
     )
-
-v = ui.view("review", outcome_key=labels.get(chosen, "connection"))
-ui.render(v)
-
+    targets_editor(ws, values, outcomes)
+targets = tuple(sorted((values.get("targets") or {}).items()))
+ui.render(ui.view("review", outcome_key=labels.get(chosen, "connection"), targets=targets))
 st.divider()
-st.subheader("Action tracker")
-st.caption("Recommendations from reviews, with an owner, a due date and a status.")
-actions = settings.load_actions(ws.folder)
-edited = st.data_editor(
-    actions,
-    num_rows="dynamic",
-    hide_index=True,
-    key="actions",
-    disabled=ui.audience() == "partner",
-    column_config={
-        "recommendation": st.column_config.TextColumn("Recommendation", width="large"),
-        "owner": st.column_config.TextColumn("Owner"),
-        "due": st.column_config.DateColumn("Due", format="DD/MM/YYYY"),
-        "status": st.column_config.SelectboxColumn("Status", options=settings.ACTION_STATUSES),
-    },
-)
-if ui.audience() != "partner" and st.button("Save actions", icon=":material/save:"):
-    settings.save_actions(ws.folder, edited)
-    st.toast("Actions saved")
-
+action_tracker(ws)
 st.divider()
 ui.checklist_section(6)

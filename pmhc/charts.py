@@ -270,6 +270,7 @@ def heatmap(
                 "weekday_name:N",
                 title="Day of week",
                 sort=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+                axis=alt.Axis(labelOverlap=False),
             ),
             color=alt.Color(
                 f"{value}:Q",
@@ -285,7 +286,7 @@ def heatmap(
             ],
         )
     )
-    return _finish(chart, title, subtitle, description, height=220)
+    return _finish(chart, title, subtitle, description, height=260)
 
 
 SIGNALS = ["Within limits", "Above limits", "Below limits"]

@@ -97,16 +97,9 @@ COMPLETENESS_FIELDS = (
 
 def completeness(rows: pd.DataFrame) -> pd.DataFrame:
     """Share of call records with a value, per canonical field present (question 5)."""
-    present = [f for f in COMPLETENESS_FIELDS if f in rows]
-    filled = [float(rows[f].notna().mean()) if len(rows) else 0.0 for f in present]
-    return pd.DataFrame(
-        {
-            "field": present,
-            "filled": filled,
-            "missing": [1 - x for x in filled],
-            "records": len(rows),
-        }
-    )
+    from pmhc.metrics import completeness as filled_share
+
+    return filled_share(rows, list(COMPLETENESS_FIELDS))
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -584,13 +584,20 @@ ROLE_PATTERNS = (
         r"|deputy chief|lieutenant|lt\b",
     ),
     ("supervisor", r"sergeant|sgt|supervis|corporal.?supervisor"),
-    ("civilian", r"civilian|analyst|clerk|admin|records|technician|specialist|professional staff"),
+    # Sworn staff outside patrol: not in the patrol coverage the CIT guidance speaks of.
+    (
+        "specialist",
+        r"investigat|detective|traffic|k.?9|swat|tactical|narcotic|vice|homicide|"
+        r"school resource|training unit|motor unit|gang|special",
+    ),
+    ("civilian", r"civilian|analyst|clerk|admin|records|technician|professional staff"),
     ("patrol", r"patrol|officer|deputy|corporal|trooper|constable|uniform|field|police"),
 )
 
 
 def role_group(role: pd.Series | None, rank: pd.Series | None) -> pd.Series | None:
-    """patrol / supervisor / command / dispatcher / civilian / other from role and rank text.
+    """patrol / supervisor / command / dispatcher / specialist / civilian / other from role
+    and rank text.
 
     Rank decides for supervisors and command (a sergeant assigned to patrol supervises);
     the role decides otherwise."""

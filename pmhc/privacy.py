@@ -51,8 +51,10 @@ def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:
     # Keyed BLAKE2b is a MAC in one pass, about 4x faster than HMAC-SHA256: this loop runs
     # once per person, up to a million times.
     blake, mac_key = hashlib.blake2b, key[:64]
-    digests = ["P-" + blake(u.encode(), key=mac_key, digest_size=8).hexdigest()
-               for u in uniques.to_numpy(dtype=object)]
+    digests = [
+        "P-" + blake(u.encode(), key=mac_key, digest_size=8).hexdigest()
+        for u in uniques.to_numpy(dtype=object)
+    ]
     if len(set(digests)) < len(digests):  # 64-bit collision: astronomically unlikely
         raise ValueError("Two identifiers share a pseudonym; use a new workspace key.")
     return pd.Series(pd.Categorical.from_codes(codes, categories=digests), index=ids.index)

@@ -18,7 +18,7 @@ def summarize(ds: Dataset, audience: str = "internal", threshold: int = DEFAULT_
     out: dict = {
         "dataset": ds.label,
         "audience": audience,
-        "sources": [_source(r) for r in ds.reports],
+        "sources": [_source(r, partner) for r in ds.reports],
     }
     if partner:
         out["suppression"] = {
@@ -37,7 +37,7 @@ def summarize(ds: Dataset, audience: str = "internal", threshold: int = DEFAULT_
     return out
 
 
-def _source(r) -> dict:
+def _source(r, partner: bool = False) -> dict:
     entry = {
         "path": r.path,
         "sheet": r.sheet,
@@ -50,7 +50,7 @@ def _source(r) -> dict:
     }
     if r.note:
         entry["note"] = r.note
-    if r.notes:
+    if r.notes and not partner:  # notes quote example cell values
         entry["load_report"] = r.notes
     if r.personal_data_dropped:
         entry["personal_data_dropped"] = r.personal_data_dropped
@@ -174,22 +174,15 @@ def _roster(ds: Dataset, partner: bool, threshold: int) -> dict:
         result["command_cit_40_share"] = _rate(
             workforce.coverage(staff, ("command",)), partner, threshold
         )
-        by = workforce.coverage_by(staff, "district")
-        if by is not None:
-            result["patrol_cit_40_share_by_district"] = {
-                str(row["district"]): _rate(
-                    Rate(int(row["numerator"]), int(row["denominator"])), partner, threshold
-                )
-                for _, row in by.iterrows()
-            }
-        by = workforce.coverage_by(staff, "shift")
-        if by is not None:
-            result["patrol_cit_40_share_by_shift"] = {
-                str(row["shift"]): _rate(
-                    Rate(int(row["numerator"]), int(row["denominator"])), partner, threshold
-                )
-                for _, row in by.iterrows()
-            }
+        for column in ("district", "shift"):
+            by = workforce.coverage_by(staff, column)
+            if by is not None:
+                result[f"patrol_cit_40_share_by_{column}"] = {
+                    str(row[column]): _rate(
+                        Rate(int(row["numerator"]), int(row["denominator"])), partner, threshold
+                    )
+                    for _, row in by.iterrows()
+                }
     else:
         result["patrol_cit_40_share"] = None
     return result

@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from pmhc import dataset, ingest, store
+import pandas as pd
+
+from pmhc import dataset, ingest, schema, store
 from pmhc import mapping as mp
 from pmhc.profiles import Profile
 from pmhc.reading import open_tables
+from pmhc.rules import Rules
 from pmhc.workspace import Workspace
 
 
@@ -103,3 +106,74 @@ def profile_from(name: str, proposal: mp.Mapping, all_mh: bool) -> Profile:
     """A profile that reproduces this mapping for files with the same columns."""
     fields = {f: m.header for f, m in proposal.matches.items()}
     return Profile(name, proposal.kind, proposal.signature, proposal.headers, fields, all_mh)
+
+
+@dataclass
+class MappingView:
+    """What the Data page shows to let the user check and change one sheet's mapping."""
+
+    table: pd.DataFrame  # field, required, column, confidence, sample values, description
+    headers: list[str]  # the sheet's column names, for the choice of column
+    proposal: mp.Mapping  # the mapping as loaded, for saving a profile
+
+
+def mapping_view(report: ingest.SourceReport, name: str, data: bytes) -> MappingView:
+    table = next(t for t in open_tables(data, name) if t.sheet == report.sheet)
+    row = (report.header_row or 1) - 1
+    headers = [str(h or "").strip() for h in (table.peek[row] if table.peek else [])]
+    kind = schema.KINDS[report.kind]
+    rows = []
+    for f in kind.fields:
+        column = report.mapping.get(f.name) or ""
+        if f.name == "person_id":
+            samples = "(hidden: person identifier)"
+        elif column in headers:
+            samples = ", ".join(mp.sample_values(table.peek, row, headers.index(column)))
+        else:
+            samples = ""
+        rows.append(
+            {
+                "field": f.name,
+                "required": "yes" if f.required else "",
+                "column": column,
+                "confidence": report.confidence.get(f.name),
+                "sample values": samples,
+                "description": f.description,
+            }
+        )
+    proposal = mp.apply_overrides(
+        mp.at_row(table.peek, row, report.kind),
+        {f: report.mapping.get(f) or None for f in kind.names},
+    )
+    return MappingView(pd.DataFrame(rows), [h for h in headers if h], proposal)
+
+
+def changed_fields(report: ingest.SourceReport, edited: pd.DataFrame) -> dict[str, str | None]:
+    """field -> column for each row of the edited mapping table that differs."""
+    return {
+        r["field"]: (r["column"] or None)
+        for _, r in edited.iterrows()
+        if (r["column"] or "") != (report.mapping.get(r["field"]) or "")
+    }
+
+
+def schema_table(kind: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "field": f.name,
+                "type": f.type,
+                "required": "yes" if f.required else "",
+                "description": f.description,
+            }
+            for f in schema.KINDS[kind].fields
+        ]
+    )
+
+
+def call_types_flagged(rules: Rules, calls: pd.DataFrame) -> pd.DataFrame:
+    """Each final call type with its count and the rule term that made it an MH call."""
+    counts = calls["call_type_final"].astype("str").value_counts().rename("calls")
+    out = counts.rename_axis("call type").reset_index()
+    out["matched term"] = rules.mh_term(out["call type"]).to_numpy()
+    return out

@@ -646,3 +646,50 @@ def test_load_report_counts_coerced_rows(write_text, ingest_file):
     (loaded,) = ingest_file(write_text("eu.csv", rows))
     assert loaded.report.rows_loaded == 1204
     assert "Rcvd Date: 1,204 dates read from text, day-first." in loaded.report.notes
+
+
+def test_legacy_binary_xls_is_read_like_a_workbook(tmp_path, ingest_file):
+    """A real BIFF .xls (Excel 97-2003), written with xlwt: title row, typed dates, a
+    footer and a second sheet of report parameters."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("CAD")
+    sheet.write(0, 0, "Mental health calls, January 2024")
+    for j, h in enumerate(
+        ["Incident #", "Rcvd Date", "Rcvd Time", "Final Call Type", "District", "Disposition"]
+    ):
+        sheet.write(2, j, h)
+    date = xlwt.easyxf(num_format_str="MM/DD/YYYY")
+    rows = [
+        ("A1", dt.datetime(2024, 1, 5), "08:10", "SUICIDE THREAT", "North", "Subject Arrested"),
+        (
+            "A2",
+            dt.datetime(2024, 1, 13),
+            "22:45",
+            "PERSON IN CRISIS",
+            "South",
+            "Mobile Crisis Team",
+        ),
+        ("A3", dt.datetime(2024, 1, 20), "03:05", "TRESPASS", "South", "Report Written"),
+    ]
+    for i, row in enumerate(rows, start=3):
+        for j, value in enumerate(row):
+            sheet.write(i, j, value, date if j == 1 else xlwt.Style.default_style)
+    sheet.write(7, 0, "Total Records: 3")
+    book.add_sheet("Parameters").write(0, 0, "Run by: records unit")
+    path = tmp_path / "legacy.xls"
+    book.save(str(path))
+
+    cad, params = ingest_file(path)
+    report = cad.report
+    assert (report.kind, report.header_row) == ("calls", 3)
+    assert (report.rows_in, report.rows_loaded, report.rows_rejected) == (4, 3, 1)
+    assert cad.rejected["reason"].tolist() == ["report footer or totals row"]
+    assert cad.records["received_at"].tolist() == [
+        pd.Timestamp("2024-01-05 08:10"),
+        pd.Timestamp("2024-01-13 22:45"),
+        pd.Timestamp("2024-01-20 03:05"),
+    ]
+    assert cad.records["mh"].tolist() == [True, True, False]
+    assert params.report.kind is None and params.report.note

@@ -12,12 +12,16 @@ from pmhc.views.base import DELTA_COLOUR, KeyFigure, Scope, View, figure, pct
 from pmhc.views.outcomes import period_change
 
 
-def review(scope: Scope, outcome_key: str = "connection") -> View:
+def review(
+    scope: Scope, outcome_key: str = "connection", targets: tuple[tuple[str, float], ...] = ()
+) -> View:
     view = View()
     mh = scope.mh
     if mh is None:
         view.notes.append("No calls are loaded.")
         return view
+    if targets:
+        view.tables["Targets and actuals"] = targets_table(scope, dict(targets))
     start = scope.programme_start
     if start is None:
         view.notes.append("Set the programme start date to compare before and after.")
@@ -67,6 +71,31 @@ def review(scope: Scope, outcome_key: str = "connection") -> View:
         )
     )
     return view
+
+
+def targets_table(scope: Scope, targets: dict[str, float]) -> pd.DataFrame:
+    """Each outcome with a target: the rate over the key-figure window against it."""
+    current, _, window = scope.windows
+    rows = []
+    for key, target in targets.items():
+        o = OUTCOME_BY_KEY.get(key)
+        rate = metrics.outcome_rate(current, o) if o else None
+        if rate is None or rate.value is None:
+            continue
+        hidden = scope.partner and 1 <= rate.numerator <= scope.threshold
+        met = rate.value >= target if o.higher_is_better is not False else rate.value <= target
+        rows.append(
+            {
+                "outcome": o.label,
+                "target": pct(target),
+                "actual": "≤10 calls" if hidden else pct(rate.value),
+                "status": "–"
+                if hidden or not rate.judgeable
+                else ("on target" if met else "off target"),
+                "period": window,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def p_chart(data: pd.DataFrame, baseline_end: pd.Timestamp | None = None) -> pd.DataFrame:

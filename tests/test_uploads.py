@@ -1,0 +1,96 @@
+"""The Data page's path without the page: the user's mapping choices applied to an
+upload, saved as a profile, and applied by themselves to next month's export."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from pmhc import mapping as mp
+from pmhc import profiles, store, uploads
+from pmhc.reading import open_tables
+
+# An export whose column names the mapper cannot read: "Nat" is the call type and "Zn"
+# the district, and nothing says the calls are mental-health calls.
+HEADER = "Event No,Date Rcvd,Time Rcvd,Nat,Zn,Outcome Text\n"
+ROWS = [
+    "E1,01/05/2025,08:10,WELFARE CHECK,Z1,Subject Arrested",
+    "E2,01/06/2025,09:20,WELFARE CHECK,Z1,Mobile Crisis Team",
+    "E3,01/07/2025,10:30,DISTURBANCE,Z2,Resources Declined",
+    "E4,02/01/2025,11:40,DISTURBANCE,Z2,Crisis Clinic",
+]
+
+
+def export(rows: list[str]) -> bytes:
+    return (HEADER + "\n".join(rows) + "\n").encode()
+
+
+def test_the_users_mapping_and_all_mh_declaration_are_applied(workspace):
+    data = export(ROWS)
+    auto, _ = uploads.save_uploads(workspace, [("jan.csv", data)], {})
+    assert auto.reports[0].mapping.get("district") is None  # "Zn" means nothing to the mapper
+
+    choice = uploads.SheetChoice(
+        "calls", 0, {"call_type_final": "Nat", "district": "Zn"}, all_mh=True
+    )
+    ds, ds_id = uploads.save_uploads(
+        workspace, [("jan.csv", data)], {(store.file_hash(data), None): choice}
+    )
+    report = ds.reports[0]
+    assert report.mapping["call_type_final"] == "Nat" and report.mapping["district"] == "Zn"
+    assert report.rows_in == report.rows_loaded == 4
+    assert ds.calls["mh"].all()  # declared, though WELFARE CHECK is not an MH call type
+    assert sorted(ds.calls["district"].astype(str)) == ["Z1", "Z1", "Z2", "Z2"]
+    assert ds.calls["is_arrest"].sum() == 1 and ds.calls["is_connection"].sum() == 2
+    assert store.current_id(workspace.datasets_dir) == ds_id
+
+
+def test_a_saved_profile_maps_next_months_export_by_itself(workspace):
+    data = export(ROWS)
+    table = open_tables(data, "jan.csv")[0]
+    proposal = mp.apply_overrides(
+        mp.at_row(table.peek, 0, "calls"), {"call_type_final": "Nat", "district": "Zn"}
+    )
+    path = profiles.save_profile(
+        workspace.profiles_dir, uploads.profile_from("CAD monthly", proposal, all_mh=True)
+    )
+    saved = json.loads(path.read_text())
+    assert saved["overrides"]["district"] == "Zn" and saved["all_mh"] is True
+
+    february = export([r.replace("01/", "02/", 1) for r in ROWS])
+    ds, _ = uploads.save_uploads(workspace, [("feb.csv", february)], {})
+    report = ds.reports[0]
+    assert report.profile == "CAD monthly"
+    assert report.mapping["district"] == "Zn"
+    assert ds.calls["mh"].all() and len(ds.calls) == 4
+
+
+def test_the_cli_takes_the_same_profile(workspace, tmp_path, run_cli):
+    data = export(ROWS)
+    table = open_tables(data, "jan.csv")[0]
+    proposal = mp.apply_overrides(
+        mp.at_row(table.peek, 0, "calls"), {"call_type_final": "Nat", "district": "Zn"}
+    )
+    profile = profiles.save_profile(
+        tmp_path / "elsewhere", uploads.profile_from("CAD", proposal, all_mh=True)
+    )
+    csv = tmp_path / "march.csv"
+    csv.write_bytes(data)
+    code, out, err = run_cli(csv, "--mapping", profile, "--json")
+    assert code == 0, err
+    calls = out["calls"]
+    assert calls["mh_calls"] == 4
+    assert calls["by_district"] == {"Z1": 2, "Z2": 2}
+    assert calls["arrest_rate"] == 0.25
+
+
+def test_a_sheet_left_out_is_reported_not_loaded(workspace):
+    data = export(ROWS)
+    choice = uploads.SheetChoice(skip=True)
+    ds, _ = uploads.save_uploads(
+        workspace, [("jan.csv", data)], {(store.file_hash(data), None): choice}
+    )
+    assert ds.calls is None
+    assert ds.reports[0].kind is None and "leave this sheet out" in ds.reports[0].note
+    assert pd.isna(ds.reports[0].header_row)
