@@ -91,13 +91,16 @@ def test_takeaway_states_the_change_since_the_programme_start():
     mh = two_years().mh
     arrest, connection = (OUTCOME_BY_KEY[k] for k in ("arrest", "connection"))
     assert trend_takeaway(mh, [arrest], START) == (
-        "Since the programme start, arrest fell from 70% to 55%")
+        "Since the programme start, arrest fell from 70% to 55%"
+    )
     assert trend_takeaway(mh, [connection], START) == (
-        "Since the programme start, connection to services rose from 30% to 45%")
+        "Since the programme start, connection to services rose from 30% to 45%"
+    )
     small = incidents([("2023-06", 40, 12, "North"), ("2024-06", 40, 14, "North")]).mh
     assert trend_takeaway(small, [connection], START).endswith("(within chance)")
     assert trend_takeaway(mh, [connection], None) == (
-        "Connection to services: 38% of MH calls over the period")
+        "Connection to services: 38% of MH calls over the period"
+    )
 
 
 def test_control_limits_come_from_the_baseline():
