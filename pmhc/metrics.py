@@ -24,6 +24,11 @@ class Outcome:
     column: str  # incident column (or a derived one, see outcome_flags)
     higher_is_better: bool | None
     unlock: str  # the source column that would make it available
+    short: str = ""  # for a key-figure card, where long labels are cut
+
+    @property
+    def card(self) -> str:
+        return self.short or self.label
 
 
 OUTCOMES = (
@@ -33,8 +38,9 @@ OUTCOMES = (
         "is_connection",
         True,
         "a disposition, transport destination or responder-type column",
+        "Connected",
     ),
-    Outcome("arrest", "Arrest", "is_arrest", False, "a disposition or arrest column"),
+    Outcome("arrest", "Arrest", "is_arrest", False, "a disposition or arrest column", "Arrested"),
     Outcome(
         "involuntary",
         "Involuntary hold",
@@ -42,13 +48,16 @@ OUTCOMES = (
         None,
         "a disposition or involuntary-hold (apprehension) column",
     ),
-    Outcome("use_of_force", "Use of force", "use_of_force", False, "a use-of-force column"),
+    Outcome(
+        "use_of_force", "Use of force", "use_of_force", False, "a use-of-force column", "Force used"
+    ),
     Outcome(
         "injury",
         "Injury (person or officer)",
         "is_injury",
         False,
         "a person-injury or officer-injury column",
+        "Injured",
     ),
     Outcome(
         "cit_on_scene",
@@ -63,6 +72,7 @@ OUTCOMES = (
         "trained_on_scene",
         True,
         "officer ids on calls plus a training log",
+        "CIT-trained on scene",
     ),
 )
 OUTCOME_BY_KEY = {o.key: o for o in OUTCOMES}

@@ -163,10 +163,10 @@ def test_overview_key_figures_match_an_independent_count(monkeypatch, sample_ws,
     assert [t.value for t in at.title] == ["Overview"]
     assert "Sample data" in captions(at)
     figures = metrics(at)
-    assert figures["Mental-health calls"] == f"{sample_last_year['mh_calls']:,}"
+    assert figures["MH calls"] == f"{sample_last_year['mh_calls']:,}"
     assert figures["Arrested"] == pct(sample_last_year["arrest"])
     assert figures["Force used"] == pct(sample_last_year["force"])
-    for label in ("Connected to services", "People with 2+ MH contacts"):
+    for label in ("Connected", "2+ MH contacts"):
         value = figures[label]
         assert re.fullmatch(r"\d{1,3}\.\d%", value), f"{label}: {value!r}"
         assert 0 < float(value[:-1]) < 100
@@ -331,6 +331,6 @@ def test_overview_counts_the_uploaded_calls(monkeypatch, upload_ws, uploaded):
     at = open_app(monkeypatch, upload_ws)
     assert UPLOAD_NAME in captions(at) and "Sample data" not in captions(at)
     figures = metrics(at)
-    assert figures["Mental-health calls"] == f"{len(mh):,}"
+    assert figures["MH calls"] == f"{len(mh):,}"
     assert figures["Arrested"] == pct(arrests)
     assert "People with 2+ MH contacts" not in figures  # no person identifier in the file

@@ -169,7 +169,7 @@ def test_overview_shows_the_sample_with_charts(server, page):
     open_app(page, server)
     expect(page.locator("h1").first).to_have_text("Overview")
     expect(page.get_by_test_id("stMain").get_by_text("Sample data").first).to_be_visible()
-    expect(metric_value(page, "Mental-health calls")).to_have_text(re.compile(r"^\d[\d,]*$"))
+    expect(metric_value(page, "MH calls")).to_have_text(re.compile(r"^\d[\d,]*$"))
     chart = page.locator(".vega-embed canvas, .vega-embed svg").first
     chart.wait_for(state="visible")
     box = chart.bounding_box()
@@ -178,7 +178,7 @@ def test_overview_shows_the_sample_with_charts(server, page):
 
 def test_district_filter_lives_in_the_url(server, page):
     open_app(page, server)
-    before = metric_value(page, "Mental-health calls")
+    before = metric_value(page, "MH calls")
     expect(before).to_have_text(re.compile(r"\d"))
     total = before.inner_text()
 
@@ -191,15 +191,15 @@ def test_district_filter_lives_in_the_url(server, page):
     page.keyboard.press("Escape")
     page.wait_for_url(re.compile(r"[?&]district="))
     assert f"district={name}" in page.url.replace("+", " ").replace("%20", " ")
-    expect(metric_value(page, "Mental-health calls")).not_to_have_text(total)
-    filtered = metric_value(page, "Mental-health calls").inner_text()
+    expect(metric_value(page, "MH calls")).not_to_have_text(total)
+    filtered = metric_value(page, "MH calls").inner_text()
 
     # The copied link reopens the same view in a new session.
     link = page.url
     page.goto("about:blank")
     open_app(page, link)
     expect(district.get_by_text(name, exact=True)).to_be_visible()
-    expect(metric_value(page, "Mental-health calls")).to_have_text(filtered)
+    expect(metric_value(page, "MH calls")).to_have_text(filtered)
     assert re.search(r"[?&]district=", page.url)
 
 

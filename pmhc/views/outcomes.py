@@ -21,7 +21,7 @@ from pmhc.views.base import (
     rate_figure,
 )
 
-REPEAT_LABEL = "People with 2+ MH contacts"
+REPEAT_LABEL = "2+ MH contacts"
 
 
 def outcomes(scope: Scope) -> View:
@@ -31,7 +31,7 @@ def outcomes(scope: Scope) -> View:
         return view
     for key in metrics.KEY_OUTCOMES:
         o = OUTCOME_BY_KEY[key]
-        fig = rate_figure(scope, o.label, o)
+        fig = rate_figure(scope, o.card, o)
         if fig:
             view.add(fig)
         else:

@@ -9,8 +9,6 @@ from pmhc.metrics import OUTCOME_BY_KEY
 from pmhc.views.base import Scope, View, count_figure, figure, rate_figure
 from pmhc.views.outcomes import outcome_trend, repeat_figure
 
-SHORT = {"connection": "Connected to services", "arrest": "Arrested", "use_of_force": "Force used"}
-
 
 def overview(scope: Scope) -> View:
     view = View()
@@ -19,9 +17,9 @@ def overview(scope: Scope) -> View:
             "No calls are loaded: upload a calls export on the Data page to see the outcomes."
         )
     else:
-        view.add(count_figure(scope, "Mental-health calls"))
-        for key, label in SHORT.items():
-            view.add(rate_figure(scope, label, OUTCOME_BY_KEY[key]))
+        view.add(count_figure(scope, "MH calls"))
+        for key in ("connection", "arrest", "use_of_force"):
+            view.add(rate_figure(scope, OUTCOME_BY_KEY[key].card, OUTCOME_BY_KEY[key]))
         view.add(repeat_figure(scope))
         view.add(monthly_calls(scope))
         view.add(

@@ -19,7 +19,7 @@ def services(scope: Scope) -> View:
     view = View()
     mh = scope.mh
     if mh is not None:
-        view.add(rate_figure(scope, "Connected to services", OUTCOME_BY_KEY["connection"]))
+        view.add(rate_figure(scope, "Connected", OUTCOME_BY_KEY["connection"]))
         grid = metrics.hour_weekday(mh)
         if grid is None:
             view.needs("Hour × weekday patterns", "a received time (hour) column")
