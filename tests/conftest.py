@@ -32,6 +32,16 @@ def _real_data() -> Path:
 REAL_DATA = _real_data()
 TORONTO = REAL_DATA / "toronto_persons_in_crisis_2014_2015.csv"
 VERA = REAL_DATA / "vera_911_call_type_crosswalk.xlsx"
+# How the Toronto file's columns map (year/month/weekday/hour parts, no incident id).
+TORONTO_MAPPING = {
+    "involuntary_hold": "apprehension_made",
+    "received_year": "event_year",
+    "received_month": "event_month",
+    "received_weekday": "event_dow",
+    "received_hour": "event_hour",
+    "district": "division",
+    "call_type_final": "event_type",
+}
 KEY = b"test-workspace-secret-0123456789"
 NOW = pd.Timestamp("2026-01-01")
 

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from conftest import TORONTO, VERA, real_file
+from conftest import TORONTO, TORONTO_MAPPING, VERA, real_file
 
 from pmhc import mapping as mp
 from pmhc.profiles import Profile
@@ -96,15 +96,7 @@ def test_toronto_source_entry(toronto_summary):
     assert source["sheet"] is None
     assert (source["kind"], source["header_row"]) == ("calls", 1)
     assert (source["rows_in"], source["rows_loaded"], source["rows_rejected"]) == (31944, 31944, 0)
-    assert source["mapping"] == {
-        "involuntary_hold": "apprehension_made",
-        "received_year": "event_year",
-        "received_month": "event_month",
-        "received_weekday": "event_dow",
-        "received_hour": "event_hour",
-        "district": "division",
-        "call_type_final": "event_type",
-    }
+    assert source["mapping"] == TORONTO_MAPPING
     assert "training" not in toronto_summary and "roster" not in toronto_summary
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import KEY, TORONTO, VERA, real_file
+from conftest import KEY, TORONTO, TORONTO_MAPPING, VERA, real_file
 
 from pmhc import dataset, ingest
 from pmhc.privacy import pseudonymise
@@ -569,15 +569,7 @@ def test_toronto_ingest(ingest_file):
     r = loaded.report
     assert (r.sheet, r.kind, r.header_row) == (None, "calls", 1)
     assert (r.rows_in, r.rows_loaded, r.rows_rejected) == (31944, 31944, 0)
-    assert r.mapping == {
-        "involuntary_hold": "apprehension_made",
-        "received_year": "event_year",
-        "received_month": "event_month",
-        "received_weekday": "event_dow",
-        "received_hour": "event_hour",
-        "district": "division",
-        "call_type_final": "event_type",
-    }
+    assert r.mapping == TORONTO_MAPPING
     assert r.date_precision == "month"
     rec = loaded.records
     assert rec["received_at"].min() == pd.Timestamp("2014-01-01")
