@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import TORONTO, TORONTO_MAPPING, VERA, real_file
 
@@ -305,3 +306,23 @@ def test_help_exits_0(capsys):
 
     assert cli.main(["summarize", "--help"]) == 0
     assert "--audience" in capsys.readouterr().out
+
+
+def test_sample_workforce_figures_match_a_count_from_the_workbook(run_cli):
+    """Patrol CIT coverage, counted here straight from the sample workbook with pandas:
+    active staff assigned to Patrol, and those with a completed 40-hour course."""
+    book = Path(__file__).resolve().parents[1] / "sample_data" / "riverside_personnel.xlsx"
+    roster = pd.read_excel(book, sheet_name="Roster", header=2)
+    log = pd.read_excel(book, sheet_name="Training Log")
+    basic = log[log["Course Title"].str.contains("40-Hour") & (log["Status"] == "Complete")]
+    patrol = roster[(roster["Assignment"] == "Patrol") & (roster["Status"] == "Active")]
+    trained = patrol["Badge #"].isin(basic["Badge #"])
+    nights = patrol["Shift"] == "Nights"
+
+    code, out, err = run_cli(book, "--json")
+    assert code == 0, err
+    figures = out["roster"]
+    assert figures["by_role"]["patrol"] == len(patrol)
+    assert figures["patrol_cit_40_share"] == round(trained.mean(), 4)
+    assert figures["patrol_cit_40_share_by_shift"]["Nights"] == round(trained[nights].mean(), 4)
+    assert out["training"]["cit_40_officers"] == basic["Badge #"].nunique()
