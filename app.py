@@ -28,7 +28,7 @@ with st.sidebar:
             "record-level tables.",
         )
 
-st.session_state["filters"] = ui.sidebar_filters(ds)
+st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
 
 pages = {
     p.key: st.Page(f"app_pages/{p.key}.py", title=p.nav, icon=p.icon, default=p.key == "overview")

@@ -24,10 +24,8 @@ def upload(ws) -> None:
     if not files:
         return
     payload = [(f.name, f.getvalue()) for f in files]
-    signature = (
-        tuple(store.file_hash(d) for _, d in payload),
-        tuple(sorted((k, v.key()) for k, v in choices.items())),
-    )
+    hashes = [ui.upload_hash(f) for f in files]
+    signature = (tuple(hashes), tuple(sorted((k, v.key()) for k, v in choices.items())))
     if st.session_state.get("loaded_signature") == signature:
         return
     with st.status("Loading your files…", expanded=True) as status:
@@ -44,7 +42,9 @@ def upload(ws) -> None:
             expanded=False,
         )
     st.session_state["loaded_signature"] = signature
-    st.session_state["payload"] = payload
+    st.session_state["payload"] = {
+        name: (data, h) for (name, data), h in zip(payload, hashes, strict=True)
+    }
     st.rerun()
 
 
@@ -55,33 +55,16 @@ def choose(key: tuple, choice: uploads.SheetChoice) -> None:
 
 def loaded(ds) -> None:
     st.header("What was loaded (sample data)" if ds.is_sample else "What was loaded")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "file": r.path.split("/")[-1],
-                    "sheet": r.sheet or "",
-                    "kind": r.kind or "not loaded",
-                    "header row": r.header_row,
-                    "rows in": r.rows_in,
-                    "loaded": r.rows_loaded,
-                    "rejected": r.rows_rejected,
-                    "profile": r.profile or "",
-                }
-                for r in ds.reports
-            ]
-        ),
-        hide_index=True,
-    )
-    payload = {} if ds.is_sample else dict(st.session_state.get("payload", []))
+    st.dataframe(uploads.sources_table(ds.reports), hide_index=True)
+    payload = {} if ds.is_sample else st.session_state.get("payload", {})
     for index, report in enumerate(ds.reports):
-        source(ds, index, report, payload.get(report.path.split("/")[-1]))
+        source(ds, index, report, *payload.get(report.path.split("/")[-1], (None, None)))
 
 
-def source(ds, index: int, report, data: bytes | None) -> None:
+def source(ds, index: int, report, data: bytes | None, file_hash: str | None) -> None:
     name = report.path.split("/")[-1]
     title = name + (f" · {report.sheet}" if report.sheet else "")
-    key = (store.file_hash(data), report.sheet) if data is not None else None
+    key = (file_hash, report.sheet) if data is not None else None
     if report.kind is None:
         with st.expander(f":material/block: {title} — not loaded"):
             st.write(report.note)
@@ -123,7 +106,7 @@ def accounting(ds, index: int, report) -> None:
         st.dataframe(rejected.head(200), hide_index=True)
         st.download_button(
             "Download all rejected rows (CSV)",
-            reports.csv_bytes(rejected),
+            lambda: reports.csv_bytes(rejected),
             file_name=f"rejected_{index}.csv",
             key=f"rej-{index}",
         )
@@ -148,7 +131,7 @@ def read_as(key: tuple, report) -> None:
 
 
 def mapping_editor(index: int, report, name: str, data: bytes, key: tuple) -> None:
-    view = uploads.mapping_view(report, name, data)
+    view = ui.mapping_view(report, name, data, file_hash=key[0])
     choice = st.session_state["choices"].get(key, uploads.SheetChoice())
     st.markdown("**Column mapping** — change any column and the file is read again.")
     all_mh = st.checkbox(

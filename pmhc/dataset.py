@@ -14,6 +14,8 @@ from functools import cached_property
 import pandas as pd
 
 from pmhc.ingest import Loaded, SourceReport
+from pmhc.metrics import completeness as filled_share
+from pmhc.metrics import mh_incidents
 from pmhc.rules import DISPOSITION_GROUPS
 
 KINDS = ("calls", "training", "roster", "services")
@@ -33,12 +35,6 @@ class Dataset:
     is_sample: bool = False
     completeness: pd.DataFrame | None = None  # share of call rows with a value, per field
 
-    def has(self, kind: str, column: str | None = None) -> bool:
-        table = getattr(self, kind)
-        if table is None or table.empty:
-            return False
-        return column is None or column in table.columns
-
     @property
     def rows_in(self) -> int:
         return sum(r.rows_in for r in self.reports)
@@ -46,7 +42,6 @@ class Dataset:
     @cached_property
     def mh(self) -> pd.DataFrame | None:
         """The mental-health incidents, selected once per dataset."""
-        from pmhc.metrics import mh_incidents
 
         return None if self.calls is None else mh_incidents(self.calls)
 
@@ -97,8 +92,6 @@ COMPLETENESS_FIELDS = (
 
 def completeness(rows: pd.DataFrame) -> pd.DataFrame:
     """Share of call records with a value, per canonical field present (question 5)."""
-    from pmhc.metrics import completeness as filled_share
-
     return filled_share(rows, list(COMPLETENESS_FIELDS))
 
 

@@ -206,12 +206,11 @@ def _propose(table: Table, ctx: Context) -> tuple[mp.Mapping | None, Profile | N
         row = mp.locate_header(table.peek, profile.headers)
         if row is None:
             continue
-        headers = [h or "" for h in (table.peek[row])]
-        headers = [str(h).strip() for h in headers]
+        headers = [str(h or "").strip() for h in table.peek[row]]
         if mp.columns_signature(headers) != profile.signature:
             continue
         # A profile is a complete mapping: fields it leaves out stay unmapped.
-        base = mp.Mapping(profile.kind, row, headers, {}, mp._duplicates(headers))
+        base = mp.Mapping(profile.kind, row, headers, {}, mp.duplicates(headers))
         return mp.apply_overrides(base, profile.overrides), profile
     return mp.propose(table.peek), None
 

@@ -380,7 +380,8 @@ def _looks_like_data(text: str) -> bool:
     return bool(_DATA_CELL.match(text))
 
 
-def _duplicates(headers: list[str]) -> dict[str, list[int]]:
+def duplicates(headers: list[str]) -> dict[str, list[int]]:
+    """Header (as first written) -> positions, for names that appear more than once."""
     seen: dict[str, list[int]] = {}
     for pos, h in enumerate(headers):
         if h:
@@ -428,7 +429,7 @@ def at_row(peek: list[list[str | None]], row: int, kind: str) -> Mapping:
     headers = ["" if v is None else str(v).strip() for v in values]
     k = schema.KINDS[kind]
     matches = match_columns(headers, k, column_samples(peek, row))
-    return Mapping(kind, row, headers, matches, _duplicates(headers), _kind_score(k, matches))
+    return Mapping(kind, row, headers, matches, duplicates(headers), _kind_score(k, matches))
 
 
 def sample_values(peek: list[list[str | None]], row: int, column: int, n: int = 3) -> list[str]:

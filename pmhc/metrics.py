@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pmhc.rules import GROUP_LABELS
 from pmhc.stats import Rate, compare, wilson
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -396,7 +397,6 @@ def hour_weekday(mh: pd.DataFrame) -> pd.DataFrame | None:
 def disposition_breakdown(mh: pd.DataFrame) -> pd.DataFrame | None:
     if "disposition_group" not in mh:
         return None
-    from pmhc.rules import GROUP_LABELS
 
     counts = mh["disposition_group"].value_counts(dropna=False)
     out = counts.rename("calls").reset_index()

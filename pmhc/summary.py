@@ -7,7 +7,7 @@ import pandas as pd
 
 from pmhc import crisis_now, metrics, workforce
 from pmhc.dataset import Dataset
-from pmhc.privacy import DEFAULT_THRESHOLD, HIDDEN, suppress
+from pmhc.privacy import DEFAULT_THRESHOLD, HIDDEN, suppress, suppress_rate, suppress_value
 from pmhc.stats import Rate
 
 SUPPRESSED = "suppressed"
@@ -60,9 +60,10 @@ def _source(r, partner: bool = False) -> dict:
 def _rate(rate: Rate | None, partner: bool, threshold: int):
     if rate is None or rate.value is None:
         return None
-    if partner and 1 <= rate.numerator <= threshold:
-        return SUPPRESSED
-    return round(rate.value, 4)
+    value = round(rate.value, 4)
+    if partner:
+        value = suppress_rate(rate.numerator, value, threshold)
+    return SUPPRESSED if value == HIDDEN else value
 
 
 def _counts(mapping: dict[str, int], partner: bool, threshold: int) -> dict:
@@ -77,7 +78,8 @@ def _counts(mapping: dict[str, int], partner: bool, threshold: int) -> dict:
 
 
 def _count(n: int, partner: bool, threshold: int):
-    return SUPPRESSED if partner and 1 <= n <= threshold else n
+    shown = suppress_value(n, threshold) if partner else n
+    return SUPPRESSED if shown == HIDDEN else shown
 
 
 def _calls(ds: Dataset, partner: bool, threshold: int) -> dict:

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pmhc import checklist, dataset, filters, ingest, reports, settings, store, views
+from pmhc import checklist, dataset, filters, ingest, reports, settings, store, uploads, views
 from pmhc.charts import Figure
 from pmhc.guidance import PAGE_BY_KEY
 from pmhc.privacy import DEFAULT_THRESHOLD
@@ -28,9 +28,9 @@ def workspace() -> Workspace:
 
 def audience() -> str:
     """Partner when the server says so (a hosted link), else the user's preview toggle."""
-    if os.environ.get("PMHC_AUDIENCE", "").lower() == "partner":
+    if locked_partner() or st.session_state.get("partner_preview"):
         return "partner"
-    return "partner" if st.session_state.get("partner_preview") else "internal"
+    return "internal"
 
 
 def locked_partner() -> bool:
@@ -40,13 +40,8 @@ def locked_partner() -> bool:
 # --- datasets --------------------------------------------------------------------------
 
 
-def _rules_fingerprint(ws: Workspace) -> str:
-    files = sorted(ws.rules_dir.glob("*.csv")) if ws.rules_dir.exists() else []
-    return "|".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
-
-
 @st.cache_resource(show_spinner="Reading the sample workbooks…")
-def _sample(folder: str, rules_fingerprint: str) -> dataset.Dataset:
+def _sample(folder: str, rules_version: str) -> dataset.Dataset:
     ws = Workspace(folder)
     ctx = ingest.Context(rules=ws.rules(), key=ws.key)
     loaded = []
@@ -66,8 +61,8 @@ def current_dataset() -> tuple[dataset.Dataset, str]:
     ds_id = store.current_id(ws.datasets_dir)
     if ds_id:
         return _stored(str(ws.folder), ds_id), ds_id
-    fingerprint = _rules_fingerprint(ws)
-    return _sample(str(ws.folder), fingerprint), "sample:" + fingerprint
+    version = ws.rules_version()
+    return _sample(str(ws.folder), version), "sample:" + version
 
 
 def workspace_settings() -> dict:
@@ -78,15 +73,60 @@ def workspace_settings() -> dict:
     return values
 
 
+def upload_hash(uploaded) -> str:
+    """The SHA-256 of an uploaded file, computed once per upload rather than on every
+    rerun of the Data page (a 100 MB file takes a third of a second)."""
+    hashes = st.session_state.setdefault("upload_hashes", {})
+    if uploaded.file_id not in hashes:
+        hashes[uploaded.file_id] = store.file_hash(uploaded.getvalue())
+    return hashes[uploaded.file_id]
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _mapping_view(
+    file_hash: str,
+    sheet: str | None,
+    header_row: int | None,
+    kind: str,
+    mapping: tuple,
+    _report,
+    _name: str,
+    _data: bytes,
+) -> uploads.MappingView:
+    return uploads.mapping_view(_report, _name, _data)
+
+
+def mapping_view(report, name: str, data: bytes, file_hash: str) -> uploads.MappingView:
+    """The Data page's mapping table for one sheet, re-read from the upload only when the
+    sheet's reading changes (keyed on the file's hash, never on its bytes)."""
+    return _mapping_view(
+        file_hash,
+        report.sheet,
+        report.header_row,
+        report.kind,
+        tuple(sorted(report.mapping.items())),
+        report,
+        name,
+        data,
+    )
+
+
 # --- sidebar ---------------------------------------------------------------------------
 
 
-def sidebar_filters(ds: dataset.Dataset) -> filters.Filters:
+@st.cache_data(max_entries=8, show_spinner=False)
+def _filter_choices(ds_id: str) -> tuple[date, date, dict[str, list[str]]]:
+    """Period bounds and filter values: once per dataset, not on every rerun."""
+    incidents = current_dataset()[0].calls
+    when = incidents["received_at"]
+    return when.min().date(), when.max().date(), filters.options(incidents)
+
+
+def sidebar_filters(ds: dataset.Dataset, ds_id: str) -> filters.Filters:
     """Filters the data supports, each bound to the URL's query string."""
     if ds.calls is None or ds.calls.empty:
         return filters.Filters()
-    incidents = ds.calls
-    lo, hi = incidents["received_at"].min().date(), incidents["received_at"].max().date()
+    lo, hi, options = _filter_choices(ds_id)
     st.sidebar.markdown("**Filters**")
     picked = st.sidebar.date_input(
         "Period",
@@ -100,7 +140,7 @@ def sidebar_filters(ds: dataset.Dataset) -> filters.Filters:
     )
     start, end = _period(picked, lo, hi)
     chosen = {}
-    for key, values in filters.options(incidents).items():
+    for key, values in options.items():
         chosen[key] = (
             tuple(
                 st.sidebar.multiselect(
@@ -199,7 +239,7 @@ def render(v: views.View) -> None:
         st.dataframe(table, hide_index=True)
         st.download_button(
             f"Download {name.lower()} (CSV)",
-            reports.csv_bytes(table),
+            lambda table=table: reports.csv_bytes(table),  # built when clicked
             file_name=_file_name(name) + ".csv",
             mime="text/csv",
             key=f"dl-table-{name}",
@@ -218,7 +258,7 @@ def show_figure(fig: Figure) -> None:
             st.dataframe(fig.data, hide_index=True)
             st.download_button(
                 "Download CSV",
-                reports.csv_bytes(fig.data),
+                lambda: reports.csv_bytes(fig.data),  # built when clicked
                 file_name=_file_name(fig.key) + ".csv",
                 mime="text/csv",
                 key=f"dl-{fig.key}",
@@ -272,14 +312,18 @@ def checklist_section(number: int) -> None:
         if choice and (choice != current.get("answer") or note != current.get("note", "")):
             checklist.save_answer(answers_path(), item_id, choice, note)
             st.toast(f"Saved {item_id}")
-    frame = checklist.answers_frame(checklist.load_answers(answers_path()))
     st.download_button(
         "Export the self-assessment (Excel)",
-        reports.workbook_bytes({"Self-assessment": frame}, title="PMHC self-assessment"),
+        export_answers,  # built when clicked, from the answers as saved then
         file_name="pmhc_self_assessment.xlsx",
         key=f"export-sa-{number}",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+def export_answers() -> bytes:
+    frame = checklist.answers_frame(checklist.load_answers(answers_path()))
+    return reports.workbook_bytes({"Self-assessment": frame}, title="PMHC self-assessment")
 
 
 def question_page(key: str) -> None:

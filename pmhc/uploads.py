@@ -90,16 +90,11 @@ def save_uploads(
         progress("Counting incidents and joining training to calls")
     ds = dataset.build(loaded, label)
     options = repr(sorted((k, v.key()) for k, v in choices.items()))
-    ds_id = store.dataset_id(hashes, options + _rules_version(ws))
+    ds_id = store.dataset_id(hashes, options + ws.rules_version())
     if progress:
         progress("Saving the cleaned tables")
     store.save(ws.datasets_dir, ds, ds_id)
     return ds, ds_id
-
-
-def _rules_version(ws: Workspace) -> str:
-    files = sorted(ws.rules_dir.glob("*.csv")) if ws.rules_dir.exists() else []
-    return "|".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
 
 
 def profile_from(name: str, proposal: mp.Mapping, all_mh: bool) -> Profile:
@@ -146,6 +141,25 @@ def mapping_view(report: ingest.SourceReport, name: str, data: bytes) -> Mapping
         {f: report.mapping.get(f) or None for f in kind.names},
     )
     return MappingView(pd.DataFrame(rows), [h for h in headers if h], proposal)
+
+
+def sources_table(reports: list[ingest.SourceReport]) -> pd.DataFrame:
+    """One line per sheet read: its kind, header row and row accounting."""
+    return pd.DataFrame(
+        [
+            {
+                "file": r.path.split("/")[-1],
+                "sheet": r.sheet or "",
+                "kind": r.kind or "not loaded",
+                "header row": r.header_row,
+                "rows in": r.rows_in,
+                "loaded": r.rows_loaded,
+                "rejected": r.rows_rejected,
+                "profile": r.profile or "",
+            }
+            for r in reports
+        ]
+    )
 
 
 def changed_fields(report: ingest.SourceReport, edited: pd.DataFrame) -> dict[str, str | None]:

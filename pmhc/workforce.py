@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pmhc.dataset import cit_certified_since
+from pmhc.metrics import with_intervals
 from pmhc.rules import COURSE_LABELS
 from pmhc.stats import Rate
 
@@ -59,29 +60,27 @@ def coverage_by(
     pool = staff[staff["role_group"].isin(groups) & staff[column].notna()]
     out = pool.groupby(column, observed=True)["cit_trained"].agg(["sum", "size"]).reset_index()
     out.columns = [column, "numerator", "denominator"]
-    from pmhc.metrics import with_intervals
-
     return with_intervals(out).sort_values("rate").reset_index(drop=True)
 
 
+LEADERSHIP_GROUPS = (
+    ("Supervisors", ("supervisor",)),
+    ("Command staff", ("command",)),
+    ("Patrol", ("patrol",)),
+)
+
+
 def leadership_coverage(staff: pd.DataFrame) -> pd.DataFrame | None:
-    """CIT coverage for patrol, supervisors and command side by side."""
+    """CIT coverage for supervisors, command staff and patrol side by side (groups with
+    nobody in them are left out)."""
     if "role_group" not in staff:
         return None
     rows = []
-    for label, groups in (
-        ("Patrol", ("patrol",)),
-        ("Supervisors", ("supervisor",)),
-        ("Command staff", ("command",)),
-        ("Dispatchers", ("dispatcher",)),
-    ):
+    for label, groups in LEADERSHIP_GROUPS:
         r = coverage(staff, groups)
         if r and r.denominator:
             rows.append((label, r.numerator, r.denominator))
-    out = pd.DataFrame(rows, columns=["group", "numerator", "denominator"])
-    from pmhc.metrics import with_intervals
-
-    return with_intervals(out)
+    return with_intervals(pd.DataFrame(rows, columns=["group", "numerator", "denominator"]))
 
 
 def overdue_in_service(

@@ -45,6 +45,12 @@ class Workspace:
     def rules(self) -> rules.Rules:
         return rules.load_rules(self.rules_dir)
 
+    def rules_version(self) -> str:
+        """Changes whenever an edited rule file is saved: part of every cache key that
+        depends on the rules."""
+        files = sorted(self.rules_dir.glob("*.csv")) if self.rules_dir.exists() else []
+        return "|".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
+
     def profiles(self) -> list[profiles.Profile]:
         return profiles.load_profiles(self.profiles_dir)
 

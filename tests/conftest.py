@@ -32,6 +32,14 @@ def _real_data() -> Path:
 REAL_DATA = _real_data()
 TORONTO = REAL_DATA / "toronto_persons_in_crisis_2014_2015.csv"
 VERA = REAL_DATA / "vera_911_call_type_crosswalk.xlsx"
+VERA_SHEETS = [
+    "Vera_Types",
+    "CallTypes",
+    "SelfInitiated",
+    "Disposition",
+    "Available fields",
+    "Tables for presentation",
+]
 # How the Toronto file's columns map (year/month/weekday/hour parts, no incident id).
 TORONTO_MAPPING = {
     "involuntary_hold": "apprehension_made",

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import KEY, TORONTO, TORONTO_MAPPING, VERA, real_file
+from conftest import KEY, TORONTO, TORONTO_MAPPING, VERA, VERA_SHEETS, real_file
 
 from pmhc import dataset, ingest
 from pmhc.privacy import pseudonymise
@@ -550,14 +550,7 @@ def test_vera_crosswalk_holds_no_records(ingest_file):
     """The crosswalk's sheets are lookup and presentation tables, not calls: none is loaded,
     each says why, and the presentation sheet with its blank rows and columns too."""
     loaded = by_sheet(ingest_file(real_file(VERA)))
-    assert list(loaded) == [
-        "Vera_Types",
-        "CallTypes",
-        "SelfInitiated",
-        "Disposition",
-        "Available fields",
-        "Tables for presentation",
-    ]
+    assert list(loaded) == VERA_SHEETS
     for sheet, item in loaded.items():
         assert item.report.kind is None, sheet
         assert "not loaded" in item.report.note, sheet

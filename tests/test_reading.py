@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import VERA, real_file
+from conftest import VERA, VERA_SHEETS, real_file
 
 from pmhc.reading import UnreadableFile, decode_text, open_tables, sniff_delimiter
 
@@ -88,14 +88,7 @@ def test_bytes_of_an_upload_read_like_the_file(write_xlsx):
 
 def test_real_vera_workbook_lists_all_six_sheets():
     tables = open_tables(real_file(VERA))
-    assert [t.sheet for t in tables] == [
-        "Vera_Types",
-        "CallTypes",
-        "SelfInitiated",
-        "Disposition",
-        "Available fields",
-        "Tables for presentation",
-    ]
+    assert [t.sheet for t in tables] == VERA_SHEETS
     calltypes = tables[1]
     assert calltypes.peek[0] == [
         "City",

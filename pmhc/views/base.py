@@ -16,7 +16,7 @@ from pmhc import metrics, workforce
 from pmhc.charts import Figure
 from pmhc.dataset import Dataset
 from pmhc.metrics import Outcome
-from pmhc.privacy import DEFAULT_THRESHOLD, HIDDEN, protect
+from pmhc.privacy import DEFAULT_THRESHOLD, HIDDEN, protect, suppress_value
 from pmhc.stats import Rate, compare
 
 DELTA_COLOUR = {True: "normal", False: "inverse", None: "off"}
@@ -135,6 +135,11 @@ class Scope:
     def staff(self) -> pd.DataFrame | None:
         return self.staff_as_of(self.as_of)
 
+    @cached_property
+    def staff_a_year_before(self) -> pd.DataFrame | None:
+        """The same staff view 12 months earlier, for the change in coverage."""
+        return self.staff_as_of(self.as_of - pd.DateOffset(months=12))
+
 
 # --- formatting ------------------------------------------------------------------------
 
@@ -144,7 +149,8 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 
 def count_text(scope: Scope, n: int) -> str:
-    return HIDDEN if scope.partner and 1 <= n <= scope.threshold else f"{n:,}"
+    shown = suppress_value(n, scope.threshold) if scope.partner else n
+    return shown if shown == HIDDEN else f"{n:,}"
 
 
 # --- key figures -----------------------------------------------------------------------

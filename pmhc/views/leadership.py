@@ -9,12 +9,6 @@ from pmhc import charts, workforce
 from pmhc.charts import Figure
 from pmhc.views.base import Scope, View, figure, pct, rate_change_figure
 
-LEADERSHIP_GROUPS = (
-    ("Supervisors", ("supervisor",)),
-    ("Command staff", ("command",)),
-    ("Patrol", ("patrol",)),
-)
-
 
 def leadership(scope: Scope) -> View:
     view = View()
@@ -25,7 +19,7 @@ def leadership(scope: Scope) -> View:
             "a roster (with rank or role) and a training log",
         )
     else:
-        for label, groups in LEADERSHIP_GROUPS:
+        for label, groups in workforce.LEADERSHIP_GROUPS:
             view.add(coverage_figure(scope, f"{label} with 40-hour CIT", groups))
         view.add(_coverage_chart(scope, staff))
     if scope.ds.training is None:
@@ -40,7 +34,7 @@ def coverage_figure(scope: Scope, label: str, groups: tuple[str, ...]):
     now = workforce.coverage(scope.staff, groups)
     if now is None or not now.denominator:
         return None
-    earlier = scope.staff_as_of(scope.as_of - pd.DateOffset(months=12))
+    earlier = scope.staff_a_year_before
     before = workforce.coverage(earlier, groups) if earlier is not None else None
     return rate_change_figure(
         scope,
@@ -53,16 +47,9 @@ def coverage_figure(scope: Scope, label: str, groups: tuple[str, ...]):
 
 
 def _coverage_chart(scope: Scope, staff: pd.DataFrame) -> Figure | None:
-    rows = []
-    for label, groups in LEADERSHIP_GROUPS:
-        r = workforce.coverage(staff, groups)
-        if r and r.denominator:
-            rows.append((label, r.numerator, r.denominator))
-    if not rows:
+    data = workforce.leadership_coverage(staff)
+    if data is None or data.empty:
         return None
-    from pmhc.metrics import with_intervals
-
-    data = with_intervals(pd.DataFrame(rows, columns=["group", "numerator", "denominator"]))
     lowest = data.sort_values("rate").iloc[0]
     title = f"{lowest['group']} have the lowest CIT coverage: {pct(lowest['rate'], 0)}"
     return figure(
