@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pmhc import ui
-from pmhc.guidance import PAGES
+from pmhc.present.guidance import PAGES
+from pmhc.ui import components as ui
 
 st.set_page_config(page_title="PMHC Dashboard", page_icon=":material/diversity_3:", layout="wide")
 

@@ -4,10 +4,15 @@ mapping (and save it as a profile), and edit the rules."""
 import pandas as pd
 import streamlit as st
 
-from pmhc import profiles, reports, rules, schema, store, ui, uploads
-from pmhc.errors import InputError
-from pmhc.reading import ACCEPTED_EXTENSIONS
-from pmhc.rules import RULE_FILES
+from pmhc.domain import rules, schema
+from pmhc.domain.errors import InputError
+from pmhc.domain.rules import RULE_FILES
+from pmhc.ingest import profiles
+from pmhc.ingest.reading import ACCEPTED_EXTENSIONS
+from pmhc.present import excel as reports
+from pmhc.storage import datasets as store
+from pmhc.storage import uploads
+from pmhc.ui import components as ui
 
 KIND_OPTIONS = ["", *schema.KINDS]  # "" = leave the sheet out
 

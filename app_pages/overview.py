@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from pmhc import checklist, ui
-from pmhc.guidance import PAGES
+from pmhc.domain import checklist
+from pmhc.present.guidance import PAGES
+from pmhc.ui import components as ui
 
 ui.page_header("overview")
 ui.render(ui.view("overview"))

@@ -4,7 +4,9 @@ against actuals, and the action tracker."""
 import pandas as pd
 import streamlit as st
 
-from pmhc import metrics, settings, ui
+from pmhc.analysis import metrics
+from pmhc.storage import settings
+from pmhc.ui import components as ui
 
 partner = ui.audience() == "partner"
 

@@ -1,3 +1,3 @@
-from pmhc import ui
+from pmhc.ui import components as ui
 
 ui.question_page("training")

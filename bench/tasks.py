@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from pmhc import filters as flt
+from pmhc.analysis import filters as flt
 
 REPEAT_PAGES = 5
 
@@ -49,8 +49,10 @@ def bare_pandas_csv(path: str) -> dict:
 
 
 def full_ingest(path: str, workspace: str) -> dict:
-    from pmhc import dataset, ingest, store
-    from pmhc.workspace import Workspace
+    from pmhc.ingest import pipeline as ingest
+    from pmhc.storage import dataset
+    from pmhc.storage import datasets as store
+    from pmhc.storage.workspace import Workspace
 
     ws = Workspace(Path(workspace))
     ctx = ingest.Context(rules=ws.rules(), key=ws.key)
@@ -86,8 +88,9 @@ SCENARIOS = {
 def page_compute(workspace: str) -> dict:
     import pandas as pd
 
-    from pmhc import store, views
-    from pmhc.workspace import Workspace
+    from pmhc.present import views
+    from pmhc.storage import datasets as store
+    from pmhc.storage.workspace import Workspace
 
     ws = Workspace(Path(workspace))
     started = time.perf_counter()

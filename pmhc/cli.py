@@ -10,11 +10,13 @@ import json
 import sys
 from pathlib import Path
 
-from pmhc import dataset, ingest, profiles
-from pmhc.errors import InputError
-from pmhc.reading import UnreadableFile
-from pmhc.summary import summarize
-from pmhc.workspace import Workspace
+from pmhc.analysis.summary import summarize
+from pmhc.domain.errors import InputError
+from pmhc.ingest import pipeline as ingest
+from pmhc.ingest import profiles
+from pmhc.ingest.reading import UnreadableFile
+from pmhc.storage import dataset
+from pmhc.storage.workspace import Workspace
 
 
 class UsageError(Exception):

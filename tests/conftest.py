@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from pmhc import cli, ingest
-from pmhc.rules import load_rules
-from pmhc.workspace import Workspace
+from pmhc import cli
+from pmhc.domain.rules import load_rules
+from pmhc.ingest import pipeline as ingest
+from pmhc.storage.workspace import Workspace
 
 
 def _real_data() -> Path:

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-SAMPLE_CALLS = ROOT / "sample_data" / "riverside_cad_mh_calls_2023_2025.xlsx"
+SAMPLE_CALLS = ROOT / "pmhc" / "sample_data" / "riverside_cad_mh_calls_2023_2025.xlsx"
 TIMEOUT = 120  # the first run of a workspace reads the three sample workbooks
 MAX_CHART_ROWS = 5_000
 

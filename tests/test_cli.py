@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from conftest import TORONTO, TORONTO_MAPPING, VERA, real_file
 
-from pmhc import mapping as mp
-from pmhc.profiles import Profile
-from pmhc.reading import open_tables
+from pmhc.ingest import mapping as mp
+from pmhc.ingest.profiles import Profile
+from pmhc.ingest.reading import open_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_FIELDS = [
@@ -311,7 +311,7 @@ def test_help_exits_0(capsys):
 def test_sample_workforce_figures_match_a_count_from_the_workbook(run_cli):
     """Patrol CIT coverage, counted here straight from the sample workbook with pandas:
     active staff assigned to Patrol, and those with a completed 40-hour course."""
-    book = Path(__file__).resolve().parents[1] / "sample_data" / "riverside_personnel.xlsx"
+    book = Path(__file__).resolve().parents[1] / "pmhc" / "sample_data" / "riverside_personnel.xlsx"
     roster = pd.read_excel(book, sheet_name="Roster", header=2)
     log = pd.read_excel(book, sheet_name="Training Log")
     basic = log[log["Course Title"].str.contains("40-Hour") & (log["Status"] == "Complete")]

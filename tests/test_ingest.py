@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from conftest import KEY, TORONTO, TORONTO_MAPPING, VERA, VERA_SHEETS, real_file
 
-from pmhc import dataset, ingest
-from pmhc.privacy import pseudonymise
-from pmhc.reading import UnreadableFile
+from pmhc.ingest import pipeline as ingest
+from pmhc.ingest.pseudonyms import pseudonymise
+from pmhc.ingest.reading import UnreadableFile
+from pmhc.storage import dataset
 
 HEADER = ["Inc #", "Rcvd Dt/Tm", "Call Type", "Dist", "Disp Code", "Subject Name", "Narrative"]
 
@@ -580,8 +581,8 @@ def test_toronto_ingest(ingest_file):
 
 
 def test_upload_choices_skip_force_kind_and_header_row(quirk_workbook, ctx, workspace):
-    from pmhc import store
-    from pmhc.uploads import SheetChoice, ingest_upload, save_uploads
+    from pmhc.storage import datasets as store
+    from pmhc.storage.uploads import SheetChoice, ingest_upload, save_uploads
 
     data = quirk_workbook.read_bytes()
     choices = {

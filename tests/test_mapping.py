@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 from conftest import VERA, real_file
 
-from pmhc import mapping as mp
-from pmhc import schema
-from pmhc.errors import InputError
-from pmhc.profiles import Profile, load_profile, load_profiles, save_profile
-from pmhc.reading import open_tables
-from pmhc.uploads import profile_from
+from pmhc.domain import schema
+from pmhc.domain.errors import InputError
+from pmhc.ingest import mapping as mp
+from pmhc.ingest.profiles import Profile, load_profile, load_profiles, save_profile
+from pmhc.ingest.reading import open_tables
+from pmhc.storage.uploads import profile_from
 
 
 @pytest.mark.parametrize(

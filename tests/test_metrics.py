@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pmhc import metrics as M
-from pmhc.stats import Rate
+from pmhc.analysis import metrics as M
+from pmhc.analysis.stats import Rate
 
 B = "boolean"
 

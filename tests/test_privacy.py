@@ -8,15 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pmhc.privacy import (
+from pmhc.analysis.suppression import (
     HIDDEN,
     protect,
-    pseudonymise,
     suppress,
     suppress_rate,
     suppress_value,
-    workspace_key,
 )
+from pmhc.ingest.pseudonyms import pseudonymise, workspace_key
 
 KEY_A = b"a" * 32
 KEY_B = b"b" * 32

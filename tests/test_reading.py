@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import VERA, VERA_SHEETS, real_file
 
-from pmhc.reading import UnreadableFile, decode_text, open_tables, sniff_delimiter
+from pmhc.ingest.reading import UnreadableFile, decode_text, open_tables, sniff_delimiter
 
 HEADER = ["Inc #", "Rcvd Dt/Tm", "Call Type", "District"]
 ROWS = [

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from conftest import TORONTO, VERA, real_file  # tests/ is on the path under pytest
 
-from pmhc import rules as R
-from pmhc.rules import (
+from pmhc.domain import rules as R
+from pmhc.domain.rules import (
     COURSE_TYPES,
     DEFAULT_DIR,
     DISPOSITION_GROUPS,

@@ -11,9 +11,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pmhc import sample
+from tools import make_sample as sample
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "pmhc" / "sample_data"
 FILES = [sample.CALLS_FILE, sample.PERSONNEL_FILE, sample.SERVICES_FILE]
 MH_WORDS = re.compile(r"\b(CRISIS|SUICIDE|MENTAL|OVERDOSE|EDP|5150|PSYCH)\b")
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from pmhc.stats import MIN_COUNT, Rate, compare, verdict, wilson
+from pmhc.analysis.stats import MIN_COUNT, Rate, compare, verdict, wilson
 
 
 @pytest.mark.parametrize(

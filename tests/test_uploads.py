@@ -7,9 +7,11 @@ import json
 
 import pandas as pd
 
-from pmhc import mapping as mp
-from pmhc import profiles, store, uploads
-from pmhc.reading import open_tables
+from pmhc.ingest import mapping as mp
+from pmhc.ingest import profiles
+from pmhc.ingest.reading import open_tables
+from pmhc.storage import datasets as store
+from pmhc.storage import uploads
 
 # An export whose column names the mapper cannot read: "Nat" is the call type and "Zn"
 # the district, and nothing says the calls are mental-health calls.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pmhc import values as V
+from pmhc.ingest import values as V
 
 NA = pd.NA
 

@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pmhc import dataset, views
-from pmhc import filters as flt
-from pmhc.charts import MAX_ROWS
-from pmhc.metrics import OUTCOME_BY_KEY
-from pmhc.privacy import HIDDEN
-from pmhc.views.outcomes import trend_takeaway
-from pmhc.views.review import p_chart
+from pmhc.analysis import filters as flt
+from pmhc.analysis.metrics import OUTCOME_BY_KEY
+from pmhc.analysis.suppression import HIDDEN
+from pmhc.present import views
+from pmhc.present.charts import MAX_ROWS
+from pmhc.present.views.outcomes import trend_takeaway
+from pmhc.present.views.review import p_chart
+from pmhc.storage import dataset
 
 START = pd.Timestamp("2024-01-01")
 
@@ -162,8 +163,8 @@ def test_partner_heatmap_hides_small_cells_with_a_partner_cell():
 
 @pytest.fixture(scope="module")
 def sample_dataset(tmp_path_factory) -> dataset.Dataset:
-    from pmhc import ingest
-    from pmhc.workspace import Workspace, sample_files
+    from pmhc.ingest import pipeline as ingest
+    from pmhc.storage.workspace import Workspace, sample_files
 
     ws = Workspace(tmp_path_factory.mktemp("ws"))
     ctx = ingest.Context(rules=ws.rules(), key=ws.key)

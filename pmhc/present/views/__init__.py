@@ -3,14 +3,14 @@ missing column would unlock. Pure functions of a `Scope` (dataset, filters, sett
 audience): pages stay thin, tests and benchmarks call these directly, and the app caches
 them on (dataset id, filters)."""
 
-from pmhc.views.base import KeyFigure, Scope, View
-from pmhc.views.leadership import leadership
-from pmhc.views.outcomes import outcomes
-from pmhc.views.overview import overview
-from pmhc.views.policies import policies
-from pmhc.views.review import review
-from pmhc.views.services import services
-from pmhc.views.training import training
+from pmhc.present.views.base import KeyFigure, Scope, View
+from pmhc.present.views.leadership import leadership
+from pmhc.present.views.outcomes import outcomes
+from pmhc.present.views.overview import overview
+from pmhc.present.views.policies import policies
+from pmhc.present.views.review import review
+from pmhc.present.views.services import services
+from pmhc.present.views.training import training
 
 PAGES = {
     "overview": overview,

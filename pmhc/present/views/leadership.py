@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmhc import charts, workforce
-from pmhc.charts import Figure
-from pmhc.views.base import Scope, View, figure, pct, rate_change_figure
+from pmhc.analysis import workforce
+from pmhc.present import charts
+from pmhc.present.charts import Figure
+from pmhc.present.views.base import Scope, View, figure, pct, rate_change_figure
 
 
 def leadership(scope: Scope) -> View:

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmhc import crisis_now, metrics, workforce
-from pmhc.dataset import Dataset
-from pmhc.privacy import DEFAULT_THRESHOLD, HIDDEN, suppress, suppress_rate, suppress_value
-from pmhc.stats import Rate
+from pmhc.analysis import crisis_now, metrics, workforce
+from pmhc.analysis.stats import Rate
+from pmhc.analysis.suppression import (
+    DEFAULT_THRESHOLD,
+    HIDDEN,
+    suppress,
+    suppress_rate,
+    suppress_value,
+)
+from pmhc.storage.dataset import Dataset
 
 SUPPRESSED = "suppressed"
 

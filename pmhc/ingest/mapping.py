@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pmhc import schema
-from pmhc.errors import InputError
+from pmhc.domain import schema
+from pmhc.domain.errors import InputError
 
 ABBREVIATIONS = {
     "rcvd": "received",

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmhc import charts, workforce
-from pmhc.charts import Figure
-from pmhc.metrics import OUTCOME_BY_KEY
-from pmhc.rules import COURSE_LABELS
-from pmhc.views.base import KeyFigure, Scope, View, count_text, figure, pct, rate_figure
-from pmhc.views.leadership import coverage_figure
+from pmhc.analysis import workforce
+from pmhc.analysis.metrics import OUTCOME_BY_KEY
+from pmhc.domain.rules import COURSE_LABELS
+from pmhc.present import charts
+from pmhc.present.charts import Figure
+from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct, rate_figure
+from pmhc.present.views.leadership import coverage_figure
 
 MONTH_BINS = ([-1, 12, 24, 36, 60, 10_000], ["0–12", "12–24", "24–36", "36–60", "60+"])
 

@@ -3,11 +3,13 @@ self-assessment across the six questions."""
 
 from __future__ import annotations
 
-from pmhc import charts, checklist, metrics
-from pmhc.charts import Figure
-from pmhc.metrics import OUTCOME_BY_KEY
-from pmhc.views.base import Scope, View, count_figure, figure, rate_figure
-from pmhc.views.outcomes import outcome_trend, repeat_figure
+from pmhc.analysis import metrics
+from pmhc.analysis.metrics import OUTCOME_BY_KEY
+from pmhc.domain import checklist
+from pmhc.present import charts
+from pmhc.present.charts import Figure
+from pmhc.present.views.base import Scope, View, count_figure, figure, rate_figure
+from pmhc.present.views.outcomes import outcome_trend, repeat_figure
 
 
 def overview(scope: Scope) -> View:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from pmhc import charts, metrics
-from pmhc.charts import Figure
-from pmhc.metrics import OUTCOME_BY_KEY, Outcome
-from pmhc.stats import compare
-from pmhc.views.base import (
+from pmhc.analysis import metrics
+from pmhc.analysis.metrics import OUTCOME_BY_KEY, Outcome
+from pmhc.analysis.stats import compare
+from pmhc.present import charts
+from pmhc.present.charts import Figure
+from pmhc.present.views.base import (
     RATE_TOOLTIP,
     KeyFigure,
     Scope,

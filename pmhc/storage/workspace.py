@@ -1,18 +1,20 @@
 """The workspace: the folder holding a team's secret, saved datasets, mapping profiles,
 edited rules and self-assessment answers. `PMHC_DATA_DIR` names it; by default `data/`
-beside the app."""
+in the folder the app or the CLI is started from."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 
-from pmhc import privacy, profiles, rules
+from pmhc.domain import rules
+from pmhc.ingest import profiles, pseudonyms
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_DIR = ROOT / "sample_data"
+# The sample workbooks ship inside the package, so an installed copy finds them too.
+SAMPLE_DIR = Path(str(resources.files("pmhc").joinpath("sample_data")))
 
 
 @dataclass(frozen=True)
@@ -24,11 +26,11 @@ class Workspace:
 
     @classmethod
     def default(cls) -> Workspace:
-        return cls(Path(os.environ.get("PMHC_DATA_DIR", ROOT / "data")))
+        return cls(Path(os.environ.get("PMHC_DATA_DIR", Path.cwd() / "data")))
 
     @cached_property
     def key(self) -> bytes:
-        return privacy.workspace_key(self.folder)
+        return pseudonyms.workspace_key(self.folder)
 
     @property
     def rules_dir(self) -> Path:

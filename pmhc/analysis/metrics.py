@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pmhc.rules import GROUP_LABELS
-from pmhc.stats import Rate, compare, wilson
+from pmhc.analysis.stats import Rate, compare, wilson
+from pmhc.domain.rules import GROUP_LABELS
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import fastexcel
 import pandas as pd
 
-from pmhc.errors import InputError
-from pmhc.xlsx_peek import peek_sheets
+from pmhc.domain.errors import InputError
+from pmhc.ingest.xlsx_peek import peek_sheets
 
 PEEK_ROWS = 40
 CSV_HEAD_BYTES = 1 << 18  # enough text for the first rows of any export

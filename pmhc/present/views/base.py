@@ -11,13 +11,13 @@ from functools import cached_property
 import altair as alt
 import pandas as pd
 
-from pmhc import filters as flt
-from pmhc import metrics, workforce
-from pmhc.charts import Figure
-from pmhc.dataset import Dataset
-from pmhc.metrics import Outcome
-from pmhc.privacy import DEFAULT_THRESHOLD, HIDDEN, protect, suppress_value
-from pmhc.stats import Rate, compare
+from pmhc.analysis import filters as flt
+from pmhc.analysis import metrics, workforce
+from pmhc.analysis.metrics import Outcome
+from pmhc.analysis.stats import Rate, compare
+from pmhc.analysis.suppression import DEFAULT_THRESHOLD, HIDDEN, protect, suppress_value
+from pmhc.present.charts import Figure
+from pmhc.storage.dataset import Dataset
 
 DELTA_COLOUR = {True: "normal", False: "inverse", None: "off"}
 RATE_TOOLTIP = [

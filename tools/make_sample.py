@@ -6,7 +6,7 @@ incident, PII columns the app must drop), a personnel roster with a training log
 services inventory. A CIT programme expansion starts on PROGRAMME_START and its effect ramps in
 over six months, so before/after views have something to find.
 
-Run ``python -m pmhc.sample [OUT_DIR]``. The same seed gives byte-identical files.
+Run ``python -m tools.make_sample [OUT_DIR]``. The same seed gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ PROGRAMME_START = date(2024, 7, 1)
 RAMP_DAYS = 182  # the programme reaches full effect about six months after launch
 RUN_DATE = datetime(2026, 1, 5, 6, 0)
 DEFAULT_SEED = 20240701
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "sample_data"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "pmhc" / "sample_data"
 
 CALLS_FILE = "riverside_cad_mh_calls_2023_2025.xlsx"
 PERSONNEL_FILE = "riverside_personnel.xlsx"

@@ -3,10 +3,11 @@ dispatch -> arrival funnel, calls recognised at intake, response times, who resp
 
 from __future__ import annotations
 
-from pmhc import charts, metrics
-from pmhc.charts import Figure
-from pmhc.metrics import OUTCOME_BY_KEY, Outcome
-from pmhc.views.base import KeyFigure, Scope, View, figure, pct, rate_figure
+from pmhc.analysis import metrics
+from pmhc.analysis.metrics import OUTCOME_BY_KEY, Outcome
+from pmhc.present import charts
+from pmhc.present.charts import Figure
+from pmhc.present.views.base import KeyFigure, Scope, View, figure, pct, rate_figure
 
 CIT_DISPATCHED = Outcome(
     "cit_dispatched", "CIT dispatched", "cit_dispatched", True, "a CIT-dispatched column"

@@ -13,10 +13,10 @@ from functools import cached_property
 
 import pandas as pd
 
-from pmhc.ingest import Loaded, SourceReport
-from pmhc.metrics import completeness as filled_share
-from pmhc.metrics import mh_incidents
-from pmhc.rules import DISPOSITION_GROUPS
+from pmhc.analysis.metrics import completeness as filled_share
+from pmhc.analysis.metrics import mh_incidents
+from pmhc.domain.rules import DISPOSITION_GROUPS
+from pmhc.ingest.pipeline import Loaded, SourceReport
 
 KINDS = ("calls", "training", "roster", "services")
 TIME_BANDS = ("Day 07-15", "Evening 15-23", "Night 23-07")

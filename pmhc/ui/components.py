@@ -13,11 +13,17 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pmhc import checklist, dataset, filters, ingest, reports, settings, store, uploads, views
-from pmhc.charts import Figure
-from pmhc.guidance import PAGE_BY_KEY
-from pmhc.privacy import DEFAULT_THRESHOLD
-from pmhc.workspace import Workspace, sample_files
+from pmhc.analysis import filters
+from pmhc.analysis.suppression import DEFAULT_THRESHOLD
+from pmhc.domain import checklist
+from pmhc.ingest import pipeline as ingest
+from pmhc.present import excel as reports
+from pmhc.present import views
+from pmhc.present.charts import Figure
+from pmhc.present.guidance import PAGE_BY_KEY
+from pmhc.storage import dataset, settings, uploads
+from pmhc.storage import datasets as store
+from pmhc.storage.workspace import Workspace, sample_files
 
 SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
 

@@ -10,8 +10,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pmhc import schema
-from pmhc.errors import InputError
+from pmhc.domain import schema
+from pmhc.domain.errors import InputError
 
 
 @dataclass

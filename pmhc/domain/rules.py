@@ -1,7 +1,8 @@
 """Editable rules: flag mental-health (MH) calls, group dispositions, classify training courses.
 
-The rules are three plain CSV files. Defaults ship in ``pmhc/default_rules``; a workspace may hold
-edited copies that override the defaults file by file (:func:`load_rules`, :func:`save_rule_table`).
+The rules are three plain CSV files. Defaults ship in ``pmhc/domain/default_rules``; a
+workspace may hold edited copies that override the defaults file by file
+(:func:`load_rules`, :func:`save_rule_table`).
 
 ``mh_call_terms.csv`` -- columns ``term, kind, note``; ``kind`` is ``include`` or ``exclude``.
     A call type is an MH call when it matches at least one include term and no exclude term.
@@ -64,6 +65,7 @@ import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +91,7 @@ COURSE_LABELS = {
 COURSE_PRECEDENCE = ("in_service", "dispatcher", "cit_40", "de_escalation", "other")
 MH_KINDS = ("include", "exclude")
 IGNORE = "ignore"  # disposition pseudo-group: matching text is removed before grouping
-DEFAULT_DIR = Path(__file__).resolve().parent / "default_rules"
+DEFAULT_DIR = Path(str(resources.files("pmhc.domain").joinpath("default_rules")))
 
 RULE_FILES = {
     "mh_terms": "mh_call_terms.csv",

@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pmhc import mapping as mp
-from pmhc import schema, values
-from pmhc.privacy import pseudonymise
-from pmhc.profiles import Profile
-from pmhc.reading import Table, open_tables
-from pmhc.rules import Rules
+from pmhc.domain import schema
+from pmhc.domain.rules import Rules
+from pmhc.ingest import mapping as mp
+from pmhc.ingest import values
+from pmhc.ingest.profiles import Profile
+from pmhc.ingest.pseudonyms import pseudonymise
+from pmhc.ingest.reading import Table, open_tables
 
 EARLIEST = pd.Timestamp("1990-01-01")
 PARSE_THREADS = 2

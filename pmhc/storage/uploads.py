@@ -9,12 +9,15 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from pmhc import dataset, ingest, schema, store
-from pmhc import mapping as mp
-from pmhc.profiles import Profile
-from pmhc.reading import open_tables
-from pmhc.rules import Rules
-from pmhc.workspace import Workspace
+from pmhc.domain import schema
+from pmhc.domain.rules import Rules
+from pmhc.ingest import mapping as mp
+from pmhc.ingest import pipeline as ingest
+from pmhc.ingest.profiles import Profile
+from pmhc.ingest.reading import open_tables
+from pmhc.storage import dataset
+from pmhc.storage import datasets as store
+from pmhc.storage.workspace import Workspace
 
 
 @dataclass

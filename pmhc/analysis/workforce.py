@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmhc.dataset import cit_certified_since
-from pmhc.metrics import with_intervals
-from pmhc.rules import COURSE_LABELS
-from pmhc.stats import Rate
+from pmhc.analysis.metrics import with_intervals
+from pmhc.analysis.stats import Rate
+from pmhc.domain.rules import COURSE_LABELS
+from pmhc.storage.dataset import cit_certified_since
 
 IN_SERVICE_MONTHS = 24
 COVERAGE_TARGET = 0.20  # the low end of the 20-25% guidance for large agencies

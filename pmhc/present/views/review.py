@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pmhc import charts, metrics
-from pmhc.metrics import OUTCOME_BY_KEY
-from pmhc.views.base import DELTA_COLOUR, KeyFigure, Scope, View, figure, pct
-from pmhc.views.outcomes import period_change
+from pmhc.analysis import metrics
+from pmhc.analysis.metrics import OUTCOME_BY_KEY
+from pmhc.present import charts
+from pmhc.present.views.base import DELTA_COLOUR, KeyFigure, Scope, View, figure, pct
+from pmhc.present.views.outcomes import period_change
 
 
 def review(

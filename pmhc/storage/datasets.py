@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pmhc.dataset import Dataset
-from pmhc.ingest import SourceReport
+from pmhc.ingest.pipeline import SourceReport
+from pmhc.storage.dataset import Dataset
 
 # Call rows are not kept: incidents carry what the pages count, and `completeness` what
 # they say about the rows.

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pmhc import charts, crisis_now, metrics
-from pmhc.charts import Figure
-from pmhc.metrics import OUTCOME_BY_KEY
-from pmhc.privacy import HIDDEN, suppress
-from pmhc.views.base import KeyFigure, Scope, View, count_text, figure, pct, rate_figure
+from pmhc.analysis import crisis_now, metrics
+from pmhc.analysis.metrics import OUTCOME_BY_KEY
+from pmhc.analysis.suppression import HIDDEN, suppress
+from pmhc.present import charts
+from pmhc.present.charts import Figure
+from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct, rate_figure
 
 MIN_CELL = 30  # heatmap cells with fewer calls show no rate
 
