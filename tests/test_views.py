@@ -12,7 +12,7 @@ from pmhc.analysis.metrics import OUTCOME_BY_KEY
 from pmhc.analysis.suppression import HIDDEN
 from pmhc.present import views
 from pmhc.present.charts import MAX_ROWS
-from pmhc.present.views.outcomes import trend_takeaway
+from pmhc.present.views.shared import trend_takeaway
 from pmhc.present.views.review import p_chart
 from pmhc.storage import dataset
 

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pmhc.analysis.stats import Rate, compare, wilson
+from pmhc.analysis.stats import Rate, compare, wilson, wilson_bounds
 from pmhc.domain.rules import GROUP_LABELS
+from pmhc.ingest.values import any_of
+from pmhc.storage.dataset import filled_share as completeness  # noqa: F401 (re-exported)
+from pmhc.storage.dataset import mh_incidents
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -81,14 +84,6 @@ KEY_OUTCOMES = ("connection", "arrest", "use_of_force", "injury")  # the framewo
 # repeat encounters, which are per person (see repeat_encounters)
 
 
-def mh_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
-    """The mental-health incidents (all of them where the MH flag is unknown)."""
-    if "mh" not in incidents or incidents["mh"].isna().all():
-        return incidents
-    mask = incidents["mh"].fillna(False).to_numpy(bool)
-    return incidents if mask.all() else incidents[mask]
-
-
 def outcome_flag(incidents: pd.DataFrame, outcome: Outcome) -> pd.Series | None:
     """The outcome per incident as plain booleans (unknown counts as no); None when the
     data has no field for it. Built datasets carry these ready (see dataset.flags)."""
@@ -98,10 +93,7 @@ def outcome_flag(incidents: pd.DataFrame, outcome: Outcome) -> pd.Series | None:
         cols = [c for c in ("person_injury", "officer_injury") if c in incidents]
         if not cols:
             return None
-        flag = incidents[cols[0]].fillna(False)
-        for c in cols[1:]:
-            flag = flag | incidents[c].fillna(False)
-        return flag.astype(bool)
+        return any_of([incidents[c] for c in cols]).astype(bool)
     if outcome.column not in incidents:
         return None
     return incidents[outcome.column].fillna(False).astype(bool)
@@ -255,16 +247,10 @@ def split_rates(mh: pd.DataFrame, outcome: Outcome, when: pd.Timestamp) -> tuple
 def with_intervals(frame: pd.DataFrame) -> pd.DataFrame:
     k = frame["numerator"].to_numpy(float)
     n = frame["denominator"].to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(n > 0, k / n, np.nan)
-        z2 = 1.959963984540054**2
-        denom = 1 + z2 / n
-        centre = (p + z2 / (2 * n)) / denom
-        half = np.sqrt(z2) * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
     frame = frame.copy()
-    frame["rate"] = p
-    frame["low"] = np.where((k == 0) & (n > 0), 0.0, np.clip(centre - half, 0, 1))
-    frame["high"] = np.where((k == n) & (n > 0), 1.0, np.clip(centre + half, 0, 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["rate"] = np.where(n > 0, k / n, np.nan)
+    frame["low"], frame["high"] = wilson_bounds(k, n)
     return frame
 
 
@@ -413,23 +399,6 @@ def destinations(mh: pd.DataFrame) -> pd.DataFrame | None:
     out.columns = ["destination", "calls"]
     out["share"] = out["calls"] / max(1, len(mh))
     return out
-
-
-# --- data quality (question 5) ---------------------------------------------------------
-
-
-def completeness(rows: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
-    """Share of records with a value, per canonical field present in the data."""
-    present = [f for f in fields if f in rows]
-    filled = [float(rows[f].notna().mean()) if len(rows) else 0.0 for f in present]
-    return pd.DataFrame(
-        {
-            "field": present,
-            "filled": filled,
-            "missing": [1 - x for x in filled],
-            "records": len(rows),
-        }
-    )
 
 
 # --- period comparison -----------------------------------------------------------------

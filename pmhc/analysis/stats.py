@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 Z95 = 1.959963984540054
 MIN_COUNT = 30  # below this many calls a rate is "too few to judge"
 
@@ -32,18 +34,30 @@ class Rate:
         return f"{100 * self.value:.{digits}f}%"
 
 
+def wilson_bounds(k, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for k successes in n trials, element-wise over arrays.
+
+    The one implementation of the interval: `wilson` (one rate) and the rate tables use it.
+    Where n is 0 both bounds are NaN."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(n > 0, k / n, np.nan)
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    # The bounds are exactly 0 at k = 0 and 1 at k = n; rounding would leave 1e-17 or 0.999….
+    low = np.where((k == 0) & (n > 0), 0.0, np.clip(centre - half, 0, 1))
+    high = np.where((k == n) & (n > 0), 1.0, np.clip(centre + half, 0, 1))
+    return low, high
+
+
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     """Wilson score interval for k successes in n trials."""
     if n <= 0:
         return None
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    # The bounds are exactly 0 at k = 0 and 1 at k = n; rounding would leave 1e-17 or 0.999….
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return low, high
+    low, high = wilson_bounds(k, n, z)
+    return float(low), float(high)
 
 
 @dataclass(frozen=True)

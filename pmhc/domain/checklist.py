@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pmhc.domain import questions as framework
+
 ANSWERS = ("Yes", "Partly", "No", "Not sure")
 POINTS = {"Yes": 1.0, "Partly": 0.5, "No": 0.0}
 
@@ -29,8 +31,8 @@ class Question:
 QUESTIONS = (
     Question(
         1,
-        "Leadership",
-        "Is our leadership committed?",
+        framework.SHORT_NAMES[1],
+        framework.QUESTIONS[1],
         (
             ("1.1", "A named PMHC coordinator leads the collaboration."),
             (
@@ -46,9 +48,8 @@ QUESTIONS = (
     ),
     Question(
         2,
-        "Policies",
-        "Do we have clear policies and procedures to respond to people who "
-        "have mental health needs?",
+        framework.SHORT_NAMES[2],
+        framework.QUESTIONS[2],
         (
             ("2.1", "A written policy sets out the response to people with mental health needs."),
             ("2.2", "Dispatchers follow a question protocol to identify mental-health calls."),
@@ -67,8 +68,8 @@ QUESTIONS = (
     ),
     Question(
         3,
-        "Training",
-        "Do we provide staff with quality mental health and stabilization training?",
+        framework.SHORT_NAMES[3],
+        framework.QUESTIONS[3],
         (
             ("3.1", "The 40-hour CIT course is offered, with volunteers selected for it."),
             ("3.2", "Dispatchers and call-takers receive crisis training."),
@@ -83,9 +84,8 @@ QUESTIONS = (
     ),
     Question(
         4,
-        "Services",
-        "Does the community have a full array of mental health services "
-        "and supports for people who have mental health needs?",
+        framework.SHORT_NAMES[4],
+        framework.QUESTIONS[4],
         (
             ("4.1", "A regional crisis call centre (988) answers 24/7."),
             ("4.2", "Mobile crisis teams respond 24/7."),
@@ -103,8 +103,8 @@ QUESTIONS = (
     ),
     Question(
         5,
-        "Data",
-        "Do we collect and analyze data to measure the PMHC against the four key outcomes?",
+        framework.SHORT_NAMES[5],
+        framework.QUESTIONS[5],
         (
             ("5.1", "Mental-health calls are flagged in CAD or records."),
             ("5.2", "A baseline was measured before the programme started."),
@@ -119,8 +119,8 @@ QUESTIONS = (
     ),
     Question(
         6,
-        "Review",
-        "Do we have a formal and ongoing process for reviewing and improving performance?",
+        framework.SHORT_NAMES[6],
+        framework.QUESTIONS[6],
         (
             ("6.1", "Regular review meetings look at the data with partners."),
             ("6.2", "Individual cases (repeat encounters, use of force) are reviewed together."),

@@ -71,6 +71,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pmhc.domain.untrusted import defuse_formula
+
 DISPOSITION_GROUPS = ("arrest", "involuntary", "connection", "resolved", "no_contact", "other")
 GROUP_LABELS = {
     "arrest": "Arrest",
@@ -109,7 +111,6 @@ _NOTE = "note"
 _WORD = re.compile(r"([^\W_]+)(\*?)")
 _AND = re.compile(r"(?:^|\s+)&(?:\s+|$)")
 _SEP = r"[\W_]+"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --------------------------------------------------------------------------- pattern compiling
@@ -231,8 +232,7 @@ def _validate(kind: str, table: pd.DataFrame) -> pd.DataFrame:
                 f"The {pcol} '{pattern}' is listed as both {seen[key]} and {cls}; keep one row."
             )
         seen[key] = cls
-        if note.startswith(_FORMULA_START):
-            note = "'" + note  # never let a spreadsheet run a note as a formula
+        note = defuse_formula(note)  # never let a spreadsheet run a note as a formula
         rows.append((pattern, cls, note))
     out = pd.DataFrame(rows, columns=[pcol, ccol, _NOTE], dtype="str")
     return out

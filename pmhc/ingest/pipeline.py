@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pmhc.domain import schema
+from pmhc.domain.errors import RowAccountingError
 from pmhc.domain.rules import Rules
 from pmhc.ingest import mapping as mp
 from pmhc.ingest import values
@@ -196,7 +197,12 @@ def ingest_table(
         records = records[~bad[records.index]]
     records = records.reset_index(drop=True)
     report.rows_loaded, report.rows_rejected = len(records), int(bad.sum())
-    assert report.rows_in == report.rows_loaded + report.rows_rejected
+    if report.rows_in != report.rows_loaded + report.rows_rejected:
+        # An explicit check, not an assert: it must hold under `python -O` too.
+        raise RowAccountingError(
+            f"{report.rows_in} rows in but {report.rows_loaded} loaded and "
+            f"{report.rows_rejected} rejected."
+        )
     clock.stop()
     return Loaded(report, records, rejected, proposal)
 
@@ -466,12 +472,7 @@ def _derive_call_fields(out: pd.DataFrame, ctx: Context, all_mh: bool, notes: li
             parts.append(out[flag].fillna(False))
         if group is not None:
             parts.append((group == grp).fillna(False))
-        if not parts:
-            return None
-        result = parts[0]
-        for p in parts[1:]:
-            result = result | p
-        return result.astype("boolean")
+        return values.any_of(parts)
 
     for name, flag, grp in (
         ("is_arrest", "arrest", "arrest"),
@@ -499,10 +500,7 @@ def _derive_call_fields(out: pd.DataFrame, ctx: Context, all_mh: bool, notes: li
     if "mobile_crisis" in out:
         connection.append(out["mobile_crisis"].fillna(False))
     if connection:
-        result = connection[0]
-        for c in connection[1:]:
-            result = result | c
-        out["is_connection"] = result.astype("boolean")
+        out["is_connection"] = values.any_of(connection)
     if "cit_arrived" in out:
         out["cit_on_scene"] = out["cit_arrived"]
     elif "responder_type" in out:

@@ -382,3 +382,13 @@ def _part_values(u: pd.Series, part: str) -> pd.Series:
         packed = (value >= 100) & (value < 2400) & (value % 100 < 60)
         value = value.where(~packed, value // 100)
     return value
+
+
+def any_of(flags: list[pd.Series]) -> pd.Series | None:
+    """True where any of the flags is true; a blank counts as no. None for no flags."""
+    if not flags:
+        return None
+    result = flags[0].fillna(False)
+    for flag in flags[1:]:
+        result = result | flag.fillna(False)
+    return result.astype("boolean")

@@ -11,16 +11,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from pmhc.domain.untrusted import defuse_formula
+
 HEADER_FILL = PatternFill("solid", fgColor="0072B2")
 
 
 def safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
     if value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return None
-    return value
+    return defuse_formula(value)
 
 
 def workbook_bytes(sheets: dict[str, pd.DataFrame], title: str | None = None) -> bytes:
@@ -55,7 +54,5 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object or str(safe[col].dtype) in ("str", "string"):
-            safe[col] = safe[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
-            )
+            safe[col] = safe[col].map(defuse_formula)
     return safe.to_csv(index=False).encode("utf-8-sig")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pmhc.domain.questions import QUESTIONS
+
 
 @dataclass(frozen=True)
 class PageText:
@@ -31,7 +33,7 @@ PAGES = (
         "leadership",
         "1 · Leadership",
         ":material/flag:",
-        "Is our leadership committed?",
+        QUESTIONS[1],
         1,
         "A named coordinator and an executive group that includes providers and people with "
         "lived experience; supervisors and command staff trained alongside patrol; arrests "
@@ -41,8 +43,7 @@ PAGES = (
         "policies",
         "2 · Policies",
         ":material/gavel:",
-        "Do we have clear policies and procedures to respond to people who have mental "
-        "health needs?",
+        QUESTIONS[2],
         2,
         "Dispatchers recognise mental-health calls at intake and send a CIT officer, "
         "co-responder or mobile crisis team; requests for CIT turn into CIT officers on "
@@ -52,7 +53,7 @@ PAGES = (
         "training",
         "3 · Training",
         ":material/school:",
-        "Do we provide staff with quality mental health and stabilization training?",
+        QUESTIONS[3],
         3,
         "The 40-hour CIT course for volunteers, about 20–25% of patrol in large agencies "
         "(more in small ones) and CIT officers on every shift; in-service at least every "
@@ -62,8 +63,7 @@ PAGES = (
         "services",
         "4 · Services",
         ":material/health_and_safety:",
-        "Does the community have a full array of mental health services and supports for "
-        "people who have mental health needs?",
+        QUESTIONS[4],
         4,
         "A 24/7 crisis line, 24/7 mobile crisis teams and a crisis stabilisation facility "
         "that takes police drop-offs (the Crisis Now core elements), so that calls at night "
@@ -73,7 +73,7 @@ PAGES = (
         "outcomes",
         "5 · Data & outcomes",
         ":material/monitoring:",
-        "Do we collect and analyze data to measure the PMHC against the four key outcomes?",
+        QUESTIONS[5],
         5,
         "The four key outcomes tracked from a baseline: more connections to resources, "
         "fewer repeat encounters, fewer arrests, less use of force. Mental-health calls "
@@ -83,7 +83,7 @@ PAGES = (
         "review",
         "6 · Review",
         ":material/autorenew:",
-        "Do we have a formal and ongoing process for reviewing and improving performance?",
+        QUESTIONS[6],
         6,
         "Regular reviews with partners that compare results with targets and with the "
         "baseline before the programme, look at months that fall outside the usual range, "

@@ -1,6 +1,6 @@
 """A dataset: the canonical tables built from one set of uploaded files.
 
-Call rows are collapsed to incidents here, once per dataset (DOMAIN.md counting rules:
+Call rows are collapsed to incidents here, once per dataset (docs/indicators.md, counting rules:
 count distinct incidents; an incident counts toward an outcome if any of its rows does;
 for the disposition the most serious outcome wins). Training and roster are joined to
 calls to tell whether a CIT-trained officer was on scene.
@@ -13,8 +13,6 @@ from functools import cached_property
 
 import pandas as pd
 
-from pmhc.analysis.metrics import completeness as filled_share
-from pmhc.analysis.metrics import mh_incidents
 from pmhc.domain.rules import DISPOSITION_GROUPS
 from pmhc.ingest.pipeline import Loaded, SourceReport
 
@@ -214,3 +212,25 @@ def time_band(hour: pd.Series | None) -> pd.Series | None:
     band[(h >= 15) & (h < 23)] = TIME_BANDS[1]
     band[(h >= 23) | (h < 7)] = TIME_BANDS[2]
     return pd.Categorical(band, categories=TIME_BANDS)
+
+
+def mh_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The mental-health incidents (all of them where the MH flag is unknown)."""
+    if "mh" not in incidents or incidents["mh"].isna().all():
+        return incidents
+    mask = incidents["mh"].fillna(False).to_numpy(bool)
+    return incidents if mask.all() else incidents[mask]
+
+
+def filled_share(rows: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
+    """Share of records with a value, per canonical field present in the data."""
+    present = [f for f in fields if f in rows]
+    filled = [float(rows[f].notna().mean()) if len(rows) else 0.0 for f in present]
+    return pd.DataFrame(
+        {
+            "field": present,
+            "filled": filled,
+            "missing": [1 - x for x in filled],
+            "records": len(rows),
+        }
+    )

@@ -8,7 +8,8 @@ import pandas as pd
 from pmhc.analysis import workforce
 from pmhc.present import charts
 from pmhc.present.charts import Figure
-from pmhc.present.views.base import Scope, View, figure, pct, rate_change_figure
+from pmhc.present.views.base import Scope, View, figure, pct
+from pmhc.present.views.shared import coverage_figure
 
 
 def leadership(scope: Scope) -> View:
@@ -28,23 +29,6 @@ def leadership(scope: Scope) -> View:
     else:
         view.add(_hours_per_officer(scope))
     return view
-
-
-def coverage_figure(scope: Scope, label: str, groups: tuple[str, ...]):
-    """Coverage as of the period's end, against 12 months earlier."""
-    now = workforce.coverage(scope.staff, groups)
-    if now is None or not now.denominator:
-        return None
-    earlier = scope.staff_a_year_before
-    before = workforce.coverage(earlier, groups) if earlier is not None else None
-    return rate_change_figure(
-        scope,
-        label,
-        now,
-        before,
-        True,
-        f"active staff as of {scope.as_of:%d %b %Y}, against 12 months earlier",
-    )
 
 
 def _coverage_chart(scope: Scope, staff: pd.DataFrame) -> Figure | None:

@@ -9,7 +9,7 @@ from pmhc.domain import checklist
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import Scope, View, count_figure, figure, rate_figure
-from pmhc.present.views.outcomes import outcome_trend, repeat_figure
+from pmhc.present.views.shared import outcome_trend, repeat_figure
 
 
 def overview(scope: Scope) -> View:

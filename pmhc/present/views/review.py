@@ -10,7 +10,7 @@ from pmhc.analysis import metrics
 from pmhc.analysis.metrics import OUTCOME_BY_KEY
 from pmhc.present import charts
 from pmhc.present.views.base import DELTA_COLOUR, KeyFigure, Scope, View, figure, pct
-from pmhc.present.views.outcomes import period_change
+from pmhc.present.views.shared import period_change
 
 
 def review(

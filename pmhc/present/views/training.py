@@ -11,7 +11,7 @@ from pmhc.domain.rules import COURSE_LABELS
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct, rate_figure
-from pmhc.present.views.leadership import coverage_figure
+from pmhc.present.views.shared import coverage_figure
 
 MONTH_BINS = ([-1, 12, 24, 36, 60, 10_000], ["0–12", "12–24", "24–36", "36–60", "60+"])
 

@@ -1,0 +1,139 @@
+"""Figures that more than one page shows: the outcome trend, the repeat-contacts and
+coverage key figures, and the before/after table. Pages import them from here, never from
+each other."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pmhc.analysis import metrics, workforce
+from pmhc.analysis.metrics import Outcome
+from pmhc.analysis.stats import compare
+from pmhc.present import charts
+from pmhc.present.charts import Figure
+from pmhc.present.views.base import (
+    RATE_TOOLTIP,
+    KeyFigure,
+    Scope,
+    figure,
+    pct,
+    rate_change_figure,
+)
+
+REPEAT_LABEL = "2+ MH contacts"
+
+
+def repeat_figure(scope: Scope) -> KeyFigure | None:
+    if scope.windows is None:
+        return None
+    current, previous, window = scope.windows
+    now, before = metrics.repeat_encounters(current), metrics.repeat_encounters(previous)
+    if now is None:
+        return None
+    fig = rate_change_figure(
+        scope,
+        REPEAT_LABEL,
+        now.repeat_2,
+        before.repeat_2 if before and before.persons else None,
+        False,
+        f"people with a recorded identifier, {window}",
+    )
+    if fig and fig.help:
+        fig.help += f" {now.contacts_per_person:.2f} MH contacts per person."
+    return fig
+
+
+def outcome_trend(scope: Scope, wanted: list[Outcome], key: str) -> Figure | None:
+    mh = scope.mh
+    available = [o for o in wanted if metrics.outcome_flag(mh.head(0), o) is not None]
+    if not available or mh.empty:
+        return None
+    data = metrics.monthly_outcomes(mh, available)
+    start = scope.programme_start
+    subtitle = "Share of MH calls per month" + (
+        "; the dashed line marks the programme start" if start is not None else ""
+    )
+    names = ", ".join(o.label.lower() for o in available)
+    return figure(
+        scope,
+        key,
+        data,
+        ["numerator"],
+        trend_takeaway(mh, available, start),
+        "Monthly outcome rates among mental-health calls.",
+        lambda d, t: charts.trend(
+            d,
+            x="month",
+            y="rate",
+            colour="label",
+            title=t,
+            subtitle=subtitle,
+            y_title="Share of MH calls",
+            marker=start,
+            tooltip=RATE_TOOLTIP,
+            description=f"Line chart of monthly rates of {names} among mental-health calls.",
+        ),
+    )
+
+
+def trend_takeaway(mh: pd.DataFrame, outcomes: list[Outcome], start: pd.Timestamp | None) -> str:
+    """The largest before/after change, e.g. 'Since the programme start, connection to
+    services rose from 43% to 59%'; without a start date, the lead outcome's level."""
+    if start is None:
+        rate = metrics.outcome_rate(mh, outcomes[0])
+        return f"{outcomes[0].label}: {pct(rate.value, 0)} of MH calls over the period"
+    changes = []
+    for o in outcomes:
+        split = metrics.split_rates(mh, o, start)
+        change = compare(*split, o.higher_is_better) if split else None
+        if change is not None:
+            changes.append((o, change))
+    if not changes:
+        return "Outcome rates per month"
+    o, c = max(changes, key=lambda oc: abs(oc[1].difference))
+    verb = "rose" if c.difference > 0 else "fell"
+    chance = "" if c.p_value < 0.05 else " (within chance)"
+    return (
+        f"Since the programme start, {o.label.lower()} {verb} from {pct(c.before.value, 0)} "
+        f"to {pct(c.after.value, 0)}{chance}"
+    )
+
+
+def period_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Every available outcome before and after a date: rates, change with its 95%
+    interval, and the verdict of a two-proportion test."""
+    rows = []
+    for o in metrics.available_outcomes(after if len(after) else before):
+        a, b = metrics.outcome_rate(before, o), metrics.outcome_rate(after, o)
+        c = compare(a, b, o.higher_is_better)
+        rows.append(
+            {
+                "outcome": o.label,
+                "before": a.value,
+                "after": b.value,
+                "before_calls": a.denominator,
+                "after_calls": b.denominator,
+                "change_points": None if c is None else 100 * c.difference,
+                "change_low": None if c is None else 100 * c.interval[0],
+                "change_high": None if c is None else 100 * c.interval[1],
+                "verdict": "too few to judge" if c is None else c.verdict,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def coverage_figure(scope: Scope, label: str, groups: tuple[str, ...]):
+    """Coverage as of the period's end, against 12 months earlier."""
+    now = workforce.coverage(scope.staff, groups)
+    if now is None or not now.denominator:
+        return None
+    earlier = scope.staff_a_year_before
+    before = workforce.coverage(earlier, groups) if earlier is not None else None
+    return rate_change_figure(
+        scope,
+        label,
+        now,
+        before,
+        True,
+        f"active staff as of {scope.as_of:%d %b %Y}, against 12 months earlier",
+    )
