@@ -8,6 +8,7 @@ from pmhc.ui import components as ui
 st.set_page_config(page_title="PMHC Dashboard", page_icon=":material/diversity_3:", layout="wide")
 
 ds, ds_id = ui.current_dataset()
+ui.print_styles()
 
 with st.sidebar:
     st.markdown("### PMHC Dashboard")

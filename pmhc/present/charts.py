@@ -4,6 +4,9 @@ colour-blind-safe palette and a text description for screen readers."""
 
 from __future__ import annotations
 
+import json
+import textwrap
+
 import altair as alt
 import pandas as pd
 
@@ -19,11 +22,15 @@ class Figure:
     `chart` may be a function that builds the chart: it then runs on first use, so the
     cost of assembling a Vega-Lite spec is paid when a page draws, not when it computes."""
 
-    def __init__(self, key: str, chart, data: pd.DataFrame, title: str, alt: str):
+    def __init__(
+        self, key: str, chart, data: pd.DataFrame, title: str, alt: str, empty: str | None = None
+    ):
         if len(data) > MAX_ROWS:
             raise ValueError(f"{key}: {len(data)} rows sent to a chart; aggregate first.")
         self.key, self.data, self.title, self.alt = key, data, title, alt
         self._chart = chart
+        # A short sentence drawn instead of the chart when it would show nothing.
+        self.empty = empty or ("No calls match these filters." if data.empty else None)
 
     @property
     def chart(self) -> alt.TopLevelMixin:
@@ -32,23 +39,109 @@ class Figure:
         return self._chart
 
 
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
-    return alt.TitleParams(text=text, subtitle=subtitle or "", anchor="start", fontSize=15)
+BAR_STEP = 24  # px per category on a horizontal bar chart: bars ~20 px thick with padding
+TITLE_PX = 9.0  # average width of a character of the 15 px bold title
+# Widths (px) at which a title may take a longer line; between two, it wraps for the lower.
+TITLE_STEPS = (180, 220, 260, 300, 340, 400, 480, 560, 660, 780, 920)
+SUBTITLE_CHARS = 46  # ~270 px at 11 px: fits a phone; Vega-Lite takes no expression here
+LEGEND_LABEL_LIMIT = 220  # px
+AXIS_EXTENT = 60  # px left of the plot taken by a numeric y axis and its title
 
 
-def _finish(chart, title: str, subtitle: str | None, description: str, height: int = 280):
-    return chart.properties(
-        title=_title(title, subtitle), description=description, height=height
-    ).configure_range(category=PALETTE)
+def wrapped(text: str, extent: int = AXIS_EXTENT) -> dict | str:
+    """A Vega expression choosing the title's line breaks by the width the chart gets (the
+    plot's `width` plus the y axis left of it), so a title wraps on a phone instead of
+    running off the chart, and a wide screen keeps it on one line. Strings enter as JSON
+    literals, which the Vega expression parser reads as plain strings."""
+    if not text:
+        return ""
+
+    def lines(width: float) -> str:
+        return json.dumps(textwrap.wrap(text, max(12, int(width / TITLE_PX))), ensure_ascii=False)
+
+    expr = lines(1200)
+    for low, high in reversed(list(zip(TITLE_STEPS, TITLE_STEPS[1:], strict=False))):
+        expr = f"width + {extent} < {high} ? {lines(low)} : {expr}"
+    expr = f"width + {extent} < {TITLE_STEPS[0]} ? {lines(TITLE_STEPS[0] - 40)} : {expr}"
+    return {"expr": expr}
 
 
-def _colour(field: str, title: str, domain: list[str] | None = None) -> alt.Color:
+def _title(text: str, subtitle: str | None, extent: int) -> alt.TitleParams:
+    return alt.TitleParams(
+        text=wrapped(text, extent),
+        subtitle=textwrap.wrap(subtitle, SUBTITLE_CHARS) if subtitle else "",
+        subtitleFontSize=11,
+        anchor="start",
+        fontSize=15,
+        frame="bounds",
+    )
+
+
+def label_extent(data: pd.DataFrame, category: str) -> int:
+    """Estimated px taken by a category axis: its longest label (capped) and its title."""
+    longest = data[category].astype(str).str.len().max() if len(data) else 0
+    return int(min(CATEGORY_LABEL_LIMIT, 6.5 * (longest or 0)) + 30)
+
+
+CATEGORY_LABEL_LIMIT = 130  # px; longer category names end in "…" (the tooltip has them whole)
+
+
+def _finish(
+    chart,
+    title: str,
+    subtitle: str | None,
+    description: str,
+    height: int = 280,
+    extent: int = AXIS_EXTENT,
+):
+    """Title, description and size. The width follows the container (fit-x) while the
+    height stays the plot's own: Streamlit's default autosize "fit" squeezes the title, axes
+    and legend into the given height, which left 6 bars in 45 px."""
+    return (
+        chart.properties(
+            title=_title(title, subtitle, extent),
+            description=description,
+            height=height,
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+            # SVG: sharp in print, and its marks can be measured and read by screen readers.
+            usermeta={"embedOptions": {"renderer": "svg"}},
+            padding={"top": 8, "left": 5, "right": 10, "bottom": 5},
+        )
+        .configure_range(category=PALETTE)
+        .configure_axisBand(labelLimit=CATEGORY_LABEL_LIMIT)
+    )
+
+
+def bar_height(data: pd.DataFrame, category: str, per_category: int = BAR_STEP) -> int:
+    """Plot height for horizontal bars: a fixed step per category, never squashed."""
+    rows = data[category].nunique() if len(data) else 1
+    return max(3 * per_category, per_category * rows)
+
+
+def _colour(
+    field: str, title: str, domain: list[str] | None = None, data: pd.DataFrame | None = None
+) -> alt.Color:
     scale = (
         alt.Scale(domain=domain, range=PALETTE[: len(domain)])
         if domain
         else alt.Scale(range=PALETTE)
     )
-    return alt.Color(f"{field}:N", title=title, scale=scale, legend=alt.Legend(orient="bottom"))
+    labels = domain or ([] if data is None else data[field].dropna().astype(str).unique())
+    return alt.Color(f"{field}:N", title=title, scale=scale, legend=_legend(labels))
+
+
+def _legend(labels) -> alt.Legend:
+    """Below the plot, in as many columns as its width holds (one on a phone), so the
+    entries never run past the chart's edge."""
+    longest = max((len(str(label)) for label in labels), default=10)
+    column = int(min(LEGEND_LABEL_LIMIT, 6.5 * longest) + 30)  # symbol, label, gap
+    return alt.Legend(
+        orient="bottom",
+        direction="horizontal",
+        columns=alt.ExprRef(f"max(1, floor(width / {column}))"),
+        # On a narrow plot a long label ends in "…" rather than past the chart's edge.
+        labelLimit=alt.ExprRef(f"min({LEGEND_LABEL_LIMIT}, width - 30)"),
+    )
 
 
 def trend(
@@ -75,7 +168,7 @@ def trend(
         "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)),
     }
     if colour:
-        enc["color"] = _colour(colour, "")
+        enc["color"] = _colour(colour, "", data=data)
     tips = tooltip or [
         alt.Tooltip(f"{x}:T", title="Month", format="%B %Y"),
         alt.Tooltip(f"{y}:Q", title=y_title, format=".1%" if percent else ","),
@@ -140,13 +233,13 @@ def bars(
         "y": alt.Y(f"{category}:N", title=category_title, sort=sort),
         "x": alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
     }
-    enc["color"] = _colour(colour, "") if colour else alt.value(PALETTE[0])
+    enc["color"] = _colour(colour, "", data=data) if colour else alt.value(PALETTE[0])
     tips = tooltip or [
         alt.Tooltip(f"{category}:N", title=category_title),
         alt.Tooltip(f"{value}:Q", title=value_title, format=".1%" if percent else ","),
     ]
     base = alt.Chart(data)
-    layers = [base.mark_bar().encode(**enc, tooltip=tips)]
+    layers = [base.mark_bar().encode(**enc, tooltip=tips).properties(name="hbars")]
     if error:
         layers.append(
             base.mark_rule(color="#333").encode(
@@ -166,9 +259,12 @@ def bars(
                 ],
             )
         )
-    rows = data[category].nunique() if len(data) else 1
     return _finish(
-        alt.layer(*layers), title, subtitle, description, height=height or max(120, 28 * rows)
+        alt.layer(*layers),
+        title,
+        subtitle,
+        description,
+        height=height or bar_height(data, category),
     )
 
 
@@ -187,20 +283,27 @@ def grouped(
 ):
     """Horizontal bars grouped by colour within each category (rates, as percentages)."""
     chart = (
-        alt.Chart(data)
+        alt.Chart(data, name="hbars")
         .mark_bar()
         .encode(
             y=alt.Y(f"{category}:N", title=category_title),
             yOffset=alt.YOffset(f"{colour}:N"),
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%")),
-            color=_colour(colour, ""),
+            color=_colour(colour, "", data=data),
             tooltip=tooltip
             or [f"{category}:N", f"{colour}:N", alt.Tooltip(f"{value}:Q", format=".1%")],
         )
     )
     groups = data[colour].nunique() if len(data) else 1
-    rows = data[category].nunique() if len(data) else 1
-    return _finish(chart, title, subtitle, description, height=max(160, 12 * groups * rows))
+    step = 20 * groups + 12  # each bar of a group ~17 px after padding, a gap between groups
+    return _finish(
+        chart,
+        title,
+        subtitle,
+        description,
+        height=bar_height(data, category, step),
+        extent=label_extent(data, category),
+    )
 
 
 def stacked(
@@ -260,9 +363,11 @@ def heatmap(
     description: str,
     percent: bool = False,
 ):
-    """Weekday x hour grid."""
+    """Weekday x hour grid. Cells without a value (too few calls, or hidden) are left blank
+    rather than drawn with a tooltip reading "NaN%"."""
     chart = (
         alt.Chart(data)
+        .transform_filter(f"isValid(datum['{value}']) && isFinite(datum['{value}'])")
         .mark_rect()
         .encode(
             x=alt.X("hour:O", title="Hour of day"),
@@ -276,7 +381,9 @@ def heatmap(
                 f"{value}:Q",
                 title=value_title,
                 scale=alt.Scale(scheme=SEQUENTIAL),
-                legend=alt.Legend(format=".0%" if percent else ",.0f"),
+                legend=alt.Legend(
+                    format=".0%" if percent else ",.0f", orient="bottom", direction="horizontal"
+                ),
             ),
             tooltip=[
                 alt.Tooltip("weekday_name:N", title="Day"),
@@ -314,7 +421,7 @@ def control_chart(
             scale=alt.Scale(
                 domain=["Within limits", "Outside limits"], range=[PALETTE[0], PALETTE[3]]
             ),
-            legend=alt.Legend(orient="bottom"),
+            legend=_legend(["Within limits", "Outside limits"]),
         ),
         shape=alt.Shape(
             "signal:N",

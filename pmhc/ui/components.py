@@ -257,8 +257,33 @@ def render(v: views.View) -> None:
                 st.markdown(f"- {item}")
 
 
+PRINT_CSS = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stSidebarCollapsedControl"], [data-testid="stExpander"],
+  [data-testid="stDownloadButton"], [data-testid="stDecoration"] { display: none !important; }
+  [data-testid="stMain"], [data-testid="stMainBlockContainer"] {
+    margin: 0 !important; padding: 0 !important; max-width: 100% !important; }
+  * { word-break: normal !important; overflow-wrap: normal !important;
+      hyphens: manual !important; }
+  [data-testid="stVegaLiteChart"], [data-testid="stMetric"], .stAlert {
+    break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; }
+}
+</style>"""
+
+
+def print_styles() -> None:
+    """On paper: no sidebar or app chrome, words whole, charts not split across pages."""
+    st.html(PRINT_CSS)
+
+
 def show_figure(fig: Figure) -> None:
     with st.container(border=True):
+        if fig.empty:
+            st.markdown(f"**{fig.alt.rstrip('.')}**")
+            st.caption(fig.empty)
+            return
         st.altair_chart(fig.chart, key=f"chart-{fig.key}")
         with st.expander("Numbers behind this chart"):
             st.dataframe(fig.data, hide_index=True)

@@ -242,6 +242,26 @@ def figure(
     caption: str,
     build: Callable[[pd.DataFrame, str], alt.TopLevelMixin],
 ) -> Figure:
-    """Suppress for the audience, then draw from the chart numbers."""
+    """Suppress for the audience, then draw from the chart numbers; a sentence instead of
+    a chart when every number is hidden."""
     chart_data, table = for_audience(scope, data, counts)
-    return Figure(key, lambda: build(chart_data, title), table, title, caption)
+    return Figure(
+        key,
+        lambda: build(chart_data, title),
+        table,
+        title,
+        caption,
+        all_hidden(scope, chart_data, counts),
+    )
+
+
+def all_hidden(scope: Scope, chart_data: pd.DataFrame, counts: list[str]) -> str | None:
+    shown = [c for c in counts if c in chart_data]
+    if not scope.partner or chart_data.empty or not shown:
+        return None
+    if chart_data[shown].isna().all().all():
+        return (
+            f"Every group here has {scope.threshold} or fewer calls, so none is shown in the "
+            "partner view; a longer period or fewer filters may show them."
+        )
+    return None

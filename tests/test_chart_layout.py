@@ -1,0 +1,142 @@
+"""Every chart on every page, measured in Chromium at a desktop width (1280 px) and a phone
+width (390 px): horizontal bars at least 14 px thick, titles and legends inside the chart's
+own box, the chart no wider than its column, its accessible name its description, and no
+"NaN" anywhere. Charts are drawn as SVG (charts.py asks for it), so the marks are measured
+as the browser laid them out, not as the spec asked.
+
+Set PMHC_SHOTS=DIR to keep a screenshot of each page at each width."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import FIRST_LOAD, browser, server  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["", "leadership", "policies", "training", "services", "outcomes", "review"]
+WIDTHS = [1280, 390]
+MIN_BAR = 14  # px
+SLACK = 1.5  # px of rounding
+
+MEASURE = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+  .map(chart => {
+    const box = el => { const b = el.getBoundingClientRect();
+      return {left: b.left, top: b.top, right: b.right, bottom: b.bottom,
+              width: b.width, height: b.height}; };
+    const svg = chart.querySelector('svg');
+    const title = chart.querySelector('.role-title-text');
+    return {
+      name: chart.getAttribute('aria-label') || '',
+      title: title ? title.textContent : '',
+      chart: box(chart),
+      column: box(chart.closest('[data-testid="stVerticalBlock"]')),
+      svg: svg ? box(svg) : null,
+      titles: Array.from(chart.querySelectorAll('.role-title')).map(box),
+      legends: Array.from(chart.querySelectorAll('.role-legend')).map(box),
+      bars: Array.from(chart.querySelectorAll('g.hbars_marks path')).map(p => box(p).height),
+      text: svg ? svg.textContent : '',
+    };
+  })"""
+
+
+def settle(page, url: str) -> list[dict]:
+    """Open a page and wait until Streamlit has finished and every chart has its SVG."""
+    page.goto(url)
+    page.locator("h1").first.wait_for(timeout=FIRST_LOAD)
+    # The key figures come first; charts follow in the same run.
+    page.get_by_test_id("stMetric").first.wait_for(timeout=FIRST_LOAD)
+    page.wait_for_timeout(1000)
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+            && Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+                 .every(c => c.querySelector('svg .role-title'))""",
+        timeout=FIRST_LOAD,
+    )
+    page.wait_for_timeout(500)  # a resize after the first draw
+    return page.evaluate(MEASURE)
+
+
+def inside(inner: dict, outer: dict) -> bool:
+    return (
+        inner["left"] >= outer["left"] - SLACK
+        and inner["right"] <= outer["right"] + SLACK
+        and inner["top"] >= outer["top"] - SLACK
+        and inner["bottom"] <= outer["bottom"] + SLACK
+    )
+
+
+def problems(chart: dict) -> list[str]:
+    found = []
+    svg = chart["svg"]
+    if svg is None:
+        return ["no SVG drawn"]
+    if svg["right"] > chart["column"]["right"] + SLACK or svg["width"] < 150:
+        found.append(f"{svg['width']:.0f} px wide in a {chart['column']['width']:.0f} px column")
+    for kind in ("titles", "legends"):
+        for box in chart[kind]:
+            if not inside(box, svg):
+                found.append(f"{kind[:-1]} clipped: {box} outside {svg}")
+    if chart["bars"] and min(chart["bars"]) < MIN_BAR:
+        found.append(f"bars {min(chart['bars']):.1f} px thick (under {MIN_BAR})")
+    if not chart["name"] or chart["name"].strip() == chart["title"].strip():
+        found.append(f"accessible name {chart['name']!r} is not the description")
+    if "NaN" in chart["text"]:
+        found.append("'NaN' in the chart")
+    return found
+
+
+@pytest.fixture(scope="module")
+def measured(server, browser):  # noqa: F811 - fixtures from test_browser
+    """{(page, width): [chart measurements]} for every page at both widths."""
+    shots = os.environ.get("PMHC_SHOTS")
+    out = {}
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        for name in PAGES:
+            out[(name or "overview", width)] = settle(page, f"{server}/{name}")
+            if shots:
+                page.set_viewport_size({"width": width, "height": 6000})
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(Path(shots) / f"{name or 'overview'}-{width}.png"))
+                page.set_viewport_size({"width": width, "height": 900})
+        context.close()
+    return out
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", [p or "overview" for p in PAGES])
+def test_every_chart_reads_well(measured, name, width):
+    charts = measured[(name, width)]
+    if name != "policies":  # every page but Policies draws charts from the sample
+        assert charts, f"{name} at {width} px drew no chart"
+    bad = {c["title"] or c["name"]: problems(c) for c in charts}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, f"{name} at {width} px: {bad}"
+
+
+def test_bar_charts_are_measured(measured):
+    """The bar check above sees bars: Training's district chart has one per district."""
+    training = measured[("training", 390)]
+    bars = [c["bars"] for c in training if "district" in c["name"]]
+    assert bars and len(bars[0]) == 6  # the sample agency's six districts
+    assert min(bars[0]) >= MIN_BAR
+
+
+def test_a_night_filter_shows_no_nan(server, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        charts = settle(page, f"{server}/services?time=Night+23-07")
+        assert charts
+        assert page.get_by_text("NaN").count() == 0
+        assert all("NaN" not in c["text"] for c in charts)
+        heading = " ".join(c["title"] for c in charts)
+        assert "against 0%" not in heading  # office hours have no calls at night
+    finally:
+        context.close()
