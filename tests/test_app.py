@@ -287,7 +287,7 @@ def test_upload_replaces_the_sample(monkeypatch, upload_ws, uploaded):
     monkeypatch.setenv("PMHC_DATA_DIR", str(upload_ws))
     text = captions(at)
     assert UPLOAD_NAME in text and "Sample data" not in text
-    assert [h.value for h in at.header][0] == "What was loaded"
+    assert next(h.value for h in at.header) == "What was loaded"
     loaded = at.dataframe[0].value
     assert loaded[["kind", "rows in", "loaded", "rejected"]].values.tolist() == [
         ["calls", 60, 60, 0]
