@@ -25,7 +25,7 @@ SAMPLE_CALLS = ROOT / "pmhc" / "sample_data" / "riverside_cad_mh_calls_2023_2025
 TIMEOUT = 120  # the first run of a workspace reads the three sample workbooks
 MAX_CHART_ROWS = 5_000
 
-# The six questions of the CSG Justice Center / BJA framework, as DOMAIN.md words them.
+# The six questions of the CSG Justice Center / BJA framework, word for word.
 QUESTIONS = {
     "leadership": "Is our leadership committed?",
     "policies": "Do we have clear policies and procedures to respond to people who have "
