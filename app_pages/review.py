@@ -95,6 +95,8 @@ with st.container(border=True):
 targets = tuple(sorted((values.get("targets") or {}).items()))
 ui.render(ui.view("review", outcome_key=labels.get(chosen, "connection"), targets=targets))
 st.divider()
+ui.meeting_pack_downloads()
+st.divider()
 action_tracker(ws)
 st.divider()
 ui.checklist_section(6)

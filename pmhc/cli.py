@@ -8,13 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
+from pmhc.analysis.filters import LABELS, Filters
 from pmhc.analysis.summary import summarize
 from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.reading import UnreadableFile
+from pmhc.present import report
 from pmhc.storage import dataset
 from pmhc.storage.workspace import Workspace
 
@@ -53,7 +56,46 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
     )
+    add_report_parser(sub)
     return parser
+
+
+def add_report_parser(sub) -> None:
+    r = sub.add_parser("report", help="Write the meeting pack (PDF, HTML or Excel).")
+    r.add_argument("--out", required=True, metavar="FILE", help="FILE.pdf, FILE.html or FILE.xlsx")
+    r.add_argument(
+        "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
+    )
+    r.add_argument("--audience", choices=("internal", "partner"), default="internal")
+    r.add_argument("--start", type=_day, help="First day of the period (YYYY-MM-DD).")
+    r.add_argument("--end", type=_day, help="Last day of the period (YYYY-MM-DD).")
+    for key, label in LABELS.items():
+        r.add_argument(f"--{key}", action="append", default=[], help=f"{label} (repeatable).")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-31") from None
+
+
+def run_report(args) -> str:
+    """Write the pack; the line to print."""
+    out = Path(args.out)
+    writer = report.WRITERS.get(out.suffix.lower())
+    if writer is None:
+        raise UsageError(f"--out must end in .pdf, .html or .xlsx, not {out.suffix or 'nothing'}")
+    if not out.parent.is_dir():
+        raise UsageError(f"the folder for --out does not exist: {out.parent}")
+    ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
+    chosen = {k: tuple(getattr(args, k)) for k in LABELS}
+    pack = report.from_workspace(ws, Filters(args.start, args.end, **chosen), args.audience)
+    data = writer(pack)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    return f"Wrote {out} ({len(data):,} bytes, {args.audience} pack)."
 
 
 def load(
@@ -78,6 +120,9 @@ def load(
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "report":
+            print(run_report(args))
+            return 0
         ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
         ds = load(args.paths, ws, args.mapping, args.all_mh)
         result = summarize(ds, audience=args.audience)

@@ -4,6 +4,7 @@ colour-blind-safe palette and a text description for screen readers."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import textwrap
 
@@ -60,7 +61,7 @@ def wrapped(text: str, extent: int = AXIS_EXTENT) -> dict | str:
         return json.dumps(textwrap.wrap(text, max(12, int(width / TITLE_PX))), ensure_ascii=False)
 
     expr = lines(1200)
-    for low, high in reversed(list(zip(TITLE_STEPS, TITLE_STEPS[1:], strict=False))):
+    for low, high in reversed(list(itertools.pairwise(TITLE_STEPS))):
         expr = f"width + {extent} < {high} ? {lines(low)} : {expr}"
     expr = f"width + {extent} < {TITLE_STEPS[0]} ? {lines(TITLE_STEPS[0] - 40)} : {expr}"
     return {"expr": expr}

@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 DEFAULTS = {"programme_start": None, "threshold": 10, "agency": "", "targets": {}}
+SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
+ANSWERS_FILE = "self_assessment.json"
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status"]
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
 
@@ -37,6 +39,13 @@ def save_settings(folder: Path, **changes) -> dict:
     current.update(changes)
     _write(folder / "settings.json", current)
     return current
+
+
+def with_sample_defaults(values: dict, is_sample: bool) -> dict:
+    """The sample agency's programme start, unless one was saved."""
+    if is_sample and not values.get("programme_start"):
+        return {**values, "programme_start": SAMPLE_PROGRAMME_START}
+    return values
 
 
 def programme_start(settings: dict) -> pd.Timestamp | None:

@@ -18,14 +18,13 @@ from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import checklist
 from pmhc.ingest import pipeline as ingest
 from pmhc.present import excel as reports
+from pmhc.present import report as meeting_pack
 from pmhc.present import views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGE_BY_KEY
 from pmhc.storage import dataset, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
-
-SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
 
 
 def workspace() -> Workspace:
@@ -74,9 +73,7 @@ def current_dataset() -> tuple[dataset.Dataset, str]:
 def workspace_settings() -> dict:
     values = settings.load_settings(workspace().folder)
     ds, _ = current_dataset()
-    if ds.is_sample and not values.get("programme_start"):
-        values["programme_start"] = SAMPLE_PROGRAMME_START
-    return values
+    return settings.with_sample_defaults(values, ds.is_sample)
 
 
 def upload_hash(uploaded) -> str:
@@ -304,7 +301,7 @@ def _file_name(text: str) -> str:
 
 
 def answers_path():
-    return workspace().folder / "self_assessment.json"
+    return workspace().folder / settings.ANSWERS_FILE
 
 
 def checklist_section(number: int) -> None:
@@ -364,3 +361,44 @@ def question_page(key: str) -> None:
     if number:
         st.divider()
         checklist_section(number)
+
+
+# --- meeting pack ----------------------------------------------------------------------
+
+
+def _pack(kind: str) -> bytes:
+    """The meeting pack for the filters and audience in force, from the pages' own views."""
+    ds, _ = current_dataset()
+    f = st.session_state.get("filters", filters.Filters())
+    answers = checklist.load_answers(answers_path())
+    pack = meeting_pack.build(
+        ds, f, workspace_settings(), answers, settings.load_actions(workspace().folder), audience()
+    )
+    return meeting_pack.WRITERS[kind](pack)
+
+
+def meeting_pack_downloads() -> None:
+    st.subheader("Meeting pack")
+    st.caption(
+        "Every page for the filters and period in force, with the self-assessment, targets, "
+        "control-chart signals and open actions"
+        + (" (partner pack: no sources or actions)." if audience() == "partner" else ".")
+    )
+    cols = st.columns(3)
+    for col, (kind, label, mime) in zip(
+        cols,
+        (
+            (".pdf", "PDF", "application/pdf"),
+            (".html", "HTML", "text/html"),
+            (".xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ),
+        strict=True,
+    ):
+        col.download_button(
+            f"Meeting pack ({label})",
+            lambda kind=kind: _pack(kind),  # built when clicked
+            file_name=f"pmhc_meeting_pack{kind}",
+            mime=mime,
+            key=f"pack{kind}",
+            icon=":material/download:",
+        )

@@ -1,0 +1,154 @@
+"""The meeting pack on the sample agency: its figures are the pages' own, the PDF renders
+(pages counted, text extracted and checked), the Excel pack has the numbers behind the
+charts, the partner pack leaves out what partners may not see, and the command line writes
+all three."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from pmhc import cli
+from pmhc.analysis.filters import Filters
+from pmhc.present import report, views
+from pmhc.storage import settings as store
+from pmhc.storage.workspace import Workspace
+
+SOURCES = "riverside_cad_mh_calls_2023_2025.xlsx"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    ws = Workspace(__import__("tempfile").mkdtemp())
+    return report.workspace_dataset(ws)
+
+
+@pytest.fixture(scope="module")
+def values():
+    return {**store.DEFAULTS, "programme_start": "2024-07-01", "targets": {"connection": 0.6}}
+
+
+@pytest.fixture(scope="module")
+def actions():
+    return pd.DataFrame(
+        {
+            "recommendation": ["Add a night mobile crisis shift", "=HYPERLINK(1)", "Done item"],
+            "owner": ["CIT coordinator", "Sgt <b>Lee</b>", "X"],
+            "due": [date(2020, 1, 31), date(2099, 1, 1), date(2020, 1, 1)],
+            "status": ["In progress", "Not started", "Done"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def pack(sample, values, actions):
+    return report.build(sample, Filters(), values, {}, actions)
+
+
+@pytest.fixture(scope="module")
+def pdf_text(pack):
+    reader = PdfReader(io.BytesIO(report.to_pdf(pack)))
+    return len(reader.pages), [p.extract_text() for p in reader.pages]
+
+
+def test_the_pack_shows_the_pages_figures(pack, sample, values):
+    scope = report.scope_for(sample, Filters(), values, {}, "internal")
+    for section in pack.sections:
+        options = report.review_options(values) if section.key == "review" else {}
+        page = views.PAGES[section.key](scope, **options)
+        assert [(f.label, f.value, f.delta) for f in section.view.figures] == [
+            (f.label, f.value, f.delta) for f in page.figures
+        ]
+        assert [c.title for c in section.view.charts] == [c.title for c in page.charts]
+    overview = {f.label: f.value for f in pack.sections[0].view.figures}
+    # 27,897 call rows loaded from the sample; MH incidents in the last 12 months.
+    assert overview["MH calls"].replace(",", "").isdigit()
+
+
+def test_the_pdf_renders_with_cover_sections_and_figures(pack, pdf_text):
+    pages, text = pdf_text
+    assert pages >= 10  # cover and meeting pages, then one section per page at least
+    cover = text[0]
+    assert "Sample data: review meeting pack" in cover
+    assert "Calls from 01 Jan 2023 to 31 Dec 2025" in cover
+    # Row accounting of the calls export, as the Data page reports it.
+    assert SOURCES in cover and "27898 27897 1" in cover
+    whole = "\n".join(text).replace("\n", " ")
+    for section in pack.sections:
+        assert section.heading.split(":")[0] in whole
+        for f in section.view.figures:
+            assert f.value in whole, (section.key, f.label, f.value)
+    assert "Targets against actuals" in whole and "on target" in whole
+    assert "Add a night mobile crisis shift" in whole and "overdue" in whole
+    assert "Done item" not in whole  # done actions are not open
+
+
+def test_control_signals_are_the_months_outside_the_limits(pack):
+    signals = report.control_signals(pack.review)
+    chart = pack.review.chart("control_chart").data
+    outside = chart[chart["signal"] != "Within limits"]
+    assert len(signals) == len(outside) > 0
+    # The sample's connection rate rose after the July 2024 start: every signal is above.
+    assert (signals["rate"] > signals["ucl"]).all()
+    assert signals["month"].iloc[0] == "Sep 2024"
+
+
+def test_html_is_self_contained_and_escaped(pack):
+    page = report.to_html(pack)
+    assert '<img src="data:image/png;base64,' in page
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert "Sgt &lt;b&gt;Lee&lt;/b&gt;" in page  # text from a user is escaped
+
+
+def test_excel_pack_has_a_sheet_per_page_with_the_chart_numbers(pack):
+    wb = openpyxl.load_workbook(io.BytesIO(report.to_xlsx(pack)))
+    assert wb.sheetnames[:2] == ["Cover", "Overview"]
+    assert {f"Question {n}" for n in range(1, 7)} <= set(wb.sheetnames)
+    rows = [[c for c in r if c is not None] for r in wb["Question 3"].iter_rows(values_only=True)]
+    # Training's coverage by district: West, 7 of 32 active patrol with the 40-hour course.
+    assert any(r[:3] == ["West", 7, 32] for r in rows if r)
+    meeting = [r[0] for r in wb["Meeting"].iter_rows(values_only=True) if r and r[0]]
+    assert "'=HYPERLINK(1)" in meeting  # an action's text is never run as a formula
+    assert "=HYPERLINK(1)" not in meeting
+
+
+def test_partner_pack_leaves_out_sources_actions_and_record_tables(sample, values, actions):
+    partner = report.build(sample, Filters(), values, {}, actions, audience="partner")
+    page = report.to_html(partner)
+    assert SOURCES not in page and "CIT coordinator" not in page
+    assert "Open and overdue actions" not in page
+    assert "Officers overdue" not in page  # a table of officer ids
+    assert "counts from 1 to 10 are hidden" in page
+    for section in partner.sections:
+        assert set(section.view.tables) <= report.PARTNER_TABLES
+
+
+def test_partner_pack_of_a_tiny_selection_draws_sentences_not_charts(sample, values):
+    tiny = Filters(start=date(2025, 12, 30), end=date(2025, 12, 31), district=("Harbor",))
+    partner = report.build(sample, tiny, values, {}, pd.DataFrame(), audience="partner")
+    outcomes = next(s for s in partner.sections if s.key == "outcomes")
+    drawn = [c for c in outcomes.view.charts if c.empty is None]
+    for fig in drawn:  # whatever is still drawn shows no count from 1 to 10
+        for column in ("numerator", "calls", "persons", "incidents"):
+            if column in fig.data:
+                shown = pd.to_numeric(fig.data[column], errors="coerce").dropna()
+                assert not shown.between(1, 10).any(), (fig.key, column)
+
+
+def test_cli_writes_each_format_and_refuses_others(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    out = tmp_path / "pack.xlsx"
+    assert (
+        cli.main(["report", "--data-dir", str(ws), "--out", str(out), "--district", "North"]) == 0
+    )
+    assert out.read_bytes()[:2] == b"PK"
+    cover = [r[0] for r in openpyxl.load_workbook(out)["Cover"].iter_rows(values_only=True)]
+    assert "District: North" in cover
+    assert cli.main(["report", "--data-dir", str(ws), "--out", str(tmp_path / "x.doc")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --out must end in .pdf, .html or .xlsx")
