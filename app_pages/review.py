@@ -57,6 +57,42 @@ def targets_editor(ws, values: dict, outcomes: list) -> None:
             st.rerun()
 
 
+def milestones_editor(ws, values: dict) -> None:
+    """Dated events drawn on every time chart and offered as before/after splits."""
+    with st.expander("Milestones (drawn on every time chart)"):
+        edited = st.data_editor(
+            settings.milestones_frame(values),
+            num_rows="dynamic" if not partner else "fixed",
+            hide_index=True,
+            key="milestones",
+            disabled=partner,
+            column_config={
+                "date": st.column_config.DateColumn("Date", format="DD/MM/YYYY", required=True),
+                "label": st.column_config.TextColumn(
+                    "What happened", max_chars=settings.MAX_LABEL, required=True
+                ),
+            },
+        )
+        if partner or not st.button("Save milestones", icon=":material/save:"):
+            return
+        rows, problems = settings.check_milestones(edited)
+        for problem in problems:
+            st.error(problem, icon=":material/error:")
+        if not problems:
+            settings.save_settings(ws.folder, milestones=rows)
+            st.rerun()
+
+
+def split_choice(values: dict) -> tuple[str, str] | None:
+    """The date the before/after table splits at: the programme start or a milestone."""
+    choices = {"Programme start": None} | {
+        f"{label} ({when:%d %b %Y})": (when.date().isoformat(), label)
+        for when, label in settings.milestones(values)
+    }
+    picked = st.selectbox("Compare before and after", list(choices), key="split_choice")
+    return choices.get(picked)
+
+
 def action_tracker(ws) -> None:
     st.subheader("Action tracker")
     st.caption("Recommendations from reviews, with an owner, a due date and a status.")
@@ -92,8 +128,12 @@ with st.container(border=True):
         "Outcome for the control chart", list(labels) or ["—"], key="control_outcome"
     )
     targets_editor(ws, values, outcomes)
+    milestones_editor(ws, values)
+    split = split_choice(values)
 targets = tuple(sorted((values.get("targets") or {}).items()))
-ui.render(ui.view("review", outcome_key=labels.get(chosen, "connection"), targets=targets))
+ui.render(
+    ui.view("review", outcome_key=labels.get(chosen, "connection"), targets=targets, split=split)
+)
 st.divider()
 ui.meeting_pack_downloads()
 st.divider()

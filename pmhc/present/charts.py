@@ -160,8 +160,10 @@ def trend(
     marker: pd.Timestamp | None = None,
     marker_label: str = "Programme start",
     tooltip: list | None = None,
+    milestones: tuple = (),
 ):
-    """Monthly lines, optionally with a 95% interval band and a dated marker."""
+    """Monthly lines, optionally with a 95% interval band, the programme start and the
+    dataset's milestones marked."""
     fmt = ".0%" if percent else ",.0f"
     base = alt.Chart(data)
     enc = {
@@ -188,25 +190,44 @@ def trend(
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15))
         )
     layers.append(line)
-    if marker is not None:
-        rule = pd.DataFrame({"date": [marker], "label": [marker_label]})
-        layers.append(
-            alt.Chart(rule)
-            .mark_rule(strokeDash=[6, 4], color="#444")
-            .encode(
-                x="date:T",
-                tooltip=[
-                    alt.Tooltip("label:N", title="Marker"),
-                    alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
-                ],
-            )
-        )
-        layers.append(
-            alt.Chart(rule)
-            .mark_text(align="left", dx=4, dy=-6, color="#444")
-            .encode(x="date:T", y=alt.value(0), text="label:N")
-        )
+    marks = [(marker, marker_label)] if marker is not None else []
+    layers += marker_layers([*marks, *milestones], data[x])
     return _finish(alt.layer(*layers), title, subtitle, description)
+
+
+def marker_layers(markers, dates: pd.Series) -> list:
+    """A dashed rule and a label for each dated event inside the charted months (labels
+    stacked 12 px apart so close dates stay readable)."""
+    if not len(markers) or dates.empty:
+        return []
+    first = pd.Timestamp(dates.min()) - pd.DateOffset(months=1)
+    last = pd.Timestamp(dates.max()) + pd.DateOffset(months=1)
+    rows = [
+        {"date": pd.Timestamp(when), "label": str(label)}
+        for when, label in markers
+        if when is not None and first <= pd.Timestamp(when) <= last
+    ]
+    if not rows:
+        return []
+    frame = pd.DataFrame(rows).drop_duplicates().sort_values("date").reset_index(drop=True)
+    frame["offset"] = 12 * (frame.index % 3)
+    rule = (
+        alt.Chart(frame)
+        .mark_rule(strokeDash=[6, 4], color="#444")
+        .encode(
+            x="date:T",
+            tooltip=[
+                alt.Tooltip("label:N", title="Marker"),
+                alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+            ],
+        )
+    )
+    text = (
+        alt.Chart(frame)
+        .mark_text(align="left", dx=4, dy=-6, color="#444")
+        .encode(x="date:T", y=alt.Y("offset:Q", scale=None), text="label:N")
+    )
+    return [rule, text]
 
 
 def bars(
@@ -322,8 +343,9 @@ def stacked(
     temporal: bool = True,
     x_title: str = "Month",
     tooltip: list | None = None,
+    milestones: tuple = (),
 ):
-    """Stacked bars over time (counts or shares)."""
+    """Stacked bars over time (counts or shares), with the dataset's milestones."""
     x_enc = (
         alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%b %Y"))
         if temporal
@@ -351,6 +373,8 @@ def stacked(
             tooltip=tips,
         )
     )
+    if temporal and milestones:
+        chart = alt.layer(chart, *marker_layers(milestones, data[x]))
     return _finish(chart, title, subtitle, description)
 
 
@@ -401,7 +425,13 @@ SIGNALS = ["Within limits", "Above limits", "Below limits"]
 
 
 def control_chart(
-    data: pd.DataFrame, *, title: str, subtitle: str | None, y_title: str, description: str
+    data: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str | None,
+    y_title: str,
+    description: str,
+    milestones: tuple = (),
 ):
     """p-chart: monthly rate with centre line and 3-sigma limits."""
     base = alt.Chart(data)
@@ -439,7 +469,8 @@ def control_chart(
             alt.Tooltip("ucl:Q", format=".1%", title="Upper limit"),
         ],
     )
-    return _finish(alt.layer(limits, centre, line, points), title, subtitle, description)
+    marks = marker_layers(milestones, data["month"])
+    return _finish(alt.layer(limits, centre, line, points, *marks), title, subtitle, description)
 
 
 def scores(data: pd.DataFrame, *, title: str, subtitle: str | None, description: str):

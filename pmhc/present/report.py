@@ -66,6 +66,7 @@ def scope_for(ds, f: Filters, values: dict, answers: dict, audience: str) -> vie
         audience,
         int(values.get("threshold") or store.DEFAULTS["threshold"]),
         answers,
+        store.milestones(values),
     )
 
 
@@ -84,16 +85,12 @@ def partner_views(scope: views.Scope, values: dict) -> list[Section]:
     partner release replaces, when there is one."""
     sections = page_views(scope, values)
     for s in sections:
-        s.view.tables = {k: v for k, v in s.view.tables.items() if k in PARTNER_TABLES}
+        s.view.tables = {k: v for k, v in s.view.tables.items() if k.startswith(PARTNER_TABLES)}
     return sections
 
 
 # Tables of aggregates that the partner view of the pages shows (no record-level ones).
-PARTNER_TABLES = {
-    "Targets and actuals",
-    "Before and after the programme start",
-    "Crisis Now core elements",
-}
+PARTNER_TABLES = ("Targets and actuals", "Before and after ", "Crisis Now core elements")
 
 
 def build(

@@ -177,10 +177,17 @@ def _view(
     threshold: int,
     answers_json: str,
     options: tuple,
+    milestones: tuple = (),
 ) -> views.View:
     ds, _ = current_dataset()
     scope = views.Scope(
-        ds, f, pd.Timestamp(start) if start else None, aud, threshold, json.loads(answers_json)
+        ds,
+        f,
+        pd.Timestamp(start) if start else None,
+        aud,
+        threshold,
+        json.loads(answers_json),
+        milestones,
     )
     return views.PAGES[page](scope, **dict(options))
 
@@ -201,6 +208,7 @@ def view(page: str, **options) -> views.View:
         int(values.get("threshold") or DEFAULT_THRESHOLD),
         json.dumps(answers, sort_keys=True),
         tuple(sorted(options.items())),
+        settings.milestones(values),
     )
 
 

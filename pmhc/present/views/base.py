@@ -67,6 +67,9 @@ class Scope:
     audience: str = "internal"
     threshold: int = DEFAULT_THRESHOLD
     answers: dict = field(default_factory=dict)
+    # (date, label) of dated events (a CIT class graduated, mobile crisis launched), drawn
+    # on every time chart and offered as before/after splits on the Review page.
+    milestones: tuple[tuple[pd.Timestamp, str], ...] = ()
 
     @property
     def partner(self) -> bool:

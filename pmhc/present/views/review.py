@@ -14,8 +14,13 @@ from pmhc.present.views.shared import period_change
 
 
 def review(
-    scope: Scope, outcome_key: str = "connection", targets: tuple[tuple[str, float], ...] = ()
+    scope: Scope,
+    outcome_key: str = "connection",
+    targets: tuple[tuple[str, float], ...] = (),
+    split: tuple[str, str] | None = None,
 ) -> View:
+    """`split` is (ISO date, label) of a milestone to compare before and after, in place of
+    the programme start; the control chart's limits stay those of the programme start."""
     view = View()
     mh = scope.mh
     if mh is None:
@@ -24,11 +29,14 @@ def review(
     if targets:
         view.tables["Targets and actuals"] = targets_table(scope, dict(targets))
     start = scope.programme_start
-    if start is None:
+    at, name = start, "the programme start"
+    if split:
+        at, name = pd.Timestamp(split[0]), f"{split[1]} ({pd.Timestamp(split[0]):%d %b %Y})"
+    if at is None:
         view.notes.append("Set the programme start date to compare before and after.")
     else:
-        table = period_change(mh[mh["received_at"] < start], mh[mh["received_at"] >= start])
-        view.tables["Before and after the programme start"] = table
+        table = period_change(mh[mh["received_at"] < at], mh[mh["received_at"] >= at])
+        view.tables[f"Before and after {name}"] = table
         for _, row in table.head(4).iterrows():
             if pd.notna(row["change_points"]):
                 o = next(o for o in metrics.OUTCOMES if o.label == row["outcome"])
@@ -68,6 +76,7 @@ def review(
                 subtitle="p-chart: centre line is the baseline rate; limits are 3 "
                 "standard errors for each month's number of calls",
                 description=f"Control chart of the monthly {o.label.lower()} rate.",
+                milestones=scope.milestones,
             ),
         )
     )
