@@ -1,11 +1,14 @@
 """Question 6: review. Before and after the programme start, a control chart, targets
 against actuals, and the action tracker."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from pmhc.analysis import metrics
-from pmhc.storage import settings
+from pmhc.present import excel
+from pmhc.storage import review_log, settings
 from pmhc.ui import components as ui
 
 partner = ui.audience() == "partner"
@@ -94,24 +97,99 @@ def split_choice(values: dict) -> tuple[str, str] | None:
 
 
 def action_tracker(ws) -> None:
+    """The tracker, with edits kept for the session until saved: leaving the page and
+    coming back shows them again with a warning, instead of losing them."""
     st.subheader("Action tracker")
     st.caption("Recommendations from reviews, with an owner, a due date and a status.")
+    saved = review_log.load_actions(ws.folder)
+    if "actions" not in st.session_state:  # first run of this visit to the page
+        st.session_state["actions_base"] = st.session_state.get("actions_draft", saved)
     edited = st.data_editor(
-        settings.load_actions(ws.folder),
-        num_rows="dynamic",
+        st.session_state["actions_base"],
+        num_rows="fixed" if partner else "dynamic",
         hide_index=True,
         key="actions",
         disabled=partner,
+        column_order=settings.ACTION_COLUMNS,
         column_config={
             "recommendation": st.column_config.TextColumn("Recommendation", width="large"),
             "owner": st.column_config.TextColumn("Owner"),
-            "due": st.column_config.DateColumn("Due", format="DD/MM/YYYY"),
+            "due": st.column_config.DateColumn(
+                "Due", format="DD/MM/YYYY", min_value=review_log.EARLIEST_DUE
+            ),
             "status": st.column_config.SelectboxColumn("Status", options=settings.ACTION_STATUSES),
         },
     )
-    if not partner and st.button("Save actions", icon=":material/save:"):
-        settings.save_actions(ws.folder, edited)
-        st.toast("Actions saved")
+    if partner:
+        return
+    unsaved = not review_log.same_actions(edited, saved)
+    if unsaved:
+        st.session_state["actions_draft"] = edited
+        st.warning(
+            "Unsaved changes to the actions. They are kept while you visit other pages, "
+            "but nobody else sees them until you save.",
+            icon=":material/edit_note:",
+        )
+    else:
+        st.session_state.pop("actions_draft", None)
+    save, discard, export = st.columns(3)
+    if save.button("Save actions", icon=":material/save:", disabled=not unsaved):
+        problems = review_log.check_actions(edited)
+        for problem in problems:
+            st.error(problem, icon=":material/error:")
+        if not problems:
+            entries = review_log.save_actions(ws.folder, edited)
+            _restart_tracker()
+            st.toast(f"Actions saved ({len(entries)} changes in the history)")
+            st.rerun()
+    if discard.button("Discard changes", icon=":material/undo:", disabled=not unsaved):
+        _restart_tracker()
+        st.rerun()
+    export.download_button(
+        "Export actions and history (Excel)",
+        lambda: export_actions(ws),  # built when clicked
+        file_name="pmhc_actions.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="export-actions",
+        icon=":material/download:",
+    )
+
+
+def _restart_tracker() -> None:
+    for key in ("actions_draft", "actions_base", "actions"):
+        st.session_state.pop(key, None)
+
+
+def export_actions(ws) -> bytes:
+    actions = review_log.load_actions(ws.folder)
+    return excel.actions_workbook(
+        actions, review_log.history(ws.folder), review_log.meetings_frame(ws.folder, actions)
+    )
+
+
+def meeting_log(ws) -> None:
+    st.subheader("Review meetings")
+    actions = review_log.load_actions(ws.folder)
+    names = dict(zip(actions["id"], actions["recommendation"], strict=True))
+    with (
+        st.expander("Log a review meeting", icon=":material/groups:"),
+        st.form("meeting", clear_on_submit=True),
+    ):
+        when = st.date_input("Meeting date", format="DD/MM/YYYY", max_value=date.today())
+        roles = st.multiselect("Who attended (by role)", review_log.ROLES)
+        decisions = st.text_area("Decisions (one a line)")
+        linked = st.multiselect(
+            "Linked actions",
+            list(actions["id"]),
+            format_func=lambda i: str(names.get(i) or "(no text)"),
+        )
+        if st.form_submit_button("Log the meeting", icon=":material/save:"):
+            problems = review_log.add_meeting(ws.folder, when, roles, decisions, linked)
+            for problem in problems:
+                st.error(problem, icon=":material/error:")
+            if not problems:
+                st.toast("Meeting logged")
+    st.dataframe(review_log.meetings_frame(ws.folder, actions), hide_index=True)
 
 
 ui.page_header("review")
@@ -138,5 +216,8 @@ st.divider()
 ui.meeting_pack_downloads()
 st.divider()
 action_tracker(ws)
+if not partner:
+    st.divider()
+    meeting_log(ws)
 st.divider()
 ui.checklist_section(6)

@@ -106,3 +106,15 @@ def _plain(value):
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime().replace(tzinfo=None)
     return value
+
+
+def actions_workbook(actions: pd.DataFrame, history: pd.DataFrame, meetings: pd.DataFrame) -> bytes:
+    """The action tracker's export: the actions, every change to them, the review meetings."""
+    return workbook_bytes(
+        {
+            "Actions": actions.drop(columns=["id"], errors="ignore"),
+            "History": history,
+            "Review meetings": meetings,
+        },
+        title="PMHC action tracker",
+    )

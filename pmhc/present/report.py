@@ -20,6 +20,7 @@ from pmhc.domain import checklist
 from pmhc.present import excel, views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGES
+from pmhc.storage import review_log
 from pmhc.storage import settings as store
 
 IMAGE_WIDTH = 640  # px of plot width in the static chart images
@@ -153,7 +154,8 @@ def open_actions(actions: pd.DataFrame, today: date | None = None) -> pd.DataFra
     today = today or date.today()
     live = actions[actions["status"].isin(OPEN_STATUSES) | actions["status"].isna()].copy()
     live["overdue"] = live["due"].map(lambda d: "overdue" if pd.notna(d) and d < today else "")
-    return live.sort_values(["overdue", "due"], ascending=[False, True], na_position="last")
+    live = live.sort_values(["overdue", "due"], ascending=[False, True], na_position="last")
+    return live[[*store.ACTION_COLUMNS, "overdue"]]
 
 
 def control_signals(view: views.View | None) -> pd.DataFrame:
@@ -385,7 +387,7 @@ def from_workspace(ws, f: Filters, audience: str = "internal") -> Pack:
     ds = workspace_dataset(ws)
     values = store.with_sample_defaults(store.load_settings(ws.folder), ds.is_sample)
     answers = checklist.load_answers(ws.folder / store.ANSWERS_FILE)
-    return build(ds, f, values, answers, store.load_actions(ws.folder), audience)
+    return build(ds, f, values, answers, review_log.load_actions(ws.folder), audience)
 
 
 WRITERS = {".html": lambda p: to_html(p).encode("utf-8"), ".pdf": to_pdf, ".xlsx": to_xlsx}

@@ -22,7 +22,7 @@ from pmhc.present import report as meeting_pack
 from pmhc.present import views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGE_BY_KEY
-from pmhc.storage import dataset, settings, uploads
+from pmhc.storage import dataset, review_log, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
 
@@ -380,7 +380,12 @@ def _pack(kind: str) -> bytes:
     f = st.session_state.get("filters", filters.Filters())
     answers = checklist.load_answers(answers_path())
     pack = meeting_pack.build(
-        ds, f, workspace_settings(), answers, settings.load_actions(workspace().folder), audience()
+        ds,
+        f,
+        workspace_settings(),
+        answers,
+        review_log.load_actions(workspace().folder),
+        audience(),
     )
     return meeting_pack.WRITERS[kind](pack)
 
