@@ -18,7 +18,7 @@ ds, ds_id = ui.current_dataset()
 ui.print_styles()
 
 with st.sidebar:
-    st.markdown("### PMHC Dashboard")
+    st.markdown("**PMHC Dashboard**")
     if ds.is_sample:
         st.caption(
             ":material/science: **Sample data** · a fictional agency. Upload your own "

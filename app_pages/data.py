@@ -230,6 +230,7 @@ def rule_values(current, ds, kind: str) -> None:
 
 ws = ui.workspace()
 ds, _ = ui.current_dataset()
+st.set_page_config(page_title="Data · PMHC Dashboard")
 st.title("Data")
 st.caption(
     "Upload calls for service, training logs, rosters and service inventories as Excel "

@@ -99,7 +99,7 @@ def split_choice(values: dict) -> tuple[str, str] | None:
 def action_tracker(ws) -> None:
     """The tracker, with edits kept for the session until saved: leaving the page and
     coming back shows them again with a warning, instead of losing them."""
-    st.subheader("Action tracker")
+    st.header("Action tracker")
     st.caption("Recommendations from reviews, with an owner, a due date and a status.")
     saved = review_log.load_actions(ws.folder)
     if "actions" not in st.session_state:  # first run of this visit to the page
@@ -168,7 +168,7 @@ def export_actions(ws) -> bytes:
 
 
 def meeting_log(ws) -> None:
-    st.subheader("Review meetings")
+    st.header("Review meetings")
     actions = review_log.load_actions(ws.folder)
     names = dict(zip(actions["id"], actions["recommendation"], strict=True))
     with (

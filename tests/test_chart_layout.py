@@ -8,6 +8,7 @@ Set PMHC_SHOTS=DIR to keep a screenshot of each page at each width."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -41,6 +42,16 @@ MEASURE = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLit
       text: svg ? svg.textContent : '',
     };
   })"""
+
+
+A11Y = """() => ({
+  title: document.title,
+  levels: Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6'))
+    .filter(h => h.offsetParent !== null).map(h => Number(h.tagName[1])),
+  controls: Array.from(document.querySelectorAll(
+      '[data-testid="stMain"] [data-testid="stSelectbox"] input'))
+    .map(i => i.getAttribute('aria-label') || ''),
+})"""
 
 
 def settle(page, url: str) -> list[dict]:
@@ -100,6 +111,7 @@ def measured(server, browser):  # noqa: F811 - fixtures from test_browser
         page = context.new_page()
         for name in PAGES:
             out[(name or "overview", width)] = settle(page, f"{server}/{name}")
+            out[(name or "overview", width, "a11y")] = page.evaluate(A11Y)
             if shots:
                 page.set_viewport_size({"width": width, "height": 6000})
                 page.wait_for_timeout(800)
@@ -140,3 +152,29 @@ def test_a_night_filter_shows_no_nan(server, browser):  # noqa: F811
         assert "against 0%" not in heading  # office hours have no calls at night
     finally:
         context.close()
+
+
+NAV = {
+    "overview": "Overview",
+    "leadership": "Leadership",
+    "policies": "Policies",
+    "training": "Training",
+    "services": "Services",
+    "outcomes": "Data & outcomes",
+    "review": "Review",
+}
+
+
+@pytest.mark.parametrize("name", [p or "overview" for p in PAGES])
+def test_each_page_has_its_title_ordered_headings_and_labelled_controls(measured, name):
+    a11y = measured[(name, 1280, "a11y")]
+    assert a11y["title"].startswith(NAV[name].split(" ")[0]) or NAV[name] in a11y["title"]
+    assert a11y["title"].endswith("PMHC Dashboard")
+    levels = a11y["levels"]
+    assert levels and levels[0] == 1, levels
+    jumps = [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
+    assert not jumps, f"heading levels skip: {levels}"
+    assert all(label.strip() for label in a11y["controls"]), a11y["controls"]
+    if name != "overview":  # every question page: one labelled answer per checklist item
+        answers = [c for c in a11y["controls"] if c.startswith("Answer to ")]
+        assert len(answers) >= 4 and all(": " in c for c in answers)

@@ -92,7 +92,7 @@ def test_review_page_offers_each_milestone_as_a_split(monkeypatch, tmp_path):
     split = at.selectbox(key="split_choice")
     assert split.options == ["Programme start", "CIT class 12 graduated (01 Jul 2024)"]
     split.select("CIT class 12 graduated (01 Jul 2024)").run()
-    assert any("CIT class 12 graduated" in s for s in (t.value for t in at.subheader))
+    assert any("CIT class 12 graduated" in s for s in (t.value for t in at.header))
     assert assert_charts_fit(at)
     control = [
         tables for spec, _, tables in charts(at) if "Control chart" in spec.get("description", "")

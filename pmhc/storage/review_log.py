@@ -35,7 +35,7 @@ ROLES = [
 def load_actions(folder: Path) -> pd.DataFrame:
     """The actions with a stable id each (older files without ids get them on load)."""
     rows = _read(folder / ACTIONS_FILE, [])
-    frame = pd.DataFrame(rows, columns=["id", *ACTION_COLUMNS])
+    frame = pd.DataFrame(rows, columns=["id", *ACTION_COLUMNS]).astype(object)
     # Rows saved before ids existed get one from their position, the same on every load.
     frame["id"] = [
         i if isinstance(i, str) and i else f"row{n}" for n, i in enumerate(frame["id"], 1)

@@ -219,6 +219,8 @@ def page_header(key: str) -> None:
     text = PAGE_BY_KEY[key]
     ds, _ = current_dataset()
     prefix = f"Question {text.question} · " if text.question else ""
+    # The browser tab and a screen reader's first words name the page, not just the app.
+    st.set_page_config(page_title=f"{text.nav} · PMHC Dashboard")
     st.title(f"{prefix}{text.title}")
     label = "Sample data" if ds.is_sample else ds.label
     st.caption(
@@ -246,7 +248,7 @@ def render(v: views.View) -> None:
     for chart in v.charts:
         show_figure(chart)
     for name, table in v.tables.items():
-        st.subheader(name)
+        st.header(name)
         st.dataframe(table, hide_index=True)
         st.download_button(
             f"Download {name.lower()} (CSV)",
@@ -275,6 +277,9 @@ PRINT_CSS = """<style>
     break-inside: avoid; }
   h1, h2, h3 { break-after: avoid; }
 }
+/* Disabled controls (the partner view) stay readable: WCAG AA contrast on white. */
+input:disabled, textarea:disabled, [aria-disabled="true"], [data-baseweb] [disabled] {
+  color: #4a4a4a !important; -webkit-text-fill-color: #4a4a4a !important; opacity: 1 !important; }
 </style>"""
 
 
@@ -316,7 +321,7 @@ def checklist_section(number: int) -> None:
     q = checklist.QUESTION_BY_NUMBER[number]
     answers = checklist.load_answers(answers_path())
     score, answered = checklist.score(q, answers)
-    st.subheader("Self-assessment")
+    st.header("Self-assessment")
     st.caption("What only the agency knows. Answers are saved for everyone using this workspace.")
     if score is not None:
         st.progress(
@@ -330,7 +335,8 @@ def checklist_section(number: int) -> None:
         cols = st.columns([5, 2, 3])
         cols[0].markdown(f"**{item_id}** {text}")
         choice = cols[1].selectbox(
-            "Answer",
+            # Collapsed, but still the control's accessible name: the item it answers.
+            f"Answer to {item_id}: {text}",
             ("", *checklist.ANSWERS),
             index=(("", *checklist.ANSWERS)).index(current.get("answer", "")),
             key=f"answer-{item_id}",
@@ -338,7 +344,7 @@ def checklist_section(number: int) -> None:
             disabled=disabled,
         )
         note = cols[2].text_input(
-            "Note",
+            f"Note on {item_id}",
             current.get("note", ""),
             key=f"note-{item_id}",
             label_visibility="collapsed",
@@ -391,7 +397,7 @@ def _pack(kind: str) -> bytes:
 
 
 def meeting_pack_downloads() -> None:
-    st.subheader("Meeting pack")
+    st.header("Meeting pack")
     st.caption(
         "Every page for the filters and period in force, with the self-assessment, targets, "
         "control-chart signals and open actions"
