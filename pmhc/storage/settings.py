@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-DEFAULTS = {"programme_start": None, "threshold": 10, "agency": "", "targets": {}}
+DEFAULTS: dict[str, object] = {
+    "programme_start": None,
+    "threshold": 10,
+    "agency": "",
+    "targets": {},
+}
 SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
 ANSWERS_FILE = "self_assessment.json"
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status"]
