@@ -65,7 +65,7 @@ def scope_for(ds, f: Filters, values: dict, answers: dict, audience: str) -> vie
         f,
         store.programme_start(values),
         audience,
-        int(values.get("threshold") or store.DEFAULTS["threshold"]),
+        int(str(values.get("threshold") or store.DEFAULTS["threshold"])),
         answers,
         store.milestones(values),
     )
@@ -185,6 +185,10 @@ def static_spec(fig: Figure) -> dict:
     return spec
 
 
+def static_description(fig: Figure) -> str:
+    return str(fig.chart.to_dict().get("description") or fig.alt)
+
+
 def chart_png(fig: Figure) -> bytes:
     import vl_convert  # imported when a pack is made, not when the app starts
 
@@ -256,7 +260,7 @@ def chart_html(fig: Figure) -> str:
         return f"<h3>{esc(fig.alt)}</h3><p>{esc(fig.empty)}</p>"
     data = base64.b64encode(chart_png(fig)).decode("ascii")
     return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{esc(fig.chart.description)}">'
+        f'<figure><img src="data:image/png;base64,{data}" alt="{esc(static_description(fig))}">'
         f"<figcaption>{esc(fig.alt)}</figcaption></figure>"
     )
 
