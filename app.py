@@ -16,6 +16,7 @@ st.set_page_config(page_title="PMHC Dashboard", page_icon=":material/diversity_3
 
 ds, ds_id = ui.current_dataset()
 ui.print_styles()
+ui.meeting_styles()
 
 with st.sidebar:
     st.markdown("**PMHC Dashboard**")
@@ -26,6 +27,11 @@ with st.sidebar:
         )
     else:
         st.caption(f":material/folder_open: **{ds.label}**")
+    st.toggle(
+        "Meeting mode",
+        key="meeting_mode",
+        help="Larger type, no editing, and two districts or two periods side by side.",
+    )
     if ui.locked_partner():
         st.caption(":material/lock: Partner view: small counts are hidden.")
     else:

@@ -11,7 +11,8 @@ from pmhc.present import excel
 from pmhc.storage import review_log, settings
 from pmhc.ui import components as ui
 
-partner = ui.audience() == "partner"
+# Partners and meeting mode see the records without the means to edit them.
+read_only = ui.audience() == "partner" or ui.meeting_mode()
 
 
 def programme_start(ws, values: dict) -> None:
@@ -20,7 +21,7 @@ def programme_start(ws, values: dict) -> None:
         "Programme start (the baseline ends the day before)",
         value=settings.programme_start(values),
         format="DD/MM/YYYY",
-        disabled=partner,
+        disabled=read_only,
         key="programme_start_input",
     )
     if picked and (current is None or picked.isoformat() != current):
@@ -41,7 +42,7 @@ def targets_editor(ws, values: dict, outcomes: list) -> None:
         edited = st.data_editor(
             table,
             hide_index=True,
-            disabled=["outcome"] if not partner else True,
+            disabled=["outcome"] if not read_only else True,
             key="targets",
             column_config={
                 "target %": st.column_config.NumberColumn(
@@ -49,7 +50,7 @@ def targets_editor(ws, values: dict, outcomes: list) -> None:
                 )
             },
         )
-        if not partner and st.button("Save targets", icon=":material/save:"):
+        if not read_only and st.button("Save targets", icon=":material/save:"):
             keys = {o.label: o.key for o in outcomes}
             targets = {
                 keys[r["outcome"]]: r["target %"] / 100
@@ -65,10 +66,10 @@ def milestones_editor(ws, values: dict) -> None:
     with st.expander("Milestones (drawn on every time chart)"):
         edited = st.data_editor(
             settings.milestones_frame(values),
-            num_rows="dynamic" if not partner else "fixed",
+            num_rows="dynamic" if not read_only else "fixed",
             hide_index=True,
             key="milestones",
-            disabled=partner,
+            disabled=read_only,
             column_config={
                 "date": st.column_config.DateColumn("Date", format="DD/MM/YYYY", required=True),
                 "label": st.column_config.TextColumn(
@@ -76,7 +77,7 @@ def milestones_editor(ws, values: dict) -> None:
                 ),
             },
         )
-        if partner or not st.button("Save milestones", icon=":material/save:"):
+        if read_only or not st.button("Save milestones", icon=":material/save:"):
             return
         rows, problems = settings.check_milestones(edited)
         for problem in problems:
@@ -106,10 +107,10 @@ def action_tracker(ws) -> None:
         st.session_state["actions_base"] = st.session_state.get("actions_draft", saved)
     edited = st.data_editor(
         st.session_state["actions_base"],
-        num_rows="fixed" if partner else "dynamic",
+        num_rows="fixed" if read_only else "dynamic",
         hide_index=True,
         key="actions",
-        disabled=partner,
+        disabled=read_only,
         column_order=settings.ACTION_COLUMNS,
         column_config={
             "recommendation": st.column_config.TextColumn("Recommendation", width="large"),
@@ -120,7 +121,7 @@ def action_tracker(ws) -> None:
             "status": st.column_config.SelectboxColumn("Status", options=settings.ACTION_STATUSES),
         },
     )
-    if partner:
+    if read_only:
         return
     unsaved = not review_log.same_actions(edited, saved)
     if unsaved:
@@ -216,8 +217,9 @@ st.divider()
 ui.meeting_pack_downloads()
 st.divider()
 action_tracker(ws)
-if not partner:
+if not read_only:
     st.divider()
     meeting_log(ws)
-st.divider()
-ui.checklist_section(6)
+if not ui.meeting_mode():
+    st.divider()
+    ui.checklist_section(6)

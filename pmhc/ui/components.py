@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -192,12 +193,13 @@ def _view(
     return views.PAGES[page](scope, **dict(options))
 
 
-def view(page: str, **options) -> views.View:
+def view(page: str, _filters: filters.Filters | None = None, **options) -> views.View:
     """The page's computed view, cached on dataset id, filters and settings (never on a
-    DataFrame, which Streamlit would hash from a sample of rows)."""
+    DataFrame, which Streamlit would hash from a sample of rows). `_filters` replaces the
+    sidebar's (a side-by-side comparison)."""
     _ds, ds_id = current_dataset()
     values = workspace_settings()
-    f = st.session_state.get("filters", filters.Filters())
+    f = _filters or st.session_state.get("filters", filters.Filters())
     answers = checklist.load_answers(answers_path()) if page == "overview" else {}
     return _view(
         page,
@@ -230,7 +232,7 @@ def page_header(key: str) -> None:
     st.info(f"**What good looks like.** {text.good}", icon=":material/lightbulb:")
 
 
-def render(v: views.View) -> None:
+def render(v: views.View, prefix: str = "") -> None:
     for note in v.notes:
         st.warning(note, icon=":material/info:")
     if v.figures:
@@ -246,7 +248,7 @@ def render(v: views.View) -> None:
                     border=True,
                 )
     for chart in v.charts:
-        show_figure(chart)
+        show_figure(chart, prefix)
     for name, table in v.tables.items():
         st.header(name)
         st.dataframe(table, hide_index=True)
@@ -255,7 +257,7 @@ def render(v: views.View) -> None:
             lambda table=table: reports.csv_bytes(table),  # built when clicked
             file_name=_file_name(name) + ".csv",
             mime="text/csv",
-            key=f"dl-table-{name}",
+            key=f"dl-table-{prefix}{name}",
         )
     if v.missing:
         with st.container(border=True):
@@ -288,13 +290,13 @@ def print_styles() -> None:
     st.html(PRINT_CSS)
 
 
-def show_figure(fig: Figure) -> None:
+def show_figure(fig: Figure, prefix: str = "") -> None:
     with st.container(border=True):
         if fig.empty:
             st.markdown(f"**{fig.alt.rstrip('.')}**")
             st.caption(fig.empty)
             return
-        st.altair_chart(fig.chart, key=f"chart-{fig.key}")
+        st.altair_chart(fig.chart, key=f"chart-{prefix}{fig.key}")
         with st.expander("Numbers behind this chart"):
             st.dataframe(fig.data, hide_index=True)
             st.download_button(
@@ -302,7 +304,7 @@ def show_figure(fig: Figure) -> None:
                 lambda: reports.csv_bytes(fig.data),  # built when clicked
                 file_name=_file_name(fig.key) + ".csv",
                 mime="text/csv",
-                key=f"dl-{fig.key}",
+                key=f"dl-{prefix}{fig.key}",
             )
 
 
@@ -370,11 +372,75 @@ def export_answers() -> bytes:
 
 def question_page(key: str) -> None:
     page_header(key)
-    render(view(key))
+    if not (meeting_mode() and side_by_side(key)):
+        render(view(key))
     number = PAGE_BY_KEY[key].question
-    if number:
+    if number and not meeting_mode():
         st.divider()
         checklist_section(number)
+
+
+# --- meeting mode ----------------------------------------------------------------------
+
+MEETING_CSS = """<style>
+[data-testid="stMain"] { font-size: 1.2rem; }
+[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.2rem; }
+[data-testid="stMetricValue"] { font-size: 2.8rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
+</style>"""
+
+
+def meeting_mode() -> bool:
+    """Larger type, editing hidden, two districts or periods side by side (sidebar toggle)."""
+    return bool(st.session_state.get("meeting_mode"))
+
+
+def meeting_styles() -> None:
+    if meeting_mode():
+        st.html(MEETING_CSS)
+
+
+def side_by_side(key: str) -> bool:
+    """In meeting mode, the page for two districts or two periods in two columns; False
+    when the user keeps one view."""
+    f = st.session_state.get("filters", filters.Filters())
+    ds, ds_id = current_dataset()
+    if ds.calls is None or ds.calls.empty:
+        return False
+    lo, hi, options = _filter_choices(ds_id)
+    modes = ["One view", "Two periods"] + (["Two districts"] if options.get("district") else [])
+    mode = st.segmented_control("Side by side", modes, default="One view", key="compare_mode")
+    if mode in (None, "One view"):
+        return False
+    pick, left, right = st.columns(2), None, None
+    if mode == "Two districts":
+        names = options["district"]
+        a = pick[0].selectbox("Left district", names, index=0, key="cmp_d1")
+        b = pick[1].selectbox("Right district", names, index=min(1, len(names) - 1), key="cmp_d2")
+        left, right = replace(f, district=(a,)), replace(f, district=(b,))
+        titles = (a, b)
+    else:
+        middle = lo + (hi - lo) / 2
+        a = pick[0].date_input("Left period", (lo, middle), lo, hi, key="cmp_p1")
+        after = middle + timedelta(days=1)  # the halves do not share a day
+        b = pick[1].date_input("Right period", (after, hi), lo, hi, key="cmp_p2")
+        (s1, e1), (s2, e2) = _period(a, lo, hi), _period(b, lo, hi)
+        left, right = replace(f, start=s1, end=e1), replace(f, start=s2, end=e2)
+        titles = tuple(_period_name(x, lo, hi) for x in (a, b))
+    for column, chosen, title, side in zip(
+        st.columns(2), (left, right), titles, ("l-", "r-"), strict=True
+    ):
+        with column:
+            st.header(str(title))
+            render(view(key, chosen), prefix=side)
+    return True
+
+
+def _period_name(picked, lo: date, hi: date) -> str:
+    days = list(picked) if isinstance(picked, (tuple, list)) else []
+    start = days[0] if days else lo
+    end = days[1] if len(days) > 1 else hi
+    return f"{start:%d %b %Y} to {end:%d %b %Y}"
 
 
 # --- meeting pack ----------------------------------------------------------------------
