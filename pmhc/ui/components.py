@@ -236,7 +236,8 @@ def render(v: views.View, prefix: str = "") -> None:
     for note in v.notes:
         st.warning(note, icon=":material/info:")
     if v.figures:
-        columns = st.columns(min(len(v.figures), 5))
+        # Half a page (side by side) holds two cards whose labels and values stay whole.
+        columns = st.columns(min(len(v.figures), 2 if prefix else 5))
         for i, fig in enumerate(v.figures):
             with columns[i % len(columns)]:
                 st.metric(
@@ -383,10 +384,10 @@ def question_page(key: str) -> None:
 # --- meeting mode ----------------------------------------------------------------------
 
 MEETING_CSS = """<style>
-[data-testid="stMain"] { font-size: 1.2rem; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.2rem; }
-[data-testid="stMetricValue"] { font-size: 2.8rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.1rem !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 2.4rem !important; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p {
+  font-size: 1.1rem !important; white-space: normal !important; overflow: visible !important; }
 </style>"""
 
 
