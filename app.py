@@ -27,14 +27,14 @@ with st.sidebar:
         )
     else:
         st.caption(f":material/folder_open: **{ds.label}**")
-    st.toggle(
-        "Meeting mode",
-        key="meeting_mode",
-        help="Larger type, no editing, and two districts or two periods side by side.",
-    )
     if ui.locked_partner():
         st.caption(":material/lock: Partner view: small counts are hidden.")
-    else:
+    else:  # a hosted partner link has nothing to switch
+        st.toggle(
+            "Meeting mode",
+            key="meeting_mode",
+            help="Larger type, no editing, and two districts or two periods side by side.",
+        )
         st.toggle(
             "Partner view",
             key="partner_preview",
