@@ -449,17 +449,15 @@ def control_chart(
         color=alt.Color(
             "signal:N",
             title="",
-            scale=alt.Scale(
-                domain=["Within limits", "Outside limits"], range=[PALETTE[0], PALETTE[3]]
-            ),
-            legend=_legend(["Within limits", "Outside limits"]),
+            # The view labels months with SIGNALS; a domain without "Above limits" left
+            # those points undrawn.
+            scale=alt.Scale(domain=SIGNALS, range=[PALETTE[0], PALETTE[3], PALETTE[4]]),
+            legend=_legend(SIGNALS),
         ),
         shape=alt.Shape(
             "signal:N",
             title="",
-            scale=alt.Scale(
-                domain=["Within limits", "Outside limits"], range=["circle", "triangle-up"]
-            ),
+            scale=alt.Scale(domain=SIGNALS, range=["circle", "triangle-up", "triangle-down"]),
         ),
         tooltip=[
             alt.Tooltip("month:T", format="%B %Y", title="Month"),
