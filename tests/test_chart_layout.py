@@ -178,3 +178,20 @@ def test_each_page_has_its_title_ordered_headings_and_labelled_controls(measured
     if name != "overview":  # every question page: one labelled answer per checklist item
         answers = [c for c in a11y["controls"] if c.startswith("Answer to ")]
         assert len(answers) >= 4 and all(": " in c for c in answers)
+
+
+def test_print_hides_the_sidebar_and_keeps_words_whole(server, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        settle(page, f"{server}/training")
+        assert page.get_by_test_id("stSidebar").is_visible()
+        page.emulate_media(media="print")
+        assert not page.get_by_test_id("stSidebar").is_visible()
+        breaks = page.evaluate(
+            """() => Array.from(document.querySelectorAll('[data-testid="stMain"] p'))
+                 .map(p => getComputedStyle(p).wordBreak + '/' + getComputedStyle(p).hyphens)"""
+        )
+        assert breaks and set(breaks) == {"normal/manual"}
+    finally:
+        context.close()

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from pmhc import cli
 from pmhc.analysis.filters import Filters
 from pmhc.present import report, views
+from pmhc.storage import review_log
 from pmhc.storage import settings as store
 from pmhc.storage.workspace import Workspace
 
@@ -142,13 +143,20 @@ def test_partner_pack_of_a_tiny_selection_draws_sentences_not_charts(sample, val
 
 def test_cli_writes_each_format_and_refuses_others(tmp_path, capsys):
     ws = tmp_path / "ws"
-    out = tmp_path / "pack.xlsx"
-    assert (
-        cli.main(["report", "--data-dir", str(ws), "--out", str(out), "--district", "North"]) == 0
+    review_log.save_actions(
+        ws, pd.DataFrame([{"recommendation": "Night shift CIT", "status": "In progress"}])
     )
+    action = review_log.load_actions(ws)["id"].iloc[0]
+    assert review_log.add_meeting(ws, date(2025, 12, 1), ["Dispatch"], "Fund it", [action]) == []
+    out = tmp_path / "pack.xlsx"
+    args = ["report", "--data-dir", str(ws), "--out", str(out), "--district", "North"]
+    assert cli.main(args) == 0
     assert out.read_bytes()[:2] == b"PK"
-    cover = [r[0] for r in openpyxl.load_workbook(out)["Cover"].iter_rows(values_only=True)]
+    book = openpyxl.load_workbook(out)
+    cover = [r[0] for r in book["Cover"].iter_rows(values_only=True)]
     assert "District: North" in cover
+    meeting = [r[:4] for r in book["Meeting"].iter_rows(values_only=True) if r and r[0]]
+    assert ("2025-12-01", "Dispatch", "Fund it", "Night shift CIT") in meeting
     assert cli.main(["report", "--data-dir", str(ws), "--out", str(tmp_path / "x.doc")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: --out must end in .pdf, .html or .xlsx")

@@ -46,6 +46,7 @@ class Pack:
     sections: list[Section]
     self_assessment: pd.DataFrame
     actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    meetings: pd.DataFrame = field(default_factory=pd.DataFrame)
     made: date = field(default_factory=date.today)
 
     @property
@@ -101,6 +102,7 @@ def build(
     answers: dict,
     actions: pd.DataFrame,
     audience: str = "internal",
+    meetings: pd.DataFrame | None = None,
 ) -> Pack:
     scope = scope_for(ds, f, values, answers, audience)
     partner = audience == "partner"
@@ -114,6 +116,7 @@ def build(
         sections=sections,
         self_assessment=checklist.answers_frame(answers),
         actions=pd.DataFrame() if partner else open_actions(actions),
+        meetings=pd.DataFrame() if partner or meetings is None else meetings,
     )
 
 
@@ -311,6 +314,8 @@ def review_html(pack: Pack) -> str:
     if pack.audience != "partner":
         parts.append("<h3>Open and overdue actions</h3>")
         parts.append(table_html(pack.actions))
+        parts.append("<h3>Review meetings</h3>")
+        parts.append(table_html(pack.meetings))
     parts.append("<h3>Self-assessment answers</h3>")
     parts.append(table_html(pack.self_assessment, limit=200))
     parts.append("</section>")
@@ -365,7 +370,10 @@ def to_xlsx(pack: Pack) -> bytes:
         ("Self-assessment", pack.self_assessment),
     ]
     if pack.audience != "partner":
-        sheets["Meeting"].insert(0, ("Open and overdue actions", pack.actions))
+        sheets["Meeting"][:0] = [
+            ("Open and overdue actions", pack.actions),
+            ("Review meetings", pack.meetings),
+        ]
     return excel.blocks_workbook(sheets, title=f"{pack.agency}: review meeting pack")
 
 
@@ -391,7 +399,9 @@ def from_workspace(ws, f: Filters, audience: str = "internal") -> Pack:
     ds = workspace_dataset(ws)
     values = store.with_sample_defaults(store.load_settings(ws.folder), ds.is_sample)
     answers = checklist.load_answers(ws.folder / store.ANSWERS_FILE)
-    return build(ds, f, values, answers, review_log.load_actions(ws.folder), audience)
+    actions = review_log.load_actions(ws.folder)
+    meetings = review_log.meetings_frame(ws.folder, actions)
+    return build(ds, f, values, answers, actions, audience, meetings)
 
 
 WRITERS = {".html": lambda p: to_html(p).encode("utf-8"), ".pdf": to_pdf, ".xlsx": to_xlsx}

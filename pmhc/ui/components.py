@@ -452,13 +452,16 @@ def _pack(kind: str) -> bytes:
     ds, _ = current_dataset()
     f = st.session_state.get("filters", filters.Filters())
     answers = checklist.load_answers(answers_path())
+    folder = workspace().folder
+    actions = review_log.load_actions(folder)
     pack = meeting_pack.build(
         ds,
         f,
         workspace_settings(),
         answers,
-        review_log.load_actions(workspace().folder),
+        actions,
         audience(),
+        review_log.meetings_frame(folder, actions),
     )
     return meeting_pack.WRITERS[kind](pack)
 
