@@ -13,13 +13,22 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-# (file, page path, viewport width, height, text to scroll to or None)
+# (file, page path, viewport width, height, scroll to the first chart?)
 SHOTS = [
     ("overview", "", 1400, 1000, None),
-    ("outcomes", "outcomes", 1400, 1000, "Numbers behind this chart"),
-    ("services", "services", 1400, 1000, "Numbers behind this chart"),
-    ("training-phone", "training", 390, 1400, "Numbers behind this chart"),
+    ("outcomes", "outcomes", 1400, 1000, True),
+    ("services", "services", 1400, 1000, True),
+    ("training-phone", "training", 390, 1400, True),
 ]
+
+
+SCROLL_TO_FIRST_CHART = """() => {
+  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
+  chart.scrollIntoView({block: 'start'});
+  let box = chart.parentElement;
+  while (box && box.scrollHeight <= box.clientHeight) box = box.parentElement;
+  (box || window).scrollBy(0, -90);
+}"""
 
 
 def shoot(url: str) -> None:
@@ -35,12 +44,8 @@ def shoot(url: str) -> None:
             page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for(timeout=60_000)
             page.wait_for_timeout(2500)
             if scroll_to:
-                target = page.get_by_test_id("stVegaLiteChart").first
-                target.scroll_into_view_if_needed()
-                page.evaluate(
-                    "() => document.querySelector('[data-testid=stVegaLiteChart]')"
-                    ".scrollIntoView({block: 'start'})"
-                )
+                # The first chart at the top, below Streamlit's header bar.
+                page.evaluate(SCROLL_TO_FIRST_CHART)
                 page.wait_for_timeout(800)
             page.screenshot(path=str(OUT / f"{name}.png"))
             page.close()
