@@ -160,3 +160,17 @@ def test_cli_writes_each_format_and_refuses_others(tmp_path, capsys):
     assert cli.main(["report", "--data-dir", str(ws), "--out", str(tmp_path / "x.doc")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: --out must end in .pdf, .html or .xlsx")
+
+
+def test_a_pack_of_calls_only_or_of_nothing_still_renders():
+    from pmhc.storage.dataset import Dataset
+    from tests.test_views import two_years
+
+    for ds in (two_years(), Dataset("empty")):
+        pack = report.build(ds, Filters(), dict(store.DEFAULTS), {}, pd.DataFrame())
+        page = report.to_html(pack)
+        assert "review meeting pack" in page
+        assert report.to_xlsx(pack)[:2] == b"PK"
+    assert "No calls in the selected period" in report.to_html(
+        report.build(Dataset("empty"), Filters(), dict(store.DEFAULTS), {}, pd.DataFrame())
+    )
