@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -193,5 +194,33 @@ def test_print_hides_the_sidebar_and_keeps_words_whole(server, browser):  # noqa
                  .map(p => getComputedStyle(p).wordBreak + '/' + getComputedStyle(p).hyphens)"""
         )
         assert breaks and set(breaks) == {"normal/manual"}
+    finally:
+        context.close()
+
+
+DISABLED = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] input:disabled'))
+  .map(i => [getComputedStyle(i).webkitTextFillColor,
+             getComputedStyle(i, '::placeholder').webkitTextFillColor])"""
+
+
+def luminance(rgb: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", rgb)[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_disabled_controls_in_the_partner_view_keep_aa_contrast(server, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        settle(page, f"{server}/training")
+        page.get_by_test_id("stSidebar").get_by_text("Partner view").click()
+        page.locator('[data-testid="stMain"] input:disabled').first.wait_for()
+        colours = page.evaluate(DISABLED)
+        assert len(colours) >= 8  # an answer and a note for each of Training's items
+        for text, placeholder in colours:
+            for colour in (text, placeholder):
+                ratio = 1.05 / (luminance(colour) + 0.05)  # against the white page
+                assert ratio >= 4.5, (colour, ratio)
     finally:
         context.close()
