@@ -174,3 +174,19 @@ def test_a_pack_of_calls_only_or_of_nothing_still_renders():
     assert "No calls in the selected period" in report.to_html(
         report.build(Dataset("empty"), Filters(), dict(store.DEFAULTS), {}, pd.DataFrame())
     )
+
+
+def test_the_pack_shows_what_the_pages_show_in_the_app(monkeypatch, tmp_path):
+    """The same workspace opened in the app and made into a pack from the command line's
+    path: every key figure of every question page is the same text."""
+    from pmhc.storage.workspace import Workspace
+    from tests.test_app import metrics, open_app
+
+    pack = report.from_workspace(Workspace(tmp_path), Filters())
+    at = open_app(monkeypatch, tmp_path, "overview")
+    for section in pack.sections:
+        if section.key != "overview":
+            at.switch_page(f"app_pages/{section.key}.py").run()
+        shown = metrics(at)
+        expected = {f.label: f.value for f in section.view.figures}
+        assert shown == expected, section.key
