@@ -78,7 +78,8 @@ def test_the_pdf_renders_with_cover_sections_and_figures(pack, pdf_text):
     assert "Sample data: review meeting pack" in cover
     assert "Calls from 01 Jan 2023 to 31 Dec 2025" in cover
     # Row accounting of the calls export, as the Data page reports it.
-    assert SOURCES in cover and "27898 27897 1" in cover
+    assert SOURCES in cover and "27,898 27,897 1" in cover
+    assert "Headline figures" in cover
     whole = "\n".join(text).replace("\n", " ")
     for section in pack.sections:
         assert section.heading.split(":")[0] in whole

@@ -238,7 +238,9 @@ def table_html(frame: pd.DataFrame, limit: int = MAX_TABLE_ROWS) -> str:
                 v = ""
             elif isinstance(v, float):
                 v = f"{v:,.3f}".rstrip("0").rstrip(".")
-            klass = ' class="num"' if isinstance(v, int | float) else ""
+            elif isinstance(v, int) and not isinstance(v, bool):
+                v = f"{v:,}"
+            klass = ' class="num"' if isinstance(v, str) and v[:1].isdigit() else ""
             cells.append(f"<td{klass}>{esc(v)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = (
@@ -294,6 +296,10 @@ def cover_html(pack: Pack) -> str:
     ]
     if audience:
         parts.append(f"<p><strong>{esc(audience)}.</strong></p>")
+    overview = next((s.view for s in pack.sections if s.key == "overview"), None)
+    if overview and overview.figures:
+        parts.append("<h3>Headline figures</h3>")
+        parts.append(figures_html(overview))
     if pack.sources:
         parts.append("<h3>Sources and row accounting</h3>")
         parts.append(table_html(pd.DataFrame(pack.sources)))
