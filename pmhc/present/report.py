@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import textwrap
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +28,7 @@ IMAGE_WIDTH = 640  # px of plot width in the static chart images
 TITLE_CHARS = 70  # characters a line of a chart title in the images
 MAX_TABLE_ROWS = 40  # longer tables are cut in the printed pack (the Excel pack has them)
 OPEN_STATUSES = ("Not started", "In progress")
+NUMBER = re.compile(r"[-+]?[\d,.]+%?")  # right-aligned in the pack's tables
 
 
 @dataclass
@@ -240,7 +242,7 @@ def table_html(frame: pd.DataFrame, limit: int = MAX_TABLE_ROWS) -> str:
                 v = f"{v:,.3f}".rstrip("0").rstrip(".")
             elif isinstance(v, int) and not isinstance(v, bool):
                 v = f"{v:,}"
-            klass = ' class="num"' if isinstance(v, str) and v[:1].isdigit() else ""
+            klass = ' class="num"' if NUMBER.fullmatch(str(v)) else ""
             cells.append(f"<td{klass}>{esc(v)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = (
