@@ -127,17 +127,22 @@ def axes_of(meta: dict, table: str) -> list[Axis]:
 
 
 def calls_table(mh: pd.DataFrame, threshold: int) -> CellTable:
+    counts, axes = calls_counts(mh, threshold)
+    return CellTable.suppress(counts, axes, threshold)
+
+
+def calls_counts(mh: pd.DataFrame, threshold: int) -> tuple[np.ndarray, list[Axis]]:
+    """The MH-call counts before suppression, totals filled in, with their axes."""
     groups = category_groups(mh)
     category = Axis.groups("category", {k: list(v) for k, v in groups.items()}, ALL_CALLS)
     district_codes, district = district_axis(mh, threshold)
     month_codes, period = period_axis(mh)
-    counts = np.zeros(tuple(len(a.labels) for a in (category, district, period)))
+    axes = [category, district, period]
+    counts = np.zeros(tuple(len(a.labels) for a in axes))
     for members in groups.values():
         codes = _category_codes(mh, members, category)
         np.add.at(counts, (codes, district_codes, month_codes), 1)
-    return CellTable.suppress(
-        with_totals(counts, [category, district, period]), [category, district, period], threshold
-    )
+    return with_totals(counts, axes), axes
 
 
 def category_groups(mh: pd.DataFrame) -> dict[str, tuple[str, ...]]:
