@@ -123,12 +123,29 @@ def trade_small_months(frame: pd.DataFrame) -> pd.DataFrame:
     raise AssertionError("no two calls to trade")
 
 
+def early_call(frame: pd.DataFrame, month: str = "2023-11", district: str = "Harbor"):
+    """One more call, alone in a month before the others."""
+    extra = frame.iloc[[0]].assign(
+        **{"Incident #": "EARLY-1", "Call Date": f"{month}-15", "District": district}
+    )
+    return pd.concat([frame, extra], ignore_index=True)
+
+
+def move_early_call(frame: pd.DataFrame) -> pd.DataFrame:
+    """The base with one early call, against the base with it a month later elsewhere
+    (see `PAIR_BASES`): the months the release lists must not depend on it."""
+    return early_call(frame, "2023-12", "Hill")
+
+
 PAIRS = {
     "swap_tiny_districts": swap_tiny_districts,
     "swap_small_districts": swap_small_districts,
     "trade_small_categories": trade_small_categories,
     "trade_small_months": trade_small_months,
+    "move_early_call": move_early_call,
 }
+# What each pair's changed export is compared with (the base export unless named here).
+PAIR_BASES = {"move_early_call": early_call}
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -110,6 +110,9 @@ def test_the_comparison_sees_every_page_and_can_fail(base_views, tmp_path, monke
 def test_partners_receive_the_same_for_exports_differing_in_small_cells(
     base_views, pair, tmp_path, monkeypatch
 ):
+    if pair in exports.PAIR_BASES:
+        first = exports.PAIR_BASES[pair](exports.base_export())
+        base_views = every_view(monkeypatch, publish(tmp_path / "first", first))
     workspace = publish(tmp_path / pair, exports.PAIRS[pair](exports.base_export()))
     views = every_view(monkeypatch, workspace)
     assert views.keys() == base_views.keys()

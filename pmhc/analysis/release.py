@@ -78,10 +78,12 @@ def build(
             tables[name] = table.to_frame()
             meta["tables"][name] = [_axis_meta(a) for a in table.axes]
 
-    if ds.calls is not None and ds.mh is not None and len(ds.mh):
-        add("calls", calls_table(ds.mh, threshold))
+    mh = released_calls(ds.mh, threshold) if ds.mh is not None else None
+    if ds.calls is not None:
         add("incidents", incidents_table(ds.calls, threshold))
-        add("persons", persons_table(ds.mh, threshold))
+    if ds.calls is not None and mh is not None and len(mh):
+        add("calls", calls_table(mh, threshold))
+        add("persons", persons_table(mh, threshold))
         meta["outcomes"] = [
             {"key": o.key, "label": o.label, "card": o.card, "higher_is_better": o.higher_is_better}
             for o in metrics.available_outcomes(ds.mh)
@@ -124,6 +126,20 @@ def axes_of(meta: dict, table: str) -> list[Axis]:
 
 
 # --- MH calls --------------------------------------------------------------------------
+
+
+def released_calls(mh: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The MH calls the release covers: from the first to the last month with more than
+    `threshold` calls. Sparse months at either end are left out, so that the months the
+    release lists never depend on a handful of calls."""
+    if mh.empty:
+        return mh
+    month = metrics.months(mh)
+    counts = month.value_counts()
+    busy = counts[counts > threshold].index
+    if busy.empty:
+        return mh.iloc[:0]
+    return mh[(month >= busy.min()) & (month <= busy.max())]
 
 
 def calls_table(mh: pd.DataFrame, threshold: int) -> CellTable:

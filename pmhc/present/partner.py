@@ -740,6 +740,13 @@ def summary(release: Release) -> dict:
     }
     if rel.has_calls:
         out["calls"] = _calls_summary(rel)
+    elif "incidents" in rel.cells:  # no month with enough calls to release any figure
+        incidents = rel.cells["incidents"]
+        out["calls"] = {
+            "total_calls": _shown(incidents.get(category="incidents")),
+            "mh_calls": _shown(incidents.get(category="mh:yes")),
+            "by_district": {},
+        }
     if "in_service" in rel.cells:
         table = rel.cells["in_service"]
         n, total = table.get(category="overdue:yes"), table.get(category="cit_trained")
