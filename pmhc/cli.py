@@ -16,13 +16,13 @@ import sys
 from pathlib import Path
 
 from pmhc.analysis import release as partner_release
+from pmhc.analysis import released as partner_figures
 from pmhc.analysis.summary import summarize
 from pmhc.domain import checklist
 from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.reading import UnreadableFile
-from pmhc.present import partner as partner_view
 from pmhc.storage import dataset, releases, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
@@ -176,7 +176,7 @@ def partner_summary(ds: dataset.Dataset, ws: Workspace) -> dict:
         {"path": r.path, "sheet": r.sheet, "kind": r.kind, **({"note": r.note} if r.note else {})}
         for r in ds.reports
     ]
-    figures = partner_view.summary(build_release(ds, ws))
+    figures = partner_figures.summary(build_release(ds, ws))
     return {"dataset": ds.label, "audience": "partner", "sources": sources, **figures}
 
 

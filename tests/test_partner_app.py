@@ -64,7 +64,7 @@ def partner_session(monkeypatch, workspace: Path) -> AppTest:
 
 
 def every_view(monkeypatch, workspace: Path) -> dict[tuple, list]:
-    """The rendered tree for every page × district × period (× control-chart outcome on
+    """The rendered tree for every page, district and period (and control-chart outcome on
     the review page): everything a partner can choose."""
     at = partner_session(monkeypatch, workspace)
     seen = {}

@@ -43,7 +43,8 @@ class Axis:
     def groups(cls, name: str, groups: dict[str, list[str]], total: str) -> Axis:
         """Several partitions of one total (e.g. arrest yes/no, and the disposition groups,
         each adding up to all calls): the total cell is shared by every relation."""
-        labels, relations = [], []
+        labels: list[str] = []
+        relations: list[tuple[int, ...]] = []
         for members in groups.values():
             start = len(labels)
             labels.extend(members)

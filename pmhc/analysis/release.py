@@ -4,7 +4,7 @@ only thing a partner session ever reads.
 
 What it holds, every count suppressed together with the totals it adds up to
 (`pmhc.analysis.cells`):
-- `calls`: MH incidents by category × district × period. Categories are all MH calls,
+- `calls`: MH incidents by category, district and period. Categories are all MH calls,
   each outcome and CIT flag as yes/no, and the disposition groups; districts with
   `threshold` or fewer calls in the whole period are pooled as "Other districts";
   periods are calendar months, years and the whole period.
@@ -86,12 +86,12 @@ def build(
         add("persons", persons_table(mh, threshold))
         meta["outcomes"] = [
             {"key": o.key, "label": o.label, "card": o.card, "higher_is_better": o.higher_is_better}
-            for o in metrics.available_outcomes(ds.mh)
+            for o in metrics.available_outcomes(mh)
         ]
-        meta["flags"] = {k: v for k, v in FLAGS.items() if k in ds.mh}
+        meta["flags"] = {k: v for k, v in FLAGS.items() if k in mh}
         meta["dispositions"] = (
             {g: GROUP_LABELS[g] for g in DISPOSITION_GROUPS} | {NOT_RECORDED: "Not recorded"}
-            if "disposition_group" in ds.mh
+            if "disposition_group" in mh
             else {}
         )
     if ds.roster is not None and ds.training is not None and "role_group" in ds.roster:
@@ -163,7 +163,7 @@ def calls_counts(mh: pd.DataFrame, threshold: int) -> tuple[np.ndarray, list[Axi
 
 def category_groups(mh: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     """Each partition of the MH calls: outcomes and flags as yes/no, dispositions by group."""
-    groups = {}
+    groups: dict[str, tuple[str, ...]] = {}
     for o in metrics.available_outcomes(mh):
         groups[o.key] = (f"{o.key}:yes", f"{o.key}:no")
     for key in FLAGS:
@@ -188,7 +188,10 @@ def _category_codes(mh: pd.DataFrame, members: tuple[str, ...], axis: Axis) -> n
     if key in FLAGS:
         flag = mh[key].fillna(False).astype(bool).to_numpy()
     else:
-        flag = metrics.outcome_flag(mh, metrics.OUTCOME_BY_KEY[key]).to_numpy(bool)
+        outcome = metrics.outcome_flag(mh, metrics.OUTCOME_BY_KEY[key])
+        if outcome is None:  # category_groups offers only available outcomes
+            raise ValueError(f"no data for the outcome {key}")
+        flag = outcome.to_numpy(bool)
     return np.where(flag, axis.index(f"{key}:yes"), axis.index(f"{key}:no"))
 
 
