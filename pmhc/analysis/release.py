@@ -154,10 +154,12 @@ def calls_counts(mh: pd.DataFrame, threshold: int) -> tuple[np.ndarray, list[Axi
     district_codes, district = district_axis(mh, threshold)
     month_codes, period = period_axis(mh)
     axes = [category, district, period]
-    counts = np.zeros(tuple(len(a.labels) for a in axes))
+    shape = tuple(len(a.labels) for a in axes)
+    counts = np.zeros(shape)
     for members in groups.values():
         codes = _category_codes(mh, members, category)
-        np.add.at(counts, (codes, district_codes, month_codes), 1)
+        cell = np.ravel_multi_index((codes, district_codes, month_codes), shape)
+        counts += np.bincount(cell, minlength=counts.size).reshape(shape)
     return with_totals(counts, axes), axes
 
 
@@ -180,11 +182,12 @@ def _category_codes(mh: pd.DataFrame, members: tuple[str, ...], axis: Axis) -> n
     """Each incident's member of one partition, as an index on the category axis."""
     key = members[0].split(":")[0]
     if key == "disposition":
-        group = mh["disposition_group"].astype("object")
-        values = group.where(group.isin(DISPOSITION_GROUPS), "other")
-        values = values.where(group.notna(), NOT_RECORDED)
-        lookup = {g: axis.index(f"disposition:{g}") for g in (*DISPOSITION_GROUPS, NOT_RECORDED)}
-        return values.map(lookup).to_numpy(dtype=int)
+        # Codes of the distinct values, then one look-up per value: no per-row strings.
+        codes, values = pd.factorize(mh["disposition_group"])
+        group = [g if g in DISPOSITION_GROUPS else "other" for g in map(str, values)]
+        lookup = np.array([axis.index(f"disposition:{g}") for g in group] or [0], dtype=int)
+        blank = axis.index(f"disposition:{NOT_RECORDED}")
+        return np.where(codes >= 0, lookup[np.maximum(codes, 0)], blank)
     if key in FLAGS:
         flag = mh[key].fillna(False).astype(bool).to_numpy()
     else:
@@ -200,15 +203,20 @@ def district_axis(mh: pd.DataFrame, threshold: int) -> tuple[np.ndarray, Axis]:
     pooled, so that which small districts exist is not shown either."""
     if "district" not in mh:
         return np.zeros(len(mh), dtype=int), Axis.flat("district", [], ALL_DISTRICTS)
-    names = mh["district"].astype("object").where(mh["district"].notna(), NO_DISTRICT)
-    names = names.astype(str)
-    sizes = names.value_counts()
-    large = sorted(sizes[sizes > threshold].index)
-    pooled = names.where(names.isin(large), OTHER_DISTRICTS)
-    members = large + ([OTHER_DISTRICTS] if (pooled == OTHER_DISTRICTS).any() else [])
+    codes, values = pd.factorize(mh["district"])
+    names = [*map(str, values), NO_DISTRICT]
+    codes = np.where(codes >= 0, codes, len(values))  # blank: "District not recorded"
+    sizes = np.bincount(codes, minlength=len(names))
+    totals: dict[str, int] = {}
+    for name, size in zip(names, sizes, strict=True):
+        totals[name] = totals.get(name, 0) + int(size)
+    large = sorted(n for n, size in totals.items() if size > threshold)
+    pooled = any(0 < size <= threshold for size in totals.values())
+    members = large + ([OTHER_DISTRICTS] if pooled else [])
     axis = Axis.flat("district", members, ALL_DISTRICTS)
-    lookup = {m: i for i, m in enumerate(members)}
-    return pooled.map(lookup).to_numpy(dtype=int), axis
+    position = {m: i for i, m in enumerate(members)}
+    lookup = np.array([position.get(n, len(large)) for n in names], dtype=int)
+    return lookup[codes], axis
 
 
 def period_axis(frame: pd.DataFrame) -> tuple[np.ndarray, Axis]:
@@ -249,11 +257,13 @@ def persons_table(mh: pd.DataFrame, threshold: int) -> CellTable | None:
     if "person_id" not in mh:
         return None
     category = Axis.groups("category", {"repeat": ["persons:2+", "persons:1"]}, "persons")
-    years = sorted({str(y) for y in mh["received_at"].dt.year.dropna().astype(int)})
+    years = sorted(str(int(y)) for y in mh["received_at"].dt.year.dropna().unique())
     period = Axis("period", (*years, WHOLE_PERIOD))
     counts = np.zeros((3, len(period.labels)))
+    year = mh["received_at"].dt.year.to_numpy()
     for j, label in enumerate(period.labels):
-        part = mh if label == WHOLE_PERIOD else mh[mh["received_at"].dt.year == int(label)]
+        people = mh[["person_id"]]  # contacts need the identifier only: copy no more
+        part = people if label == WHOLE_PERIOD else people[year == int(label)]
         contacts = metrics.person_contacts(part)
         counts[:, j] = [(contacts >= 2).sum(), (contacts == 1).sum(), len(contacts)]
     return CellTable.suppress(counts, [category, period], threshold)
