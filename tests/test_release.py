@@ -318,6 +318,9 @@ def test_titles_and_text_use_shown_figures_only(attacked):
     assert pv.Released(rel).count("connection:yes", pv.Selection("Harbor")) is None
     assert "Harbor has the lowest" not in text
     assert "Only 9" not in text and " 9 MH calls" not in text
+    # nor figures the old partner view derived from hidden counts
+    assert "contacts per person" not in text
+    assert "Before and after" not in text
 
 
 def test_zero_is_not_shown_where_one_to_ten_would_be_hidden(attacked):
