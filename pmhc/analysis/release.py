@@ -95,7 +95,7 @@ def build(
             else {}
         )
     if ds.roster is not None and ds.training is not None and "role_group" in ds.roster:
-        as_of = workforce.reference_date(ds.training, ds.calls)
+        as_of = staff_date(ds.training, mh)
         staff = workforce.with_certification(ds.roster, ds.training, as_of)
         meta["staff_as_of"] = as_of.date().isoformat()
         add("staff", staff_table(staff, threshold))
@@ -242,6 +242,15 @@ def with_totals(counts: np.ndarray, axes: list[Axis]) -> np.ndarray:
 
 
 # --- other tables ----------------------------------------------------------------------
+
+
+def staff_date(training: pd.DataFrame, mh: pd.DataFrame | None) -> pd.Timestamp:
+    """'Now' for staff figures: the last training record or the end of the last released
+    month, whichever is later (never the date of a single call)."""
+    dates = [workforce.reference_date(training)]
+    if mh is not None and len(mh):
+        dates.append(metrics.months(mh).max() + pd.offsets.MonthEnd(0))
+    return max(dates)
 
 
 def incidents_table(calls: pd.DataFrame, threshold: int) -> CellTable:
