@@ -182,3 +182,55 @@ def test_analyst_previews_and_publishes(monkeypatch, tmp_path):
     assert_clean(at)
     partner = partner_session(monkeypatch, workspace)
     assert walk(partner.main) == preview
+
+
+def test_only_what_the_analyst_shares_reaches_partners(monkeypatch, tmp_path):
+    """Checklist notes and action-tracker rows are the analyst's free text: partners see an
+    item only when it is marked shared, and only after publishing."""
+    from pmhc.storage import settings
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "calls_export.csv"
+    path.write_bytes(exports.csv_bytes(exports.base_export()))
+    workspace = folder / "ws"
+    assert cli.main(["load", str(path), "--data-dir", str(workspace)]) == 0
+    settings.save_actions(
+        workspace,
+        pd.DataFrame(
+            {
+                "recommendation": ["Add the crisis line to cards", "Review Officer Doe's calls"],
+                "owner": ["Coordinator", "Sgt. Roe"],
+                "due": [None, None],
+                "status": ["In progress", "Not started"],
+                "shared": [True, False],
+            }
+        ),
+    )
+    monkeypatch.setenv("PMHC_DATA_DIR", str(workspace))
+    monkeypatch.delenv("PMHC_AUDIENCE", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/review.py").run()
+    for item, answer, note, share in (
+        ("6.1", "Yes", "Partners sit on the review board", True),
+        ("6.2", "No", "Case of J. Smith discussed", False),
+    ):
+        at.selectbox(key=f"answer-{item}").set_value(answer)
+        at.text_input(key=f"note-{item}").set_value(note)
+        at.checkbox(key=f"share-{item}").set_value(share)
+        at.run()
+    assert_clean(at)
+    at.switch_page("app_pages/data.py").run()
+    at.button(key="publish-data").click().run()
+    assert_clean(at)
+
+    partner = partner_session(monkeypatch, workspace)
+    partner.switch_page("app_pages/review.py").run()
+    assert_clean(partner)
+    text = "\n".join(m.value for m in partner.markdown)
+    assert "Partners sit on the review board" in text
+    assert "Smith" not in text and "No" in text  # the answer shows, the note does not
+    actions = partner.dataframe[-1].value
+    assert actions["recommendation"].tolist() == ["Add the crisis line to cards"]
+    assert "Doe" not in str(walk(partner._tree)) and "Roe" not in str(walk(partner._tree))
