@@ -159,7 +159,10 @@ def page(key: str, **options) -> None:
         labels = {o["label"]: o["key"] for o in rel.meta["outcomes"]}
         chosen = st.selectbox("Outcome for the control chart", list(labels), key="p_control")
         options["outcome_key"] = labels[chosen]
-    ui.render(pv.PAGES[key](rel, sel, **options))
+    view = pv.PAGES[key](rel, sel, **options)
+    if not (view.figures or view.charts or view.tables or view.notes):
+        view.notes.append("The partner release holds no figures for this page.")
+    ui.render(view)
     if key == "review":
         actions(release)
     if text.question:
