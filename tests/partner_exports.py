@@ -137,15 +137,29 @@ def move_early_call(frame: pd.DataFrame) -> pd.DataFrame:
     return early_call(frame, "2023-12", "Hill")
 
 
+def one_call_in(district: str):
+    """The base with one more call, in 2024-06, in `district`."""
+
+    def build(frame: pd.DataFrame) -> pd.DataFrame:
+        extra = frame[frame["District"] == "Hill"].iloc[[0]]
+        extra = extra.assign(**{"Incident #": "ONE-1", "District": district})
+        return pd.concat([frame, extra], ignore_index=True)
+
+    return build
+
+
 PAIRS = {
     "swap_tiny_districts": swap_tiny_districts,
     "swap_small_districts": swap_small_districts,
     "trade_small_categories": trade_small_categories,
     "trade_small_months": trade_small_months,
     "move_early_call": move_early_call,
+    # A district with one call, against the same call in another small district: which
+    # small districts exist must not show either.
+    "empty_a_small_district": one_call_in("Hill"),
 }
 # What each pair's changed export is compared with (the base export unless named here).
-PAIR_BASES = {"move_early_call": early_call}
+PAIR_BASES = {"move_early_call": early_call, "empty_a_small_district": one_call_in("Cove")}
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -386,3 +386,61 @@ def test_command_staff_of_three_is_hidden():
     table = release.staff_table(roster, T)
     assert table.get(category="staff", role="Command staff") is None
     assert table.get(category="staff", role="Patrol") == 45
+
+
+# --- property: random incidents, random swaps between small districts -----------------
+
+DISPOSITIONS = ["arrest", "connection", "resolved", "no_contact", "other", None]
+
+
+@st.composite
+def incidents_and_swap(draw):
+    """Incidents in two large districts and two small ones (each 10 or fewer calls), and
+    the same incidents with every field but the district swapped between random pairs of
+    the two small districts' calls."""
+    rows = []
+    months = pd.date_range("2024-01-01", periods=6, freq="MS")
+    for district, n in (("North", 60), ("South", 40), ("Harbor", None), ("Hill", None)):
+        n = n if n is not None else draw(st.integers(1, T))
+        for _ in range(n):
+            rows.append(
+                {
+                    "received_at": months[draw(st.integers(0, 5))]
+                    + pd.Timedelta(days=draw(st.integers(0, 27))),
+                    "district": district,
+                    "disposition_group": draw(st.sampled_from(DISPOSITIONS)),
+                    "use_of_force": draw(st.booleans()),
+                    "person_id": f"P{draw(st.integers(0, 40))}",
+                }
+            )
+    frame = pd.DataFrame(rows)
+    swapped = frame.copy()
+    harbor = list(frame.index[frame["district"] == "Harbor"])
+    hill = list(frame.index[frame["district"] == "Hill"])
+    others = [c for c in frame.columns if c != "district"]
+    for i, j in zip(draw(st.permutations(harbor)), draw(st.permutations(hill)), strict=False):
+        swapped.loc[i, others], swapped.loc[j, others] = frame.loc[j, others], frame.loc[i, others]
+    return frame, swapped
+
+
+def as_dataset(frame: pd.DataFrame) -> dataset.Dataset:
+    calls = frame.assign(
+        mh=True,
+        is_arrest=frame["disposition_group"].eq("arrest"),
+        is_connection=frame["disposition_group"].eq("connection"),
+        disposition_group=frame["disposition_group"].astype("category"),
+        district=frame["district"].astype("category"),
+        person_id=frame["person_id"].astype("category"),
+    )
+    ds = dataset.Dataset("random")
+    ds.calls = calls
+    return ds
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(incidents_and_swap())
+def test_random_swaps_between_small_districts_release_the_same(pair):
+    frame, swapped = pair
+    a = release.build(as_dataset(frame), T)
+    b = release.build(as_dataset(swapped), T)
+    assert releases.to_bytes(a) == releases.to_bytes(b)
