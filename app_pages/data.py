@@ -236,9 +236,9 @@ def for_partners() -> None:
     st.caption(
         "Community partners on a partner link see only the partner release: monthly and "
         f"yearly counts by district with every count of {threshold} or fewer hidden (and any "
-        "figure it "
-        "could be worked out from), never a record, a name or an unshared note. Turn on "
-        "'Partner view' in the sidebar to preview it; publish to make it what partners see."
+        "figure it could be worked out from), never a record, a name or an unshared note. "
+        "Turn on 'Partner view' in the sidebar to preview it; publish to make it what "
+        "partners see."
     )
     partner.publish_control("data")
 

@@ -128,20 +128,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def load_into(ws: Workspace, paths: list[str]) -> str:
-    """Read the files as the Data page's upload does and make them the workspace's data."""
-    files = []
-    for path in paths:
-        try:
-            files.append((Path(path).name, Path(path).read_bytes()))
-        except OSError as e:
-            raise UnreadableFile(f"{Path(path).name} could not be opened ({e.strerror}).") from e
+    """Read the files as the Data page's upload does and make them the workspace's data.
+    Files it cannot use are refused first, so the workspace keeps what it had."""
+    load(paths, ws, [], False)  # raises, with its reason, for a file with nothing to load
+    files = [(Path(path).name, Path(path).read_bytes()) for path in paths]
     ds, ds_id = uploads.save_uploads(ws, files, {})
-    if ds.calls is None and ds.training is None and ds.roster is None and ds.services is None:
-        store.forget_current(ws.datasets_dir)
-        raise UnreadableFile(
-            "none of these files holds calls, training, roster or services records that could "
-            "be recognised; the workspace keeps what it had."
-        )
     return f"Loaded {ds.rows_in:,} rows from {len(files)} file(s) into {ws.folder} ({ds_id})."
 
 

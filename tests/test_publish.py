@@ -32,6 +32,15 @@ def test_load_refuses_a_file_it_cannot_use_in_one_line(tmp_path, capsys):
     assert code == 2
     assert err.startswith("error: ") and err.count("\n") == 1
     assert store.current_id(tmp_path / "ws" / "datasets") is None
+    # A workspace that had data keeps it.
+    good = tmp_path / "calls.csv"
+    good.write_bytes(exports.csv_bytes(exports.base_export()))
+    assert cli.main(["load", str(good), "--data-dir", str(tmp_path / "ws")]) == 0
+    before = store.current_id(tmp_path / "ws" / "datasets")
+    assert cli.main(["load", str(path), "--data-dir", str(tmp_path / "ws")]) == 2
+    assert store.current_id(tmp_path / "ws" / "datasets") == before
+    missing = cli.main(["load", str(tmp_path / "nope.csv"), "--data-dir", str(tmp_path / "ws")])
+    assert missing == 2
 
 
 def test_publish_writes_the_release_atomically_and_summarize_uses_it(tmp_path, capsys):
