@@ -226,6 +226,7 @@ def view_json(rel, page: str, sel) -> str:
             "notes": view.notes,
         },
         default=str,
+        ensure_ascii=False,
         sort_keys=True,
     )
 
@@ -444,3 +445,15 @@ def test_random_swaps_between_small_districts_release_the_same(pair):
     a = release.build(as_dataset(frame), T)
     b = release.build(as_dataset(swapped), T)
     assert releases.to_bytes(a) == releases.to_bytes(b)
+
+
+def test_the_threshold_and_its_label_come_from_settings(attacked):
+    ds, _ = attacked
+    rel = release.build(ds, threshold=3)
+    assert rel.meta["hidden"] == "≤3"
+    view = pv.Released(rel)
+    assert view.count("arrest:yes", pv.Selection("Central")) == 4  # shown at 3, hidden at 10
+    strict = release.build(ds, threshold=20)
+    # Harbor (12) and Quay (11) are named at 10, pooled at 20
+    assert pv.Released(strict).districts() == ["Central", OTHER_DISTRICTS]
+    assert "≤20" in every_text(strict) and "≤10" not in every_text(strict)
