@@ -10,9 +10,14 @@ from pmhc.analysis import metrics
 from pmhc.present import excel
 from pmhc.storage import review_log, settings
 from pmhc.ui import components as ui
+from pmhc.ui import partner as partner_view
 
-# Partners and meeting mode see the records without the means to edit them.
-read_only = ui.audience() == "partner" or ui.meeting_mode()
+if ui.audience() == "partner":
+    partner_view.page("review")
+    st.stop()
+
+# Partners get partner_view.page above; meeting mode shows the records without editing.
+read_only = ui.meeting_mode()
 
 
 def programme_start(ws, values: dict) -> None:
@@ -119,6 +124,12 @@ def action_tracker(ws) -> None:
                 "Due", format="DD/MM/YYYY", min_value=review_log.EARLIEST_DUE
             ),
             "status": st.column_config.SelectboxColumn("Status", options=settings.ACTION_STATUSES),
+            "shared": st.column_config.CheckboxColumn(
+                "Shared with partners",
+                help="Partners see this row (recommendation, owner, due date and status) "
+                "once the partner release is published.",
+                default=False,
+            ),
         },
     )
     if read_only:

@@ -10,9 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from pmhc.storage.settings import ACTION_COLUMNS, ACTION_STATUSES, _read, _write
+from pmhc.storage.settings import (
+    ACTION_COLUMNS,
+    ACTION_STATUSES,
+    _read,
+    _write,
+    actions_from_records,
+)
 
 ACTIONS_FILE, HISTORY_FILE, MEETINGS_FILE = "actions.json", "action_history.json", "meetings.json"
+TEXT_COLUMNS = ["recommendation", "owner", "status"]
+CONTENT = [c for c in ACTION_COLUMNS if c != "shared"]  # a row with none of these is empty
 EARLIEST_DUE = date(2000, 1, 1)
 LATEST_YEARS = 10  # a due date more than this many years ahead is a typing slip
 ROLES = [
@@ -33,14 +41,14 @@ ROLES = [
 
 
 def load_actions(folder: Path) -> pd.DataFrame:
-    """The actions with a stable id each (older files without ids get them on load)."""
+    """The actions (as settings reads them) with a stable id each; rows saved before ids
+    existed get one from their position, the same on every load."""
     rows = _read(folder / ACTIONS_FILE, [])
-    frame = pd.DataFrame(rows, columns=["id", *ACTION_COLUMNS]).astype(object)
-    # Rows saved before ids existed get one from their position, the same on every load.
-    frame["id"] = [
-        i if isinstance(i, str) and i else f"row{n}" for n, i in enumerate(frame["id"], 1)
-    ]
-    frame["due"] = pd.to_datetime(frame["due"], errors="coerce").dt.date
+    frame = actions_from_records(rows).astype({c: object for c in TEXT_COLUMNS})
+    ids = [r.get("id") if isinstance(r, dict) else None for r in rows]
+    frame.insert(
+        0, "id", [i if isinstance(i, str) and i else f"row{n}" for n, i in enumerate(ids, 1)]
+    )
     return frame
 
 
@@ -71,14 +79,18 @@ def check_actions(frame: pd.DataFrame, today: date | None = None) -> list[str]:
 def _records(frame: pd.DataFrame) -> dict[str, dict]:
     out = {}
     for row in frame.to_dict(orient="records"):
-        if all(pd.isna(row.get(c)) or row.get(c) == "" for c in ACTION_COLUMNS):
+        if all(pd.isna(row.get(c)) or row.get(c) == "" for c in CONTENT):
             continue  # an empty row the editor left behind
         key = row.get("id") if isinstance(row.get("id"), str) and row.get("id") else _new_id()
         out[key] = {c: _plain(row.get(c)) for c in ACTION_COLUMNS}
+        if "shared" in out[key]:  # not shared unless ticked
+            out[key]["shared"] = bool(out[key]["shared"] or False)
     return out
 
 
 def _plain(value):
+    if isinstance(value, bool):
+        return value
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, date | pd.Timestamp):
