@@ -14,8 +14,10 @@ import pytest
 from pypdf import PdfReader
 
 from pmhc import cli
+from pmhc.analysis import release
 from pmhc.analysis.filters import Filters
-from pmhc.present import report, views
+from pmhc.analysis.released import Selection
+from pmhc.present import partner, report, views
 from pmhc.storage import review_log
 from pmhc.storage import settings as store
 from pmhc.storage.workspace import Workspace
@@ -119,27 +121,45 @@ def test_excel_pack_has_a_sheet_per_page_with_the_chart_numbers(pack):
     assert "=HYPERLINK(1)" not in meeting
 
 
-def test_partner_pack_leaves_out_sources_actions_and_record_tables(sample, values, actions):
-    partner = report.build(sample, Filters(), values, {}, actions, audience="partner")
-    page = report.to_html(partner)
-    assert SOURCES not in page and "CIT coordinator" not in page
-    assert "Open and overdue actions" not in page
-    assert "Officers overdue" not in page  # a table of officer ids
+@pytest.fixture(scope="module")
+def published(sample, values, actions):
+    """The sample's partner release, with the first action shared."""
+    return release.build(sample, 10, values, {}, actions.assign(shared=[True, False, False]))
+
+
+@pytest.fixture(scope="module")
+def partner_pack(published, values):
+    return report.build(None, Filters(), values, {}, pd.DataFrame(), "partner", release=published)
+
+
+def test_partner_pack_is_the_partner_release_and_nothing_else(partner_pack, published):
+    page = report.to_html(partner_pack)
+    assert SOURCES not in page and "CIT coordinator" in page  # the one shared action
+    assert "Sgt &lt;b&gt;Lee" not in page  # an action not shared
+    assert "Officers overdue" not in page and "officer_id" not in page
     assert "counts from 1 to 10 are hidden" in page
-    for section in partner.sections:
-        assert all(name.startswith(report.PARTNER_TABLES) for name in section.view.tables)
+    # Each section is the partner page's own view of the release, figure for figure.
+    for section in partner_pack.sections:
+        page_view = partner.page_view(published, section.key, Selection())
+        assert [(f.label, f.value) for f in section.view.figures] == [
+            (f.label, f.value) for f in page_view.figures
+        ]
+        assert [c.title for c in section.view.charts] == [c.title for c in page_view.charts]
+    assert any(s.view.figures for s in partner_pack.sections)
 
 
-def test_partner_pack_of_a_tiny_selection_draws_sentences_not_charts(sample, values):
-    tiny = Filters(start=date(2025, 12, 30), end=date(2025, 12, 31), district=("Harbor",))
-    partner = report.build(sample, tiny, values, {}, pd.DataFrame(), audience="partner")
-    outcomes = next(s for s in partner.sections if s.key == "outcomes")
-    drawn = [c for c in outcomes.view.charts if c.empty is None]
-    for fig in drawn:  # whatever is still drawn shows no count from 1 to 10
-        for column in ("numerator", "calls", "persons", "incidents"):
-            if column in fig.data:
-                shown = pd.to_numeric(fig.data[column], errors="coerce").dropna()
-                assert not shown.between(1, 10).any(), (fig.key, column)
+def test_partner_pack_shows_no_count_from_1_to_10(partner_pack):
+    for section in partner_pack.sections:
+        for fig in section.view.charts:
+            for column in ("numerator", "calls", "persons", "incidents", "staff"):
+                if column in fig.data:
+                    shown = pd.to_numeric(fig.data[column], errors="coerce").dropna()
+                    assert not shown.between(1, 10).any(), (fig.key, column)
+
+
+def test_nothing_published_gives_a_pack_that_says_so():
+    pack = report.build(None, Filters(), dict(store.DEFAULTS), {}, pd.DataFrame(), "partner")
+    assert "Nothing is published yet" in report.to_html(pack)
 
 
 def test_cli_writes_each_format_and_refuses_others(tmp_path, capsys):

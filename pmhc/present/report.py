@@ -17,8 +17,9 @@ from datetime import date
 import pandas as pd
 
 from pmhc.analysis.filters import LABELS, Filters
+from pmhc.analysis.released import Selection
 from pmhc.domain import checklist
-from pmhc.present import excel, views
+from pmhc.present import excel, partner, views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGES
 from pmhc.storage import review_log
@@ -84,17 +85,33 @@ def page_views(scope: views.Scope, values: dict) -> list[Section]:
     return out
 
 
-def partner_views(scope: views.Scope, values: dict) -> list[Section]:
-    """What a partner may see: the partner view of each page. The single place a published
-    partner release replaces, when there is one."""
-    sections = page_views(scope, values)
-    for s in sections:
-        s.view.tables = {k: v for k, v in s.view.tables.items() if k.startswith(PARTNER_TABLES)}
-    return sections
+def partner_views(release, selection) -> list[Section]:
+    """What a partner may see: each page of the partner release (the allow-list of
+    suppressed aggregates), as the partner pages draw it. Nothing else reaches the pack."""
+    if release is None:
+        return []
+    out = []
+    for page in PAGES:
+        prefix = f"Question {page.question}: " if page.question else ""
+        view = partner.page_view(release, page.key, selection)
+        out.append(Section(page.key, prefix + page.title, view))
+    return out
 
 
-# Tables of aggregates that the partner view of the pages shows (no record-level ones).
-PARTNER_TABLES = ("Targets and actuals", "Before and after ", "Crisis Now core elements")
+def partner_answers(release) -> pd.DataFrame:
+    """The self-assessment as the release holds it (notes only where the analyst shared)."""
+    rows = [
+        {
+            "question": q["number"],
+            "item": i["id"],
+            "text": i["text"],
+            "answer": i["answer"],
+            "note": i["note"],
+        }
+        for q in (release.meta.get("checklist", []) if release is not None else [])
+        for i in q["items"]
+    ]
+    return pd.DataFrame(rows)
 
 
 def build(
@@ -105,20 +122,38 @@ def build(
     actions: pd.DataFrame,
     audience: str = "internal",
     meetings: pd.DataFrame | None = None,
+    release=None,
+    selection: Selection | None = None,
 ) -> Pack:
+    """The pack for staff from the dataset; for partners from the release alone (the
+    dataset, settings and actions are not read then)."""
+    if audience == "partner":
+        return partner_pack(release, selection or Selection(), values)
     scope = scope_for(ds, f, values, answers, audience)
-    partner = audience == "partner"
-    sections = partner_views(scope, values) if partner else page_views(scope, values)
     return Pack(
         agency=str(values.get("agency") or ds.label),
         audience=audience,
         period=period_text(scope),
         filters=filter_lines(f),
-        sources=[] if partner else source_rows(ds),
-        sections=sections,
+        sources=source_rows(ds),
+        sections=page_views(scope, values),
         self_assessment=checklist.answers_frame(answers),
-        actions=pd.DataFrame() if partner else open_actions(actions),
-        meetings=pd.DataFrame() if partner or meetings is None else meetings,
+        actions=open_actions(actions),
+        meetings=pd.DataFrame() if meetings is None else meetings,
+    )
+
+
+def partner_pack(release, selection: Selection, values: dict) -> Pack:
+    shared = release.tables.get("actions") if release is not None else None
+    return Pack(
+        agency=str(values.get("agency") or "Partner release"),
+        audience="partner",
+        period=selection.text() if release is not None else "Nothing is published yet",
+        filters=[f"Partner choice: {selection.text()}"],
+        sources=[],
+        sections=partner_views(release, selection),
+        self_assessment=partner_answers(release),
+        actions=shared if shared is not None else pd.DataFrame(),
     )
 
 
@@ -160,7 +195,7 @@ def open_actions(actions: pd.DataFrame, today: date | None = None) -> pd.DataFra
     live = actions[actions["status"].isin(OPEN_STATUSES) | actions["status"].isna()].copy()
     live["overdue"] = live["due"].map(lambda d: "overdue" if pd.notna(d) and d < today else "")
     live = live.sort_values(["overdue", "due"], ascending=[False, True], na_position="last")
-    return live[[*store.ACTION_COLUMNS, "overdue"]]
+    return live.reindex(columns=[*store.ACTION_COLUMNS, "overdue"])
 
 
 def control_signals(view: views.View | None) -> pd.DataFrame:
@@ -169,9 +204,9 @@ def control_signals(view: views.View | None) -> pd.DataFrame:
     if fig is None or "signal" not in fig.data:
         return pd.DataFrame()
     out = fig.data[fig.data["signal"] != "Within limits"]
-    return out.assign(month=out["month"].dt.strftime("%b %Y"))[
-        ["month", "rate", "centre", "lcl", "ucl", "signal"]
-    ]
+    months = pd.to_datetime(out["month"], errors="coerce")
+    out = out.assign(month=months.dt.strftime("%b %Y").fillna(out["month"].astype(str)))
+    return out.reindex(columns=["month", "rate", "centre", "lcl", "ucl", "signal"])
 
 
 # --- charts as images ---------------------------------------------------------------------
@@ -319,7 +354,10 @@ def review_html(pack: Pack) -> str:
     parts.append(
         table_html(signals) if not signals.empty else "<p>Every month within the limits.</p>"
     )
-    if pack.audience != "partner":
+    if pack.audience == "partner":
+        parts.append("<h3>Actions shared with partners</h3>")
+        parts.append(table_html(pack.actions))
+    else:
         parts.append("<h3>Open and overdue actions</h3>")
         parts.append(table_html(pack.actions))
         parts.append("<h3>Review meetings</h3>")
@@ -377,7 +415,9 @@ def to_xlsx(pack: Pack) -> bytes:
         ("Control-chart signals", control_signals(pack.review)),
         ("Self-assessment", pack.self_assessment),
     ]
-    if pack.audience != "partner":
+    if pack.audience == "partner":
+        sheets["Meeting"].insert(0, ("Actions shared with partners", pack.actions))
+    else:
         sheets["Meeting"][:0] = [
             ("Open and overdue actions", pack.actions),
             ("Review meetings", pack.meetings),
@@ -404,6 +444,14 @@ def workspace_dataset(ws):
 
 
 def from_workspace(ws, f: Filters, audience: str = "internal") -> Pack:
+    """Staff: the workspace's dataset. Partners: the published release, nothing else."""
+    if audience == "partner":
+        from pmhc.storage import releases
+
+        values = store.load_settings(ws.folder)
+        return build(
+            None, f, values, {}, pd.DataFrame(), "partner", release=releases.load(ws.folder)
+        )
     ds = workspace_dataset(ws)
     values = store.with_sample_defaults(store.load_settings(ws.folder), ds.is_sample)
     answers = checklist.load_answers(ws.folder / store.ANSWERS_FILE)

@@ -461,7 +461,23 @@ def _period_name(picked, lo: date, hi: date) -> str:
 
 
 def _pack(kind: str) -> bytes:
-    """The meeting pack for the filters and audience in force, from the pages' own views."""
+    """The meeting pack for the filters and audience in force, from the pages' own views;
+    for partners, from the partner release the partner pages show."""
+    if audience() == "partner":
+        from pmhc.present.partner import Selection
+        from pmhc.ui import partner  # imports this module: loaded when a pack is asked for
+
+        pack = meeting_pack.build(
+            None,
+            filters.Filters(),
+            workspace_settings(),
+            {},
+            pd.DataFrame(),
+            "partner",
+            release=partner.session_release(),
+            selection=st.session_state.get("partner_selection", Selection()),
+        )
+        return meeting_pack.WRITERS[kind](pack)
     ds, _ = current_dataset()
     f = st.session_state.get("filters", filters.Filters())
     answers = checklist.load_answers(answers_path())
