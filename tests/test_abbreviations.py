@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import VERA, real_file  # tests/ is on the path under pytest
 
 from pmhc.domain import rules as R
 from pmhc.domain.rules import load_rules, save_rule_table
-from conftest import VERA, real_file  # tests/ is on the path under pytest
 
 
 @pytest.fixture(scope="module")
