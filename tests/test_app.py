@@ -120,33 +120,51 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def sample_last_year() -> dict:
-    """Distinct MH incidents in the last 12 months of the sample calls workbook, and the
-    shares that ended in arrest or had force used, counted with pandas alone."""
+    """Distinct MH incidents in the last 12 complete calendar months of the sample calls
+    workbook (2025: the data run to 31 Dec), and the shares that ended in arrest or had force
+    used, counted with pandas alone.
+
+    Issue 11 changed two definitions: a call is MH by its final or its initial type (8,239
+    by the final type alone; 8,592 with the calls recognised at dispatch and cleared under
+    another type), and a rate's denominator is the calls where the outcome is recorded (the
+    arrest rate is of calls with a disposition)."""
     sheet = fastexcel.read_excel(SAMPLE_CALLS).load_sheet_by_name(
         "CAD Export",
         header_row=3,
-        use_columns=["Incident #", "Rcvd Date", "Final Call Type", "Disposition", "Use of Force"],
+        use_columns=[
+            "Incident #",
+            "Rcvd Date",
+            "Initial Call Type",
+            "Final Call Type",
+            "Disposition",
+            "Use of Force",
+        ],
         dtypes="string",
     )
     rows = sheet.to_pandas()
     rows = rows[rows["Incident #"].str.match(r"RPD\d\d-\d+", na=False)]  # not the totals row
-    unknown = set(rows["Final Call Type"].dropna()) - MH_TYPES - OTHER_TYPES
+    types = set(rows["Final Call Type"].dropna()) | set(rows["Initial Call Type"].dropna())
+    unknown = types - MH_TYPES - OTHER_TYPES
     assert not unknown, f"classify these sample call types in this test: {unknown}"
     rows = rows.assign(
         date=pd.to_datetime(rows["Rcvd Date"].str[:10]),
-        mh=rows["Final Call Type"].isin(MH_TYPES),
+        mh=rows["Final Call Type"].isin(MH_TYPES) | rows["Initial Call Type"].isin(MH_TYPES),
         arrest=rows["Disposition"].eq("Subject Arrested"),
+        recorded=rows["Disposition"].notna(),
         force=rows["Use of Force"].str.upper().eq("Y"),
     )
     incidents = rows.groupby("Incident #").agg(
-        date=("date", "min"), mh=("mh", "any"), arrest=("arrest", "any"), force=("force", "any")
+        date=("date", "min"),
+        mh=("mh", "any"),
+        arrest=("arrest", "any"),
+        recorded=("recorded", "any"),
+        force=("force", "any"),
     )
-    last = incidents["date"].max()
-    first = last - pd.DateOffset(months=12) + pd.Timedelta(days=1)
-    window = incidents[incidents["mh"] & incidents["date"].between(first, last)]
+    assert incidents["date"].max() == pd.Timestamp("2025-12-31")  # December is complete
+    window = incidents[incidents["mh"] & incidents["date"].between("2025-01-01", "2025-12-31")]
     return {
         "mh_calls": len(window),
-        "arrest": window["arrest"].mean(),
+        "arrest": window["arrest"].sum() / window["recorded"].sum(),
         "force": window["force"].mean(),
     }
 

@@ -26,7 +26,7 @@ def policies(scope: Scope) -> View:
         view.notes.append("No calls are loaded.")
         return view
     view.add(rate_figure(scope, "CIT dispatched", CIT_DISPATCHED))
-    view.add(rate_figure(scope, "CIT officer on scene", OUTCOME_BY_KEY["cit_on_scene"]))
+    view.add(rate_figure(scope, "CIT unit on scene (CAD)", OUTCOME_BY_KEY["cit_on_scene"]))
     funnel = _funnel(scope)
     if funnel is None:
         view.needs(

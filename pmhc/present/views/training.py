@@ -42,7 +42,9 @@ def training(scope: Scope) -> View:
     view.add(_certified(scope))
     if scope.mh is not None:
         fig = rate_figure(
-            scope, "MH calls with a CIT-trained officer", OUTCOME_BY_KEY["trained_on_scene"]
+            scope,
+            "CIT-certified officer on scene (training log)",
+            OUTCOME_BY_KEY["trained_on_scene"],
         )
         if fig:
             view.add(fig)
