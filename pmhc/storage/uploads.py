@@ -15,7 +15,7 @@ from pmhc.ingest import mapping as mp
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest.profiles import Profile
 from pmhc.ingest.reading import open_tables
-from pmhc.storage import dataset
+from pmhc.storage import dataset, settings
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace
 
@@ -81,7 +81,8 @@ def save_uploads(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[dataset.Dataset, str]:
     """Ingest every file, build the dataset and make it the workspace's current one."""
-    ctx = ingest.Context(rules=ws.rules(), key=ws.key, profiles=ws.profiles())
+    routes = settings.mh_routes(settings.load_settings(ws.folder))
+    ctx = ingest.Context(rules=ws.rules(), key=ws.key, profiles=ws.profiles(), mh_routes=routes)
     loaded, hashes = [], []
     for name, data in files:
         file_hash = store.file_hash(data)
@@ -92,7 +93,7 @@ def save_uploads(
     if progress:
         progress("Counting incidents and joining training to calls")
     ds = dataset.build(loaded, label)
-    options = repr(sorted((k, v.key()) for k, v in choices.items()))
+    options = repr(sorted((k, v.key()) for k, v in choices.items())) + repr(routes)
     ds_id = store.dataset_id(hashes, options + ws.rules_version())
     if progress:
         progress("Saving the cleaned tables")

@@ -16,6 +16,7 @@ from pmhc.analysis import metrics, periods, workforce
 from pmhc.analysis.metrics import Outcome
 from pmhc.analysis.stats import Rate, compare
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD, HIDDEN, protect, suppress_value
+from pmhc.present import numbers
 from pmhc.present.charts import Figure
 from pmhc.storage.dataset import Dataset
 
@@ -166,7 +167,7 @@ class Scope:
 
 
 def pct(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None or pd.isna(value) else f"{100 * value:.{digits}f}%"
+    return "–" if value is None or pd.isna(value) else numbers.pct(float(value), digits)
 
 
 def count_text(scope: Scope, n: int) -> str:
