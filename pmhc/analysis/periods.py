@@ -38,7 +38,7 @@ def month_end(when: pd.Timestamp) -> pd.Timestamp:
 
 
 def span_text(start: pd.Timestamp, end: pd.Timestamp) -> str:
-    """'Jul 2014–Jun 2015' for whole months, else '5 Mar 2014–12 Jun 2015'."""
+    """'Jul 2014-Jun 2015' (with an en dash) for whole months, else '5 Mar 2014-12 Jun 2015'."""
     if start == month_start(start) and end == month_end(end):
         if (start.year, start.month) == (end.year, end.month):
             return f"{start:%b %Y}"

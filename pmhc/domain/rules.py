@@ -394,7 +394,9 @@ class _Expander:
         rx = self.matcher.regex
         if rx is None:
             return text
-        return rx.sub(lambda m: self.expansions[self.matcher.patterns[m.lastindex - 1]], text)
+        return rx.sub(
+            lambda m: self.expansions[self.matcher.patterns[(m.lastindex or 1) - 1]], text
+        )
 
 
 def _classes(kind: str, table: pd.DataFrame, build) -> tuple:

@@ -8,7 +8,7 @@ import math
 
 
 def pct(value: float | None, digits: int = 1) -> str:
-    """'30.9%'; '–' when there is no value."""
+    """'30.9%'; an en dash when there is no value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{100 * value:.{digits}f}%"

@@ -236,7 +236,9 @@ def unmatched_values(rules: Rules, calls: pd.DataFrame | None, kind: str, top: i
     """The most frequent values of the loaded calls that no rule of `kind` recognised, with
     their count of incidents and the text as the rules read it (abbreviations spelled out).
     For call types: the types that are not mental-health types. None when nothing applies."""
-    columns = [c for c in UNMATCHED_SOURCES.get(kind, ()) if calls is not None and c in calls]
+    if calls is None:
+        return None
+    columns = [c for c in UNMATCHED_SOURCES.get(kind, ()) if c in calls]
     if not columns:
         return None
     values = pd.concat([calls[c].astype("str") for c in columns], ignore_index=True).dropna()
