@@ -6,6 +6,7 @@ import streamlit as st
 
 from pmhc.domain import rules, schema
 from pmhc.domain.errors import InputError
+from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import profiles
 from pmhc.ingest.reading import ACCEPTED_EXTENSIONS
 from pmhc.present import excel as reports
@@ -138,6 +139,13 @@ def mapping_editor(index: int, report, name: str, data: bytes, key: tuple) -> No
     view = ui.mapping_view(report, name, data, file_hash=key[0])
     choice = st.session_state["choices"].get(key, uploads.SheetChoice())
     st.markdown("**Column mapping** — change any column and the file is read again.")
+    if report.mh_title and not choice.all_mh:
+        st.info(
+            "The export's title or parameters name mental-health calls: "
+            f"“{escape_markdown(report.mh_title)}”. If every call in this file is one, tick "
+            "the box below.",
+            icon=":material/lightbulb:",
+        )
     all_mh = st.checkbox(
         "Every call in this file is a mental-health call",
         value=choice.all_mh,

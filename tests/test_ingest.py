@@ -100,7 +100,12 @@ def test_quirk_workbook_row_accounting(quirk_workbook, ingest_file):
         "Dist: 4 values written in another case were unified (e.g. 'NORTH' -> 'North').",
         # The load report counts MH calls by route now (issue 11): 10 by the final type.
         "Mental-health calls identified: 10 by final call type.",
+        # The title row names MH calls: offered as a declaration, not applied (issue 11).
+        "The export's title or parameters name mental-health calls ('Calls for Service - "
+        "Mental Health'): if every call in it is one, declare it (Data page: 'Every call in "
+        "this file is a mental-health call'; command line: --all-mh).",
     ]
+    assert r.mh_title == "Calls for Service - Mental Health"
     # 'NORTH ' and 'North' are one district, and the report says so
     assert calls.records["district"].astype(str).unique().tolist() == ["North"]
     assert "Dist: 4 values written in another case were unified (e.g. 'NORTH' -> 'North')." in (

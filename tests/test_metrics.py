@@ -181,7 +181,9 @@ def test_disposition_breakdown(mh):
     out = M.disposition_breakdown(mh)
     got = dict(zip(out["label"], out["calls"], strict=True))
     assert got == {
-        "Connection to services": 4,
+        # renamed from "Connection to services": the connection rate is built from more
+        # than the disposition (issue 11), so the disposition group says what it is
+        "Referral or treatment": 4,
         "Arrest": 1,
         "Resolved on scene": 1,
         "Not recorded": 1,

@@ -96,7 +96,9 @@ DISPOSITION_GROUPS = ("arrest", "involuntary", "connection", "resolved", "no_con
 GROUP_LABELS = {
     "arrest": "Arrest",
     "involuntary": "Involuntary hold",
-    "connection": "Connection to services",
+    # Not "connection": the connection rate is built from components (referral, transport,
+    # hand-off) over several columns; this is only what the disposition text says.
+    "connection": "Referral or treatment",
     "resolved": "Resolved on scene",
     "no_contact": "No contact",
     "other": "Other",

@@ -57,6 +57,8 @@ class SourceReport:
     signature: str | None = None
     date1904: bool = False
     date_precision: str | None = None  # "month" when dates were built without a day
+    # A title or parameter row naming mental-health calls (offered as "every call is MH")
+    mh_title: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -101,7 +103,43 @@ def ingest_file(
         "open",
     )
     tables = open_tables(source, name)
-    return [ingest_table(t, ctx, clock=clock) for t in tables]
+    loaded = [ingest_table(t, ctx, clock=clock) for t in tables]
+    offer_all_mh(tables, loaded, ctx)
+    return loaded
+
+
+def offer_all_mh(tables: list[Table], loaded: list[Loaded], ctx: Context) -> None:
+    """A title row above the header, or a parameter sheet of the same file, that names
+    mental-health calls ("Calls for Service with Mental Health Indicators", "Filters: MH
+    Indicator = Y") is offered as the declaration "every call is MH", never applied by itself:
+    a title may describe a filter that also let other calls through."""
+    params = [
+        _mh_text(t.peek, ctx.rules)
+        for t, x in zip(tables, loaded, strict=True)
+        if x.report.kind is None
+    ]
+    param = next((p for p in params if p), None)
+    for t, x in zip(tables, loaded, strict=True):
+        r = x.report
+        if r.kind != "calls" or ctx.all_mh or r.header_row is None:
+            continue
+        r.mh_title = _mh_text(t.peek[: r.header_row - 1], ctx.rules) or param
+        if r.mh_title:
+            r.notes.append(
+                f"The export's title or parameters name mental-health calls ({r.mh_title!r}): "
+                "if every call in it is one, declare it (Data page: 'Every call in this file is "
+                "a mental-health call'; command line: --all-mh)."
+            )
+
+
+def _mh_text(rows: list[list[str | None]], rules: Rules) -> str | None:
+    """The first cell of these rows that the MH call-type rules recognise (cut to 80)."""
+    cells = [str(c).strip() for row in rows for c in row if c is not None and str(c).strip()]
+    if not cells:
+        return None
+    flags = rules.mh_flag(pd.Series(cells, dtype="str")).to_numpy(bool)
+    hit = next((c for c, f in zip(cells, flags, strict=True) if f), None)
+    return None if hit is None else hit[:80]
 
 
 class Stages:

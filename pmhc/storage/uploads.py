@@ -46,7 +46,8 @@ def ingest_upload(
     progress: Callable[[str], None] | None = None,
 ) -> list[ingest.Loaded]:
     loaded = []
-    for table in open_tables(data, name):
+    tables = open_tables(data, name)
+    for table in tables:
         choice = choices.get(table.sheet, SheetChoice())
         if progress:
             progress(f"Reading {name}" + (f" [{table.sheet}]" if table.sheet else ""))
@@ -69,6 +70,13 @@ def ingest_upload(
                 proposal = mp.apply_overrides(mp.at_row(table.peek, row, kind), choice.fields)
         local = replace(ctx, all_mh=choice.all_mh)
         loaded.append(ingest.ingest_table(table, local, proposal))
+    undeclared = [
+        (t, x)
+        for t, x in zip(tables, loaded, strict=True)
+        if not choices.get(t.sheet, SheetChoice()).all_mh
+    ]
+    if undeclared:
+        ingest.offer_all_mh([t for t, _ in undeclared], [x for _, x in undeclared], ctx)
     for item in loaded:
         item.report.path = name
     return loaded

@@ -129,6 +129,17 @@ class Scope:
         return metrics.in_window(self.base, w.start, w.end), previous, w
 
     @cached_property
+    def period_text(self) -> str:
+        """The period of `mh` (the selected one, else all the data), for card captions."""
+        cov = self.coverage
+        if cov is None:
+            return ""
+        f = self.filters
+        start = pd.Timestamp(f.start) if f.start else cov.first
+        end = pd.Timestamp(f.end) if f.end else cov.last
+        return periods.span_text(start, end + periods.DAY - periods.TICK)
+
+    @cached_property
     def trend_mh(self) -> pd.DataFrame | None:
         """MH incidents for trends: partial first and last months left out."""
         mh, cov = self.mh, self.coverage

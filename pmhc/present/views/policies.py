@@ -13,7 +13,12 @@ from pmhc.present.charts import Figure
 from pmhc.present.views.base import KeyFigure, Scope, View, figure, pct, rate_figure
 
 CIT_DISPATCHED = Outcome(
-    "cit_dispatched", "CIT dispatched", "cit_dispatched", True, "a CIT-dispatched column"
+    "cit_dispatched",
+    "CIT dispatched",
+    "cit_dispatched",
+    True,
+    "a CIT-dispatched column",
+    base="a recorded CIT-dispatched flag",
 )
 STAGE_TEXT = {
     "CIT requested": "a CIT request",
@@ -100,6 +105,8 @@ def _identification(scope: Scope, view: View) -> None:
             pct(share),
             help="Share of MH calls whose initial call type was already a "
             "mental-health type; the rest were recognised only at close.",
+            caption=f"{scope.period_text} · of {ident['calls'].sum():,} MH calls with a "
+            "recorded initial type",
         )
     )
     title = f"{pct(share, 0)} of MH calls were recognised as mental-health calls at dispatch"
@@ -139,6 +146,8 @@ def _response(scope: Scope, view: View) -> None:
             "Median response",
             f"{median:.0f} min",
             help="From call received to first unit arrived, over MH calls with both times.",
+            caption=f"{scope.period_text} · of {len(metrics.response_minutes(scope.mh)):,} MH "
+            "calls with both times",
         )
     )
     if scope.partner:  # a median of a handful of calls says too much about them

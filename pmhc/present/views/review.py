@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pmhc.analysis import metrics
+from pmhc.analysis import metrics, periods
 from pmhc.analysis.metrics import OUTCOME_BY_KEY
 from pmhc.present import charts
 from pmhc.present.views.base import DELTA_COLOUR, KeyFigure, Scope, View, figure, pct
@@ -27,11 +27,19 @@ def review(
     if start is None:
         view.notes.append("Set the programme start date to compare before and after.")
     else:
-        table = period_change(mh[mh["received_at"] < start], mh[mh["received_at"] >= start])
+        before, after = mh[mh["received_at"] < start], mh[mh["received_at"] >= start]
+        outcomes = [scope.outcome(o.key) for o in metrics.available_outcomes(mh)]
+        table = period_change(before, after, outcomes)
         view.tables["Before and after the programme start"] = table
+        spans = [
+            periods.span_text(p["received_at"].min().normalize(), p["received_at"].max())
+            if len(p)
+            else "none"
+            for p in (before, after)
+        ]
         for _, row in table.head(4).iterrows():
             if pd.notna(row["change_points"]):
-                o = next(o for o in metrics.OUTCOMES if o.label == row["outcome"])
+                o = next(o for o in outcomes if o.label == row["outcome"])
                 view.add(
                     KeyFigure(
                         row["outcome"],
@@ -39,6 +47,8 @@ def review(
                         f"{row['change_points']:+.1f} pts",
                         DELTA_COLOUR[o.higher_is_better],
                         f"Before {pct(row['before'])}, after {pct(row['after'])}. {row['verdict']}",
+                        f"before {spans[0]} · after {spans[1]} · of {row['after_calls']:,} MH "
+                        f"calls with {o.base}",
                     )
                 )
     o = scope.outcome(outcome_key if outcome_key in OUTCOME_BY_KEY else "connection")

@@ -40,6 +40,7 @@ def services(scope: Scope) -> View:
                     "Ended in arrest",
                     count_text(scope, int(mh["is_arrest"].sum())),
                     help="MH incidents in the period with an arrest on any row.",
+                    caption=f"{scope.period_text} · MH incidents",
                 )
             )
         view.add(_destinations(scope))
@@ -141,7 +142,10 @@ def _dispositions(scope: Scope) -> Figure | None:
     if disp is None:
         return None
     top = disp.iloc[0]
-    title = f"Most MH calls end as {str(top['label']).lower()} ({pct(top['share'], 0)})"
+    title = (
+        f"The most common disposition group is {str(top['label']).lower()} "
+        f"({pct(top['share'], 0)} of MH calls)"
+    )
     return figure(
         scope,
         "dispositions",
@@ -154,7 +158,8 @@ def _dispositions(scope: Scope) -> Figure | None:
             category="label",
             value="calls",
             title=t,
-            subtitle="Most serious disposition of each MH incident",
+            subtitle="Most serious disposition of each MH incident. The connection rate "
+            "also counts transports and hand-offs recorded in other columns, never arrests",
             value_title="MH calls",
             category_title="Disposition group",
             description="Bar chart of MH calls by disposition group.",

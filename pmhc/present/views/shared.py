@@ -160,11 +160,13 @@ def trend_takeaway(mh: pd.DataFrame, outcomes: list[Outcome], start: pd.Timestam
     )
 
 
-def period_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """Every available outcome before and after a date: rates, change with its 95%
-    interval, and the verdict of a two-proportion test."""
+def period_change(
+    before: pd.DataFrame, after: pd.DataFrame, outcomes: list[Outcome] | None = None
+) -> pd.DataFrame:
+    """Every available outcome before and after a date: rates (of the calls with the outcome
+    recorded), change with its 95% interval, and the verdict of a two-proportion test."""
     rows = []
-    for o in metrics.available_outcomes(after if len(after) else before):
+    for o in outcomes or metrics.available_outcomes(after if len(after) else before):
         a, b = metrics.outcome_rate(before, o), metrics.outcome_rate(after, o)
         c = compare(a, b, o.higher_is_better)
         rows.append(
