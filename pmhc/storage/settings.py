@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-DEFAULTS = {
+DEFAULTS: dict[str, object] = {
     "programme_start": None,
     "threshold": 10,
     "agency": "",
