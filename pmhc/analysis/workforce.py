@@ -90,7 +90,8 @@ def overdue_in_service(
 ) -> pd.DataFrame:
     """CIT-trained officers with no CIT course (basic or in-service) in the last 24 months."""
     done = completed(training)
-    cit = done[done["course_type"].isin(["cit_40", "in_service"])]
+    # courses after the as-of date do not count (a period ending in the past)
+    cit = done[done["course_type"].isin(["cit_40", "in_service"]) & (done["completed_on"] <= as_of)]
     last = cit.groupby("officer_id", observed=True)["completed_on"].max()
     trained = cit_certified_since(training)
     last = last[last.index.isin(trained[trained <= as_of].index)]
