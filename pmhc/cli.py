@@ -149,6 +149,13 @@ def render_text(result: dict) -> str:
             ("repeat_person_share", "Persons with 2+ MH contacts"),
         ):
             lines.append(f"  {label}: {_pct(calls[key])}")
+            if key == "connection_rate" and calls.get("connection_components"):
+                lines.append(
+                    "    of which: "
+                    + ", ".join(
+                        f"{c.lower()} {_n(n)}" for c, n in calls["connection_components"].items()
+                    )
+                )
         if calls["persons"] is not None:
             lines.append(f"  Distinct persons: {_n(calls['persons'])}")
     for kind, keys in (

@@ -137,6 +137,17 @@ def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
         "trained_on_scene",
     ):
         result[f"{key}_rate"] = _rate(metrics.outcome_rate(mh, key), partner, threshold)
+    parts = metrics.connection_components(mh)
+    # what counted as a connection, beside the rate (an incident may have several)
+    result["connection_components"] = (
+        None
+        if parts is None
+        else _counts(
+            {str(c): int(n) for c, n in zip(parts["component"], parts["calls"], strict=True)},
+            partner,
+            threshold,
+        )
+    )
     repeats = metrics.repeat_encounters(mh)
     result["persons"] = None if repeats is None else _count(repeats.persons, partner, threshold)
     result["repeat_person_share"] = (
