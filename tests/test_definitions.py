@@ -318,3 +318,19 @@ def test_in_service_is_one_figure_for_the_cli_and_the_page(ingest_file):
     assert figures["Overdue for in-service"].value == "31"
     assert "of 124 CIT-certified active sworn officers" in figures["Overdue for in-service"].caption
     assert figures["Overdue, share of all sworn"].value == "9.0%"
+
+
+def test_targets_are_drawn_on_the_outcome_trend(write_text, ingest_file):
+    rows = [["Incident", "Date", "Call Type", "Disposition"]]
+    for i, day in enumerate(pd.date_range("2024-01-01", "2024-12-31", freq="D")):
+        dispo = "Crisis Clinic" if i % 2 else "Arrested"
+        rows.append([f"C{i}", day.date().isoformat(), "PERSON IN CRISIS", dispo])
+    (loaded,) = ingest_file(write_text("calls.csv", rows))
+    scope = views.Scope(dataset.build([loaded], "x"), targets={"connection": 0.6})
+    fig = views.overview(scope).chart("overview_outcomes")
+    spec = fig.chart.to_dict()
+    assert "dotted lines mark the targets" in spec["title"]["subtitle"]
+    goals = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "rule"]
+    data = spec["datasets"]
+    values = [row for rows in data.values() for row in rows if "target" in row]
+    assert values == [{"label": "Connection to services", "target": 0.6}] and goals

@@ -66,8 +66,11 @@ def trend(
     marker: pd.Timestamp | None = None,
     marker_label: str = "Programme start",
     tooltip: list | None = None,
+    targets: pd.DataFrame | None = None,
 ):
-    """Monthly lines, optionally with a 95% interval band and a dated marker."""
+    """Monthly lines, optionally with a 95% interval band, a dated marker and targets
+    (`targets`: a frame with the `colour` field and `target`, drawn as dashed lines in each
+    line's colour)."""
     fmt = ".0%" if percent else ",.0f"
     base = alt.Chart(data)
     enc = {
@@ -111,6 +114,23 @@ def trend(
             alt.Chart(rule)
             .mark_text(align="left", dx=4, dy=-6, color="#444")
             .encode(x="date:T", y=alt.value(0), text="label:N")
+        )
+    if targets is not None and len(targets):
+        goal = {"y": alt.Y("target:Q")}
+        if colour:
+            goal["color"] = enc["color"]
+        layers.append(
+            alt.Chart(targets)
+            .mark_rule(strokeDash=[2, 3], strokeWidth=2)
+            .encode(
+                **goal,
+                tooltip=[
+                    alt.Tooltip(f"{colour}:N", title="Target for")
+                    if colour
+                    else alt.Tooltip("target:Q", title="Target", format=fmt),
+                    alt.Tooltip("target:Q", title="Target", format=".1%" if percent else ","),
+                ],
+            )
         )
     return _finish(alt.layer(*layers), title, subtitle, description)
 

@@ -182,6 +182,7 @@ def _view(
     answers_json: str,
     options: tuple,
     holds: bool = False,
+    targets: tuple = (),
 ) -> views.View:
     ds, _ = current_dataset()
     scope = views.Scope(
@@ -192,6 +193,7 @@ def _view(
         threshold,
         json.loads(answers_json),
         holds_as_connection=holds,
+        targets=dict(targets),
     )
     return views.PAGES[page](scope, **dict(options))
 
@@ -213,6 +215,7 @@ def view(page: str, **options) -> views.View:
         json.dumps(answers, sort_keys=True),
         tuple(sorted(options.items())),
         bool(values.get("holds_as_connection")),
+        tuple(sorted((values.get("targets") or {}).items())),
     )
 
 

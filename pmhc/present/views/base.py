@@ -70,6 +70,7 @@ class Scope:
     threshold: int = DEFAULT_THRESHOLD
     answers: dict = field(default_factory=dict)
     holds_as_connection: bool = False  # a hold ending in a transport to treatment connects
+    targets: dict = field(default_factory=dict)  # outcome key -> target rate (review page)
 
     def outcome(self, key: str) -> Outcome:
         """The outcome of a key under this scope's settings (the hold setting)."""

@@ -58,6 +58,12 @@ def outcome_trend(scope: Scope, wanted: list[Outcome], key: str) -> Figure | Non
     subtitle = "Share of MH calls with the outcome recorded, per month" + (
         "; the dashed line marks the programme start" if start is not None else ""
     )
+    targets = pd.DataFrame(
+        [(o.label, scope.targets[o.key]) for o in available if o.key in scope.targets],
+        columns=["label", "target"],
+    )
+    if len(targets):
+        subtitle += "; dotted lines mark the targets"
     subtitle += partial_text(scope)
     names = ", ".join(o.label.lower() for o in available)
     return figure(
@@ -77,6 +83,7 @@ def outcome_trend(scope: Scope, wanted: list[Outcome], key: str) -> Figure | Non
             y_title="Share of MH calls",
             marker=start,
             tooltip=RATE_TOOLTIP,
+            targets=targets,
             description=f"Line chart of monthly rates of {names} among mental-health calls.",
         ),
     )
