@@ -142,11 +142,15 @@ class Scope:
 
     @cached_property
     def trend_mh(self) -> pd.DataFrame | None:
-        """MH incidents for trends: partial first and last months left out."""
+        """MH incidents for trends (dates and yes/no columns only: copying the text columns
+        of a million incidents costs more than the trend): partial months left out."""
         mh, cov = self.mh, self.coverage
         if mh is None or cov is None or not cov.partial_months():
             return mh
-        return metrics.in_window(mh, cov.start, cov.end)
+        keep = [c for c in mh.columns if c in ("received_at", "month") or mh[c].dtype.kind == "b"]
+        keep += [c for c in mh.columns if str(mh[c].dtype) == "boolean" and c not in keep]
+        inside = ((mh["received_at"] >= cov.start) & (mh["received_at"] <= cov.end)).to_numpy()
+        return mh.loc[inside, keep]
 
     @cached_property
     def as_of(self) -> pd.Timestamp:
