@@ -75,9 +75,15 @@ def build(loaded: list[Loaded], label: str, is_sample: bool = False) -> Dataset:
         rows = ds.call_rows
         if ds.training is not None and "officer_id" in rows:
             rows["trained_on_scene"] = trained_on_scene(rows, ds.training)
-        ds.completeness = completeness(rows)
-        ds.calls = collapse(rows)
+        repeated = repeated_rows(rows)
+        ds.completeness = completeness(rows, repeated)
+        ds.calls = collapse(rows, repeated)
     return ds
+
+
+def repeated_rows(rows: pd.DataFrame) -> np.ndarray:
+    """Rows of incidents that span several rows (hashing a million incident ids once)."""
+    return rows["incident_id"].duplicated(keep=False).to_numpy()
 
 
 def rebuild_calls(ds: Dataset) -> Dataset:
@@ -86,8 +92,9 @@ def rebuild_calls(ds: Dataset) -> Dataset:
     if rows is not None:
         if ds.training is not None and "officer_id" in rows:
             rows["trained_on_scene"] = trained_on_scene(rows, ds.training)
-        ds.completeness = completeness(rows)
-        ds.calls = collapse(rows)
+        repeated = repeated_rows(rows)
+        ds.completeness = completeness(rows, repeated)
+        ds.calls = collapse(rows, repeated)
         ds.__dict__.pop("mh", None)  # the cached MH selection
     return ds
 
@@ -112,15 +119,28 @@ COMPLETENESS_FIELDS = (
 )
 
 
-def completeness(rows: pd.DataFrame) -> pd.DataFrame:
+def completeness(rows: pd.DataFrame, repeated: np.ndarray | None = None) -> pd.DataFrame:
     """Share of incidents with a value, per canonical field present (question 5): a field is
     recorded for an incident when any of its rows holds it."""
     fields = [f for f in COMPLETENESS_FIELDS if f in rows and f != "incident_id"]
-    if "incident_id" not in rows or not rows["incident_id"].duplicated().any():
+    if "incident_id" in rows and repeated is None:
+        repeated = repeated_rows(rows)
+    if repeated is None or not repeated.any():
         return filled_share(rows, ["incident_id", *fields])
-    known = rows[fields].notna().groupby(rows["incident_id"].to_numpy(), sort=False).any()
-    known.insert(0, "incident_id", True)
-    return filled_share(known.where(known), ["incident_id", *fields])
+    # Incidents on one row count as rows; only the repeated ones go through a group-by.
+    ids = rows["incident_id"].to_numpy()[repeated]
+    multi = rows.loc[repeated, fields].notna().groupby(ids, sort=False).any()
+    filled = rows.loc[~repeated, fields].notna().sum() + multi.sum()
+    incidents = int((~repeated).sum()) + len(multi)
+    share = [1.0, *(float(filled[f]) / incidents for f in fields)]
+    return pd.DataFrame(
+        {
+            "field": ["incident_id", *fields],
+            "filled": share,
+            "missing": [1 - x for x in share],
+            "records": incidents,
+        }
+    )
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -151,12 +171,12 @@ def trained_on_scene(rows: pd.DataFrame, training: pd.DataFrame) -> pd.Series:
     return trained.where(rows["officer_id"].notna())
 
 
-def collapse(rows: pd.DataFrame) -> pd.DataFrame:
+def collapse(rows: pd.DataFrame, repeated: np.ndarray | None = None) -> pd.DataFrame:
     """One row per incident by the rules of the module docstring.
 
     Only incidents spanning several rows go through the group-by (usually under a tenth of
     an export); the rest are one row already."""
-    repeated = rows["incident_id"].duplicated(keep=False).to_numpy()
+    repeated = repeated_rows(rows) if repeated is None else repeated
     if repeated.any():
         single = rows[~repeated].assign(rows=1)
         incidents = pd.concat([single, _collapse_repeated(rows[repeated])], ignore_index=True)
@@ -233,12 +253,16 @@ def _collapse_repeated(rows: pd.DataFrame) -> pd.DataFrame:
     grouped = rows.groupby("incident_id", sort=False, observed=True)
     # The first received row gives every descriptive field (row-consistent), the time of
     # day included.
-    out = rows.drop_duplicates("incident_id", keep="first").set_index("incident_id")
+    # groupby(sort=False) lists incidents in order of first appearance, as drop_duplicates
+    # does: values are assigned by position, without aligning a million-string index.
+    out = rows.drop_duplicates("incident_id", keep="first").reset_index(drop=True)
     flags = [c for c in rows.columns if str(rows[c].dtype) in ("boolean", "bool")]
     if flags:
-        out[flags] = grouped[flags].max()  # any row; NA only where no row records it
+        anyrow = grouped[flags].max()  # any row; NA only where no row records it
+        for c in flags:
+            out[c] = anyrow[c].array
     if "arrived_at" in rows:
-        out["arrived_at"] = grouped["arrived_at"].min()  # first arrived
+        out["arrived_at"] = grouped["arrived_at"].min().to_numpy()  # first arrived
     if "disposition_group" in rows:
         # The most serious outcome, with the disposition text of that same row.
         codes = pd.Categorical(
@@ -249,9 +273,9 @@ def _collapse_repeated(rows: pd.DataFrame) -> pd.DataFrame:
         worst = worst.set_index("incident_id")
         for c in ("disposition_group", "disposition"):
             if c in rows:
-                out[c] = worst[c].reindex(out.index)
-    out["rows"] = grouped.size()
-    return out.reset_index()
+                out[c] = worst[c].reindex(out["incident_id"]).array
+    out["rows"] = grouped.size().to_numpy()
+    return out
 
 
 def time_band(hour: pd.Series | None) -> pd.Series | None:
