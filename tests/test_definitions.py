@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TORONTO, real_file  # tests/ is on the path under pytest
 
 from pmhc.analysis import filters as flt
 from pmhc.analysis import metrics as M
@@ -334,3 +335,19 @@ def test_targets_are_drawn_on_the_outcome_trend(write_text, ingest_file):
     data = spec["datasets"]
     values = [row for rows in data.values() for row in rows if "target" in row]
     assert values == [{"label": "Connection to services", "target": 0.6}] and goals
+
+
+def test_toronto_overview_makes_no_comparison_it_cannot_support(ingest_file):
+    """Real file: Toronto's persons-in-crisis calls, January 2014 to June 2015, dated to the
+    month. The last 12 months (Jul 2014-Jun 2015) had been set against a year of which only
+    six months are in the file, and the Overview said calls were up 100%."""
+    (loaded,) = ingest_file(real_file(TORONTO))
+    ds = dataset.build([loaded], "toronto")
+    view = views.overview(views.Scope(ds))
+    calls = {f.label: f for f in view.figures}["MH calls"]
+    assert calls.delta is None
+    assert calls.caption == "Jul 2014–Jun 2015 · distinct incidents"
+    assert "do not cover the Jul 2013–Jun 2014 before (they begin on 1 Jan 2014)" in calls.help
+    assert view.chart("monthly_calls").title == "Mental-health calls per month"
+    # All 18 months are complete (dates known to the month): all are in the trend.
+    assert len(view.chart("monthly_calls").data) == 18
