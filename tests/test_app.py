@@ -352,3 +352,24 @@ def test_overview_counts_the_uploaded_calls(monkeypatch, upload_ws, uploaded):
     assert figures["MH calls"] == f"{len(mh):,}"
     assert figures["Arrested"] == pct(arrests)
     assert "People with 2+ MH contacts" not in figures  # no person identifier in the file
+
+
+def test_the_hold_setting_changes_the_one_connection_figure(monkeypatch, tmp_path):
+    """Issue 11: holds are counted apart by default; the Data page's setting counts a hold
+    that ends in a transport to treatment, and every page's "Connected" follows it."""
+    at = open_app(monkeypatch, tmp_path, "data")
+    label = "Count an involuntary hold that ends in a transport to treatment as a connection"
+    box = next(c for c in at.checkbox if c.label == label)
+    assert box.value is False
+    at.switch_page("app_pages/overview.py").run()
+    before = metrics(at)["Connected"]
+    at.switch_page("app_pages/data.py").run()
+    next(c for c in at.checkbox if c.label == label).check().run()
+    assert_clean(at)
+    at.switch_page("app_pages/overview.py").run()
+    after = metrics(at)["Connected"]
+    # The sample's 2025 MH calls: 52.1% connected with holds apart; holds that ended in a
+    # transport to the ED or the crisis unit add to it.
+    assert before == "52.1%" and float(after.rstrip("%")) > float(before.rstrip("%"))
+    at.switch_page("app_pages/services.py").run()
+    assert metrics(at)["Connected"] == after  # one connection figure across pages
