@@ -351,3 +351,22 @@ def test_toronto_overview_makes_no_comparison_it_cannot_support(ingest_file):
     assert view.chart("monthly_calls").title == "Mental-health calls per month"
     # All 18 months are complete (dates known to the month): all are in the trend.
     assert len(view.chart("monthly_calls").data) == 18
+
+
+def test_a_title_naming_mh_calls_is_offered_never_applied(write_text, ingest_file, ctx):
+    rows = [
+        ["Mental Health Calls - monthly extract"],
+        ["Incident", "Date", "Call Type", "Disposition"],
+        ["1", "2025-01-02", "THEFT", "Report Taken"],
+        ["2", "2025-01-03", "PERSON IN CRISIS", "Crisis Clinic"],
+    ]
+    path = write_text("titled.csv", rows)
+    (loaded,) = ingest_file(path)
+    assert loaded.report.header_row == 2
+    assert loaded.report.mh_title == "Mental Health Calls - monthly extract"
+    assert loaded.records["mh"].tolist() == [False, True]  # offered, not applied
+    ctx.all_mh = True  # once declared, nothing is offered
+    (declared,) = ingest_file(path, ctx)
+    assert declared.report.mh_title is None
+    assert declared.records["mh"].tolist() == [True, True]
+    assert not any("title or parameters" in n for n in declared.report.notes)

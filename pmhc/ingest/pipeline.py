@@ -121,7 +121,7 @@ def offer_all_mh(tables: list[Table], loaded: list[Loaded], ctx: Context) -> Non
     param = next((p for p in params if p), None)
     for t, x in zip(tables, loaded, strict=True):
         r = x.report
-        if r.kind != "calls" or ctx.all_mh or r.header_row is None:
+        if r.kind != "calls" or ctx.all_mh or r.header_row is None or _declared(x):
             continue
         r.mh_title = _mh_text(t.peek[: r.header_row - 1], ctx.rules) or param
         if r.mh_title:
@@ -130,6 +130,12 @@ def offer_all_mh(tables: list[Table], loaded: list[Loaded], ctx: Context) -> Non
                 "if every call in it is one, declare it (Data page: 'Every call in this file is "
                 "a mental-health call'; command line: --all-mh)."
             )
+
+
+def _declared(x: Loaded) -> bool:
+    """Every call already declared MH (by the upload's choice or a saved profile)."""
+    rec = x.records
+    return rec is not None and "mh_route" in rec and bool((rec["mh_route"] == "declared").all())
 
 
 def _mh_text(rows: list[list[str | None]], rules: Rules) -> str | None:

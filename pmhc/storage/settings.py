@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pmhc.ingest.pipeline import MH_ROUTES
+
 DEFAULTS: dict[str, object] = {
     "programme_start": None,
     "threshold": 10,
@@ -19,7 +21,6 @@ DEFAULTS: dict[str, object] = {
     # how a call is recognised as a mental-health call (pipeline.MH_ROUTES)
     "mh_routes": ["final", "initial", "flag"],
 }
-MH_ROUTES = ("final", "initial", "flag")
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status"]
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
 
