@@ -57,6 +57,7 @@ def services(scope: Scope) -> View:
                 f"{int((elements['status'] == 'Yes').sum())} of {len(elements)}",
                 help="A 24/7 crisis line, 24/7 mobile crisis, and crisis "
                 "stabilisation accepting police drop-off.",
+                caption=f"services inventory · {len(scope.ds.services):,} services",
             )
         )
         columns = [

@@ -101,6 +101,8 @@ def _dispatchers(scope: Scope, staff: pd.DataFrame) -> KeyFigure | None:
         pct(trained / len(dispatch), 0),
         help=f"{trained} of {len(dispatch)} active dispatchers and call-takers "
         "completed a dispatcher crisis course or 40-hour CIT.",
+        caption=f"as of {scope.as_of:%d %b %Y} · of {count_text(scope, len(dispatch))} active "
+        "dispatchers",
     )
 
 
