@@ -68,11 +68,13 @@ def loaded(ds) -> None:
 
 def source(ds, index: int, report, data: bytes | None, file_hash: str | None) -> None:
     name = report.path.split("/")[-1]
-    title = name + (f" · {report.sheet}" if report.sheet else "")
+    # file and sheet names, notes and headers come from the upload: shown as text, never
+    # as Markdown (a link or an image in a sheet name must not render)
+    title = escape_markdown(name + (f" · {report.sheet}" if report.sheet else ""))
     key = (file_hash, report.sheet) if data is not None else None
     if report.kind is None:
         with st.expander(f":material/block: {title} — not loaded"):
-            st.write(report.note)
+            st.text(report.note)
             if key:
                 read_as(key, report)
         return
@@ -99,11 +101,13 @@ def accounting(ds, index: int, report) -> None:
     cols[2].metric("Rejected", f"{report.rows_rejected:,}")
     cols[3].metric("Header row", report.header_row)
     if report.notes:
-        st.markdown("**Load report**\n" + "\n".join(f"- {n}" for n in report.notes))
+        st.markdown(
+            "**Load report**\n" + "\n".join(f"- {escape_markdown(n)}" for n in report.notes)
+        )
     if report.personal_data_dropped:
         st.markdown(
             ":material/shield: **Personal data not read:** "
-            + ", ".join(report.personal_data_dropped)
+            + ", ".join(escape_markdown(h) for h in report.personal_data_dropped)
         )
     rejected = ds.rejected[index] if index < len(ds.rejected) else pd.DataFrame()
     if len(rejected):
