@@ -370,3 +370,13 @@ def test_a_title_naming_mh_calls_is_offered_never_applied(write_text, ingest_fil
     assert declared.report.mh_title is None
     assert declared.records["mh"].tolist() == [True, True]
     assert not any("title or parameters" in n for n in declared.report.notes)
+
+
+def test_a_partner_release_builds_when_outcomes_are_unknown(edge):
+    """The edge fixture's A3 has no disposition and no force flag: unknown outcomes. The
+    partner release (which keeps yes / not-yes partitions) must still build."""
+    from pmhc.analysis import release
+
+    assert edge.mh["use_of_force"].isna().any() and edge.mh["is_connection"].isna().any()
+    rel = release.build(edge, 1)  # months of 2 MH calls are above a threshold of 1
+    assert rel.meta["outcomes"]
