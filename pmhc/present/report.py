@@ -71,7 +71,9 @@ def scope_for(ds, f: Filters, values: dict, answers: dict, audience: str) -> vie
         audience,
         int(str(values.get("threshold") or store.DEFAULTS["threshold"])),
         answers,
-        store.milestones(values),
+        holds_as_connection=bool(values.get("holds_as_connection")),
+        targets=dict(values.get("targets") or {}),
+        milestones=store.milestones(values),
     )
 
 

@@ -47,9 +47,9 @@ def locked_partner() -> bool:
 
 
 @st.cache_resource(show_spinner="Reading the sample workbooks…")
-def _sample(folder: str, rules_version: str) -> dataset.Dataset:
+def _sample(folder: str, rules_version: str, routes: tuple[str, ...]) -> dataset.Dataset:
     ws = Workspace(folder)
-    ctx = ingest.Context(rules=ws.rules(), key=ws.key)
+    ctx = ingest.Context(rules=ws.rules(), key=ws.key, mh_routes=routes)
     loaded = []
     for path in sample_files():
         loaded.extend(ingest.ingest_file(path, ctx))
@@ -68,7 +68,8 @@ def current_dataset() -> tuple[dataset.Dataset, str]:
     if ds_id:
         return _stored(str(ws.folder), ds_id), ds_id
     version = ws.rules_version()
-    return _sample(str(ws.folder), version), "sample:" + version
+    routes = settings.mh_routes(settings.load_settings(ws.folder))
+    return _sample(str(ws.folder), version, routes), f"sample:{version}:{','.join(routes)}"
 
 
 def workspace_settings() -> dict:
@@ -178,6 +179,8 @@ def _view(
     threshold: int,
     answers_json: str,
     options: tuple,
+    holds: bool = False,
+    targets: tuple = (),
     milestones: tuple = (),
 ) -> views.View:
     ds, _ = current_dataset()
@@ -188,7 +191,9 @@ def _view(
         aud,
         threshold,
         json.loads(answers_json),
-        milestones,
+        holds_as_connection=holds,
+        targets=dict(targets),
+        milestones=milestones,
     )
     return views.PAGES[page](scope, **dict(options))
 
@@ -210,6 +215,8 @@ def view(page: str, _filters: filters.Filters | None = None, **options) -> views
         int(values.get("threshold") or DEFAULT_THRESHOLD),
         json.dumps(answers, sort_keys=True),
         tuple(sorted(options.items())),
+        bool(values.get("holds_as_connection")),
+        tuple(sorted((values.get("targets") or {}).items())),
         settings.milestones(values),
     )
 
@@ -248,6 +255,8 @@ def render(v: views.View, prefix: str = "") -> None:
                     help=fig.help,
                     border=True,
                 )
+                if fig.caption:  # the period and base, on the card itself
+                    st.caption(fig.caption)
     for chart in v.charts:
         show_figure(chart, prefix)
     for name, table in v.tables.items():
