@@ -165,8 +165,12 @@ def period_text(scope: views.Scope) -> str:
         return "No calls in the selected period"
     first, last = mh["received_at"].min(), mh["received_at"].max()
     text = f"Calls from {first:%d %b %Y} to {last:%d %b %Y}"
-    if scope.window:
-        text += f"; key figures: {scope.window[2]}"
+    w = scope.window
+    if w is not None:
+        text += f"; key figures: {w.text}"
+        text += (
+            f", against {w.before_text}" if w.before_text else f" ({w.missing or 'no comparison'})"
+        )
     return text
 
 
