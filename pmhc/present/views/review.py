@@ -35,7 +35,7 @@ def review(
     if at is None:
         view.notes.append("Set the programme start date to compare before and after.")
     else:
-        before, after = mh[mh["received_at"] < start], mh[mh["received_at"] >= start]
+        before, after = mh[mh["received_at"] < at], mh[mh["received_at"] >= at]
         outcomes = [scope.outcome(o.key) for o in metrics.available_outcomes(mh)]
         table = period_change(before, after, outcomes)
         view.tables[f"Before and after {name}"] = table
