@@ -9,8 +9,10 @@ them (dates as ISO dates, whole numbers without '.0')."""
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
+import zlib
 from datetime import datetime, timedelta
 from xml.etree.ElementTree import iterparse
 
@@ -41,10 +43,10 @@ def peek_sheets(
                 if t == "s" and v is not None
             }
             strings = _shared_strings(z, max(needed) if needed else -1)
-    except (KeyError, zipfile.BadZipFile, SyntaxError, ValueError):
-        return None
-    base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
-    return {name: _grid(cells, rows, strings, dates, base) for name, cells in raw.items()}
+        base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+        return {name: _grid(cells, rows, strings, dates, base) for name, cells in raw.items()}
+    except (KeyError, zipfile.BadZipFile, SyntaxError, ValueError, OSError, EOFError, zlib.error):
+        return None  # the workbook reader reads it, or says it is damaged
 
 
 def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
@@ -147,15 +149,21 @@ def _text(
     if value is None or value == "":
         return None
     if kind == "s":
-        text = strings[int(value)]
+        index = int(value)
+        text = strings[index] if 0 <= index < len(strings) else ""
     elif kind == "b":
         text = "true" if value == "1" else "false"
     elif kind in ("str", "inlineStr", "e"):
         text = value
+    elif kind == "d":  # a date stored as ISO 8601 text (Strict Open XML, some writers)
+        text = value.replace("T", " ").removesuffix(" 00:00:00")
     else:
         number = float(value)
-        if style in dates:
-            when = base + timedelta(days=number)
+        if style in dates and math.isfinite(number):
+            try:
+                when = base + timedelta(days=number)
+            except OverflowError:  # past year 9999: not a date anyone meant; keep the number
+                return value
             return when.strftime("%Y-%m-%d" if number == int(number) else "%Y-%m-%d %H:%M:%S")
         text = str(int(number)) if number.is_integer() else value
     return text.strip() or None
