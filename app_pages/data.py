@@ -1,13 +1,15 @@
 """Data: upload exports, check what was loaded and why rows were rejected, fix the column
 mapping (and save it as a profile), and edit the rules."""
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
 from pmhc.domain import rules, schema
 from pmhc.domain.errors import InputError
 from pmhc.domain.rules import RULE_FILES
-from pmhc.ingest import profiles
+from pmhc.ingest import failures, profiles
 from pmhc.ingest.reading import ACCEPTED_EXTENSIONS
 from pmhc.present import excel as reports
 from pmhc.storage import datasets as store
@@ -40,6 +42,12 @@ def upload(ws) -> None:
             status.update(label="That file could not be used", state="error")
             st.error(str(e), icon=":material/error:")
             st.stop()
+        except Exception as e:  # noqa: BLE001 - a sentence, never a traceback, for a user
+            fail_unexpectedly(status, e, payload)
+        except BaseException as e:  # a Rust reader's panic only; never Ctrl-C or a rerun
+            if not failures.is_reader_panic(e):
+                raise
+            fail_unexpectedly(status, e, payload)
         plural = "s" if len(payload) > 1 else ""
         status.update(
             label=f"Loaded {new.rows_in:,} rows from {len(payload)} file{plural}",
@@ -51,6 +59,18 @@ def upload(ws) -> None:
         name: (data, h) for (name, data), h in zip(payload, hashes, strict=True)
     }
     st.rerun()
+
+
+def fail_unexpectedly(status, error: BaseException, payload: list) -> None:
+    logging.getLogger("pmhc.data").error("Loading failed", exc_info=error)
+    names = ", ".join(name for name, _ in payload)
+    status.update(label="That file could not be used", state="error")
+    st.error(
+        f"An unexpected {type(error).__name__} stopped loading {names}; save the file again "
+        "from Excel as .xlsx and retry, and report it if it happens again.",
+        icon=":material/error:",
+    )
+    st.stop()
 
 
 def choose(key: tuple, choice: uploads.SheetChoice) -> None:
@@ -189,13 +209,24 @@ def rule_tables(ws, ds) -> None:
     st.header("Rules")
     st.caption(
         "Plain tables that decide which calls are mental-health calls, how free-text "
-        "dispositions are grouped, and which courses count as CIT. Terms match whole "
+        "dispositions are grouped, which courses count as CIT, what kind of service each "
+        "service type is (and so which sheets are services lists) and which roster roles "
+        "are patrol, supervisors or command. Terms match whole "
         "words only: 'OD' never matches 'ODOR'. Edits apply to the next upload and to "
         "the sample."
     )
     current = ws.rules()
-    tabs = st.tabs(["Mental-health call types", "Dispositions", "Course types"])
-    for tab, kind in zip(tabs, ("mh_terms", "dispositions", "courses"), strict=True):
+    tabs = st.tabs(
+        [
+            "Mental-health call types",
+            "Dispositions",
+            "Course types",
+            "Service types",
+            "Roster roles",
+        ]
+    )
+    kinds = ("mh_terms", "dispositions", "courses", "services", "roles")
+    for tab, kind in zip(tabs, kinds, strict=True):
         with tab:
             edited = st.data_editor(
                 getattr(current, kind), num_rows="dynamic", hide_index=True, key=f"rules-{kind}"
@@ -220,6 +251,10 @@ def rule_values(current, ds, kind: str) -> None:
     elif kind == "courses" and ds.training is not None:
         other = current.unmatched(ds.training["course"].astype("str"), "course")
         st.markdown(f"**Course names that matched no rule** ({len(other)})")
+        st.dataframe(other, hide_index=True)
+    elif kind == "services" and ds.services is not None and "type" in ds.services:
+        other = current.unmatched(ds.services["type"].astype("str"), "service")
+        st.markdown(f"**Service types that matched no rule** ({len(other)})")
         st.dataframe(other, hide_index=True)
     elif kind == "mh_terms" and calls is not None and "call_type_final" in calls:
         st.markdown(

@@ -133,11 +133,12 @@ def ingest_table(
     where = table.sheet or Path(table.path).name
     clock.start(f"Finding the header and mapping the columns of {where}", "map")
     profile = None
+    refused: list[str] = []
     if proposal is None:
-        proposal, profile = _propose(table, ctx)
+        proposal, profile = _propose(table, ctx, refused)
     report = SourceReport(str(table.path), table.sheet, None)
     if proposal is None or proposal.kind is None:
-        report.note = _no_records_note(table)
+        report.note = refused[0][0].upper() + refused[0][1:] if refused else _no_records_note(table)
         return Loaded(report)
     report.kind = proposal.kind
     report.date1904 = table.date1904
@@ -168,8 +169,13 @@ def ingest_table(
     raw = pd.DataFrame({name: sheet[pos] for name, pos in positions.items()})
     row_numbers = pd.Series(np.arange(len(raw)) + proposal.header_row + 2, index=raw.index)
 
+    # Rows the reader could not split as the header says (a CSV row wider than its header):
+    # rejected with their reason, never dropped as blank.
+    malformed = pd.Series(sheet.attrs.get("row_reasons", {}), dtype="object")
     filled = _filled_counts(sheet)
     empty = filled == 0
+    if len(malformed):
+        empty &= ~sheet.index.isin(malformed.index)
     footer = (
         _footer_rows(sheet[~empty], filled[~empty]) if empty.any() else _footer_rows(sheet, filled)
     )
@@ -177,9 +183,13 @@ def ingest_table(
     if empty.any():  # boolean indexing copies every column: only when there is a row to drop
         raw, row_numbers = raw[~empty], row_numbers[~empty]
     report.rows_in = len(raw)
+    if report.rows_in == 0:
+        return _header_only(report, proposal)
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
     reasons[footer] = "report footer or totals row"
+    if len(malformed):
+        reasons[malformed.index] = malformed.to_numpy()
     reasons[_repeated_header_rows(raw, proposal)] = "repeated header row"
 
     all_mh = ctx.all_mh or bool(profile and profile.all_mh)
@@ -209,7 +219,19 @@ def ingest_table(
     return Loaded(report, records, rejected, proposal)
 
 
-def _propose(table: Table, ctx: Context) -> tuple[mp.Mapping | None, Profile | None]:
+def _header_only(report: SourceReport, proposal: mp.Mapping) -> Loaded:
+    """A header with no rows under it loads nothing: say so rather than report zeros."""
+    report.note = (
+        f"It has a header row (row {report.header_row}, read as {report.kind}) but no rows "
+        "under it, so there is nothing to load; export the data again with its rows."
+    )
+    report.kind = None
+    return Loaded(report, proposal=proposal)
+
+
+def _propose(
+    table: Table, ctx: Context, refused: list[str] | None = None
+) -> tuple[mp.Mapping | None, Profile | None]:
     """A saved profile whose columns match this table wins over a fresh guess."""
     for profile in ctx.profiles:
         row = mp.locate_header(table.peek, profile.headers)
@@ -221,7 +243,7 @@ def _propose(table: Table, ctx: Context) -> tuple[mp.Mapping | None, Profile | N
         # A profile is a complete mapping: fields it leaves out stay unmapped.
         base = mp.Mapping(profile.kind, row, headers, {}, mp.duplicates(headers))
         return mp.apply_overrides(base, profile.overrides), profile
-    return mp.propose(table.peek), None
+    return mp.propose(table.peek, rules=ctx.rules, refused=refused), None
 
 
 def _no_records_note(table: Table) -> str:
