@@ -59,9 +59,10 @@ def no_cells(name: str) -> UnreadableFile:
 
 
 def damaged(name: str, sheet: str | None = None) -> UnreadableFile:
+    subject = f"Sheet {sheet!r} of {name}" if sheet else name
     return UnreadableFile(
-        f"{where(name, sheet).capitalize() if sheet else name} could not be read: the file is "
-        "damaged; open it in Excel, save it again as .xlsx and upload that."
+        f"{subject} could not be read: the file is damaged; open it in Excel, save it again "
+        "as .xlsx and upload that."
     )
 
 

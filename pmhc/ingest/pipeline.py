@@ -130,6 +130,8 @@ def ingest_table(
     table: Table, ctx: Context, proposal: mp.Mapping | None = None, clock: Stages | None = None
 ) -> Loaded:
     clock = clock or Stages()
+    if table.problem:
+        return Loaded(SourceReport(str(table.path), table.sheet, None, note=table.problem))
     where = table.sheet or Path(table.path).name
     clock.start(f"Finding the header and mapping the columns of {where}", "map")
     profile = None

@@ -47,6 +47,7 @@ class Table:
     # column positions); columns keep their sheet position as their name.
     _load: Callable[[int, list[int]], pd.DataFrame] = field(repr=False)
     date1904: bool = False
+    problem: str | None = None  # why this sheet cannot be read (the others still can)
 
     def load(self, header_row: int, columns: list[int]) -> pd.DataFrame:
         return self._load(header_row, columns)
@@ -157,16 +158,24 @@ def _workbook_tables(
         raise failures.diagnose(label, raw, e.__cause__) from e.__cause__
     date1904 = _uses_1904_dates(raw)
     streamed = peek_sheets(raw, PEEK_ROWS, date1904) if raw.startswith(b"PK") else None
-    tables = []
+    tables, problem = [], None
     for sheet in names:
         if streamed is not None and sheet in streamed:
             peek, absolute = _trim_leading_columns(streamed[sheet])
         else:
-            peek, absolute = _peek_sheet(reader, sheet, label)
+            try:
+                peek, absolute = _peek_sheet(reader, sheet, label)
+            except UnreadableFile as e:  # one damaged sheet: the others may still load
+                peek, absolute, problem = [], [], str(e)
         loader = _sheet_loader(reader, sheet, absolute, label)
-        tables.append(Table(path, sheet, peek, loader, date1904=date1904))
-    if tables and not any(t.peek for t in tables) and _no_cells(reader, names, label):
-        raise failures.no_cells(label)
+        tables.append(Table(path, sheet, peek, loader, date1904=date1904, problem=problem))
+        problem = None
+    if tables and not any(t.peek for t in tables):
+        broken = [t.problem for t in tables if t.problem]
+        if broken:
+            raise UnreadableFile(broken[0])
+        if _no_cells(reader, names, label):
+            raise failures.no_cells(label)
     return tables
 
 
@@ -183,11 +192,8 @@ def _no_cells(reader: fastexcel.ExcelReader, names: list[str], label: str) -> bo
     """Every sheet is empty (checked in full only when the first rows of all are)."""
     for sheet in names:
         with failures.reading(label, sheet):
-            try:
-                if reader.load_sheet(sheet, header_row=None, n_rows=1).width:
-                    return False
-            except (fastexcel.CalamineError, fastexcel.FastExcelError):
-                continue  # a sheet without a single column: empty
+            if reader.load_sheet(sheet, header_row=None, n_rows=1).width:
+                return False
     return True
 
 
@@ -205,12 +211,9 @@ def _peek_sheet(
 ) -> tuple[list[list[str | None]], list]:
     """The first rows as text, and each peek column's absolute index in the sheet."""
     with failures.reading(label, sheet):
-        try:
-            sheet_ = reader.load_sheet(
-                sheet, header_row=None, skip_rows=0, n_rows=PEEK_ROWS, dtypes="string"
-            )
-        except (fastexcel.CalamineError, fastexcel.FastExcelError):
-            return [], []  # an empty sheet has no columns to read
+        sheet_ = reader.load_sheet(
+            sheet, header_row=None, skip_rows=0, n_rows=PEEK_ROWS, dtypes="string"
+        )
         return _grid(sheet_.to_pandas()), [c.absolute_index for c in sheet_.available_columns()]
 
 
@@ -325,22 +328,25 @@ def _csv_table(path: str, data: bytes) -> Table:
     peek = [[v if v.strip() else None for v in r] + [None] * (width - len(r)) for r in head_rows]
 
     def load(header_row: int, columns: list[int]) -> pd.DataFrame:
+        # A row with filled cells right of the header's last one is malformed (a comma in
+        # an unquoted value): it is rejected with its reason (frame.attrs["row_reasons"])
+        # while the rest loads. pandas refuses rows wider than `names`: read again as
+        # wide as the widest row then.
+        header = len(head_rows[header_row]) if header_row < len(head_rows) else width
         try:
             frame = _read_csv(data, encoding, delim, header_row, width)
         except pd.errors.ParserError:
-            # A row wider than the header: read again as wide as the widest row, and let
-            # the pipeline reject those rows (frame.attrs["row_reasons"]) while the rest loads.
             widest = _widest_row(data, encoding, delim, label)
             try:
                 frame = _read_csv(data, encoding, delim, header_row, max(widest, width))
             except (pd.errors.ParserError, ValueError) as e:
                 raise _csv_damaged(label, e) from e
-            frame = _reject_wide_rows(frame, width)
         except ValueError as e:
             raise _csv_damaged(label, e) from e
+        frame = _reject_wide_rows(frame, header)
         # Columns are picked after reading: with `usecols` pandas would silently drop the
         # cells of a row wider than the header instead of reporting it.
-        out = frame[sorted(columns)].reset_index(drop=True)
+        out = frame.reindex(columns=sorted(columns)).reset_index(drop=True)
         out.attrs = frame.attrs
         return out
 
@@ -372,10 +378,14 @@ def _widest_row(data: bytes, encoding: str, delim: str, label: str) -> int:
 
 
 def _reject_wide_rows(frame: pd.DataFrame, width: int) -> pd.DataFrame:
+    if frame.shape[1] <= width:
+        return frame
     extra = frame.iloc[:, width:].notna().to_numpy()
     wide = extra.any(axis=1)
     cells = width + extra.shape[1] - extra[:, ::-1].argmax(axis=1)
     out = frame.iloc[:, :width].copy()
+    if not wide.any():
+        return out
     out.attrs["row_reasons"] = {
         int(pos): f"row has {int(cells[pos])} cells but the header has {width}"
         for pos in np.flatnonzero(wide)
