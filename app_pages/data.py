@@ -42,7 +42,7 @@ def upload(ws) -> None:
             status.update(label="That file could not be used", state="error")
             st.error(str(e), icon=":material/error:")
             st.stop()
-        except Exception as e:  # noqa: BLE001 - a sentence, never a traceback, for a user
+        except Exception as e:  # a sentence, never a traceback, for a user
             fail_unexpectedly(status, e, payload)
         except BaseException as e:  # a Rust reader's panic only; never Ctrl-C or a rerun
             if not failures.is_reader_panic(e):

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         except InputError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
-        except Exception as e:  # noqa: BLE001 - never show a traceback to a user
+        except Exception as e:  # never show a traceback to a user
             return _unexpected(e)
         except BaseException as e:  # a Rust panic outside the readers; never Ctrl-C or exit
             if not is_reader_panic(e):

@@ -69,7 +69,7 @@ def test_iso_date_cells_and_a_serial_past_9999_read_as_dates(tmp_path, ingest_fi
 def test_a_reader_panic_is_one_sentence_not_a_base_exception(tmp_path):
     path = tmp_path / "formula.xls"
     path.write_bytes(truncated_formula_xls())
-    with pytest.raises(failures.UnreadableFile, match="formula.xls could not be read"):
+    with pytest.raises(failures.UnreadableFile, match=r"formula\.xls could not be read"):
         open_tables(path)
 
 

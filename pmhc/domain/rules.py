@@ -71,6 +71,7 @@ compiled regular expression per kind/group, and maps the results back to the row
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -463,6 +464,11 @@ class Rules:
                 return group
         return None
 
+    def _matched(self, matchers: tuple[tuple[str, _Matcher], ...], text: str) -> tuple[str, bool]:
+        """(group, matched a rule), like _group_of and _course_of."""
+        group = self._first(matchers, text)
+        return group or "other", group is not None
+
     def service_group(self, types: pd.Series) -> pd.Series:
         """SERVICE_GROUPS key per service type: the first group (in that order) with a
         matching pattern; "other" for blank or unmatched types."""
@@ -482,9 +488,10 @@ class Rules:
 
         Rank decides for supervisors and command (a sergeant assigned to patrol supervises);
         role and rank together decide otherwise, the first group in ROLE_GROUPS order."""
-        if role is None and rank is None:
+        given = role if role is not None else rank
+        if given is None:
             return None
-        index = (role if role is not None else rank).index
+        index = given.index
         texts = [t.astype("str").fillna("") for t in (role, rank) if t is not None]
         both = texts[0] if len(texts) == 1 else texts[0] + " | " + texts[1]
         ranked = rank.astype("str").fillna("") if rank is not None else None
@@ -525,12 +532,9 @@ class Rules:
         elif key == "course":
             matched = self._course_of
         elif key in ("service", "role"):
-            matchers = self._services if key == "service" else self._roles
-            found = self._first  # (group, matched a rule), like the other two
-
-            def matched(t: str) -> tuple[str, bool]:
-                group = found(matchers, t)
-                return group or "other", group is not None
+            matched = functools.partial(
+                self._matched, self._services if key == "service" else self._roles
+            )
         else:
             raise ValueError(
                 f"Unknown kind '{kind}'; use 'disposition', 'course', 'service' or 'role'."

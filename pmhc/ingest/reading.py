@@ -17,7 +17,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +68,7 @@ def open_tables(
         raise UnreadableFile(
             f"{label} is a {ext} file; upload an Excel workbook (.xlsx, .xls) or a CSV file."
         )
-    size = len(data) if data is not None else _size(source)
+    size = len(source) if isinstance(source, bytes) else _size(source)
     if size > limits.max_file_bytes:
         raise too_large(label, "a file size in bytes", size, limits.max_file_bytes)
     head = data[:2048] if data is not None else _head(source)
@@ -158,7 +158,9 @@ def _workbook_tables(
         raise failures.diagnose(label, raw, e.__cause__) from e.__cause__
     date1904 = _uses_1904_dates(raw)
     streamed = peek_sheets(raw, PEEK_ROWS, date1904) if raw.startswith(b"PK") else None
-    tables, problem = [], None
+    tables: list[Table] = []
+    problem: str | None = None
+    absolute: Sequence[int]
     for sheet in names:
         if streamed is not None and sheet in streamed:
             peek, absolute = _trim_leading_columns(streamed[sheet])
@@ -197,7 +199,9 @@ def _no_cells(reader: fastexcel.ExcelReader, names: list[str], label: str) -> bo
     return True
 
 
-def _trim_leading_columns(grid: list[list[str | None]]) -> tuple[list[list[str | None]], range]:
+def _trim_leading_columns(
+    grid: list[list[str | None]],
+) -> tuple[list[list[str | None]], Sequence[int]]:
     """Drop blank columns left of the data, as the workbook reader does, and say where each
     remaining column sits in the sheet."""
     lead = min(
@@ -217,7 +221,9 @@ def _peek_sheet(
         return _grid(sheet_.to_pandas()), [c.absolute_index for c in sheet_.available_columns()]
 
 
-def _sheet_loader(reader: fastexcel.ExcelReader, sheet: str, absolute, label: str):
+def _sheet_loader(
+    reader: fastexcel.ExcelReader, sheet: str, absolute: Sequence[int], label: str
+) -> Callable[[int, list[int]], pd.DataFrame]:
     def load(header_row: int, columns: list[int]) -> pd.DataFrame:
         # Read every data row under the header; `schema_sample_rows=None` makes the
         # reader look at all rows before choosing a type, so a text cell far down a
@@ -467,12 +473,16 @@ _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
 
 def _xml2003_tables(path: str, data: bytes, limits: Limits) -> list[Table]:
     """XML Spreadsheet 2003: Worksheet > Table > Row > Cell > Data, with ss:Index gaps."""
-    import xml.etree.ElementTree as ET
+    # defusedxml refuses entity expansion ("billion laughs") and external entities.
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
 
     label = Path(path).name
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError as e:
+        root = fromstring(data)
+    except (ParseError, DefusedXmlException) as e:
         raise UnreadableFile(
             f"{label} looks like an XML spreadsheet but is damaged; export it again."
         ) from e

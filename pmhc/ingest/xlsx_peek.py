@@ -14,7 +14,8 @@ import re
 import zipfile
 import zlib
 from datetime import datetime, timedelta
-from xml.etree.ElementTree import iterparse
+
+from defusedxml.ElementTree import iterparse  # no entity expansion in uploaded XML
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
