@@ -16,9 +16,23 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, fields
 
 from pmhc.domain.errors import InputError
+
+# What reading a damaged or unusual zip part can raise (bad data, bad CRC, truncation, an
+# encrypted part, a compression method zipfile lacks).
+ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    KeyError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+)
 
 
 class TooLarge(InputError):
@@ -75,12 +89,18 @@ def check_zip(data: bytes, name: str, limits: Limits) -> None:
             ratio = i.file_size // max(i.compress_size, 1)
             if ratio > limits.max_zip_ratio:
                 raise too_large(name, "a compression ratio", ratio, limits.max_zip_ratio)
-        for sheet, path in _sheet_parts(z).items():
-            if path in z.NameToInfo:
-                cells = sheet_extent(z, path)
-                if cells > limits.max_sheet_cells:
-                    where = f"Sheet {sheet!r} of {name}"
-                    raise too_large(where, "a number of cells", cells, limits.max_sheet_cells)
+        try:
+            extents = {
+                sheet: sheet_extent(z, path)
+                for sheet, path in _sheet_parts(z).items()
+                if path in z.NameToInfo
+            }
+        except ZIP_READ_ERRORS:
+            return  # a damaged part: the reader says so, naming the file
+        for sheet, cells in extents.items():
+            if cells > limits.max_sheet_cells:
+                where = f"Sheet {sheet!r} of {name}"
+                raise too_large(where, "a number of cells", cells, limits.max_sheet_cells)
 
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')

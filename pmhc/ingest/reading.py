@@ -16,7 +16,6 @@ import csv
 import io
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,7 +257,7 @@ def _uses_1904_dates(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z, z.open("xl/workbook.xml") as f:
             xml = f.read(1 << 16)
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+    except limits_mod.ZIP_READ_ERRORS:
         return False
     return re.search(rb'date1904="(1|true)"', xml) is not None
 

@@ -12,10 +12,11 @@ import io
 import math
 import re
 import zipfile
-import zlib
 from datetime import datetime, timedelta
 
 from defusedxml.ElementTree import iterparse  # no entity expansion in uploaded XML
+
+from pmhc.ingest.limits import ZIP_READ_ERRORS
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -46,7 +47,7 @@ def peek_sheets(
             strings = _shared_strings(z, max(needed) if needed else -1)
         base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
         return {name: _grid(cells, rows, strings, dates, base) for name, cells in raw.items()}
-    except (KeyError, zipfile.BadZipFile, SyntaxError, ValueError, OSError, EOFError, zlib.error):
+    except (*ZIP_READ_ERRORS, SyntaxError, IndexError):
         return None  # the workbook reader reads it, or says it is damaged
 
 
