@@ -284,8 +284,8 @@ def _services_refused(name: str, sheet: str, known: int, n: int) -> str:
 
 def _too_large(where: str, what: str, declared: int, limit: int) -> str:
     return (
-        f"{where} is too large to read: it declares {what} of {declared:,}, over the limit "
-        f"of {limit:,}; export a shorter period or fewer columns and upload that."
+        f"{where} is too large to read: {what.format(declared)} (the limit is {limit:,}); "
+        "export a shorter period or fewer columns and upload that."
     )
 
 
@@ -424,7 +424,7 @@ def cases() -> list[Case]:
             "far.xlsx",
             far_cell,
             _too_large(
-                "Sheet 'Calls' of far.xlsx", "a number of cells", 17_179_869_184, 25_000_000
+                "Sheet 'Calls' of far.xlsx", "it spans {:,} cells", 17_179_869_184, 25_000_000
             ),
         ),
         Case(
@@ -436,7 +436,7 @@ def cases() -> list[Case]:
                 ),
             ),
             _too_large(
-                "Sheet 'Calls' of dimension.xlsx", "a number of cells", 17_179_869_184, 25_000_000
+                "Sheet 'Calls' of dimension.xlsx", "it spans {:,} cells", 17_179_869_184, 25_000_000
             ),
         ),
         Case(
@@ -449,47 +449,51 @@ def cases() -> list[Case]:
                 ),
             ),
             _too_large(
-                "Sheet 'Calls' of rownumber.xlsx", "a number of cells", 4_000_000_000, 25_000_000
+                "Sheet 'Calls' of rownumber.xlsx", "it spans {:,} cells", 4_000_000_000, 25_000_000
             ),
         ),
         Case(
             "bomb.xlsx",
             lambda: declare_size(calls_xlsx(), "xl/worksheets/sheet1.xml", 0xF000_0000),
-            lambda d: _too_large("bomb.xlsx", "an unpacked size in bytes", _unpacked(d), GIB2),
+            lambda d: _too_large("bomb.xlsx", "it unpacks to {:,} bytes", _unpacked(d), GIB2),
         ),
         Case(
             "ratio.xlsx",
             lambda: declare_size(calls_xlsx(), "xl/worksheets/sheet1.xml", 1_500_000_000),
-            lambda d: _too_large("ratio.xlsx", "a compression ratio", _ratio(d), 1_000),
+            lambda d: _too_large(
+                "ratio.xlsx", "a part unpacks to {:,} times its packed size", _ratio(d), 1_000
+            ),
         ),
         Case(
             "parts.xlsx",
             lambda: many_parts(10_001),
-            lambda d: _too_large("parts.xlsx", "a number of parts", _parts(d), 10_000),
+            lambda d: _too_large("parts.xlsx", "it holds {:,} parts", _parts(d), 10_000),
         ),
         Case(
             "colspan.xls",
             lambda: html_span("colspan", 100_000),
-            _too_large(
-                "Table 1 of colspan.xls", "a cell spanning a number of columns", 100_000, 1_000
-            ),
+            _too_large("Table 1 of colspan.xls", "a cell spans {:,} columns", 100_000, 1_000),
         ),
         Case(
             "rowspan.html",
             lambda: html_span("rowspan", 10**9),
-            _too_large("Table 1 of rowspan.html", "a cell spanning a number of rows", 10**9, 1_000),
+            _too_large("Table 1 of rowspan.html", "a cell spans {:,} rows", 10**9, 1_000),
         ),
         Case(
             "rowindex.xml",
             lambda: xml2003(xml2003_row(["a", "b"], ' ss:Index="2000000000"')),
-            _too_large("Sheet 'Calls' of rowindex.xml", "a row number", 2_000_000_000, 1_048_576),
+            _too_large(
+                "Sheet 'Calls' of rowindex.xml", "a row is numbered {:,}", 2_000_000_000, 1_048_576
+            ),
         ),
         Case(
             "cellindex.xml",
             lambda: xml2003(
                 '<Row><Cell ss:Index="100000"><Data ss:Type="String">a</Data></Cell></Row>'
             ),
-            _too_large("Sheet 'Calls' of cellindex.xml", "a column number", 100_000, 16_384),
+            _too_large(
+                "Sheet 'Calls' of cellindex.xml", "a cell is in column {:,}", 100_000, 16_384
+            ),
         ),
         Case(
             "merge.xml",
@@ -498,7 +502,7 @@ def cases() -> list[Case]:
             ),
             _too_large(
                 "Sheet 'Calls' of merge.xml",
-                "a cell merged across a number of columns",
+                "a cell is merged across {:,} columns",
                 16_000,
                 1_000,
             ),

@@ -69,7 +69,7 @@ def open_tables(
         )
     size = len(source) if isinstance(source, bytes) else _size(source)
     if size > limits.max_file_bytes:
-        raise too_large(label, "a file size in bytes", size, limits.max_file_bytes)
+        raise too_large(label, "it is {:,} bytes", size, limits.max_file_bytes)
     head = data[:2048] if data is not None else _head(source)
     if not head.strip():
         raise UnreadableFile(f"{label} is empty; export the data again and upload it.")
@@ -445,19 +445,19 @@ def _html_grid(table, where: str, limits: Limits) -> list[list[str | None]]:
             text = " ".join(cell.text_content().split())
             row.append(text or None)
             span = _span(cell.get("colspan"))
-            check_span(where, "a cell spanning a number of columns", span, limits.max_span)
+            check_span(where, "a cell spans {:,} columns", span, limits.max_span)
             check_span(
                 where,
-                "a cell spanning a number of rows",
+                "a cell spans {:,} rows",
                 _span(cell.get("rowspan")),
                 limits.max_span,
             )
             row.extend([None] * (span - 1))
-            check_span(where, "a number of columns", len(row), limits.max_columns)
+            check_span(where, "a row has {:,} columns", len(row), limits.max_columns)
         rows.append(row)
-        check_span(where, "a number of rows", len(rows), limits.max_rows)
+        check_span(where, "it has {:,} rows", len(rows), limits.max_rows)
     width = max((len(r) for r in rows), default=0)
-    check_span(where, "a number of cells", width * len(rows), limits.max_sheet_cells)
+    check_span(where, "it spans {:,} cells", width * len(rows), limits.max_sheet_cells)
     return [r + [None] * (width - len(r)) for r in rows] if width else []
 
 
@@ -491,7 +491,7 @@ def _xml2003_tables(path: str, data: bytes, limits: Limits) -> list[Table]:
         where = f"Sheet {sheet!r} of {label}" if sheet else label
         rows = _xml2003_rows(ws, where, label, limits)
         width = max((len(r) for r in rows), default=0)
-        check_span(where, "a number of cells", width * len(rows), limits.max_sheet_cells)
+        check_span(where, "it spans {:,} cells", width * len(rows), limits.max_sheet_cells)
         grid = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
         tables.append(_frame_table(path, sheet, grid))
     return tables
@@ -501,13 +501,13 @@ def _xml2003_rows(ws, where: str, label: str, limits: Limits) -> list[list[str |
     rows: list[list[str | None]] = []
     for row in ws.iter(f"{_SS}Row"):
         index = _xml_int(row.get(f"{_SS}Index"), label)
-        check_span(where, "a row number", index or 0, limits.max_rows)
+        check_span(where, "a row is numbered {:,}", index or 0, limits.max_rows)
         while index and len(rows) < index - 1:
             rows.append([])
         values: list[str | None] = []
         for cell in row.iter(f"{_SS}Cell"):
             at = _xml_int(cell.get(f"{_SS}Index"), label)
-            check_span(where, "a column number", at or 0, limits.max_columns)
+            check_span(where, "a cell is in column {:,}", at or 0, limits.max_columns)
             while at and len(values) < at - 1:
                 values.append(None)
             datum = cell.find(f"{_SS}Data")
@@ -515,10 +515,10 @@ def _xml2003_rows(ws, where: str, label: str, limits: Limits) -> list[list[str |
             values.append("".join(datum.itertext()) if datum is not None else None)
             across = _xml_int(cell.get(f"{_SS}MergeAcross"), label) or 0
             down = _xml_int(cell.get(f"{_SS}MergeDown"), label) or 0
-            check_span(where, "a cell merged across a number of columns", across, limits.max_span)
-            check_span(where, "a cell merged down a number of rows", down, limits.max_span)
+            check_span(where, "a cell is merged across {:,} columns", across, limits.max_span)
+            check_span(where, "a cell is merged down {:,} rows", down, limits.max_span)
             values.extend([None] * across)
-            check_span(where, "a number of columns", len(values), limits.max_columns)
+            check_span(where, "a row has {:,} columns", len(values), limits.max_columns)
         rows.append(values)
     return rows
 
