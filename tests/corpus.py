@@ -179,6 +179,20 @@ def styled_empty_columns() -> bytes:
     return out.getvalue()
 
 
+def mixed_kinds() -> bytes:
+    """A column mixing a duration and text, which the reader cannot give one type."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Calls"
+    ws.append(CALLS_HEADER)
+    for row in CALLS_ROWS:
+        ws.append(row)
+    ws["D3"] = dt.timedelta(hours=5)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def xlsxwriter_book(rows: list[list] | None) -> bytes:
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True})
@@ -540,6 +554,7 @@ def cases() -> list[Case]:
         Case("isodate.xlsx", iso_date_cells, loaded=3),
         Case("serial.xlsx", serial_past_9999, loaded=3),
         Case("styled.xlsx", styled_empty_columns, loaded=3),
+        Case("durations.xlsx", mixed_kinds, loaded=3),
         Case(
             "wide.csv",
             lambda: csv_bytes([CALLS_HEADER, *CALLS_ROWS[:2], [*CALLS_ROWS[2], "x", "y"]]),

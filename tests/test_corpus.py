@@ -116,3 +116,35 @@ def test_secret_cells_never_reach_an_error(run_cli, tmp_path):
         path.write_bytes(case.build())
         _, _, err = run_cli(path)
         assert SECRET not in err, case.name
+
+
+def test_library_logging_and_warnings_go_to_the_log(tmp_path, capsys):
+    import logging
+    import warnings
+
+    from pmhc.cli import library_output_to
+
+    log = tmp_path / "logs" / "pmhc.log"
+    with library_output_to(log):
+        logging.getLogger("fastexcel.types.dtype").warning("falling back to string")
+        warnings.warn("repeat count capped", UserWarning, stacklevel=1)
+    assert capsys.readouterr().err == ""
+    text = log.read_text()
+    assert "falling back to string" in text and "repeat count capped" in text
+
+
+def test_a_good_file_leaves_stderr_empty_even_with_every_warning_on(tmp_path):
+    (case,) = [c for c in CASES if c.name == "durations.xlsx"]
+    path = tmp_path / case.name
+    path.write_bytes(case.build())
+    proc = subprocess.run(
+        [sys.executable, "-m", "pmhc", "summarize", str(path), "--data-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONWARNINGS": "always", "RUST_LOG": "debug"},
+    )
+    assert proc.returncode == 0
+    assert proc.stderr == ""
+    assert "3 loaded" in proc.stdout

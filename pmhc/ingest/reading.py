@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import fastexcel
 import numpy as np
@@ -231,14 +232,23 @@ def _sheet_loader(
         # column the reader does not have (styled but empty, right of the table) is blank.
         columns = sorted(columns)
         wanted = {absolute[c]: c for c in columns if c < len(absolute)}
-        with failures.reading(label, sheet):
-            sheet_ = reader.load_sheet(
+        def read(dtypes: Literal["string"] | None = None) -> fastexcel.ExcelSheet:
+            return reader.load_sheet(
                 sheet,
                 header_row=None,
                 skip_rows=header_row + 1,
                 use_columns=lambda info: info.absolute_index in wanted,
                 schema_sample_rows=None,
+                dtypes=dtypes,
             )
+
+        with failures.reading(label, sheet):
+            try:
+                sheet_ = read()
+            except fastexcel.UnsupportedColumnTypeCombinationError:
+                # A column mixing kinds the reader cannot combine (durations and text):
+                # every cell as the text shown; the value parsers read dates from text.
+                sheet_ = read("string")
             got = [wanted[c.absolute_index] for c in sheet_.selected_columns]
             frame = sheet_.to_pandas()
         frame.columns = got
