@@ -1,9 +1,16 @@
 """PMHC Dashboard: the router and frame. Run with `streamlit run app.py`."""
 
+import os
+from pathlib import Path
+
 import streamlit as st
 
 from pmhc.present.guidance import PAGES
 from pmhc.ui import components as ui
+
+# The app's workspace is data/ beside app.py wherever the server is started from (the CLI's
+# default is data/ in the current folder); PMHC_DATA_DIR overrides both.
+os.environ.setdefault("PMHC_DATA_DIR", str(Path(__file__).resolve().parent / "data"))
 
 st.set_page_config(page_title="PMHC Dashboard", page_icon=":material/diversity_3:", layout="wide")
 

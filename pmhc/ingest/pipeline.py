@@ -49,7 +49,7 @@ class SourceReport:
     rows_in: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
-    mapping: dict[str, str | list[str]] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)  # field -> source column header
     confidence: dict[str, float] = field(default_factory=dict)
     note: str | None = None
     notes: list[str] = field(default_factory=list)

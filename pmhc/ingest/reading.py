@@ -232,6 +232,7 @@ def _sheet_loader(
         # column the reader does not have (styled but empty, right of the table) is blank.
         columns = sorted(columns)
         wanted = {absolute[c]: c for c in columns if c < len(absolute)}
+
         def read(dtypes: Literal["string"] | None = None) -> fastexcel.ExcelSheet:
             return reader.load_sheet(
                 sheet,

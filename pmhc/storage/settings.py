@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-DEFAULTS = {"programme_start": None, "threshold": 10, "agency": "", "targets": {}}
+DEFAULTS: dict[str, object] = {
+    "programme_start": None,
+    "threshold": 10,
+    "agency": "",
+    "targets": {},
+}
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status"]
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
 
