@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
 from pmhc.domain.errors import InputError
+from pmhc.ingest import failures
 
 # What reading a damaged or unusual zip part can raise (bad data, bad CRC, truncation, an
 # encrypted part, a compression method zipfile lacks).
@@ -106,7 +107,7 @@ def check_zip(data: bytes, name: str, limits: Limits) -> None:
                 for sheet, path in _sheet_parts(z).items()
                 if path in z.NameToInfo
             }
-        except TooLarge:
+        except InputError:  # too large, or a forged size: already one sentence
             raise
         except ZIP_READ_ERRORS:
             return  # a damaged part: the reader says so, naming the file
@@ -148,7 +149,7 @@ def _read_head(z: zipfile.ZipFile, path: str, size: int) -> bytes:
 
 
 _DIMENSION = re.compile(rb'<dimension\b[^>]*\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+_ROW = re.compile(rb'<row (?:[^>]*? )?r="(\d+)"')
 _WIDE_CELL = re.compile(rb' r="([A-Z]{2,3})\d')  # column AA or later; A..Z cannot be too wide
 
 
@@ -184,8 +185,9 @@ CHUNK = 1 << 22
 
 
 def inflated(data: bytes, info: zipfile.ZipInfo, name: str, limit: int) -> Iterator[bytes]:
-    """A part's content as it really unpacks, not as its header declares (a zip bomb may
-    declare a small size), in chunks; TooLarge once it passes `limit` bytes."""
+    """A part's content as it really unpacks, in chunks: TooLarge once it passes `limit`
+    bytes, UnreadableFile (damaged) once it passes the size its header declares (a zip
+    bomb may declare a small size)."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(info) as f:
             while chunk := f.read(CHUNK):  # bounded by the declared size
@@ -211,6 +213,8 @@ def inflated(data: bytes, info: zipfile.ZipInfo, name: str, limit: int) -> Itera
             total += len(out)
             if total > limit:
                 raise too_large(name, "a part unpacks to more than {:,} bytes", limit, limit)
+            if total > info.file_size:  # more than the header declares: a forged header
+                raise failures.damaged(name)
             if out:
                 yield out
             if inflate.eof:
