@@ -226,6 +226,16 @@ def encrypted_ooxml() -> bytes:
     return bytes(data)
 
 
+def filepass_xls() -> bytes:
+    """An .xls whose workbook globals begin with FILEPASS (encrypted with a password to
+    open): xlwt's INTERFACEHDR and MMS records after the BOF replaced by one of 12 bytes."""
+    data = bytearray(xls([CALLS_HEADER, *CALLS_ROWS]))
+    at = data.find(b"\xe1\x00\x02\x00")  # INTERFACEHDR, right after the BOF
+    assert data[at + 6 : at + 8] == b"\xc1\x00"  # MMS follows
+    data[at : at + 12] = b"\x2f\x00\x08\x00" + b"\x00\x00" + b"\x12\x34\x56\x78\x00\x00"
+    return bytes(data)
+
+
 def biff(version: int) -> bytes:
     """The BOF record an Excel 2.x/3.0/4.0 file starts with, then a little padding."""
     record = {2: 0x0009, 3: 0x0209, 4: 0x0409}[version]
@@ -394,6 +404,11 @@ def cases() -> list[Case]:
             "protected.xls",
             encrypted_ooxml,
             "protected.xls is password-protected; remove the password in Excel and upload again.",
+        ),
+        Case(
+            "filepass.xls",
+            filepass_xls,
+            "filepass.xls is password-protected; remove the password in Excel and upload again.",
         ),
         Case("formula.xls", truncated_formula_xls, _damaged("formula.xls")),
         Case("cut.xlsx", lambda: calls_xlsx()[:1500], _damaged("cut.xlsx")),

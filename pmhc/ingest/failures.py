@@ -24,6 +24,28 @@ class UnreadableFile(InputError):
     """A file we cannot read; the message is one plain sentence for the user."""
 
 
+# BIFF5/BIFF8 workbook-globals BOF (record 0x0809); a FILEPASS record (0x002F) right after
+# it means the workbook stream is encrypted.
+_BIFF_BOF = b"\x09\x08"
+_FILEPASS = b"\x2f\x00"
+
+
+def biff_encrypted(data: bytes) -> bool:
+    """An .xls whose workbook globals start with FILEPASS: a password to open it. The
+    workbook reader does not notice and would read scrambled cells."""
+    if not data.startswith(OLE_MAGIC):
+        return False
+    at = data.find(_BIFF_BOF, 512)
+    while at != -1 and at < 1 << 16:
+        length = int.from_bytes(data[at + 2 : at + 4], "little")
+        kind = int.from_bytes(data[at + 6 : at + 8], "little") if length >= 4 else 0
+        if length in (8, 16) and kind == 0x0005:  # BOF of the workbook globals
+            after = at + 4 + length
+            return data[after : after + 2] == _FILEPASS
+        at = data.find(_BIFF_BOF, at + 2)
+    return False
+
+
 def is_reader_panic(error: BaseException) -> bool:
     """A panic inside a Rust extension (pyo3's PanicException), which derives from
     BaseException so that a bare `except Exception` misses it."""

@@ -150,6 +150,8 @@ def _workbook_tables(
     raw = data if data is not None else Path(source).read_bytes()
     if raw.startswith(b"PK"):
         limits_mod.check_zip(raw, label, limits)
+    elif failures.biff_encrypted(raw):
+        raise failures.password_protected(label)
     try:
         with failures.reading(label):
             reader = fastexcel.read_excel(_reader_source(path, source, data, raw))
