@@ -577,6 +577,13 @@ def cases() -> list[Case]:
             rejected=1,
         ),
         Case("services.xlsx", lambda: xlsx({"Services": SERVICES}), loaded=4),
+        Case(
+            "narrative.csv",
+            lambda: csv_bytes(
+                [[*CALLS_HEADER, "Narrative"], *[[*r, "x" * 200_000] for r in CALLS_ROWS]]
+            ),
+            loaded=3,
+        ),
         Case("tabs.xls", lambda: csv_bytes([CALLS_HEADER, *CALLS_ROWS], "\t"), loaded=3),
         Case(
             "utf16.csv",

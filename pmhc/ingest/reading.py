@@ -32,6 +32,9 @@ from pmhc.ingest.limits import Limits, check_span, too_large
 from pmhc.ingest.xlsx_peek import peek_sheets
 
 PEEK_ROWS = 40
+# A narrative cell can be longer than the csv module's default 128 KB field: allow 16 MB
+# (the whole file is bounded by Limits.max_file_bytes anyway).
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
 CSV_HEAD_BYTES = 1 << 18  # enough text for the first rows of any export
 MAX_COLUMNS = 16384  # Excel's last column, XFD
 WORKBOOK_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
