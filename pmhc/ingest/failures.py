@@ -52,10 +52,6 @@ def is_reader_panic(error: BaseException) -> bool:
     return type(error).__name__ == "PanicException"
 
 
-def where(name: str, sheet: str | None) -> str:
-    return f"sheet {sheet!r} of {name}" if sheet else name
-
-
 def password_protected(name: str) -> UnreadableFile:
     return UnreadableFile(
         f"{name} is password-protected; remove the password in Excel and upload again."
