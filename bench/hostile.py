@@ -5,7 +5,8 @@ bound of the issue is 60 s and 1.5 GB each. Prints one line per file.
 - bomb_30gb.xlsx: about 130 MB on disk whose sheet XML declares 30 GB (built from one
   compressed block repeated, so it takes seconds to write);
 - far_cell.xlsx: a cell at XFD1048576 (17 billion cells for the workbook reader);
-- parts.xlsx: 20,000 zip entries; colspan.html / merge.xml: spans of a billion.
+- parts.xlsx: 20,000 zip entries; colspan.html / merge.xml: spans of a billion;
+- repeat.ods: a filled cell repeated across every column of a row repeated to every row.
 - the extent scan on a real 1M-row export (bench/files/calls_1m.xlsx, when generated) shows
   what the check costs a legitimate file.
 """
@@ -214,6 +215,10 @@ def main() -> None:
             "far_cell.xlsx": corpus.far_cell(),
             "parts.xlsx": corpus.many_parts(20_000),
             "colspan.html": corpus.html_span("colspan", 10**9),
+            "repeat.ods": corpus.ods(
+                corpus.ods_row(corpus.CALLS_HEADER)
+                + corpus.ods_row(corpus.CALLS_ROWS[0], 1_048_575, 16_384)
+            ),
             "merge.xml": corpus.xml2003(
                 '<Row><Cell ss:MergeAcross="1000000000"><Data ss:Type="String">a</Data></Cell>'
                 "</Row>"

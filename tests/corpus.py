@@ -242,6 +242,59 @@ def biff(version: int) -> bytes:
     return struct.pack("<HHHH", record, 4, 0, 0x10) + b"\x00" * 64
 
 
+ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+def ods(rows_xml: str) -> bytes:
+    """An OpenDocument spreadsheet with one sheet, 'Calls', of the given rows."""
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} '
+        'office:version="1.2"><office:body><office:spreadsheet><table:table '
+        f'table:name="Calls">{rows_xml}</table:table></office:spreadsheet></office:body>'
+        "</office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+        '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+        '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+        'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def ods_row(cells: list[str], rows: int = 1, columns: int = 1) -> str:
+    """A row of string cells; `rows` repeats the row, `columns` repeats its last cell."""
+    repeat = f' table:number-rows-repeated="{rows}"' if rows > 1 else ""
+    out = []
+    for i, c in enumerate(cells):
+        wide = (
+            f' table:number-columns-repeated="{columns}"'
+            if columns > 1 and i == len(cells) - 1
+            else ""
+        )
+        out.append(
+            f'<table:table-cell{wide} office:value-type="string"><text:p>{c}</text:p>'
+            "</table:table-cell>"
+        )
+    return f"<table:table-row{repeat}>{''.join(out)}</table:table-row>"
+
+
+LIBREOFFICE_PADDING = (
+    '<table:table-row table:number-rows-repeated="1048572"><table:table-cell '
+    'table:number-columns-repeated="1024"/></table:table-row>'
+)
+
+
 def html_span(attribute: str, value: int) -> bytes:
     return (
         "<html><body><table><tr><th>Incident #</th><th>Received Date</th></tr>"
@@ -577,6 +630,23 @@ def cases() -> list[Case]:
             rejected=1,
         ),
         Case("services.xlsx", lambda: xlsx({"Services": SERVICES}), loaded=4),
+        Case(
+            "calls.ods",
+            lambda: ods(
+                "".join(ods_row(r) for r in [CALLS_HEADER, *CALLS_ROWS]) + LIBREOFFICE_PADDING
+            ),
+            loaded=3,
+        ),
+        Case(
+            "repeatcell.ods",
+            lambda: ods(ods_row(CALLS_HEADER) + ods_row(CALLS_ROWS[0], 1_000_000, 16_384)),
+            _too_large("repeatcell.ods", "a filled cell is repeated {:,} times", 16_384, 1_000),
+        ),
+        Case(
+            "repeatrow.ods",
+            lambda: ods(ods_row(CALLS_HEADER) + ods_row(CALLS_ROWS[0] * 6, 1_000_000)),
+            _too_large("repeatrow.ods", "it spans {:,} cells", 30_000_000, 25_000_000),
+        ),
         Case(
             "narrative.csv",
             lambda: csv_bytes(

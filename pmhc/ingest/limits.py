@@ -102,6 +102,8 @@ def check_zip(data: bytes, name: str, limits: Limits) -> None:
                     limits.max_zip_ratio,
                 )
         try:
+            if "content.xml" in z.NameToInfo and "xl/workbook.xml" not in z.NameToInfo:
+                check_ods_repeats(data, z.getinfo("content.xml"), name, limits)
             extents = {
                 sheet: sheet_extent(data, z.getinfo(path), name, limits)
                 for sheet, path in _sheet_parts(z).items()
@@ -219,6 +221,38 @@ def inflated(data: bytes, info: zipfile.ZipInfo, name: str, limit: int) -> Itera
                 yield out
             if inflate.eof:
                 return
+
+
+_ODS_REPEAT = re.compile(
+    rb"<table:table-(row|cell)\b[^>]*?number-(?:rows|columns)-repeated=\"(\d+)\""
+)
+
+
+def check_ods_repeats(data: bytes, info: zipfile.ZipInfo, name: str, limits: Limits) -> None:
+    """OpenDocument repeats a row or cell by a count; the workbook reader caps counts at
+    Excel's limits but fills every repeat of a cell that holds a value, so one filled cell
+    repeated 16,384 times in a row repeated a million times is 17 billion cells. Repeats
+    of empty cells (how LibreOffice pads a sheet) cost nothing and are allowed."""
+    tail = b""
+    for chunk in inflated(data, info, name, limits.max_unzipped_bytes):
+        text = tail + chunk
+        for m in _ODS_REPEAT.finditer(text):
+            count = int(m.group(2))
+            if count <= limits.max_span:
+                continue
+            row = m.group(1) == b"row"
+            end = text.find(b"</table:table-row>" if row else b">", m.end())
+            part = text[m.start() : end if end != -1 else len(text)]
+            if b"value-type" not in part:
+                continue  # empty padding
+            if not row:
+                raise too_large(
+                    name, "a filled cell is repeated {:,} times", count, limits.max_span
+                )
+            cells = count * max(1, part.count(b"<table:table-cell"))
+            if cells > limits.max_sheet_cells:
+                raise too_large(name, "it spans {:,} cells", cells, limits.max_sheet_cells)
+        tail = text[-(1 << 16) :]
 
 
 def _dimension_cells(c1: bytes, r1: bytes, c2: bytes | None, r2: bytes | None) -> int:
