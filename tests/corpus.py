@@ -656,6 +656,11 @@ def cases() -> list[Case]:
         ),
         Case("tabs.xls", lambda: csv_bytes([CALLS_HEADER, *CALLS_ROWS], "\t"), loaded=3),
         Case(
+            "titled.xls",
+            lambda: csv_bytes([["Calls report"], [], CALLS_HEADER, *CALLS_ROWS], "\t"),
+            loaded=3,
+        ),
+        Case(
             "utf16.csv",
             lambda: b"\xff\xfe" + csv_bytes([CALLS_HEADER, *CALLS_ROWS], ",", "utf-16-le"),
             loaded=3,
