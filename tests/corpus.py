@@ -214,6 +214,32 @@ def truncated_formula_xls() -> bytes:
     raise AssertionError("no FORMULA record")
 
 
+def far_cell_xls() -> bytes:
+    """An .xls whose last text cell claims row 65,535 and column 65,535 (past BIFF8's 256
+    columns): 4 billion cells for the workbook reader, which ends the process."""
+    data = bytearray(xls([CALLS_HEADER, *CALLS_ROWS]))
+    at = data.rfind(b"\xfd\x00\x0a\x00")  # the last LABELSST record
+    struct.pack_into("<HH", data, at + 4, 0xFFFF, 0xFFFF)
+    return bytes(data)
+
+
+def fat_count_xls() -> bytes:
+    """An .xls whose Compound File header claims 3 billion FAT sectors: the workbook reader
+    would allocate 13 GB for them and end the process."""
+    data = bytearray(xls([CALLS_HEADER, *CALLS_ROWS]))
+    struct.pack_into("<I", data, 0x2C, 3_439_329_281)
+    return bytes(data)
+
+
+def dimensions_xls() -> bytes:
+    """An .xls whose DIMENSIONS record puts the first row after the last: the workbook
+    reader reserves room for the (wrapped-around) difference, 800 GB, and ends."""
+    data = bytearray(xls([CALLS_HEADER, *CALLS_ROWS]))
+    at = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS, 14 bytes
+    struct.pack_into("<I", data, at + 4, 0xD7)
+    return bytes(data)
+
+
 def encrypted_ooxml() -> bytes:
     """An OLE container holding EncryptedPackage, as Excel writes a password-protected
     .xlsx: made by renaming the stream of a real .xls."""
@@ -464,6 +490,8 @@ def cases() -> list[Case]:
             "filepass.xls is password-protected; remove the password in Excel and upload again.",
         ),
         Case("formula.xls", truncated_formula_xls, _damaged("formula.xls")),
+        Case("fatcount.xls", fat_count_xls, _damaged("fatcount.xls")),
+        Case("dimensions.xls", dimensions_xls, _damaged("dimensions.xls")),
         Case("cut.xlsx", lambda: calls_xlsx()[:1500], _damaged("cut.xlsx")),
         Case(
             "ole.xls",

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
 from pmhc.domain.errors import InputError
-from pmhc.ingest import failures
+from pmhc.ingest import biff_extent, failures
 
 # What reading a damaged or unusual zip part can raise (bad data, bad CRC, truncation, an
 # encrypted part, a compression method zipfile lacks).
@@ -77,11 +77,26 @@ def too_large(where: str, what: str, declared: int, limit: int) -> TooLarge:
     )
 
 
+def check_biff(data: bytes, name: str, limits: Limits) -> None:
+    """Cells spanned by each sheet of an .xls, from its cell records (see biff_extent), once
+    its Compound File header is known to be plausible (the reader trusts its counts)."""
+    if not biff_extent.plausible_header(data):
+        raise failures.damaged(name)
+    try:
+        extents = biff_extent.sheet_extents(data)
+    except biff_extent.Inconsistent as e:
+        raise failures.damaged(name) from e
+    for sheet, cells in extents.items():
+        if cells > limits.max_sheet_cells:
+            where = f"Sheet {sheet!r} of {name}"
+            raise too_large(where, "it spans {:,} cells", cells, limits.max_sheet_cells)
+
+
 def check_zip(data: bytes, name: str, limits: Limits) -> None:
     """Entry count and declared sizes of a zip-based workbook, from its directory only."""
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except ZIP_READ_ERRORS:
         return  # not a readable zip: the reader says it is damaged
     with z:
         infos = z.infolist()

@@ -157,6 +157,8 @@ def _workbook_tables(
         limits_mod.check_zip(raw, label, limits)
     elif failures.biff_encrypted(raw):
         raise failures.password_protected(label)
+    elif raw.startswith(failures.OLE_MAGIC):
+        limits_mod.check_biff(raw, label, limits)
     try:
         with failures.reading(label):
             reader = fastexcel.read_excel(_reader_source(path, source, data, raw))
