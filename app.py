@@ -7,12 +7,17 @@ import streamlit as st
 
 from pmhc.present.guidance import PAGES
 from pmhc.ui import components as ui
+from pmhc.ui import partner
 
 # The app's workspace is data/ beside app.py wherever the server is started from (the CLI's
 # default is data/ in the current folder); PMHC_DATA_DIR overrides both.
 os.environ.setdefault("PMHC_DATA_DIR", str(Path(__file__).resolve().parent / "data"))
 
 st.set_page_config(page_title="PMHC Dashboard", page_icon=":material/diversity_3:", layout="wide")
+
+if ui.locked_partner():  # a partner server: the published release and nothing else
+    partner.main()
+    st.stop()
 
 ds, ds_id = ui.current_dataset()
 
@@ -25,17 +30,19 @@ with st.sidebar:
         )
     else:
         st.caption(f":material/folder_open: **{ds.label}**")
-    if ui.locked_partner():
-        st.caption(":material/lock: Partner view: small counts are hidden.")
-    else:
-        st.toggle(
-            "Partner view",
-            key="partner_preview",
-            help="Preview what community partners see: counts from 1 to 10 hidden, no "
-            "record-level tables.",
-        )
+    st.toggle(
+        "Partner view",
+        key="partner_preview",
+        help="Preview what community partners see: the partner release of this dataset, "
+        "with small counts hidden and no record-level tables.",
+    )
+    if ui.audience() == "partner":
+        partner.publish_control("sidebar")
 
-st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
+if ui.audience() == "partner":
+    partner.sidebar(partner.draft())
+else:
+    st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
 
 pages = {
     p.key: st.Page(f"app_pages/{p.key}.py", title=p.nav, icon=p.icon, default=p.key == "overview")

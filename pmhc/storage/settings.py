@@ -15,7 +15,7 @@ DEFAULTS: dict[str, object] = {
     "agency": "",
     "targets": {},
 }
-ACTION_COLUMNS = ["recommendation", "owner", "due", "status"]
+ACTION_COLUMNS = ["recommendation", "owner", "due", "status", "shared"]  # shared: partners see it
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
 
 
@@ -53,13 +53,21 @@ def programme_start(settings: dict) -> pd.Timestamp | None:
 
 
 def load_actions(folder: Path) -> pd.DataFrame:
-    rows = _read(folder / "actions.json", [])
+    return actions_from_records(_read(folder / "actions.json", []))
+
+
+def actions_from_records(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
     frame["due"] = pd.to_datetime(frame["due"], errors="coerce").dt.date
+    # Not shared unless the analyst ticked it (rows saved before the column existed too).
+    frame["shared"] = frame["shared"].astype("object").where(frame["shared"].notna(), False)
+    frame["shared"] = frame["shared"].astype(bool)
     return frame
 
 
 def save_actions(folder: Path, frame: pd.DataFrame) -> None:
-    keep = frame[ACTION_COLUMNS].dropna(how="all")
+    frame = frame.reindex(columns=ACTION_COLUMNS)
+    keep = frame.dropna(how="all", subset=ACTION_COLUMNS[:-1])
+    keep = keep.assign(shared=keep["shared"].fillna(False).astype(bool))
     keep = keep.assign(due=keep["due"].astype(str).where(keep["due"].notna(), None))
     _write(folder / "actions.json", keep.to_dict(orient="records"))

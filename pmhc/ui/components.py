@@ -297,7 +297,7 @@ def checklist_section(number: int) -> None:
     disabled = audience() == "partner"
     for item_id, text in q.items:
         current = answers.get(item_id, {})
-        cols = st.columns([5, 2, 3])
+        cols = st.columns([5, 2, 3, 1])
         cols[0].markdown(f"**{item_id}** {text}")
         choice = cols[1].selectbox(
             "Answer",
@@ -315,8 +315,19 @@ def checklist_section(number: int) -> None:
             placeholder="Note (optional)",
             disabled=disabled,
         )
-        if choice and (choice != current.get("answer") or note != current.get("note", "")):
-            checklist.save_answer(answers_path(), item_id, choice, note)
+        shared = cols[3].checkbox(
+            "Share",
+            value=bool(current.get("shared")),
+            key=f"share-{item_id}",
+            help="Partners see this note once the partner release is published.",
+            disabled=disabled,
+        )
+        if choice and (
+            choice != current.get("answer")
+            or note != current.get("note", "")
+            or shared != bool(current.get("shared"))
+        ):
+            checklist.save_answer(answers_path(), item_id, choice, note, shared)
             st.toast(f"Saved {item_id}")
     st.download_button(
         "Export the self-assessment (Excel)",
