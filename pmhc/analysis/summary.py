@@ -70,13 +70,21 @@ def _source(r, partner: bool = False) -> dict:
     return entry
 
 
+def _present(table: pd.DataFrame | None) -> pd.DataFrame:
+    """A table the summary was asked for only because the dataset has it."""
+    if table is None:
+        raise ValueError("The summary of a record kind needs that kind's table.")
+    return table
+
+
 def _rate(rate: Rate | None, partner: bool, threshold: int, digits: int | None = 4):
     if rate is None or rate.value is None:
         return None
     value = rate.value if digits is None else round(rate.value, digits)
-    if partner:
-        value = suppress_rate(rate.numerator, value, threshold)
-    return SUPPRESSED if value == HIDDEN else value
+    if not partner:
+        return value
+    shown = suppress_rate(rate.numerator, value, threshold)
+    return SUPPRESSED if shown == HIDDEN else shown
 
 
 def _counts(mapping: dict[str, int], partner: bool, threshold: int) -> dict:
@@ -96,7 +104,7 @@ def _count(n: int, partner: bool, threshold: int):
 
 
 def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
-    incidents = ds.calls
+    incidents = _present(ds.calls)
     mh = metrics.mh_incidents(incidents)
     span = metrics.period(incidents)
     by_district = metrics.counts_by(mh, "district")
@@ -108,7 +116,7 @@ def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
         r.kind == "calls" and r.date_precision == "year" for r in ds.reports
     ):
         span = (span[0], span[1] + pd.offsets.YearEnd(0))
-    result = {
+    result: dict[str, object] = {
         "total_calls": _count(len(incidents), partner, threshold),
         "mh_calls": _count(len(mh), partner, threshold),
         "rows": int(incidents["rows"].sum()),
@@ -160,7 +168,7 @@ def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
 
 
 def _training(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
-    t = ds.training
+    t = _present(ds.training)
     as_of = workforce.reference_date(t, ds.calls)
     done = workforce.completed(t)
     certified = int((done["course_type"] == "cit_40").groupby(done["officer_id"]).any().sum())
@@ -188,9 +196,9 @@ def _training(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
 
 
 def _roster(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
-    r = ds.roster
+    r = _present(ds.roster)
     active = r[r["active"].astype(bool)]
-    result = {"staff": len(r), "active": len(active)}
+    result: dict[str, object] = {"staff": len(r), "active": len(active)}
     if "role_group" in r:
         result["by_role"] = {
             str(k): int(v) for k, v in active["role_group"].value_counts().items() if v
@@ -220,7 +228,7 @@ def _roster(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
 
 
 def _services(ds: Dataset) -> dict:
-    s = ds.services
+    s = _present(ds.services)
     elements = crisis_now.core_elements(s)
     return {
         "services": len(s),

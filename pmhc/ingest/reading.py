@@ -74,7 +74,7 @@ def open_tables(
     size = len(source) if isinstance(source, bytes) else _size(source)
     if size > limits.max_file_bytes:
         raise too_large(label, "it is {:,} bytes", size, limits.max_file_bytes)
-    head = data[:2048] if data is not None else _head(source)
+    head = data[:2048] if data is not None else _head(_as_path(source))
     if not head.strip():
         raise UnreadableFile(f"{label} is empty; export the data again and upload it.")
     sniff = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -142,7 +142,14 @@ def _head(path: str | Path) -> bytes:
 def _all(path: str | Path | bytes, data: bytes | None) -> bytes:
     if data is not None:
         return data
-    return Path(path).read_bytes()
+    return _as_path(path).read_bytes()
+
+
+def _as_path(source: str | Path | bytes) -> Path:
+    """The path of a file given by name (an upload's bytes come with `data` instead)."""
+    if isinstance(source, bytes):
+        raise TypeError("Bytes were given where a path was expected.")
+    return Path(source)
 
 
 # --- workbooks -------------------------------------------------------------------------
@@ -152,7 +159,7 @@ def _workbook_tables(
     path: str, source: str | Path | bytes, data: bytes | None, limits: Limits
 ) -> list[Table]:
     label = Path(path).name
-    raw = data if data is not None else Path(source).read_bytes()
+    raw = data if data is not None else _as_path(source).read_bytes()
     if raw.startswith(b"PK"):
         limits_mod.check_zip(raw, label, limits)
     elif failures.biff_encrypted(raw):

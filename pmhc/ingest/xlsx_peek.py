@@ -101,6 +101,7 @@ def _raw_rows(z: zipfile.ZipFile, path: str, rows: int) -> list[list[tuple]]:
             ref = _CELL_REF.match(c.get("r", ""))
             column = _column_index(ref.group(1)) if ref else pos
             kind = c.get("t", "n")
+            value: str | None
             if kind == "inlineStr":
                 value = "".join(t.text or "" for t in c.iter(f"{NS}t"))
             else:
@@ -136,7 +137,7 @@ def _grid(
     raw: list[list[tuple]], rows: int, strings: list[str], dates: set[int], base: datetime
 ) -> list[list[str | None]]:
     width = max((c[0] + 1 for row in raw for c in row), default=0)
-    grid = [[None] * width for _ in range(min(rows, len(raw)))]
+    grid: list[list[str | None]] = [[None] * width for _ in range(min(rows, len(raw)))]
     for r, row in enumerate(raw[:rows]):
         for column, kind, value, style in row:
             grid[r][column] = _text(kind, value, style, strings, dates, base)
