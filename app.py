@@ -1,12 +1,19 @@
 """PMHC Dashboard: the router and frame. Run with `streamlit run app.py`."""
 
+import logging
+
 import streamlit as st
 
 from pmhc.present.guidance import PAGES
+from pmhc.storage import files
+from pmhc.ui import auth
 from pmhc.ui import components as ui
 
-st.set_page_config(page_title="PMHC Dashboard", page_icon=":material/diversity_3:", layout="wide")
+st.set_page_config(page_title="PMHC Dashboard", page_icon=ui.ICON, layout="wide")
+files.restrict_new_files()
+files.private_dir(ui.workspace().folder)
 
+visitor = auth.gate()  # stops here, showing no data, for anyone not let in
 ds, ds_id = ui.current_dataset()
 
 with st.sidebar:
@@ -17,7 +24,7 @@ with st.sidebar:
             "exports on the Data page."
         )
     else:
-        st.caption(f":material/folder_open: **{ds.label}**")
+        st.caption(f":material/folder_open: **{ui.escape_markdown(ui.dataset_name())}**")
     if ui.locked_partner():
         st.caption(":material/lock: Partner view: small counts are hidden.")
     else:
@@ -27,6 +34,7 @@ with st.sidebar:
             help="Preview what community partners see: counts from 1 to 10 hidden, no "
             "record-level tables.",
         )
+    auth.sidebar_identity(visitor)
 
 st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
 
@@ -35,7 +43,11 @@ pages = {
     for p in PAGES
 }
 data_page = st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:")
-start = [pages["overview"]] if ui.audience() == "partner" else [pages["overview"], data_page]
+admin_page = st.Page("app_pages/admin.py", title="Access & audit", icon=":material/shield_person:")
+if ui.locked_partner():  # a partner link or a partner server: never the Data page
+    start = [pages["overview"]]
+else:
+    start = [pages["overview"], data_page] + ([admin_page] if ui.can("admin") else [])
 navigation = st.navigation(
     {
         "Start": start,
@@ -45,4 +57,13 @@ navigation = st.navigation(
         ],
     }
 )
-navigation.run()
+try:
+    navigation.run()
+except Exception as error:  # noqa: BLE001 - one friendly sentence, details in the server log
+    logging.getLogger("pmhc").exception("page failed")
+    ui.record("error", page=navigation.url_path or "overview", kind=type(error).__name__)
+    st.error(
+        "Something went wrong while drawing this page. It has been logged; try another "
+        "page or reload, and tell the dashboard's administrator if it happens again.",
+        icon=":material/error:",
+    )

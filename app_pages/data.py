@@ -18,39 +18,137 @@ KIND_OPTIONS = ["", *schema.KINDS]  # "" = leave the sheet out
 
 
 def upload(ws) -> None:
+    """Files in, read and checked, kept aside for the user to check: nothing replaces
+    what is loaded until they confirm."""
+    round_ = st.session_state.setdefault("upload_round", 0)
     files = st.file_uploader(
         "Upload exports",
         accept_multiple_files=True,
-        key="uploads",
+        key="uploads" if round_ == 0 else f"uploads-{round_}",  # a new key empties it
         type=sorted(e.lstrip(".") for e in ACCEPTED_EXTENSIONS),
         help="Several files at once: e.g. a calls export, a training log and a roster.",
     )
     choices = st.session_state.setdefault("choices", {})
     if not files:
         return
-    payload = [(f.name, f.getvalue()) for f in files]
     hashes = [ui.upload_hash(f) for f in files]
     signature = (tuple(hashes), tuple(sorted((k, v.key()) for k, v in choices.items())))
-    if st.session_state.get("loaded_signature") == signature:
+    if st.session_state.get("pending_signature") == signature:
         return
-    with st.status("Loading your files…", expanded=True) as status:
+    payload = [(f.name, f.getvalue()) for f in files]
+    with st.status("Reading your files…", expanded=True) as status:
         try:
-            new, _ = uploads.save_uploads(ws, payload, choices, progress=st.write)
+            new, new_id = uploads.ingest_uploads(ws, payload, choices, progress=st.write)
         except InputError as e:
             status.update(label="That file could not be used", state="error")
-            st.error(str(e), icon=":material/error:")
+            st.error(ui.escape_markdown(str(e), 1000), icon=":material/error:")
             st.stop()
         plural = "s" if len(payload) > 1 else ""
         status.update(
-            label=f"Loaded {new.rows_in:,} rows from {len(payload)} file{plural}",
+            label=f"Read {new.rows_in:,} rows from {len(payload)} file{plural}: check them below",
             state="complete",
             expanded=False,
         )
-    st.session_state["loaded_signature"] = signature
+    st.session_state["pending"] = (new, new_id)
+    st.session_state["pending_signature"] = signature
     st.session_state["payload"] = {
         name: (data, h) for (name, data), h in zip(payload, hashes, strict=True)
     }
     st.rerun()
+
+
+def preview(ws, current, current_id: str) -> None:
+    """The upload as read, with its mapping editable, and the three ways on."""
+    pending = st.session_state.get("pending")
+    if not pending:
+        return
+    new, new_id = pending
+    usable = any(r.kind for r in new.reports)
+    st.header("Check before loading")
+    st.caption(
+        "Nothing you have loaded changes until you choose below. Fix the column mapping "
+        "here if a column was read wrongly."
+    )
+    loaded(new, st.session_state.get("payload", {}), title=None)
+    if not usable:
+        st.warning(
+            "Nothing in these files could be loaded: no sheet was recognised as calls, "
+            "training, roster or services. Pick how to read a sheet above, or discard.",
+            icon=":material/warning:",
+        )
+    name = st.text_input("Name for this dataset", value=new.label, key="pending-name")
+    left, middle, right = st.columns(3)
+    if left.button("Use this data", key="confirm-upload", type="primary", disabled=not usable):
+        store.save(ws.datasets_dir, new, new_id, name=name)
+        finish(new_id, "upload", new)
+    can_append = not current.is_sample and current.calls is not None and new.calls is not None
+    if can_append and middle.button(
+        "Add to the loaded dataset (next month's export)",
+        key="append-upload",
+        icon=":material/add:",
+        help="Incidents already in the loaded dataset are replaced by this export's copy "
+        "(matched on incident number).",
+    ):
+        _, combined_id, replaced = uploads.append_to(ws, current, current_id, new, new_id)
+        st.session_state["appended"] = replaced
+        finish(combined_id, "dataset-append", new, replaced=replaced, base=current_id)
+    if right.button("Discard", key="discard-upload", icon=":material/delete:"):
+        release()
+        st.rerun()
+
+
+def finish(ds_id: str, action: str, new, **details) -> None:
+    ui.choose_dataset(ds_id)
+    ui.record(
+        action,
+        dataset=ds_id,
+        files=len(st.session_state.get("payload", {})),
+        rows_in=new.rows_in,
+        rows_loaded=sum(r.rows_loaded for r in new.reports),
+        kinds=sorted({r.kind for r in new.reports if r.kind}),
+        **details,
+    )
+    release()
+    st.rerun()
+
+
+def release() -> None:
+    """Drop the upload's bytes and the read dataset: only the saved tables remain."""
+    for key in ("pending", "pending_signature", "payload", "choices", "upload_hashes"):
+        st.session_state.pop(key, None)
+    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+
+
+def datasets(ws, current_id: str) -> None:
+    """Saved datasets: the one this session shows, and renaming or deleting it."""
+    saved = store.list_saved(ws.datasets_dir)
+    options = [None, *(s.id for s in saved)]
+    labels = {s.id: f"{s.name} · {s.incidents:,} incidents · saved {s.created[:10]}" for s in saved}
+    active = current_id if current_id in options else None
+    picked = st.selectbox(
+        "Dataset in view (yours only: others keep their own)",
+        options,
+        index=options.index(active),
+        format_func=lambda i: labels.get(i, "Sample data (a fictional agency)"),
+        key=f"pick-dataset-{active}",
+    )
+    if picked != active:
+        ui.choose_dataset(picked)
+        ui.record("dataset-switch", dataset=picked or "sample")
+        st.rerun()
+    if active is None or not ui.can("edit"):
+        return
+    with st.popover("Rename or delete", icon=":material/edit:"):
+        name = st.text_input("Name", value=store.name_of(ws.datasets_dir, active), key="rename")
+        if st.button("Rename", key="rename-dataset"):
+            store.rename(ws.datasets_dir, active, name)
+            ui.record("dataset-rename", dataset=active)
+            st.rerun()
+        if st.button("Delete this dataset", key="delete-dataset", type="primary"):
+            store.delete(ws.datasets_dir, active)
+            ui.record("dataset-delete", dataset=active)
+            ui.choose_dataset(None)
+            st.rerun()
 
 
 def choose(key: tuple, choice: uploads.SheetChoice) -> None:
@@ -58,21 +156,26 @@ def choose(key: tuple, choice: uploads.SheetChoice) -> None:
     st.rerun()
 
 
-def loaded(ds) -> None:
-    st.header("What was loaded (sample data)" if ds.is_sample else "What was loaded")
+def loaded(ds, payload: dict, title: str | None = "What was loaded") -> None:
+    """Each sheet read: row accounting, rejected rows, and the mapping, editable while
+    the upload's bytes are at hand (before it is confirmed)."""
+    if title:
+        st.header(f"{title} (sample data)" if ds.is_sample else title)
     st.dataframe(uploads.sources_table(ds.reports), hide_index=True)
-    payload = {} if ds.is_sample else st.session_state.get("payload", {})
+    prefix = "pending" if payload else "active"
     for index, report in enumerate(ds.reports):
-        source(ds, index, report, *payload.get(report.path.split("/")[-1], (None, None)))
+        data, file_hash = payload.get(report.path.split("/")[-1], (None, None))
+        source(ds, f"{prefix}-{index}", index, report, data, file_hash)
 
 
-def source(ds, index: int, report, data: bytes | None, file_hash: str | None) -> None:
+def source(ds, tag: str, index: int, report, data: bytes | None, file_hash: str | None) -> None:
     name = report.path.split("/")[-1]
-    title = name + (f" · {report.sheet}" if report.sheet else "")
+    raw_title = name + (f" · {report.sheet}" if report.sheet else "")
+    title = ui.escape_markdown(raw_title, 120)  # file and sheet names come from the user
     key = (file_hash, report.sheet) if data is not None else None
     if report.kind is None:
         with st.expander(f":material/block: {title} — not loaded"):
-            st.write(report.note)
+            st.markdown(ui.escape_markdown(report.note, 1000))
             if key:
                 read_as(key, report)
         return
@@ -80,10 +183,10 @@ def source(ds, index: int, report, data: bytes | None, file_hash: str | None) ->
         f":material/table_view: {title} — {report.kind}: "
         f"{report.rows_loaded:,} loaded, {report.rows_rejected:,} rejected"
     ):
-        accounting(ds, index, report)
+        accounting(ds, tag, index, report)
         if key:
             read_as(key, report)
-            mapping_editor(index, report, name, data, key)
+            mapping_editor(tag, report, name, data, key)
         else:
             st.markdown("**Column mapping**")
             st.dataframe(
@@ -92,18 +195,19 @@ def source(ds, index: int, report, data: bytes | None, file_hash: str | None) ->
             )
 
 
-def accounting(ds, index: int, report) -> None:
+def accounting(ds, tag: str, index: int, report) -> None:
     cols = st.columns(4)
     cols[0].metric("Rows in", f"{report.rows_in:,}")
     cols[1].metric("Loaded", f"{report.rows_loaded:,}")
     cols[2].metric("Rejected", f"{report.rows_rejected:,}")
     cols[3].metric("Header row", report.header_row)
     if report.notes:
-        st.markdown("**Load report**\n" + "\n".join(f"- {n}" for n in report.notes))
+        notes = (ui.escape_markdown(n, 1000) for n in report.notes)
+        st.markdown("**Load report**\n" + "\n".join(f"- {n}" for n in notes))
     if report.personal_data_dropped:
         st.markdown(
             ":material/shield: **Personal data not read:** "
-            + ", ".join(report.personal_data_dropped)
+            + ", ".join(ui.escape_markdown(h, 80) for h in report.personal_data_dropped)
         )
     rejected = ds.rejected[index] if index < len(ds.rejected) else pd.DataFrame()
     if len(rejected):
@@ -113,7 +217,7 @@ def accounting(ds, index: int, report) -> None:
             "Download all rejected rows (CSV)",
             lambda: reports.csv_bytes(rejected),
             file_name=f"rejected_{index}.csv",
-            key=f"rej-{index}",
+            key=f"rej-{tag}",
         )
 
 
@@ -135,7 +239,7 @@ def read_as(key: tuple, report) -> None:
         choose(key, uploads.SheetChoice(kind or None, row - 1, {}, choice.all_mh, skip=not kind))
 
 
-def mapping_editor(index: int, report, name: str, data: bytes, key: tuple) -> None:
+def mapping_editor(index: str, report, name: str, data: bytes, key: tuple) -> None:
     view = ui.mapping_view(report, name, data, file_hash=key[0])
     choice = st.session_state["choices"].get(key, uploads.SheetChoice())
     st.markdown("**Column mapping** — change any column and the file is read again.")
@@ -177,12 +281,14 @@ def mapping_editor(index: int, report, name: str, data: bytes, key: tuple) -> No
                     ui.workspace().profiles_dir,
                     uploads.profile_from(profile_name, view.proposal, all_mh),
                 )
+                ui.record("profile-save", kind=view.proposal.kind)
                 st.success(
                     "Saved. Files with these columns will be mapped this way by "
-                    f"themselves (from the command line: --mapping {path})."
+                    f"themselves (from the command line: --mapping "
+                    f"{ui.escape_markdown(path, 500)})."
                 )
             except InputError as e:
-                st.error(str(e))
+                st.error(ui.escape_markdown(str(e), 1000))
 
 
 def rule_tables(ws, ds) -> None:
@@ -194,19 +300,28 @@ def rule_tables(ws, ds) -> None:
         "the sample."
     )
     current = ws.rules()
+    editable = ui.can("edit")
     tabs = st.tabs(["Mental-health call types", "Dispositions", "Course types"])
     for tab, kind in zip(tabs, ("mh_terms", "dispositions", "courses"), strict=True):
         with tab:
             edited = st.data_editor(
-                getattr(current, kind), num_rows="dynamic", hide_index=True, key=f"rules-{kind}"
+                getattr(current, kind),
+                num_rows="dynamic" if editable else "fixed",
+                hide_index=True,
+                key=f"rules-{kind}",
+                disabled=not editable,
             )
-            if st.button("Save these rules", key=f"save-{kind}", icon=":material/save:"):
+            if editable and st.button(
+                "Save these rules", key=f"save-{kind}", icon=":material/save:"
+            ):
                 try:
                     rules.save_rule_table(ws.rules_dir, kind, edited)
-                    st.success(f"Saved to {ws.rules_dir / RULE_FILES[kind]}.")
-                    st.session_state.pop("loaded_signature", None)
+                    ui.record("rules-edit", table=kind, rows=len(edited))
+                    saved_to = ui.escape_markdown(ws.rules_dir / RULE_FILES[kind], 500)
+                    st.success(f"Saved to {saved_to}.")
+                    st.session_state.pop("pending_signature", None)
                 except ValueError as e:
-                    st.error(str(e))
+                    st.error(ui.escape_markdown(str(e), 1000))
             rule_values(current, ds, kind)
 
 
@@ -229,7 +344,6 @@ def rule_values(current, ds, kind: str) -> None:
 
 
 ws = ui.workspace()
-ds, _ = ui.current_dataset()
 st.title("Data")
 st.caption(
     "Upload calls for service, training logs, rosters and service inventories as Excel "
@@ -238,12 +352,25 @@ st.caption(
     "and narratives are never read; person identifiers are pseudonymised. The uploaded "
     "files themselves are not kept."
 )
-upload(ws)
-if not ds.is_sample and st.button("Go back to the sample data", icon=":material/undo:"):
-    store.forget_current(ws.datasets_dir)
-    st.session_state.pop("loaded_signature", None)
-    st.rerun()
-loaded(ds)
+ds, ds_id = ui.current_dataset()
+datasets(ws, ds_id)
+if ui.can("upload"):
+    upload(ws)
+    preview(ws, ds, ds_id)
+    replaced = st.session_state.pop("appended", None)
+    if replaced is not None:
+        st.success(
+            f"Added. {replaced:,} incidents that were already loaded were replaced by this "
+            "export's copy.",
+            icon=":material/check:",
+        )
+else:
+    st.info(
+        "Your role lets you look at the data and switch datasets; uploading and editing "
+        "rules need the analyst role.",
+        icon=":material/visibility:",
+    )
+loaded(ds, {})
 rule_tables(ws, ds)
 with st.expander("The canonical fields"):
     for kind in schema.KINDS.values():

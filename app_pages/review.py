@@ -8,7 +8,7 @@ from pmhc.analysis import metrics
 from pmhc.storage import settings
 from pmhc.ui import components as ui
 
-partner = ui.audience() == "partner"
+partner = ui.audience() == "partner" or not ui.can("edit")  # read-only
 
 
 def programme_start(ws, values: dict) -> None:
@@ -21,7 +21,7 @@ def programme_start(ws, values: dict) -> None:
         key="programme_start_input",
     )
     if picked and (current is None or picked.isoformat() != current):
-        settings.save_settings(ws.folder, programme_start=picked.isoformat())
+        ui.save_settings(programme_start=picked.isoformat())
         st.rerun()
 
 
@@ -53,7 +53,7 @@ def targets_editor(ws, values: dict, outcomes: list) -> None:
                 for _, r in edited.iterrows()
                 if pd.notna(r["target %"])
             }
-            settings.save_settings(ws.folder, targets=targets)
+            ui.save_settings(targets=targets)
             st.rerun()
 
 
@@ -61,7 +61,7 @@ def action_tracker(ws) -> None:
     st.subheader("Action tracker")
     st.caption("Recommendations from reviews, with an owner, a due date and a status.")
     edited = st.data_editor(
-        settings.load_actions(ws.folder),
+        settings.load_actions(ws.folder, ds_id),
         num_rows="dynamic",
         hide_index=True,
         key="actions",
@@ -74,14 +74,15 @@ def action_tracker(ws) -> None:
         },
     )
     if not partner and st.button("Save actions", icon=":material/save:"):
-        settings.save_actions(ws.folder, edited)
+        settings.save_actions(ws.folder, edited, ds_id)
+        ui.record("actions-edit", rows=len(edited), dataset=ds_id)
         st.toast("Actions saved")
 
 
 ui.page_header("review")
 ws = ui.workspace()
 values = ui.workspace_settings()
-ds, _ = ui.current_dataset()
+ds, ds_id = ui.current_dataset()
 outcomes = metrics.available_outcomes(ds.calls) if ds.calls is not None else []
 labels = {o.label: o.key for o in outcomes}
 with st.container(border=True):

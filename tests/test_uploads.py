@@ -45,7 +45,7 @@ def test_the_users_mapping_and_all_mh_declaration_are_applied(workspace):
     assert ds.calls["mh"].all()  # declared, though WELFARE CHECK is not an MH call type
     assert sorted(ds.calls["district"].astype(str)) == ["Z1", "Z1", "Z2", "Z2"]
     assert ds.calls["is_arrest"].sum() == 1 and ds.calls["is_connection"].sum() == 2
-    assert store.current_id(workspace.datasets_dir) == ds_id
+    assert store.exists(workspace.datasets_dir, ds_id)
 
 
 def test_a_saved_profile_maps_next_months_export_by_itself(workspace):

@@ -16,3 +16,21 @@ def looks_like_formula(value: object) -> bool:
 def defuse_formula(value: object) -> object:
     """'=HYPERLINK(...)' -> "'=HYPERLINK(...)": shown as text by every spreadsheet."""
     return "'" + value if looks_like_formula(value) else value
+
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped
+# one is shown as itself: no link, image, emphasis, heading, HTML tag, table or
+# Streamlit directive (":red[...]", ":material/...:") can be built from escaped text.
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~:$&\"'=^%@/;?,")
+
+
+def escape_markdown(value: object, max_chars: int = 300) -> str:
+    """Text from a file or a user, made literal for st.markdown, captions and widget labels.
+
+    Line breaks become spaces (a label is one line; a newline could start a block), and
+    very long text is cut so a cell cannot fill the page."""
+    text = "" if value is None else str(value)
+    text = " ".join(text.split())
+    if len(text) > max_chars:
+        text = text[: max_chars - 1] + "…"
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)

@@ -15,7 +15,7 @@ from pmhc.ingest import mapping as mp
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest.profiles import Profile
 from pmhc.ingest.reading import open_tables
-from pmhc.storage import dataset
+from pmhc.storage import dataset, settings
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace
 
@@ -74,13 +74,14 @@ def ingest_upload(
     return loaded
 
 
-def save_uploads(
+def ingest_uploads(
     ws: Workspace,
     files: list[tuple[str, bytes]],
     choices: dict[tuple[str, str | None], SheetChoice],
     progress: Callable[[str], None] | None = None,
 ) -> tuple[dataset.Dataset, str]:
-    """Ingest every file, build the dataset and make it the workspace's current one."""
+    """Ingest every file and build the dataset, not yet saved: the Data page shows it for
+    the user to confirm before it replaces what they have loaded."""
     ctx = ingest.Context(rules=ws.rules(), key=ws.key, profiles=ws.profiles())
     loaded, hashes = [], []
     for name, data in files:
@@ -93,11 +94,34 @@ def save_uploads(
         progress("Counting incidents and joining training to calls")
     ds = dataset.build(loaded, label)
     options = repr(sorted((k, v.key()) for k, v in choices.items()))
-    ds_id = store.dataset_id(hashes, options + ws.rules_version())
+    return ds, store.dataset_id(hashes, options + ws.rules_version())
+
+
+def save_uploads(
+    ws: Workspace,
+    files: list[tuple[str, bytes]],
+    choices: dict[tuple[str, str | None], SheetChoice],
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dataset.Dataset, str]:
+    """Ingest every file, build the dataset and save it to the workspace."""
+    ds, ds_id = ingest_uploads(ws, files, choices, progress)
     if progress:
         progress("Saving the cleaned tables")
     store.save(ws.datasets_dir, ds, ds_id)
     return ds, ds_id
+
+
+def append_to(
+    ws: Workspace, base: dataset.Dataset, base_id: str, new: dataset.Dataset, new_id: str
+) -> tuple[dataset.Dataset, str, int]:
+    """(combined, its id, incidents replaced): next month's export added to a dataset and
+    saved, with the base dataset's settings (programme start, targets, actions) copied."""
+    label = base.label if new.label in base.label else f"{base.label} + {new.label}"
+    combined, replaced = dataset.append(base, new, label)
+    combined_id = store.dataset_id([base_id, new_id], "append")
+    store.save(ws.datasets_dir, combined, combined_id, name=label)
+    settings.copy_dataset_settings(ws.folder, base_id, combined_id)
+    return combined, combined_id, replaced
 
 
 def profile_from(name: str, proposal: mp.Mapping, all_mh: bool) -> Profile:
@@ -143,7 +167,8 @@ def mapping_view(report: ingest.SourceReport, name: str, data: bytes) -> Mapping
         mp.at_row(table.peek, row, report.kind),
         {f: report.mapping.get(f) or None for f in kind.names},
     )
-    return MappingView(pd.DataFrame(rows), [h for h in headers if h], proposal)
+    mappable = [h for h in headers if h and not mp.is_personal_data(h)]
+    return MappingView(pd.DataFrame(rows), mappable, proposal)
 
 
 def sources_table(reports: list[ingest.SourceReport]) -> pd.DataFrame:

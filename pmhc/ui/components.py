@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -16,16 +17,21 @@ import streamlit as st
 from pmhc.analysis import filters
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import checklist
+from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import pipeline as ingest
 from pmhc.present import excel as reports
 from pmhc.present import views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGE_BY_KEY
-from pmhc.storage import dataset, settings, uploads
+from pmhc.storage import audit, dataset, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
+from pmhc.ui import auth
 
 SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
+# The page icon is a file served by the app itself: an emoji or Material icon as favicon
+# would be drawn from a font or image fetched from another host.
+ICON = str(Path(__file__).with_name("static") / "icon.png")
 
 
 def workspace() -> Workspace:
@@ -40,7 +46,19 @@ def audience() -> str:
 
 
 def locked_partner() -> bool:
-    return os.environ.get("PMHC_AUDIENCE", "").lower() == "partner"
+    """A partner link, or a server started for partners only (PMHC_AUDIENCE=partner)."""
+    return auth.visitor().partner or os.environ.get("PMHC_AUDIENCE", "").lower() == "partner"
+
+
+def can(ability: str) -> bool:
+    """May this visitor upload, edit, administer? (Never on a partner server.)"""
+    return auth.visitor().can(ability) and not locked_partner()
+
+
+def record(action: str, **details) -> None:
+    """An audit log entry for what this visitor just did."""
+    v = auth.visitor()
+    audit.record(workspace().folder, v.who, v.role, action, **details)
 
 
 # --- datasets --------------------------------------------------------------------------
@@ -62,21 +80,73 @@ def _stored(folder: str, ds_id: str) -> dataset.Dataset:
 
 
 def current_dataset() -> tuple[dataset.Dataset, str]:
-    """(dataset, id): the workspace's saved dataset, else the sample."""
+    """(dataset, id): the dataset this session chose, else the sample."""
     ws = workspace()
-    ds_id = store.current_id(ws.datasets_dir)
+    ds_id = active_id()
     if ds_id:
         return _stored(str(ws.folder), ds_id), ds_id
     version = ws.rules_version()
     return _sample(str(ws.folder), version), "sample:" + version
 
 
+def dataset_name() -> str:
+    """The name the user gave the dataset in view (its file names by default)."""
+    ds, ds_id = current_dataset()
+    if ds.is_sample:
+        return "Sample data"
+    return store.name_of(workspace().datasets_dir, ds_id) or ds.label
+
+
+def active_id() -> str | None:
+    """The saved dataset this session shows (None: the sample). Each session keeps its
+    own choice; a new one starts from the user's last choice. A partner sees the
+    partner dataset, whatever anyone picks."""
+    ws = workspace()
+    if locked_partner():
+        return partner_dataset_id()
+    if "dataset_id" not in st.session_state:
+        st.session_state["dataset_id"] = store.last_choice(ws.datasets_dir, auth.visitor().who)
+    ds_id = st.session_state["dataset_id"]
+    if ds_id and not store.exists(ws.datasets_dir, ds_id):  # deleted in another session
+        st.session_state["dataset_id"] = ds_id = None
+    return ds_id
+
+
+def partner_dataset_id() -> str | None:
+    """What partners see: the dataset the partner link names, else the newest saved
+    dataset, else the sample. (The partner view's own release replaces this choice.)"""
+    ws = workspace()
+    share = auth.visitor().share
+    if share and share.dataset and store.exists(ws.datasets_dir, share.dataset):
+        return share.dataset
+    saved = store.list_saved(ws.datasets_dir)
+    return saved[0].id if saved else None
+
+
+def choose_dataset(ds_id: str | None) -> None:
+    """Show `ds_id` (None: the sample) in this session, remember it as this user's
+    choice, and drop the filters that belonged to the previous dataset."""
+    ws = workspace()
+    st.session_state["dataset_id"] = ds_id
+    store.remember_choice(ws.datasets_dir, auth.visitor().who, ds_id)
+    for key in ("period", *filters.LABELS):
+        st.session_state.pop(key, None)
+        st.query_params.pop(key, None)
+
+
 def workspace_settings() -> dict:
-    values = settings.load_settings(workspace().folder)
-    ds, _ = current_dataset()
+    ds, ds_id = current_dataset()
+    values = settings.load_settings(workspace().folder, ds_id)
     if ds.is_sample and not values.get("programme_start"):
         values["programme_start"] = SAMPLE_PROGRAMME_START
     return values
+
+
+def save_settings(action: str = "settings-edit", **changes) -> None:
+    """Saved with the dataset in view (workspace-wide keys to the workspace)."""
+    _, ds_id = current_dataset()
+    settings.save_settings(workspace().folder, ds_id, **changes)
+    record(action, keys=sorted(changes), dataset=ds_id)
 
 
 def upload_hash(uploaded) -> str:
@@ -215,7 +285,7 @@ def page_header(key: str) -> None:
     ds, _ = current_dataset()
     prefix = f"Question {text.question} · " if text.question else ""
     st.title(f"{prefix}{text.title}")
-    label = "Sample data" if ds.is_sample else ds.label
+    label = "Sample data" if ds.is_sample else escape_markdown(dataset_name())
     st.caption(
         f"{':material/science: ' if ds.is_sample else ''}**{label}**"
         + (" · partner view: counts from 1 to 10 are hidden" if audience() == "partner" else "")
@@ -225,7 +295,7 @@ def page_header(key: str) -> None:
 
 def render(v: views.View) -> None:
     for note in v.notes:
-        st.warning(note, icon=":material/info:")
+        st.warning(note, icon=":material/info:")  # notes are the app's own sentences
     if v.figures:
         columns = st.columns(min(len(v.figures), 5))
         for i, fig in enumerate(v.figures):
@@ -294,11 +364,11 @@ def checklist_section(number: int) -> None:
             text=f"Score {score:.0%} over {answered} of {len(q.items)} items "
             "answered Yes, Partly or No",
         )
-    disabled = audience() == "partner"
+    disabled = audience() == "partner" or not can("edit")
     for item_id, text in q.items:
         current = answers.get(item_id, {})
         cols = st.columns([5, 2, 3])
-        cols[0].markdown(f"**{item_id}** {text}")
+        cols[0].markdown(f"**{item_id}** {text}")  # the framework's own wording
         choice = cols[1].selectbox(
             "Answer",
             ("",) + checklist.ANSWERS,
@@ -317,6 +387,7 @@ def checklist_section(number: int) -> None:
         )
         if choice and (choice != current.get("answer") or note != current.get("note", "")):
             checklist.save_answer(answers_path(), item_id, choice, note)
+            record("answers-edit", item=item_id)
             st.toast(f"Saved {item_id}")
     st.download_button(
         "Export the self-assessment (Excel)",
