@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from pmhc import cli_access
 from pmhc.analysis.summary import summarize
 from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
@@ -25,7 +26,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage block
-        raise UsageError(f"{message}; run 'python -m pmhc summarize --help' for usage.")
+        raise UsageError(f"{message}; run '{self.prog} --help' for usage.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
     )
+    cli_access.add_parsers(sub)
     return parser
 
 
@@ -78,6 +80,8 @@ def load(
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command in cli_access.COMMANDS:
+            return cli_access.run(args)
         ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
         ds = load(args.paths, ws, args.mapping, args.all_mh)
         result = summarize(ds, audience=args.audience)
