@@ -7,6 +7,7 @@ guessed identifier against it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -34,10 +35,8 @@ def workspace_key(data_dir: Path) -> bytes:
             f.write(secrets.token_bytes(32))
             f.flush()
             os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)  # fails if another process got there first: use theirs
-        except FileExistsError:
-            pass
+        with contextlib.suppress(FileExistsError):  # another process got there first
+            os.link(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path.read_bytes()
