@@ -12,7 +12,7 @@ import pytest
 from pmhc import cli
 from pmhc.domain import access
 from pmhc.domain.errors import InputError
-from pmhc.domain.untrusted import escape_markdown
+from pmhc.domain.untrusted import WORD_JOINER, escape_markdown
 from pmhc.ingest import mapping as mp
 from pmhc.storage import audit, files, shares
 
@@ -153,13 +153,15 @@ def test_private_folders_and_atomic_writes(tmp_path):
         ":red[alarm] :material/home:",
         "$x^2$",
         "line one\nline two",
+        "see http://198.51.100.7/x.png or WWW.example.org",
     ],
 )
 def test_escaped_text_has_no_markdown_left(text):
     escaped = escape_markdown(text)
     assert "\n" not in escaped
     assert not re.search(r"(?<!\\)[\[\]()<>*_`#:$!]", escaped), escaped
-    assert re.sub(r"\\(.)", r"\1", escaped) == " ".join(text.split())
+    assert not re.search(r"(?i)(https?:|www\.)", escaped.replace("\\", ""))
+    assert re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "") == " ".join(text.split())
 
 
 def test_escape_cuts_long_text():

@@ -6,6 +6,8 @@ A spreadsheet runs a cell that starts with one of FORMULA_START as a formula (OW
 
 from __future__ import annotations
 
+import re
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -22,6 +24,10 @@ def defuse_formula(value: object) -> object:
 # one is shown as itself: no link, image, emphasis, heading, HTML tag, table or
 # Streamlit directive (":red[...]", ":material/...:") can be built from escaped text.
 _MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~:$&\"'=^%@/;?,")
+# GitHub-flavoured markdown also links bare addresses ("http://...", "www..."),
+# escaped or not: an invisible word joiner inside the scheme or "www." stops it.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|file|data|javascript)(?=:)|(www)(?=\.)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(value: object, max_chars: int = 300) -> str:
@@ -33,4 +39,5 @@ def escape_markdown(value: object, max_chars: int = 300) -> str:
     text = " ".join(text.split())
     if len(text) > max_chars:
         text = text[: max_chars - 1] + "…"
+    text = _AUTOLINK.sub(lambda m: (m.group(0) or "") + WORD_JOINER, text)
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
