@@ -1,0 +1,81 @@
+"""The sign-in gate under AppTest: local admin on 127.0.0.1, refusal on an open address
+unless PMHC_ALLOW_OPEN is set, and the passphrase option."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+
+from pmhc.domain import access
+from pmhc.storage import audit
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 120
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """app(address=..., secrets=None) -> AppTest after its first run."""
+    monkeypatch.setenv("PMHC_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PMHC_AUDIENCE", raising=False)
+    monkeypatch.delenv("PMHC_ALLOW_OPEN", raising=False)
+    before = config.get_option("server.address")
+
+    def run(address: str = "127.0.0.1", secrets: dict | None = None) -> AppTest:
+        config.set_option("server.address", address)
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        for key, value in (secrets or {}).items():
+            at.secrets[key] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    yield run
+    config.set_option("server.address", before)
+
+
+def text(at: AppTest) -> str:
+    return "\n".join(
+        [e.value for e in at.title] + [e.value for e in at.markdown] + [e.value for e in at.caption]
+    )
+
+
+def test_local_user_is_the_admin_and_is_told_so(app, tmp_path):
+    at = app()
+    assert at.title[0].value == "Overview" and at.metric
+    assert "Local administrator" in text(at) and "127.0.0.1" in text(at)
+    [entry] = audit.read(tmp_path)
+    assert (entry["who"], entry["role"], entry["action"]) == ("local", "admin", "sign-in")
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "", "192.0.2.10"])
+def test_an_open_address_without_sign_in_shows_nothing(app, address):
+    at = app(address)
+    assert [t.value for t in at.title] == ["Sign-in is not set up"]
+    assert not at.metric and not at.get("vega_lite_chart") and not at.dataframe
+
+
+def test_an_open_address_serves_when_told_explicitly(app, monkeypatch):
+    monkeypatch.setenv("PMHC_ALLOW_OPEN", "1")
+    at = app("0.0.0.0")
+    assert at.title[0].value == "Overview" and at.metric
+    assert "Open server" in text(at)
+
+
+def test_passphrase_lets_in_with_its_role(app, tmp_path):
+    secrets = {"pmhc": {"passphrases": {"viewer": access.hash_passphrase("river delta 42x")}}}
+    at = app("0.0.0.0", secrets)
+    assert not at.metric and at.text_input
+    at.text_input[0].input("wrong phrase")
+    at.button[0].click().run()
+    assert not at.metric and at.error
+    at.text_input[0].input("river delta 42x")
+    at.button[0].click().run()
+    assert at.title[0].value == "Overview" and at.metric
+    at.switch_page("app_pages/data.py").run()
+    assert not at.file_uploader, "a viewer must not be able to upload"
+    actions = [(e["who"], e["action"]) for e in audit.read(tmp_path)]
+    assert actions == [("anonymous", "sign-in-refused"), ("passphrase:viewer", "sign-in")]
