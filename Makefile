@@ -10,13 +10,20 @@ CHROMIUM ?= /usr/bin/chromium
 APP_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 
-.PHONY: app test lint chromium
+.PHONY: app test lint check chromium
 
 app: $(APP_STAMP)
 	$(PY) -m streamlit run app.py
 
-test: $(DEV_STAMP) chromium
-	PMHC_CHROMIUM=$(CHROMIUM) PMHC_REQUIRE_BROWSER=1 $(PY) -m pytest
+# The architecture and type checks run first: a wrong-way import or a type error fails fast.
+test: check chromium
+	PMHC_CHROMIUM=$(CHROMIUM) PMHC_REQUIRE_BROWSER=1 $(PY) -m pytest \
+	  --cov --cov-report=term:skip-covered --cov-report=html:.coverage-html
+
+# Import contracts (layers; only pmhc.ui imports Streamlit) and mypy on the core.
+check: $(DEV_STAMP)
+	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

@@ -59,7 +59,7 @@ navigation = st.navigation(
 )
 try:
     navigation.run()
-except Exception as error:  # noqa: BLE001 - one friendly sentence, details in the server log
+except Exception as error:  # one friendly sentence, details in the server log
     logging.getLogger("pmhc").exception("page failed")
     ui.record("error", page=navigation.url_path or "overview", kind=type(error).__name__)
     st.error(

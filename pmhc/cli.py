@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SystemExit as e:  # --help
         return int(e.code or 0)
-    except Exception as e:  # noqa: BLE001 - never show a traceback to a user
+    except Exception as e:
         print(
             f"error: an unexpected {type(e).__name__} stopped the summary; please report it "
             "with the command you ran.",

@@ -83,7 +83,7 @@ def test_revoked_and_expired_links_open_nothing(tmp_path):
     shares.revoke(tmp_path, share.id)
     assert shares.verify(tmp_path, token) is None
     assert shares.load(tmp_path)[0].status() == "revoked"
-    token2, share2 = shares.create(tmp_path, "Hospital", days=1)
+    shares.create(tmp_path, "Hospital", days=1)
     later = datetime.now(UTC) + timedelta(days=2)
     assert shares.load(tmp_path)[1].status(later) == "expired"
     with pytest.raises(InputError):

@@ -14,6 +14,7 @@ from pmhc.storage import audit
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 120
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - the address the gate must refuse
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_local_user_is_the_admin_and_is_told_so(app, tmp_path):
     assert (entry["who"], entry["role"], entry["action"]) == ("local", "admin", "sign-in")
 
 
-@pytest.mark.parametrize("address", ["0.0.0.0", "", "192.0.2.10"])
+@pytest.mark.parametrize("address", [ALL_INTERFACES, "", "192.0.2.10"])
 def test_an_open_address_without_sign_in_shows_nothing(app, address):
     at = app(address)
     assert [t.value for t in at.title] == ["Sign-in is not set up"]
@@ -60,14 +61,14 @@ def test_an_open_address_without_sign_in_shows_nothing(app, address):
 
 def test_an_open_address_serves_when_told_explicitly(app, monkeypatch):
     monkeypatch.setenv("PMHC_ALLOW_OPEN", "1")
-    at = app("0.0.0.0")
+    at = app(ALL_INTERFACES)
     assert at.title[0].value == "Overview" and at.metric
     assert "Open server" in text(at)
 
 
 def test_passphrase_lets_in_with_its_role(app, tmp_path):
     secrets = {"pmhc": {"passphrases": {"viewer": access.hash_passphrase("river delta 42x")}}}
-    at = app("0.0.0.0", secrets)
+    at = app(ALL_INTERFACES, secrets)
     assert not at.metric and at.text_input
     at.text_input[0].input("wrong phrase")
     at.button[0].click().run()

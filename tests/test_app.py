@@ -25,7 +25,7 @@ SAMPLE_CALLS = ROOT / "pmhc" / "sample_data" / "riverside_cad_mh_calls_2023_2025
 TIMEOUT = 120  # the first run of a workspace reads the three sample workbooks
 MAX_CHART_ROWS = 5_000
 
-# The six questions of the CSG Justice Center / BJA framework, as DOMAIN.md words them.
+# The six questions of the CSG Justice Center / BJA framework, word for word.
 QUESTIONS = {
     "leadership": "Is our leadership committed?",
     "policies": "Do we have clear policies and procedures to respond to people who have "
@@ -297,7 +297,7 @@ def test_upload_replaces_the_sample(monkeypatch, upload_ws, uploaded):
     monkeypatch.setenv("PMHC_DATA_DIR", str(upload_ws))
     text = captions(at)
     assert UPLOAD_NAME in text and "Sample data" not in text
-    assert [h.value for h in at.header][0] == "What was loaded"
+    assert next(h.value for h in at.header) == "What was loaded"
     loaded = at.dataframe[0].value
     assert loaded[["kind", "rows in", "loaded", "rejected"]].values.tolist() == [
         ["calls", 60, 60, 0]

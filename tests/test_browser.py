@@ -6,6 +6,7 @@ never passes without running them."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -46,15 +47,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, browser):
-    """The app on a free port with an empty workspace; its URL. Stopped at teardown.
-    (Started only when there is a browser to drive it.)"""
-    workspace = tmp_path_factory.mktemp("ws-browser")
-    log_path = workspace.parent / "streamlit.log"
+@contextlib.contextmanager
+def running_app(workspace: Path, **env_extra: str):
+    """`streamlit run app.py` on a free port with the given workspace; yields its URL and
+    stops the server on exit. The log must hold no traceback."""
+    log_path = workspace.parent / f"streamlit-{workspace.name}.log"
     port = free_port()
-    env = {**os.environ, "PMHC_DATA_DIR": str(workspace)}
-    env.pop("PMHC_AUDIENCE", None)
+    env = {**os.environ, "PMHC_DATA_DIR": str(workspace), **env_extra}
+    if "PMHC_AUDIENCE" not in env_extra:
+        env.pop("PMHC_AUDIENCE", None)
     command = [
         sys.executable,
         "-m",
@@ -96,6 +97,14 @@ def server(tmp_path_factory, browser):
             process.kill()
             process.wait()
     assert "Traceback" not in log_path.read_text(), log_path.read_text()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, browser):
+    """The app on a free port with an empty workspace; its URL. Stopped at teardown.
+    (Started only when there is a browser to drive it.)"""
+    with running_app(tmp_path_factory.mktemp("ws-browser")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +236,26 @@ def test_upload_a_workbook_then_switch_pages(server, page, tmp_path):
     expect(page.locator("h1").first).to_contain_text(OUTCOMES)
     expect(page.get_by_test_id("stMain").get_by_text(UPLOAD_NAME).first).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_a_deep_link_on_a_fresh_server_runs_inside_the_frame(browser, tmp_path):
+    """The first request a new server gets is a deep link to a page with a filter. The page
+    must still run inside app.py: sidebar, navigation and the filter from the URL. (With a
+    top-level pages/ folder Streamlit ran the page alone until some session had called
+    st.navigation, which is why the pages live in app_pages/.)"""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(STEP)
+    page = context.new_page()
+    try:
+        with running_app(tmp_path / "ws-deep-link") as url:
+            page.goto(f"{url}/outcomes?district=Harbor")
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.wait_for(timeout=FIRST_LOAD)
+            expect(page.locator("h1").first).to_contain_text(OUTCOMES, timeout=FIRST_LOAD)
+            expect(page.get_by_test_id("stSidebarNav")).to_be_visible()
+            district = sidebar.get_by_test_id("stMultiSelect").filter(has_text="District")
+            expect(district.get_by_text("Harbor", exact=True)).to_be_visible()
+            assert re.search(r"[?&]district=Harbor", page.url)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+    finally:
+        context.close()

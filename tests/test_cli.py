@@ -250,7 +250,7 @@ def test_bad_mapping_file_is_an_input_error(run_cli, small_export, tmp_path):
 
 
 def test_vera_workbook_has_no_records_for_the_cli(run_cli):
-    code, out, err = run_cli(real_file(VERA), "--json")
+    code, _out, err = run_cli(real_file(VERA), "--json")
     assert code == 2
     assert err.startswith("error: vera_911_call_type_crosswalk.xlsx holds no calls")
     assert err.count("\n") == 1

@@ -30,7 +30,7 @@ def export(first: int, last: int, arrest_every: int = 4) -> bytes:
 
 
 def test_save_list_rename_delete(workspace):
-    ds, ds_id = uploads.save_uploads(workspace, [("march.csv", export(1, 20))], {})
+    _, ds_id = uploads.save_uploads(workspace, [("march.csv", export(1, 20))], {})
     folder = workspace.datasets_dir
     [saved] = store.list_saved(folder)
     assert (saved.id, saved.name, saved.rows_in, saved.incidents) == (ds_id, "march.csv", 20, 20)
@@ -52,7 +52,7 @@ def test_ids_from_outside_never_name_a_path(workspace):
 
 
 def test_a_half_written_dataset_is_never_listed_or_opened(workspace):
-    ds, ds_id = uploads.save_uploads(workspace, [("march.csv", export(1, 20))], {})
+    _, ds_id = uploads.save_uploads(workspace, [("march.csv", export(1, 20))], {})
     folder = workspace.datasets_dir
     # A crash mid-save leaves a temporary folder, or a folder without its manifest.
     shutil.copytree(folder / ds_id, folder / f".{ds_id}.abc.tmp")
@@ -162,7 +162,7 @@ def test_each_user_keeps_their_own_last_choice(workspace):
 
 def test_workspace_files_are_private_under_the_apps_umask(workspace):
     files.restrict_new_files()
-    _, ds_id = uploads.save_uploads(workspace, [("a.csv", export(1, 10))], {})
+    uploads.save_uploads(workspace, [("a.csv", export(1, 10))], {})
     for path in workspace.datasets_dir.rglob("*"):
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))

@@ -22,16 +22,16 @@ from urllib.parse import urlparse
 
 import pytest
 from openpyxl import Workbook
-from test_browser import (  # noqa: F401 - `browser` is a fixture
+from test_browser import (
     FIRST_LOAD,
     ROOT,
     STARTUP,
     STEP,
-    browser,
     expect,
     free_port,
     small_workbook,
 )
+from test_browser import browser as chromium  # noqa: F401 - the `browser` fixture
 
 from pmhc.storage import audit, shares
 

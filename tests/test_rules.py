@@ -6,7 +6,6 @@ Run with ``pytest -s tests/test_rules.py`` to see the precision/recall figures.
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -504,21 +503,18 @@ def test_pattern_syntax(tmp_path):
     assert r.mh_flag(s).tolist() == [True, True, True, False, True, False, True, False, True]
 
 
-# --------------------------------------------------------------------------- performance
+# --------------------------------------------------------------------------- a million rows
+# The timing of these calls is measured in bench/rules_speed.py, not asserted here.
 
 
-def test_million_rows_well_under_a_second(rules):
+@pytest.mark.slow
+def test_million_rows_classified_like_their_distinct_values(rules):
     rng = np.random.default_rng(7)
     vocab = np.array([f"CALL TYPE {i:03d} - SUBTYPE" for i in range(290)] + list(MH_CASES))
     s = pd.Series(vocab[rng.integers(0, len(vocab), 1_000_000)], dtype="str")
-    timings = {}
+    distinct = pd.Series(vocab, dtype="str")
     for name in ("mh_flag", "disposition_group", "course_type"):
-        start = time.perf_counter()
         out = getattr(rules, name)(s)
-        timings[name] = time.perf_counter() - start
+        per_value = dict(zip(vocab, getattr(rules, name)(distinct), strict=True))
         assert len(out) == len(s)
-    print(
-        f"\n[performance] 1M rows, {len(vocab)} distinct: "
-        + ", ".join(f"{k} {v:.3f}s" for k, v in timings.items())
-    )
-    assert max(timings.values()) < 1.0, timings
+        assert out.tolist() == s.map(per_value).tolist(), name

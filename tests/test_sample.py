@@ -42,6 +42,7 @@ def table(rows: list[tuple], header_at: int, footer_rows: int = 0) -> pd.DataFra
     return pd.DataFrame(body, columns=rows[header_at])
 
 
+@pytest.mark.slow
 def test_regenerating_reproduces_committed_files(tmp_path, committed):
     paths = sample.generate(tmp_path)
     assert [p.name for p in paths] == FILES

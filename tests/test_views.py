@@ -12,8 +12,8 @@ from pmhc.analysis.metrics import OUTCOME_BY_KEY
 from pmhc.analysis.suppression import HIDDEN
 from pmhc.present import views
 from pmhc.present.charts import MAX_ROWS
-from pmhc.present.views.shared import trend_takeaway
 from pmhc.present.views.review import p_chart
+from pmhc.present.views.shared import trend_takeaway
 from pmhc.storage import dataset
 
 START = pd.Timestamp("2024-01-01")

@@ -1,4 +1,4 @@
-"""Indicators of DOMAIN.md's table, as pure functions of the canonical tables.
+"""Indicators as pure functions of the canonical tables (defined in docs/indicators.md).
 
 Every function takes frames (incidents one row each, already filtered) and returns
 numbers or small aggregated frames ready to chart. A figure whose source field is

@@ -31,7 +31,7 @@ class Rate:
     def text(self, digits: int = 1) -> str:
         if not self.judgeable:
             return "too few to judge"
-        return f"{100 * self.value:.{digits}f}%"
+        return f"{100 * self.numerator / self.denominator:.{digits}f}%"
 
 
 def wilson_bounds(k, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -76,14 +76,13 @@ def compare(
     """Two-proportion z-test of after vs before, with a plain-language verdict."""
     if not (before.judgeable and after.judgeable):
         return None
-    p1, p2 = before.value, after.value
     n1, n2 = before.denominator, after.denominator
+    p1, p2 = before.numerator / n1, after.numerator / n2  # both n >= MIN_COUNT here
     pooled = (before.numerator + after.numerator) / (n1 + n2)
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     z = (p2 - p1) / se if se > 0 else 0.0
     p_value = math.erfc(abs(z) / math.sqrt(2))
-    l1, u1 = before.interval
-    l2, u2 = after.interval
+    (l1, l2), (u1, u2) = wilson_bounds([before.numerator, after.numerator], [n1, n2])
     diff = p2 - p1
     # Newcombe's method 10: combine the two Wilson intervals.
     lo = diff - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)

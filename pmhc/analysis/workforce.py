@@ -1,9 +1,9 @@
 """Training and roster indicators (questions 1 and 3): CIT coverage of patrol, of
 supervisors and command, in-service currency, and training hours over time.
 
-Standards (DOMAIN.md): the Memphis-model course is 40 hours; in-service at least every
-two years afterwards; about 20-25% of patrol CIT-trained in large agencies, more in
-small ones, and CIT officers on every shift."""
+Standards (docs/indicators.md, question 3): the Memphis-model course is 40 hours;
+in-service at least every two years afterwards; about 20-25% of patrol CIT-trained in
+large agencies, more in small ones, and CIT officers on every shift."""
 
 from __future__ import annotations
 

@@ -815,8 +815,8 @@ SERVICES = Kind(
 
 KINDS: dict[str, Kind] = {k.name: k for k in (CALLS, TRAINING, ROSTER, SERVICES)}
 
-# Columns holding personal data that is never read, stored or shown (DOMAIN.md, privacy
-# rules). Matched on normalised header words; the person identifier is pseudonymised instead.
+# Columns holding personal data that is never read, stored or shown (docs/privacy.md).
+# Matched on normalised header words; the person identifier is pseudonymised instead.
 PII_HEADER_TERMS = (
     "name",
     "first name",

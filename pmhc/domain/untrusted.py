@@ -17,7 +17,7 @@ def looks_like_formula(value: object) -> bool:
 
 def defuse_formula(value: object) -> object:
     """'=HYPERLINK(...)' -> "'=HYPERLINK(...)": shown as text by every spreadsheet."""
-    return "'" + value if looks_like_formula(value) else value
+    return "'" + value if isinstance(value, str) and looks_like_formula(value) else value
 
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped

@@ -1,1 +1,6 @@
-"""TODO"""
+"""From an uploaded file to canonical records: read every sheet or table (reading,
+xlsx_peek), find the header and map columns to canonical fields (mapping, profiles), parse
+cell values (values), and normalise and validate rows so that every row is loaded or
+rejected with a reason (pipeline). Person identifiers are pseudonymised here (pseudonyms).
+
+May import: pmhc.domain."""

@@ -93,7 +93,7 @@ def normalise_header(header: object) -> str:
     words: list[str] = []
     tokens = _WORD.findall(text)
     for token in tokens:
-        if token == "disp":
+        if token == "disp":  # noqa: S105 (a column-name token, not a password)
             # "Disp" is dispatched next to a date or time, otherwise disposition.
             timed = {"date", "time", "dt", "tm", "dttm"} & set(tokens)
             words.append("dispatched" if timed else "disposition")

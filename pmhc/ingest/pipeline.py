@@ -137,20 +137,7 @@ def ingest_table(
     if proposal is None or proposal.kind is None:
         report.note = _no_records_note(table)
         return Loaded(report)
-    report.kind = proposal.kind
-    report.date1904 = table.date1904
-    report.header_row = proposal.header_row + 1
-    report.signature = proposal.signature
-    report.profile = profile.name if profile else None
-    report.personal_data_dropped = [h for h in proposal.headers if h and mp.is_personal_data(h)]
-    report.repeated_headers = {h: [p + 1 for p in pos] for h, pos in proposal.duplicates.items()}
-    for h, pos in report.repeated_headers.items():
-        report.notes.append(
-            f"The column name {h!r} appears {len(pos)} times (columns "
-            f"{', '.join(map(str, pos))}); the first one is used."
-        )
-    report.mapping = proposal.as_sources()
-    report.confidence = {n: m.confidence for n, m in proposal.matches.items()}
+    _describe_mapping(report, table, proposal, profile)
     if not proposal.matches:
         report.note = "No column matched a known field."
         return Loaded(report, proposal=proposal)
@@ -197,14 +184,39 @@ def ingest_table(
         records = records[~bad[records.index]]
     records = records.reset_index(drop=True)
     report.rows_loaded, report.rows_rejected = len(records), int(bad.sum())
+    _check_accounting(report)
+    clock.stop()
+    return Loaded(report, records, rejected, proposal)
+
+
+def _describe_mapping(
+    report: SourceReport, table: Table, proposal: mp.Mapping, profile: Profile | None
+) -> None:
+    """What the load report says of the mapping: kind, header row, columns, dropped data."""
+    report.kind = proposal.kind
+    report.date1904 = table.date1904
+    report.header_row = proposal.header_row + 1
+    report.signature = proposal.signature
+    report.profile = profile.name if profile else None
+    report.personal_data_dropped = [h for h in proposal.headers if h and mp.is_personal_data(h)]
+    report.repeated_headers = {h: [p + 1 for p in pos] for h, pos in proposal.duplicates.items()}
+    for h, pos in report.repeated_headers.items():
+        report.notes.append(
+            f"The column name {h!r} appears {len(pos)} times (columns "
+            f"{', '.join(map(str, pos))}); the first one is used."
+        )
+    report.mapping = proposal.as_sources()
+    report.confidence = {n: m.confidence for n, m in proposal.matches.items()}
+
+
+def _check_accounting(report: SourceReport) -> None:
+    """Every row in is loaded or rejected. An explicit check, not an assert: it must hold
+    under `python -O` too."""
     if report.rows_in != report.rows_loaded + report.rows_rejected:
-        # An explicit check, not an assert: it must hold under `python -O` too.
         raise RowAccountingError(
             f"{report.rows_in} rows in but {report.rows_loaded} loaded and "
             f"{report.rows_rejected} rejected."
         )
-    clock.stop()
-    return Loaded(report, records, rejected, proposal)
 
 
 def _propose(table: Table, ctx: Context) -> tuple[mp.Mapping | None, Profile | None]:

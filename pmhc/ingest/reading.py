@@ -309,11 +309,15 @@ _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
 
 def _xml2003_tables(path: str, data: bytes) -> list[Table]:
     """XML Spreadsheet 2003: Worksheet > Table > Row > Cell > Data, with ss:Index gaps."""
-    import xml.etree.ElementTree as ET
+    # defusedxml refuses entity expansion ("billion laughs") and external entities.
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
 
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError as e:
+        root = fromstring(data)
+    except (ParseError, DefusedXmlException) as e:
         raise UnreadableFile(
             f"{Path(path).name} looks like an XML spreadsheet but is damaged; export it again."
         ) from e

@@ -12,7 +12,8 @@ import io
 import re
 import zipfile
 from datetime import datetime, timedelta
-from xml.etree.ElementTree import iterparse
+
+from defusedxml.ElementTree import iterparse  # no entity expansion in uploaded XML
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

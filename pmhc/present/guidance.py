@@ -1,4 +1,4 @@
-"""Page titles and the short 'what good looks like' notes, drawn from DOMAIN.md's sources
+"""Page titles and the short 'what good looks like' notes, drawn from the framework's sources
 (CSG Justice Center / BJA PMHC framework and toolkit, CIT International, Crisis Now)."""
 
 from __future__ import annotations

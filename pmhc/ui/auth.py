@@ -51,7 +51,7 @@ def _workspace() -> Workspace:
 def _secrets_section(name: str) -> dict:
     try:
         value = st.secrets.get(name)
-    except Exception:  # noqa: BLE001 - no secrets.toml, or one that does not parse
+    except Exception:  # no secrets.toml, or one that does not parse
         return {}
     return dict(value) if value else {}
 

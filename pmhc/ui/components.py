@@ -261,7 +261,7 @@ def _view(
 def view(page: str, **options) -> views.View:
     """The page's computed view, cached on dataset id, filters and settings (never on a
     DataFrame, which Streamlit would hash from a sample of rows)."""
-    ds, ds_id = current_dataset()
+    _ds, ds_id = current_dataset()
     values = workspace_settings()
     f = st.session_state.get("filters", filters.Filters())
     answers = checklist.load_answers(answers_path()) if page == "overview" else {}
@@ -371,8 +371,8 @@ def checklist_section(number: int) -> None:
         cols[0].markdown(f"**{item_id}** {text}")  # the framework's own wording
         choice = cols[1].selectbox(
             "Answer",
-            ("",) + checklist.ANSWERS,
-            index=(("",) + checklist.ANSWERS).index(current.get("answer", "")),
+            ("", *checklist.ANSWERS),
+            index=(("", *checklist.ANSWERS)).index(current.get("answer", "")),
             key=f"answer-{item_id}",
             label_visibility="collapsed",
             disabled=disabled,
