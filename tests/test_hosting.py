@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import test_browser
 from openpyxl import Workbook
 from test_browser import (
     FIRST_LOAD,
@@ -31,11 +32,11 @@ from test_browser import (
     free_port,
     small_workbook,
 )
-from test_browser import browser as chromium  # noqa: F401 - the `browser` fixture
 
 from pmhc.storage import audit, shares
 
 pytestmark = pytest.mark.browser
+browser = test_browser.browser  # the Chromium fixture, shared
 
 USERS = {
     "chief": "chief@agency.test",  # admin
