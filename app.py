@@ -16,47 +16,50 @@ files.private_dir(ui.workspace().folder)
 visitor = auth.gate()  # stops here, showing no data, for anyone not let in
 ds, ds_id = ui.current_dataset()
 
-with st.sidebar:
-    st.markdown("### PMHC Dashboard")
-    if ds.is_sample:
-        st.caption(
-            ":material/science: **Sample data** · a fictional agency. Upload your own "
-            "exports on the Data page."
-        )
-    else:
-        st.caption(f":material/folder_open: **{ui.escape_markdown(ui.dataset_name())}**")
-    if ui.locked_partner():
+QUESTIONS = ("leadership", "policies", "training", "services", "outcomes", "review")
+pages = {
+    p.key: st.Page(f"app_pages/{p.key}.py", title=p.nav, icon=p.icon, default=p.key == "overview")
+    for p in PAGES
+}
+
+
+def partner_navigation():
+    """What a partner link or a partner server opens: the partner view's pages, never the
+    Data page, never the name of an uploaded file. (The one place partner routing lives.)"""
+    with st.sidebar:
+        st.markdown("### PMHC Dashboard")
         st.caption(":material/lock: Partner view: small counts are hidden.")
-    else:
+    st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
+    return st.navigation(
+        {"Start": [pages["overview"]], "The six questions": [pages[k] for k in QUESTIONS]}
+    )
+
+
+def internal_navigation():
+    with st.sidebar:
+        st.markdown("### PMHC Dashboard")
+        if ds.is_sample:
+            st.caption(
+                ":material/science: **Sample data** · a fictional agency. Upload your own "
+                "exports on the Data page."
+            )
+        else:
+            st.caption(f":material/folder_open: **{ui.escape_markdown(ui.dataset_name())}**")
         st.toggle(
             "Partner view",
             key="partner_preview",
             help="Preview what community partners see: counts from 1 to 10 hidden, no "
             "record-level tables.",
         )
-    auth.sidebar_identity(visitor)
+        auth.sidebar_identity(visitor)
+    st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
+    data_page = st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:")
+    admin = st.Page("app_pages/admin.py", title="Access & audit", icon=":material/shield_person:")
+    start = [pages["overview"], data_page] + ([admin] if ui.can("admin") else [])
+    return st.navigation({"Start": start, "The six questions": [pages[k] for k in QUESTIONS]})
 
-st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
 
-pages = {
-    p.key: st.Page(f"app_pages/{p.key}.py", title=p.nav, icon=p.icon, default=p.key == "overview")
-    for p in PAGES
-}
-data_page = st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:")
-admin_page = st.Page("app_pages/admin.py", title="Access & audit", icon=":material/shield_person:")
-if ui.locked_partner():  # a partner link or a partner server: never the Data page
-    start = [pages["overview"]]
-else:
-    start = [pages["overview"], data_page] + ([admin_page] if ui.can("admin") else [])
-navigation = st.navigation(
-    {
-        "Start": start,
-        "The six questions": [
-            pages[k]
-            for k in ("leadership", "policies", "training", "services", "outcomes", "review")
-        ],
-    }
-)
+navigation = partner_navigation() if ui.locked_partner() else internal_navigation()
 try:
     navigation.run()
 except Exception as error:  # one friendly sentence, details in the server log

@@ -38,7 +38,9 @@ def upload(ws) -> None:
     payload = [(f.name, f.getvalue()) for f in files]
     with st.status("Reading your files…", expanded=True) as status:
         try:
-            new, new_id = uploads.ingest_uploads(ws, payload, choices, progress=st.write)
+            new, new_id = uploads.ingest_uploads(
+                ws, payload, choices, progress=lambda m: st.write(ui.escape_markdown(m, 500))
+            )
         except InputError as e:
             status.update(label="That file could not be used", state="error")
             st.error(ui.escape_markdown(str(e), 1000), icon=":material/error:")

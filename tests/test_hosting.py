@@ -273,6 +273,7 @@ def test_a_partner_link_opens_the_partner_view_only(hosted, new_page):
     expect(nav.locator("a[href$='/data']")).to_have_count(0)
     expect(nav.get_by_text("Access & audit")).to_have_count(0)
     expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+    expect(page.get_by_text(".xlsx")).to_have_count(0)  # no uploaded file's name
     nav.locator("a", has_text="5 · Data & outcomes").click()
     page.wait_for_url(re.compile(r"/outcomes"))
     expect(page.get_by_test_id("stFileUploader")).to_have_count(0)

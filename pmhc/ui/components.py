@@ -285,7 +285,12 @@ def page_header(key: str) -> None:
     ds, _ = current_dataset()
     prefix = f"Question {text.question} · " if text.question else ""
     st.title(f"{prefix}{text.title}")
-    label = "Sample data" if ds.is_sample else escape_markdown(dataset_name())
+    if ds.is_sample:
+        label = "Sample data"
+    elif locked_partner():  # a partner never sees the name of an uploaded file
+        label = "Published figures"
+    else:
+        label = escape_markdown(dataset_name())
     st.caption(
         f"{':material/science: ' if ds.is_sample else ''}**{label}**"
         + (" · partner view: counts from 1 to 10 are hidden" if audience() == "partner" else "")
