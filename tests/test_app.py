@@ -289,6 +289,8 @@ def uploaded(upload_ws) -> AppTest:
         assert "Sample data" in captions(at)
         at.button(key="confirm-upload").click().run()
         assert_clean(at)
+        # Once loaded, the upload's bytes and the read copy are let go of.
+        assert "payload" not in at.session_state and "pending" not in at.session_state
     return at
 
 
