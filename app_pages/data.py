@@ -121,27 +121,32 @@ def release() -> None:
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
 
 
+def switch_dataset() -> None:
+    picked = st.session_state["pick-dataset"]
+    ui.choose_dataset(picked)
+    ui.record("dataset-switch", dataset=picked or "sample")
+
+
 def datasets(ws, current_id: str) -> None:
     """Saved datasets: the one this session shows, and renaming or deleting it."""
     saved = store.list_saved(ws.datasets_dir)
     options = [None, *(s.id for s in saved)]
     labels = {s.id: f"{s.name} · {s.incidents:,} incidents · saved {s.created[:10]}" for s in saved}
     active = current_id if current_id in options else None
-    picked = st.selectbox(
+    st.session_state["pick-dataset"] = active  # follows uploads and deletions too
+    st.selectbox(
         "Dataset in view (yours only: others keep their own)",
         options,
-        index=options.index(active),
         format_func=lambda i: labels.get(i, "Sample data (a fictional agency)"),
-        key=f"pick-dataset-{active}",
+        key="pick-dataset",
+        on_change=switch_dataset,
     )
-    if picked != active:
-        ui.choose_dataset(picked)
-        ui.record("dataset-switch", dataset=picked or "sample")
-        st.rerun()
     if active is None or not ui.can("edit"):
         return
     with st.popover("Rename or delete", icon=":material/edit:"):
-        name = st.text_input("Name", value=store.name_of(ws.datasets_dir, active), key="rename")
+        name = st.text_input(
+            "Name", value=store.name_of(ws.datasets_dir, active), key=f"rename-{active}"
+        )
         if st.button("Rename", key="rename-dataset"):
             store.rename(ws.datasets_dir, active, name)
             ui.record("dataset-rename", dataset=active)

@@ -80,3 +80,46 @@ def test_passphrase_lets_in_with_its_role(app, tmp_path):
     assert not at.file_uploader, "a viewer must not be able to upload"
     actions = [(e["who"], e["action"]) for e in audit.read(tmp_path)]
     assert actions == [("anonymous", "sign-in-refused"), ("passphrase:viewer", "sign-in")]
+
+
+def test_a_partner_server_needs_no_account_and_shows_the_partner_view_only(app, monkeypatch):
+    monkeypatch.setenv("PMHC_AUDIENCE", "partner")
+    at = app(ALL_INTERFACES)
+    assert at.title[0].value == "Overview" and at.metric
+    assert not at.toggle and not at.file_uploader
+    assert "Partner view" in text(at) and "Local administrator" not in text(at)
+
+
+def test_saved_datasets_are_switched_renamed_and_deleted_per_session(app, tmp_path):
+    from pmhc.storage import datasets as store
+    from pmhc.storage import uploads
+    from pmhc.storage.workspace import Workspace
+
+    header = "Incident No,Call Date,Call Type,District\n"
+    ws = Workspace(tmp_path)
+    ids = {}
+    for name, district in (("east.csv", "East"), ("west.csv", "West")):
+        rows = "".join(
+            f"{name[0]}{i},2025-01-0{1 + i},PERSON IN CRISIS,{district}\n" for i in range(5)
+        )
+        _, ids[name] = uploads.save_uploads(ws, [(name, (header + rows).encode())], {})
+    at = app()
+    assert "Sample data" in text(at)  # nobody chose anything yet: the sample
+    at.switch_page("app_pages/data.py").run()
+    at.selectbox(key="pick-dataset").set_value(ids["east.csv"]).run()
+    assert "east.csv" in text(at).replace("\\", "")
+    other = app()  # another session of the same user starts from their last choice...
+    assert "east.csv" in text(other).replace("\\", "")
+    other.switch_page("app_pages/data.py").run()
+    other.selectbox(key="pick-dataset").set_value(ids["west.csv"]).run()
+    at.run()  # ...and choosing in one session leaves the other as it was
+    assert "east.csv" in text(at).replace("\\", "") and "west.csv" not in text(at)
+    at.text_input(key=f"rename-{ids['east.csv']}").input("East side 2025").run()
+    at.button(key="rename-dataset").click().run()
+    assert store.name_of(ws.datasets_dir, ids["east.csv"]) == "East side 2025"
+    assert "East side 2025" in text(at)
+    at.button(key="delete-dataset").click().run()
+    assert not store.exists(ws.datasets_dir, ids["east.csv"])
+    assert "Sample data" in text(at)
+    actions = [e["action"] for e in audit.read(tmp_path) if e["action"].startswith("dataset")]
+    assert actions == ["dataset-switch", "dataset-switch", "dataset-rename", "dataset-delete"]

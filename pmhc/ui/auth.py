@@ -1,7 +1,8 @@
 """Who is using the app, checked before anything else is drawn.
 
 Four ways in, tried in this order:
-1. a partner link (`?share=TOKEN`): the partner view only, no account, never the Data page;
+1. a partner server (PMHC_AUDIENCE=partner) or a partner link (`?share=TOKEN`): the
+   partner view only, no account, never the Data page;
 2. sign-in with an identity provider (Streamlit's `st.login`, OIDC: Microsoft Entra ID,
    Google, Okta...) when secrets.toml has an `[auth]` section; the role comes from
    `[pmhc.roles]` in secrets.toml or `roles.toml` in the workspace;
@@ -38,7 +39,7 @@ class Visitor:
 
     @property
     def partner(self) -> bool:
-        return self.method == "share"
+        return self.method in ("share", "partner-server")
 
     def can(self, ability: str) -> bool:
         return not self.partner and access.can(self.role, ability)
@@ -92,14 +93,22 @@ def visitor() -> Visitor:
 def gate() -> Visitor:
     """The visitor, or a sign-in page and st.stop() for anyone who may not see data."""
     ws = _workspace()
-    found = _partner_link(ws) or _signed_in(ws)
+    found = _partner_server() or _partner_link(ws) or _signed_in(ws)
     st.session_state["visitor"] = found
     if not st.session_state.get("audited_sign_in"):
         st.session_state["audited_sign_in"] = True
-        action = "share-use" if found.partner else "sign-in"
+        action = "share-use" if found.share else "sign-in"
         details = {"link": found.share.id} if found.share else {"method": found.method}
         audit.record(ws.folder, found.who, found.role, action, **details)
     return found
+
+
+def _partner_server() -> Visitor | None:
+    """A server started for partners only (PMHC_AUDIENCE=partner): everyone gets the
+    partner view, with no account, as with a partner link."""
+    if os.environ.get("PMHC_AUDIENCE", "").lower() != "partner":
+        return None
+    return Visitor("partner-server", None, "partner-server")
 
 
 def _partner_link(ws: Workspace) -> Visitor | None:
