@@ -1,6 +1,8 @@
 """PMHC Dashboard: the router and frame. Run with `streamlit run app.py`."""
 
 import logging
+import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -8,6 +10,10 @@ from pmhc.present.guidance import PAGES
 from pmhc.storage import files
 from pmhc.ui import auth
 from pmhc.ui import components as ui
+
+# The app's workspace is data/ beside app.py wherever the server is started from (the CLI's
+# default is data/ in the current folder); PMHC_DATA_DIR overrides both.
+os.environ.setdefault("PMHC_DATA_DIR", str(Path(__file__).resolve().parent / "data"))
 
 st.set_page_config(page_title="PMHC Dashboard", page_icon=ui.ICON, layout="wide")
 files.restrict_new_files()

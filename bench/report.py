@@ -63,7 +63,8 @@ def write(results: dict) -> None:
         "the process's maximum resident set size (interpreter and libraries included). "
         "'Ingest' is the whole upload path: read, find the header, map, normalise, validate, "
         "pseudonymise, collapse rows to incidents and store as Parquet. Page compute is "
-        "`pmhc.views` from the stored dataset: filters → metrics → chart data, median of 5.",
+        "`pmhc.present.views` from the stored dataset: filters → metrics → chart data, "
+        "median of 5.",
         "",
         TARGETS,
         "",

@@ -3,6 +3,8 @@ workbooks and the `pmhc` command, so `pmhc summarize` runs outside the checkout.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -10,70 +12,58 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
+# Built from a copy, so that nothing of an earlier build in the checkout (build/, egg-info)
+# can slip into the wheel, and the checkout is left as it was.
+NOT_COPIED = shutil.ignore_patterns(
+    ".git", ".venv", "build", "*.egg-info", "data", "__pycache__", ".*cache*", "files", "out"
+)
+
+
+def pip(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "-q", *args], check=True, capture_output=True)
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> zipfile.ZipFile:
+def wheel_path(tmp_path_factory) -> Path:
+    source = tmp_path_factory.mktemp("source") / "pmhc-dashboard"
+    shutil.copytree(ROOT, source, ignore=NOT_COPIED)
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(out),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(source))
     (path,) = out.glob("pmhc_dashboard-*.whl")
-    return zipfile.ZipFile(path)
+    return path
 
 
-@pytest.mark.slow
-def test_wheel_ships_rules_samples_and_the_command(wheel):
-    names = set(wheel.namelist())
+def test_wheel_ships_rules_samples_and_the_command(wheel_path):
+    with zipfile.ZipFile(wheel_path) as wheel:
+        names = set(wheel.namelist())
+        (entry_points,) = [n for n in names if n.endswith("entry_points.txt")]
+        scripts = wheel.read(entry_points).decode()
     rules = {p.name for p in (ROOT / "pmhc" / "domain" / "default_rules").glob("*.csv")}
     samples = {p.name for p in (ROOT / "pmhc" / "sample_data").glob("*.xlsx")}
     assert {f"pmhc/domain/default_rules/{n}" for n in rules} <= names
     assert {f"pmhc/sample_data/{n}" for n in samples} <= names
     assert len(rules) >= 3 and len(samples) == 3
     assert not any(n.startswith(("tests/", "tools/", "bench/", "app_pages/")) for n in names)
-    (entry_points,) = [n for n in names if n.endswith("entry_points.txt")]
-    assert "pmhc = pmhc.cli:main" in wheel.read(entry_points).decode()
+    assert "pmhc = pmhc.cli:main" in scripts
 
 
-@pytest.mark.slow
-def test_installed_package_summarizes_the_sample_from_elsewhere(wheel, tmp_path):
-    """Unpack the wheel into an empty folder and run the CLI from another one: rule tables
-    and samples are found through importlib.resources, not the checkout."""
-    site = tmp_path / "site"
-    wheel.extractall(site)
+def test_pip_installed_command_summarizes_the_sample_from_elsewhere(wheel_path, tmp_path):
+    """`pip install` the wheel into a folder (its dependencies are this environment's) and
+    run the `pmhc` script pip wrote, from an unrelated folder."""
+    target = tmp_path / "installed"
+    pip("install", "--no-deps", "--target", str(target), str(wheel_path))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    sample = site / "pmhc" / "sample_data" / "riverside_personnel.xlsx"
-    code = (
-        "import sys; sys.path[:0] = [sys.argv[1]]; sys.argv = sys.argv[1:];"
-        "from pmhc.cli import main; sys.exit(main(sys.argv[1:]))"
-    )
+    sample = target / "pmhc" / "sample_data" / "riverside_personnel.xlsx"
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    env.pop("PMHC_DATA_DIR", None)
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            code,
-            str(site),
-            "summarize",
-            str(sample),
-            "--data-dir",
-            str(tmp_path / "ws"),
-        ],
+        [str(target / "bin" / "pmhc"), "summarize", str(sample)],
         cwd=elsewhere,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -81,3 +71,6 @@ def test_installed_package_summarizes_the_sample_from_elsewhere(wheel, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "riverside_personnel.xlsx" in result.stdout
     assert "Training" in result.stdout
+    # The CLI's workspace is data/ in the folder it runs in, never inside the package.
+    assert (elsewhere / "data" / "secret.key").exists()
+    assert not (target / "data").exists()

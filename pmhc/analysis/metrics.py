@@ -93,7 +93,8 @@ def outcome_flag(incidents: pd.DataFrame, outcome: Outcome) -> pd.Series | None:
         cols = [c for c in ("person_injury", "officer_injury") if c in incidents]
         if not cols:
             return None
-        return any_of([incidents[c] for c in cols]).astype(bool)
+        flag = any_of([incidents[c] for c in cols])
+        return None if flag is None else flag.astype(bool)
     if outcome.column not in incidents:
         return None
     return incidents[outcome.column].fillna(False).astype(bool)

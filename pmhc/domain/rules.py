@@ -156,7 +156,7 @@ class _Matcher:
         if self.regex is None:
             return None
         m = self.regex.search(text)
-        return None if m is None else self.patterns[m.lastindex - 1]
+        return None if m is None or m.lastindex is None else self.patterns[m.lastindex - 1]
 
     def hits(self, text: str) -> bool:
         return self.regex is not None and self.regex.search(text) is not None
@@ -232,7 +232,7 @@ def _validate(kind: str, table: pd.DataFrame) -> pd.DataFrame:
                 f"The {pcol} '{pattern}' is listed as both {seen[key]} and {cls}; keep one row."
             )
         seen[key] = cls
-        note = defuse_formula(note)  # never let a spreadsheet run a note as a formula
+        note = str(defuse_formula(note))  # never let a spreadsheet run a note as a formula
         rows.append((pattern, cls, note))
     out = pd.DataFrame(rows, columns=[pcol, ccol, _NOTE], dtype="str")
     return out

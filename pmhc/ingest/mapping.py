@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -258,7 +259,7 @@ def _field_scores(
 
 
 def match_columns(
-    headers: list[str | None],
+    headers: Sequence[str | None],
     kind: schema.Kind,
     samples: dict[int, list[str]] | None = None,
     fuzzy: bool = True,
@@ -336,7 +337,7 @@ def propose(peek: list[list[str | None]], kind: str | None = None) -> Mapping | 
     scored on whole words only; close spellings are tried when no row reads that way,
     and for the columns of the chosen row."""
     best = _best_row(peek, kind, fuzzy=False) or _best_row(peek, kind, fuzzy=True)
-    if best is None:
+    if best is None or best.kind is None:
         return None
     return at_row(peek, best.header_row, best.kind)
 
@@ -440,8 +441,9 @@ def sample_values(peek: list[list[str | None]], row: int, column: int, n: int = 
     """A few distinct values under the header, for the user to recognise a column."""
     seen: list[str] = []
     for values in peek[row + 1 :]:
-        if column < len(values) and values[column] not in (None, "") and values[column] not in seen:
-            seen.append(values[column])
+        value = values[column] if column < len(values) else None
+        if value is not None and value != "" and value not in seen:
+            seen.append(value)
         if len(seen) == n:
             break
     return seen

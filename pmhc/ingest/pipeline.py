@@ -47,7 +47,7 @@ class SourceReport:
     rows_in: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
-    mapping: dict[str, str | list[str]] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)  # field -> source column header
     confidence: dict[str, float] = field(default_factory=dict)
     note: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -611,9 +611,10 @@ def role_group(role: pd.Series | None, rank: pd.Series | None) -> pd.Series | No
 
     Rank decides for supervisors and command (a sergeant assigned to patrol supervises);
     the role decides otherwise."""
-    if role is None and rank is None:
+    given = role if role is not None else rank
+    if given is None:
         return None
-    index = (role if role is not None else rank).index
+    index = given.index
     result = pd.Series("other", index=index, dtype="object")
     texts = [t.astype("str").str.casefold().fillna("") for t in (role, rank) if t is not None]
     both = texts[0] if len(texts) == 1 else texts[0] + " | " + texts[1]

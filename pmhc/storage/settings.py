@@ -18,7 +18,7 @@ import pandas as pd
 
 from pmhc.storage import files
 
-WORKSPACE_DEFAULTS = {"threshold": 10, "agency": ""}
+WORKSPACE_DEFAULTS: dict[str, object] = {"threshold": 10, "agency": ""}
 DATASET_DEFAULTS: dict[str, object] = {"programme_start": None, "targets": {}, "milestones": []}
 DEFAULTS = {**WORKSPACE_DEFAULTS, **DATASET_DEFAULTS}
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status"]

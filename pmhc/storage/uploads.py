@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from pmhc.domain import schema
+from pmhc.domain.errors import InputError
 from pmhc.domain.rules import Rules
 from pmhc.ingest import mapping as mp
 from pmhc.ingest import pipeline as ingest
@@ -126,7 +127,9 @@ def append_to(
 
 def profile_from(name: str, proposal: mp.Mapping, all_mh: bool) -> Profile:
     """A profile that reproduces this mapping for files with the same columns."""
-    fields = {f: m.header for f, m in proposal.matches.items()}
+    if proposal.kind is None:
+        raise InputError("This sheet holds no records to save a mapping for.")
+    fields: dict[str, str | None] = {f: m.header for f, m in proposal.matches.items()}
     return Profile(name, proposal.kind, proposal.signature, proposal.headers, fields, all_mh)
 
 
@@ -140,6 +143,8 @@ class MappingView:
 
 
 def mapping_view(report: ingest.SourceReport, name: str, data: bytes) -> MappingView:
+    if report.kind is None:
+        raise InputError(f"{name} holds no records to map; check the file and upload it again.")
     table = next(t for t in open_tables(data, name) if t.sheet == report.sheet)
     row = (report.header_row or 1) - 1
     headers = [str(h or "").strip() for h in (table.peek[row] if table.peek else [])]

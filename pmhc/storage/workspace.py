@@ -1,6 +1,6 @@
 """The workspace: the folder holding a team's secret, saved datasets, mapping profiles,
-edited rules and self-assessment answers. `PMHC_DATA_DIR` names it; by default `data/`
-in the folder the app or the CLI is started from."""
+edited rules and self-assessment answers. `PMHC_DATA_DIR` names it; app.py sets it to
+`data/` beside itself, and the CLI falls back to `data/` in the current folder."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from pmhc.domain import rules
 from pmhc.ingest import profiles, pseudonyms
 
-# The sample workbooks ship inside the package, so an installed copy finds them too.
+# The sample workbooks ship inside the package, so an installed (unpacked) copy finds them.
 SAMPLE_DIR = Path(str(resources.files("pmhc").joinpath("sample_data")))
 
 
