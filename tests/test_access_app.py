@@ -123,3 +123,27 @@ def test_saved_datasets_are_switched_renamed_and_deleted_per_session(app, tmp_pa
     assert "Sample data" in text(at)
     actions = [e["action"] for e in audit.read(tmp_path) if e["action"].startswith("dataset")]
     assert actions == ["dataset-switch", "dataset-switch", "dataset-rename", "dataset-delete"]
+
+
+def test_edits_are_audited_and_kept_with_the_dataset_in_view(app, tmp_path):
+    import datetime as dt
+
+    at = app()
+    at.switch_page("app_pages/review.py").run()
+    at.date_input(key="programme_start_input").set_value(dt.date(2024, 9, 1)).run()
+    assert not at.exception
+    saved = (tmp_path / "settings" / "sample" / "settings.json").read_text()
+    assert "2024-09-01" in saved and not (tmp_path / "settings.json").exists()
+    [edit] = [e for e in audit.read(tmp_path) if e["action"] == "settings-edit"]
+    assert edit["who"] == "local" and edit["details"]["keys"] == ["programme_start"]
+
+
+def test_a_viewer_cannot_edit_settings_or_answers(app):
+    secrets = {"pmhc": {"passphrases": {"viewer": access.hash_passphrase("river delta 42x")}}}
+    at = app(ALL_INTERFACES, secrets)
+    at.text_input[0].input("river delta 42x")
+    at.button[0].click().run()
+    at.switch_page("app_pages/review.py").run()
+    assert at.date_input(key="programme_start_input").disabled
+    assert all(s.disabled for s in at.selectbox if s.key and s.key.startswith("answer-"))
+    assert not [b for b in at.button if b.label in ("Save actions", "Save targets")]
