@@ -147,3 +147,14 @@ def test_a_viewer_cannot_edit_settings_or_answers(app):
     assert at.date_input(key="programme_start_input").disabled
     assert all(s.disabled for s in at.selectbox if s.key and s.key.startswith("answer-"))
     assert not [b for b in at.button if b.label in ("Save actions", "Save targets")]
+
+
+def test_a_filter_that_does_not_fit_the_dataset_is_reset_and_said_so(app, monkeypatch, tmp_path):
+    monkeypatch.setenv("PMHC_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["district"] = "Nowhere"
+    at.run()
+    assert not at.exception
+    assert "Reset, not in this dataset: district." in text(at)
+    assert at.multiselect(key="district").value == []
+    assert "district" not in at.query_params

@@ -204,6 +204,11 @@ def sidebar_filters(ds: dataset.Dataset, ds_id: str) -> filters.Filters:
         return filters.Filters()
     lo, hi, options = _filter_choices(ds_id)
     st.sidebar.markdown("**Filters**")
+    unfit = _unfit_filters(options)
+    if unfit:  # Streamlit drops them from the widget and the URL; say so
+        st.sidebar.caption(
+            ":material/filter_alt_off: Reset, not in this dataset: " + ", ".join(unfit) + "."
+        )
     picked = st.sidebar.date_input(
         "Period",
         value=(lo, hi),
@@ -227,6 +232,19 @@ def sidebar_filters(ds: dataset.Dataset, ds_id: str) -> filters.Filters:
             else ()
         )
     return filters.Filters(start, end, **chosen)
+
+
+def _unfit_filters(options: dict[str, list[str]]) -> list[str]:
+    """Labels of the filters whose values in the URL (a shared link, another dataset) are
+    not among this dataset's values."""
+    unfit = []
+    for key, values in options.items():
+        if key in st.session_state:  # the widget already holds its own value
+            continue
+        asked = st.query_params.get_all(key)
+        if asked and not set(asked) <= set(values):
+            unfit.append(filters.LABELS[key].lower())
+    return unfit
 
 
 def _period(picked, lo: date, hi: date) -> tuple[date | None, date | None]:
