@@ -8,7 +8,7 @@ import streamlit as st
 
 from pmhc.present.guidance import PAGES
 from pmhc.storage import files
-from pmhc.ui import auth
+from pmhc.ui import auth, partner
 from pmhc.ui import components as ui
 
 # The app's workspace is data/ beside app.py wherever the server is started from (the CLI's
@@ -20,6 +20,10 @@ files.restrict_new_files()
 files.private_dir(ui.workspace().folder)
 
 visitor = auth.gate()  # stops here, showing no data, for anyone not let in
+if ui.locked_partner():  # a partner link or a partner server: the published release only
+    partner.main()
+    st.stop()
+
 ds, ds_id = ui.current_dataset()
 
 QUESTIONS = ("leadership", "policies", "training", "services", "outcomes", "review")
@@ -27,18 +31,6 @@ pages = {
     p.key: st.Page(f"app_pages/{p.key}.py", title=p.nav, icon=p.icon, default=p.key == "overview")
     for p in PAGES
 }
-
-
-def partner_navigation():
-    """What a partner link or a partner server opens: the partner view's pages, never the
-    Data page, never the name of an uploaded file. (The one place partner routing lives.)"""
-    with st.sidebar:
-        st.markdown("### PMHC Dashboard")
-        st.caption(":material/lock: Partner view: small counts are hidden.")
-    st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
-    return st.navigation(
-        {"Start": [pages["overview"]], "The six questions": [pages[k] for k in QUESTIONS]}
-    )
 
 
 def internal_navigation():
@@ -54,18 +46,23 @@ def internal_navigation():
         st.toggle(
             "Partner view",
             key="partner_preview",
-            help="Preview what community partners see: counts from 1 to 10 hidden, no "
-            "record-level tables.",
+            help="Preview what community partners see: the partner release of this dataset, "
+            "with small counts hidden and no record-level tables.",
         )
+        if ui.audience() == "partner":
+            partner.publish_control("sidebar")
         auth.sidebar_identity(visitor)
-    st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
+    if ui.audience() == "partner":
+        partner.sidebar(partner.draft())
+    else:
+        st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
     data_page = st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:")
     admin = st.Page("app_pages/admin.py", title="Access & audit", icon=":material/shield_person:")
     start = [pages["overview"], data_page] + ([admin] if ui.can("admin") else [])
     return st.navigation({"Start": start, "The six questions": [pages[k] for k in QUESTIONS]})
 
 
-navigation = partner_navigation() if ui.locked_partner() else internal_navigation()
+navigation = internal_navigation()
 try:
     navigation.run()
 except Exception as error:  # one friendly sentence, details in the server log

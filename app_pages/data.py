@@ -4,6 +4,7 @@ mapping (and save it as a profile), and edit the rules."""
 import pandas as pd
 import streamlit as st
 
+from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import rules, schema
 from pmhc.domain.errors import InputError
 from pmhc.domain.rules import RULE_FILES
@@ -13,6 +14,7 @@ from pmhc.present import excel as reports
 from pmhc.storage import datasets as store
 from pmhc.storage import uploads
 from pmhc.ui import components as ui
+from pmhc.ui import partner
 
 KIND_OPTIONS = ["", *schema.KINDS]  # "" = leave the sheet out
 
@@ -350,6 +352,19 @@ def rule_values(current, ds, kind: str) -> None:
         st.dataframe(uploads.call_types_flagged(current, calls), hide_index=True)
 
 
+def for_partners() -> None:
+    st.header("For partners")
+    threshold = int(ui.workspace_settings().get("threshold") or DEFAULT_THRESHOLD)
+    st.caption(
+        "Community partners on a partner link see only the partner release: monthly and "
+        f"yearly counts by district with every count of {threshold} or fewer hidden (and any "
+        "figure it could be worked out from), never a record, a name or an unshared note. "
+        "Turn on 'Partner view' in the sidebar to preview it; publish to make it what "
+        "partners see."
+    )
+    partner.publish_control("data")
+
+
 ws = ui.workspace()
 st.title("Data")
 st.caption(
@@ -378,6 +393,7 @@ else:
         icon=":material/visibility:",
     )
 loaded(ds, {})
+for_partners()
 rule_tables(ws, ds)
 with st.expander("The canonical fields"):
     for kind in schema.KINDS.values():

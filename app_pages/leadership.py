@@ -1,3 +1,7 @@
 from pmhc.ui import components as ui
+from pmhc.ui import partner
 
-ui.question_page("leadership")
+if ui.audience() == "partner":
+    partner.page("leadership")
+else:
+    ui.question_page("leadership")

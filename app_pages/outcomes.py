@@ -1,3 +1,7 @@
 from pmhc.ui import components as ui
+from pmhc.ui import partner
 
-ui.question_page("outcomes")
+if ui.audience() == "partner":
+    partner.page("outcomes")
+else:
+    ui.question_page("outcomes")

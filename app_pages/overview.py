@@ -5,6 +5,11 @@ import streamlit as st
 from pmhc.domain import checklist
 from pmhc.present.guidance import PAGES
 from pmhc.ui import components as ui
+from pmhc.ui import partner
+
+if ui.audience() == "partner":
+    partner.page("overview")
+    st.stop()
 
 ui.page_header("overview")
 ui.render(ui.view("overview"))

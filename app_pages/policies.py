@@ -1,3 +1,7 @@
 from pmhc.ui import components as ui
+from pmhc.ui import partner
 
-ui.question_page("policies")
+if ui.audience() == "partner":
+    partner.page("policies")
+else:
+    ui.question_page("policies")

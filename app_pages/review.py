@@ -7,8 +7,13 @@ import streamlit as st
 from pmhc.analysis import metrics
 from pmhc.storage import settings
 from pmhc.ui import components as ui
+from pmhc.ui import partner as partner_view
 
-partner = ui.audience() == "partner" or not ui.can("edit")  # read-only
+if ui.audience() == "partner":
+    partner_view.page("review")
+    st.stop()
+
+partner = not ui.can("edit")  # read-only for viewers (partners get partner_view.page above)
 
 
 def programme_start(ws, values: dict) -> None:
@@ -71,6 +76,12 @@ def action_tracker(ws) -> None:
             "owner": st.column_config.TextColumn("Owner"),
             "due": st.column_config.DateColumn("Due", format="DD/MM/YYYY"),
             "status": st.column_config.SelectboxColumn("Status", options=settings.ACTION_STATUSES),
+            "shared": st.column_config.CheckboxColumn(
+                "Shared with partners",
+                help="Partners see this row (recommendation, owner, due date and status) "
+                "once the partner release is published.",
+                default=False,
+            ),
         },
     )
     if not partner and st.button("Save actions", icon=":material/save:"):

@@ -1,3 +1,7 @@
 from pmhc.ui import components as ui
+from pmhc.ui import partner
 
-ui.question_page("training")
+if ui.audience() == "partner":
+    partner.page("training")
+else:
+    ui.question_page("training")

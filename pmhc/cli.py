@@ -1,4 +1,9 @@
-"""Command line: `python -m pmhc summarize PATH [PATH ...] [--audience internal|partner] [--json]`.
+"""Command line:
+- `python -m pmhc summarize PATH [PATH ...] [--audience internal|partner] [--json]`
+- `python -m pmhc load PATH [PATH ...] --data-dir DIR`: what an upload on the Data page does
+  (the workspace's dataset becomes these files);
+- `python -m pmhc publish --data-dir DIR`: write the partner release of the workspace's
+  dataset, which a server started with PMHC_AUDIENCE=partner shows.
 
 Exit 0 on success; 2 with one `error:` line on stderr for a file or argument it cannot
 use. Never a traceback, and never a cell value in an error (it could be personal data)."""
@@ -11,13 +16,17 @@ import sys
 from pathlib import Path
 
 from pmhc import cli_access
+from pmhc.analysis import release as partner_release
+from pmhc.analysis import released as partner_figures
 from pmhc.analysis.summary import summarize
+from pmhc.domain import checklist
 from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.reading import UnreadableFile
-from pmhc.storage import dataset
-from pmhc.storage.workspace import Workspace
+from pmhc.storage import audit, dataset, releases, settings, uploads
+from pmhc.storage import datasets as store
+from pmhc.storage.workspace import Workspace, sample_files
 
 
 class UsageError(Exception):
@@ -55,6 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
     )
     cli_access.add_parsers(sub)
+    ld = sub.add_parser("load", help="Load exports into the workspace, as an upload does.")
+    ld.add_argument("paths", nargs="+", metavar="PATH", help="Excel or CSV exports.")
+    ld.add_argument(
+        "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
+    )
+    pb = sub.add_parser("publish", help="Publish the partner release of the workspace's data.")
+    pb.add_argument(
+        "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
+    )
     return parser
 
 
@@ -83,8 +101,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in cli_access.COMMANDS:
             return cli_access.run(args)
         ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
+        if args.command == "load":
+            print(load_into(ws, args.paths))
+            return 0
+        if args.command == "publish":
+            print(publish(ws))
+            return 0
         ds = load(args.paths, ws, args.mapping, args.all_mh)
-        result = summarize(ds, audience=args.audience)
+        if args.audience == "partner":
+            result = partner_summary(ds, ws)
+        else:
+            result = summarize(ds, audience=args.audience)
     except (UsageError, InputError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -104,12 +131,75 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def load_into(ws: Workspace, paths: list[str]) -> str:
+    """Read the files as the Data page's upload does and make them the workspace's data.
+    Files it cannot use are refused first, so the workspace keeps what it had."""
+    load(paths, ws, [], False)  # raises, with its reason, for a file with nothing to load
+    files = [(Path(path).name, Path(path).read_bytes()) for path in paths]
+    ds, ds_id = uploads.save_uploads(ws, files, {})
+    # The command line's own choice (no workspace-wide "current" dataset): what `publish`
+    # publishes next. App users keep choosing their own.
+    store.remember_choice(ws.datasets_dir, cli_access.CLI_USER, ds_id)
+    audit.record(
+        ws.folder, cli_access.CLI_USER, "admin", "upload", dataset=ds_id, rows_in=ds.rows_in
+    )
+    return f"Loaded {ds.rows_in:,} rows from {len(files)} file(s) into {ws.folder} ({ds_id})."
+
+
+def build_release(ds: dataset.Dataset, ws: Workspace, ds_id: str | None = None) -> releases.Release:
+    """The partner release of a dataset under its settings (kept with the dataset) and the
+    workspace's: the one path the app's preview, `publish` and `summarize --audience
+    partner` share."""
+    values = settings.load_settings(ws.folder, ds_id)
+    return partner_release.build(
+        ds,
+        int(values.get("threshold") or partner_release.DEFAULT_THRESHOLD),
+        values,
+        checklist.load_answers(ws.folder / "self_assessment.json"),
+        settings.load_actions(ws.folder, ds_id),
+    )
+
+
+def publish(ws: Workspace) -> str:
+    ds_id = store.last_choice(ws.datasets_dir, cli_access.CLI_USER)  # what `load` loaded
+    if ds_id:
+        ds = store.load(ws.datasets_dir, ds_id)
+    else:  # what the app shows when nothing is loaded
+        ctx = ingest.Context(rules=ws.rules(), key=ws.key)
+        loaded = [t for path in sample_files() for t in ingest.ingest_file(path, ctx)]
+        ds, ds_id = dataset.build(loaded, "Sample data", is_sample=True), "sample"
+    release = build_release(ds, ws, None if ds.is_sample else ds_id)
+    target = releases.save(ws.folder, release, {"dataset": ds_id})
+    audit.record(
+        ws.folder,
+        cli_access.CLI_USER,
+        "admin",
+        "publish",
+        dataset=ds_id,
+        version=release.fingerprint()[:16],
+    )
+    what = "the sample data" if ds.is_sample else ds.label
+    return f"Published the partner release of {what} to {target}."
+
+
+def partner_summary(ds: dataset.Dataset, ws: Workspace) -> dict:
+    sources = [
+        {"path": r.path, "sheet": r.sheet, "kind": r.kind, **({"note": r.note} if r.note else {})}
+        for r in ds.reports
+    ]
+    figures = partner_figures.summary(build_release(ds, ws))
+    return {"dataset": ds.label, "audience": "partner", "sources": sources, **figures}
+
+
 def render_text(result: dict) -> str:
     lines = [f"PMHC summary: {result['dataset']} (audience: {result['audience']})", ""]
     for s in result["sources"]:
         where = s["path"] + (f" [{s['sheet']}]" if s["sheet"] else "")
         if s["kind"] is None:
             lines.append(f"- {where}: not loaded. {s.get('note', '')}")
+            continue
+        if "rows_in" not in s:  # partners: no row counts
+            lines.append(f"- {where}: {s['kind']}.")
             continue
         lines.append(
             f"- {where}: {s['kind']}, header on row {s['header_row']}; "

@@ -1,6 +1,6 @@
 """Command line for access: partner links and the passphrase hash.
 
-    python -m pmhc share create --label "County partners" [--days 90] [--dataset ID]
+    python -m pmhc share create --label "County partners" [--days 90] [--base-url URL]
     python -m pmhc share list
     python -m pmhc share revoke ID
     python -m pmhc passphrase        (reads the phrase without echo; prints its hash)
@@ -29,7 +29,6 @@ def add_parsers(sub) -> None:
     create = actions.add_parser("create", help="A new partner link; the token is shown once.")
     create.add_argument("--label", required=True, help="Who the link is for.")
     create.add_argument("--days", type=int, default=90, help="Days until it expires (90).")
-    create.add_argument("--dataset", help="Saved dataset id the link shows (default: newest).")
     create.add_argument("--base-url", default="", help="The app's address, to print a full link.")
     actions.add_parser("list", help="Every link: id, label, status, expiry.")
     revoke = actions.add_parser("revoke", help="Withdraw a link at once.")
@@ -48,7 +47,7 @@ def run(args) -> int:
         return _passphrase()
     files.private_dir(ws.folder)
     if args.share_action == "create":
-        token, share = shares.create(ws.folder, args.label, args.days, args.dataset)
+        token, share = shares.create(ws.folder, args.label, args.days)
         audit.record(ws.folder, CLI_USER, "admin", "share-create", link=share.id, days=args.days)
         base = args.base_url.rstrip("/")
         print(f"Partner link {share.id} for {share.label!r}, valid until {share.expires[:10]}.")

@@ -139,8 +139,14 @@ def test_partner_hides_small_counts_with_complementary_suppression(run_cli, smal
     code, partner, err = run_cli(small_export, "--json", "--audience", "partner")
     assert (code, err) == (0, "")
     calls = partner["calls"]
-    # A (7) is hidden; C, the next smallest, too, or A = total - B - C - D.
-    assert calls["by_district"] == {"D": 30, "B": 25, "C": "suppressed", "A": "suppressed"}
+    # A (7) is pooled as "Other districts" (which small districts exist is not said either)
+    # and hidden; C, the next smallest, too, or A = total - B - C - D.
+    assert calls["by_district"] == {
+        "B": 25,
+        "C": "suppressed",
+        "D": 30,
+        "Other districts": "suppressed",
+    }
     assert calls["total_calls"] == calls["mh_calls"] == 82
     assert calls["by_year"] == {"2024": 82}
     assert calls["arrest_rate"] == round(15 / 82, 4)  # 15 arrests: shown
@@ -165,7 +171,7 @@ def test_partner_hides_a_small_total(run_cli, write_text):
     rows += [[f"{i}", "2024-03-01", "EDP", "N"] for i in range(6)]
     calls = run_cli(write_text("tiny.csv", rows), "--json", "--audience", "partner")[1]["calls"]
     assert calls["total_calls"] == calls["mh_calls"] == "suppressed"
-    assert calls["by_district"] == {"N": "suppressed"}
+    assert calls["by_district"] == {}  # no month above the threshold: nothing by district
 
 
 # --- options --------------------------------------------------------------------------------

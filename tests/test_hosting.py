@@ -263,9 +263,13 @@ def test_two_users_keep_their_own_datasets(hosted, new_page, tmp_path):
 
 def test_a_partner_link_opens_the_partner_view_only(hosted, new_page):
     url, workspace = hosted
+    from pmhc import cli
+
+    assert cli.main(["publish", "--data-dir", str(workspace)]) == 0  # the sample's release
     token, share = shares.create(workspace, "County partners", days=30)
     page = new_page()
     page.goto(f"{url}/?share={token}")
+    expect(page.get_by_test_id("stMetric").first).to_be_visible(timeout=FIRST_LOAD)
     expect(sidebar(page).get_by_text("Partner view: small counts are hidden")).to_be_visible(
         timeout=FIRST_LOAD
     )

@@ -144,13 +144,17 @@ def load_answers(path: Path) -> dict[str, dict]:
     return {k: v for k, v in data.items() if isinstance(v, dict) and v.get("answer") in ANSWERS}
 
 
-def save_answer(path: Path, item: str, answer: str, note: str = "") -> dict[str, dict]:
+def save_answer(
+    path: Path, item: str, answer: str, note: str = "", shared: bool = False
+) -> dict[str, dict]:
+    """Save one item's answer; `shared` lets partners read the note (never by default)."""
     if answer not in ANSWERS:
         raise ValueError(f"{answer!r} is not an answer; choose one of {', '.join(ANSWERS)}.")
     answers = load_answers(path)
     answers[item] = {
         "answer": answer,
         "note": note.strip(),
+        "shared": bool(shared),
         "updated": datetime.now().isoformat(timespec="seconds"),
     }
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from pmhc.storage import files
 WORKSPACE_DEFAULTS: dict[str, object] = {"threshold": 10, "agency": ""}
 DATASET_DEFAULTS: dict[str, object] = {"programme_start": None, "targets": {}, "milestones": []}
 DEFAULTS = {**WORKSPACE_DEFAULTS, **DATASET_DEFAULTS}
-ACTION_COLUMNS = ["recommendation", "owner", "due", "status"]
+ACTION_COLUMNS = ["recommendation", "owner", "due", "status", "shared"]  # shared: partners see it
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
 _STORED_ID = re.compile(r"^[0-9a-f]{16}$")
 
@@ -87,13 +87,21 @@ def programme_start(settings: dict) -> pd.Timestamp | None:
 
 
 def load_actions(folder: Path, ds_id: str | None = None) -> pd.DataFrame:
-    rows = _read(dataset_folder(folder, ds_id) / "actions.json", [])
+    return actions_from_records(_read(dataset_folder(folder, ds_id) / "actions.json", []))
+
+
+def actions_from_records(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
     frame["due"] = pd.to_datetime(frame["due"], errors="coerce").dt.date
+    # Not shared unless the analyst ticked it (rows saved before the column existed too).
+    frame["shared"] = frame["shared"].astype("object").where(frame["shared"].notna(), False)
+    frame["shared"] = frame["shared"].astype(bool)
     return frame
 
 
 def save_actions(folder: Path, frame: pd.DataFrame, ds_id: str | None = None) -> None:
-    keep = frame[ACTION_COLUMNS].dropna(how="all")
+    frame = frame.reindex(columns=ACTION_COLUMNS)
+    keep = frame.dropna(how="all", subset=ACTION_COLUMNS[:-1])
+    keep = keep.assign(shared=keep["shared"].fillna(False).astype(bool))
     keep = keep.assign(due=keep["due"].astype(str).where(keep["due"].notna(), None))
     _write(dataset_folder(folder, ds_id) / "actions.json", keep.to_dict(orient="records"))

@@ -30,7 +30,6 @@ class Share:
     created: str
     expires: str
     revoked: str | None = None
-    dataset: str | None = None  # what the link shows; None: the partner view's default
 
     def status(self, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
@@ -55,9 +54,7 @@ def _save(folder: Path, shares: list[Share]) -> None:
     files.write_atomic(Path(folder) / FILE, json.dumps([asdict(s) for s in shares], indent=2))
 
 
-def create(
-    folder: Path, label: str, days: int = 90, dataset: str | None = None
-) -> tuple[str, Share]:
+def create(folder: Path, label: str, days: int = 90) -> tuple[str, Share]:
     """(token, share). The token is returned once and never stored."""
     label = " ".join(str(label).split())
     if not label:
@@ -72,7 +69,6 @@ def create(
         label=label[:80],
         created=now.isoformat(timespec="seconds"),
         expires=(now + timedelta(days=days)).isoformat(timespec="seconds"),
-        dataset=dataset,
     )
     with files.locked(folder):
         _save(folder, [*load(folder), share])

@@ -99,28 +99,15 @@ def dataset_name() -> str:
 
 def active_id() -> str | None:
     """The saved dataset this session shows (None: the sample). Each session keeps its
-    own choice; a new one starts from the user's last choice. A partner sees the
-    partner dataset, whatever anyone picks."""
+    own choice; a new one starts from the user's last choice. (Partners never get here:
+    they see the published release, pmhc.ui.partner.)"""
     ws = workspace()
-    if locked_partner():
-        return partner_dataset_id()
     if "dataset_id" not in st.session_state:
         st.session_state["dataset_id"] = store.last_choice(ws.datasets_dir, auth.visitor().who)
     ds_id = st.session_state["dataset_id"]
     if ds_id and not store.exists(ws.datasets_dir, ds_id):  # deleted in another session
         st.session_state["dataset_id"] = ds_id = None
     return ds_id
-
-
-def partner_dataset_id() -> str | None:
-    """What partners see: the dataset the partner link names, else the newest saved
-    dataset, else the sample. (The partner view's own release replaces this choice.)"""
-    ws = workspace()
-    share = auth.visitor().share
-    if share and share.dataset and store.exists(ws.datasets_dir, share.dataset):
-        return share.dataset
-    saved = store.list_saved(ws.datasets_dir)
-    return saved[0].id if saved else None
 
 
 def choose_dataset(ds_id: str | None) -> None:
@@ -390,7 +377,7 @@ def checklist_section(number: int) -> None:
     disabled = audience() == "partner" or not can("edit")
     for item_id, text in q.items:
         current = answers.get(item_id, {})
-        cols = st.columns([5, 2, 3])
+        cols = st.columns([5, 2, 3, 1])
         cols[0].markdown(f"**{item_id}** {text}")  # the framework's own wording
         choice = cols[1].selectbox(
             "Answer",
@@ -408,9 +395,20 @@ def checklist_section(number: int) -> None:
             placeholder="Note (optional)",
             disabled=disabled,
         )
-        if choice and (choice != current.get("answer") or note != current.get("note", "")):
-            checklist.save_answer(answers_path(), item_id, choice, note)
-            record("answers-edit", item=item_id)
+        shared = cols[3].checkbox(
+            "Share",
+            value=bool(current.get("shared")),
+            key=f"share-{item_id}",
+            help="Partners see this note once the partner release is published.",
+            disabled=disabled,
+        )
+        if choice and (
+            choice != current.get("answer")
+            or note != current.get("note", "")
+            or shared != bool(current.get("shared"))
+        ):
+            checklist.save_answer(answers_path(), item_id, choice, note, shared)
+            record("answers-edit", item=item_id, shared=shared)
             st.toast(f"Saved {item_id}")
     st.download_button(
         "Export the self-assessment (Excel)",

@@ -1,0 +1,641 @@
+"""What partners see, page by page, computed from the partner release alone.
+
+Every number, title, tooltip, caption and description here is a function of the counts
+the release shows; hidden cells arrive as None and are never guessed at. This module
+imports nothing that reads incidents: it cannot compute from what it is not given."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from pmhc.analysis.release import ALL_CALLS, ALL_DISTRICTS, WHOLE_PERIOD
+from pmhc.analysis.released import Released, Selection, staff_rate
+from pmhc.analysis.stats import wilson_bounds
+from pmhc.present import charts
+from pmhc.present.charts import Figure
+from pmhc.present.views.base import KeyFigure, View, pct
+from pmhc.storage.releases import Release
+
+KEY_OUTCOMES = ("connection", "arrest", "use_of_force", "injury")
+OVERVIEW_OUTCOMES = ("connection", "arrest", "use_of_force")
+RATE_TOOLTIP = [
+    alt.Tooltip("label:N", title="Outcome"),
+    alt.Tooltip("rate:Q", title="Rate", format=".1%"),
+    alt.Tooltip("numerator:Q", title="Calls with outcome", format=","),
+    alt.Tooltip("denominator:Q", title="MH calls", format=","),
+]
+
+
+# --- pieces ----------------------------------------------------------------------------
+
+
+def too_few(rel: Released, sel: Selection) -> str | None:
+    """The sentence shown instead of any figure when the selection's calls are hidden."""
+    if rel.count(ALL_CALLS, sel) is not None:
+        return None
+    return (
+        f"No figures are shown for {sel.text()}: it holds {rel.threshold} or fewer "
+        "mental-health calls, or its figures would let a smaller group be worked out. "
+        "Choose a wider selection."
+    )
+
+
+def rate_figure(rel: Released, sel: Selection, key: str, label: str) -> KeyFigure | None:
+    known = {o["key"] for o in rel.meta.get("outcomes", [])} | set(rel.meta.get("flags", {}))
+    if key not in known:
+        return None
+    r = rel.rate(key, sel)
+    if r is None:
+        return KeyFigure(label, rel.hidden, help=_hidden_help(rel))
+    lo, hi = r.interval
+    return KeyFigure(
+        label,
+        pct(r.value),
+        help=f"{r.numerator:,} of {r.denominator:,} MH calls, {sel.text()}; "
+        f"95% interval {pct(lo)}–{pct(hi)}.",
+    )
+
+
+def calls_figure(rel: Released, sel: Selection) -> KeyFigure:
+    n = rel.count(ALL_CALLS, sel)
+    return KeyFigure(
+        "MH calls",
+        rel.count_text(n),
+        help=f"Distinct mental-health incidents, {sel.text()}."
+        if n is not None
+        else _hidden_help(rel),
+    )
+
+
+def repeat_figure(rel: Released, sel: Selection) -> KeyFigure | None:
+    persons = rel.cells.get("persons")
+    if persons is None or sel.district != ALL_DISTRICTS:
+        return None
+    period = sel.period if sel.period in persons.axes[1].labels else WHOLE_PERIOD
+    repeat = persons.get(category="persons:2+", period=period)
+    total = persons.get(category="persons", period=period)
+    if repeat is None or not total:
+        return KeyFigure("2+ MH contacts", rel.hidden, help=_hidden_help(rel))
+    when = "the whole period" if period == WHOLE_PERIOD else period
+    return KeyFigure(
+        "2+ MH contacts",
+        pct(repeat / total),
+        help=f"{repeat:,} of {total:,} people with a recorded identifier had two or more "
+        f"MH contacts in {when}.",
+    )
+
+
+def _hidden_help(rel: Released) -> str:
+    return f"Hidden: {rel.threshold} or fewer, or it would reveal a smaller count."
+
+
+def _num(value: int | None) -> float:
+    return np.nan if value is None else float(value)
+
+
+def monthly_rates(rel: Released, sel: Selection, keys: list[str]) -> pd.DataFrame:
+    """Month, outcome, label, numerator, denominator, rate, low, high; NaN where hidden."""
+    rows = []
+    for month in rel.months(sel.period):
+        total = rel.count(ALL_CALLS, sel, month)
+        for key in keys:
+            yes = rel.count(f"{key}:yes", sel, month)
+            shown = yes is not None and bool(total)
+            rows.append(
+                {
+                    "month": pd.Timestamp(month + "-01"),
+                    "outcome": key,
+                    "label": rel.outcome(key)["label"],
+                    "numerator": _num(yes if shown else None),
+                    "denominator": _num(total),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    return _with_rates(frame)
+
+
+def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    k = frame["numerator"].to_numpy(float)
+    n = frame["denominator"].to_numpy(float)
+    ok = ~np.isnan(k) & ~np.isnan(n) & (n > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["rate"] = np.where(ok, k / n, np.nan)
+    low, high = wilson_bounds(np.where(ok, k, 0), np.where(ok, n, 0))
+    frame["low"] = np.where(ok, low, np.nan)
+    frame["high"] = np.where(ok, high, np.nan)
+    return frame
+
+
+def display(
+    rel: Released, frame: pd.DataFrame, counts: list[str], rates: list[str]
+) -> pd.DataFrame:
+    """The numbers behind a chart as text: hidden counts read as the hidden label."""
+    out = frame.copy()
+    for c in counts:
+        out[c] = [rel.hidden if pd.isna(v) else f"{int(v):,}" for v in frame[c]]
+    for c in rates:
+        out[c] = ["–" if pd.isna(v) else pct(v) for v in frame[c]]
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = out[c].dt.strftime("%Y-%m")
+    return out.astype("str")
+
+
+def outcome_trend(rel: Released, sel: Selection, keys: list[str], key: str) -> Figure | None:
+    keys = [k for k in keys if rel.outcome(k)]
+    if not keys:
+        return None
+    data = monthly_rates(rel, sel, keys)
+    shown = data.dropna(subset=["rate"])
+    title = "Outcome rates per month"
+    if len(shown):
+        lead = shown[shown["outcome"] == keys[0]]
+        if len(lead):
+            last = lead.iloc[-1]
+            title = (
+                f"{last['label']}: {pct(last['rate'], 0)} of MH calls in "
+                f"{last['month']:%B %Y}, {sel.text()}"
+            )
+    names = ", ".join(rel.outcome(k)["label"].lower() for k in keys)
+    hidden_months = int(data["rate"].isna().sum())
+    return Figure(
+        key,
+        lambda: charts.trend(
+            data,
+            x="month",
+            y="rate",
+            colour="label",
+            title=title,
+            subtitle="Share of MH calls per month; months whose counts are hidden are left out",
+            y_title="Share of MH calls",
+            tooltip=RATE_TOOLTIP,
+            description=f"Line chart of monthly rates of {names} among mental-health calls, "
+            f"{sel.text()}; {hidden_months} month-outcome points hidden.",
+        ),
+        display(rel, data, ["numerator", "denominator"], ["rate", "low", "high"]),
+        title,
+        "Monthly outcome rates among mental-health calls.",
+    )
+
+
+def monthly_calls(rel: Released, sel: Selection) -> Figure:
+    months = rel.months(sel.period)
+    data = pd.DataFrame(
+        {
+            "month": [pd.Timestamp(m + "-01") for m in months],
+            "calls": [_num(rel.count(ALL_CALLS, sel, m)) for m in months],
+        }
+    )
+    total = rel.count(ALL_CALLS, sel)
+    title = f"{rel.count_text(total)} mental-health calls, {sel.text()}"
+    return Figure(
+        "monthly_calls",
+        lambda: charts.trend(
+            data,
+            x="month",
+            y="calls",
+            colour=None,
+            title=title,
+            subtitle=f"Distinct incidents per calendar month; months with {rel.threshold} or "
+            "fewer calls (or that would reveal one) are left out",
+            y_title="MH calls",
+            percent=False,
+            description=f"Line chart of the number of mental-health calls per month, {sel.text()}.",
+        ),
+        display(rel, data, ["calls"], []),
+        title,
+        "Monthly count of distinct mental-health incidents.",
+    )
+
+
+def scores_figure(rel: Released) -> Figure | None:
+    rows = [
+        {
+            "question": f"{q['number']}. {q['short']}",
+            "score": q["score"] if q["score"] is not None else 0.0,
+            "answered": q["answered"],
+        }
+        for q in rel.meta.get("checklist", [])
+    ]
+    data = pd.DataFrame(rows)
+    answered = data[data["answered"] > 0] if len(data) else data
+    if answered.empty:
+        return None
+    weakest = answered.sort_values("score", kind="stable").iloc[0]
+    title = f"Self-assessment: {weakest['question']} scores lowest ({weakest['score']:.0%})"
+    return Figure(
+        "self_assessment",
+        lambda: charts.scores(
+            data,
+            title=title,
+            subtitle="Checklist points: Yes 1, Partly ½, No 0; Not sure and blanks left out",
+            description="Bar chart of the self-assessment score of each of the six framework "
+            "questions.",
+        ),
+        data,
+        title,
+        "Self-assessment score per question.",
+    )
+
+
+def by_district(rel: Released, sel: Selection) -> Figure | None:
+    """Outcome rates per district over the selected period (for all districts only: one
+    district's page has nothing to compare)."""
+    keys = [k for k in KEY_OUTCOMES if rel.outcome(k)]
+    if sel.district != ALL_DISTRICTS or not keys or len(rel.districts()) < 2:
+        return None
+    rows = []
+    for d in rel.districts():
+        here = Selection(d, sel.period)
+        total = rel.count(ALL_CALLS, here)
+        for k in keys:
+            yes = rel.count(f"{k}:yes", here)
+            rows.append(
+                {
+                    "district": d,
+                    "outcome": k,
+                    "label": rel.outcome(k)["label"],
+                    "numerator": _num(yes if total else None),
+                    "denominator": _num(total),
+                }
+            )
+    data = _with_rates(pd.DataFrame(rows))
+    conn = data[(data["outcome"] == keys[0])].dropna(subset=["rate"])
+    title = "Outcome rates by district"
+    if len(conn) >= 2:
+        low = conn.sort_values("rate", kind="stable").iloc[0]
+        title = (
+            f"{low['district']} has the lowest {low['label'].lower()} rate of the districts "
+            f"shown ({pct(low['rate'], 0)})"
+        )
+    return Figure(
+        "outcomes_by_district",
+        lambda: charts.grouped(
+            data,
+            category="district",
+            value="rate",
+            colour="label",
+            title=title,
+            subtitle=f"Share of MH calls with each outcome, {sel.text()}; hidden rates left out",
+            value_title="Share of MH calls",
+            category_title="District",
+            description="Grouped bar chart of outcome rates by district.",
+            tooltip=[alt.Tooltip("district:N", title="District"), *RATE_TOOLTIP],
+        ),
+        display(rel, data, ["numerator", "denominator"], ["rate", "low", "high"]),
+        title,
+        "Outcome rates by district.",
+    )
+
+
+def funnel(rel: Released, sel: Selection) -> Figure | None:
+    stages = [
+        k
+        for k in ("cit_requested", "cit_dispatched", "cit_arrived")
+        if k in rel.meta.get("flags", {})
+    ]
+    if not stages:
+        return None
+    names = rel.meta["flags"]
+    data = pd.DataFrame(
+        {
+            "stage": [names[k] for k in stages],
+            "calls": [_num(rel.count(f"{k}:yes", sel)) for k in stages],
+        }
+    )
+    shown = data.dropna()
+    title = "MH calls at each CIT step"
+    if len(shown):
+        top = shown.iloc[0]
+        title = f"{int(top['calls']):,} MH calls had {top['stage'].lower()}, {sel.text()}"
+    return Figure(
+        "cit_funnel",
+        lambda: charts.bars(
+            data,
+            category="stage",
+            value="calls",
+            title=title,
+            subtitle="Distinct MH calls at each step",
+            value_title="MH calls",
+            category_title="Step",
+            sort=list(data["stage"]),
+            description="Bar chart of MH calls with a CIT officer requested, dispatched and "
+            "arrived.",
+        ),
+        display(rel, data, ["calls"], []),
+        title,
+        "CIT requested, dispatched and arrived counts.",
+    )
+
+
+def dispositions(rel: Released, sel: Selection) -> Figure | None:
+    groups = rel.meta.get("dispositions") or {}
+    if not groups:
+        return None
+    data = pd.DataFrame(
+        {
+            "label": list(groups.values()),
+            "calls": [_num(rel.count(f"disposition:{g}", sel)) for g in groups],
+        }
+    )
+    total = rel.count(ALL_CALLS, sel)
+    data["share"] = data["calls"] / total if total else np.nan
+    shown = data.dropna(subset=["calls"]).sort_values("calls", ascending=False, kind="stable")
+    title = "MH calls by disposition group"
+    if len(shown) and total:
+        top = shown.iloc[0]
+        title = f"Most MH calls end as {top['label'].lower()} ({pct(top['share'], 0)})"
+    return Figure(
+        "dispositions",
+        lambda: charts.bars(
+            data,
+            category="label",
+            value="calls",
+            title=title,
+            subtitle=f"Most serious disposition of each MH incident, {sel.text()}",
+            value_title="MH calls",
+            category_title="Disposition group",
+            description="Bar chart of MH calls by disposition group.",
+        ),
+        display(rel, data, ["calls"], ["share"]),
+        title,
+        "MH calls by disposition group.",
+    )
+
+
+def coverage_figure(rel: Released, role: str, label: str) -> KeyFigure | None:
+    if "staff" not in rel.cells:
+        return None
+    r = staff_rate(rel, role)
+    if r is None:
+        return KeyFigure(label, rel.hidden, help=_hidden_help(rel))
+    return KeyFigure(
+        label,
+        pct(r.value),
+        help=f"{r.numerator:,} of {r.denominator:,} active staff as of "
+        f"{rel.meta.get('staff_as_of')} have completed the 40-hour course.",
+    )
+
+
+def coverage_chart(rel: Released) -> Figure | None:
+    if "staff" not in rel.cells:
+        return None
+    roles = ["Patrol", "Supervisors", "Command staff"]
+    rows = []
+    for role in roles:
+        staff = rel.cells["staff"]
+        rows.append(
+            {
+                "group": role,
+                "numerator": _num(staff.get(category="cit_40:yes", role=role)),
+                "denominator": _num(staff.get(category="staff", role=role)),
+            }
+        )
+    data = _with_rates(pd.DataFrame(rows))
+    shown = data.dropna(subset=["rate"])
+    title = "CIT coverage of patrol, supervisors and command staff"
+    if len(shown):
+        low = shown.sort_values("rate", kind="stable").iloc[0]
+        title = f"{low['group']} have the lowest CIT coverage shown: {pct(low['rate'], 0)}"
+    return Figure(
+        "leadership_coverage",
+        lambda: charts.bars(
+            data,
+            category="group",
+            value="rate",
+            title=title,
+            subtitle=f"Active staff with the 40-hour course, as of {rel.meta.get('staff_as_of')}",
+            value_title="Share with 40-hour CIT",
+            category_title="Group",
+            percent=True,
+            sort=None,
+            error=("low", "high"),
+            target=0.20,
+            target_label="20% of patrol (guidance)",
+            description="Bar chart of the share of patrol officers, supervisors and command "
+            "staff who completed 40-hour CIT training.",
+        ),
+        display(rel, data, ["numerator", "denominator"], ["rate", "low", "high"]),
+        title,
+        "CIT coverage of patrol, supervisors and command staff.",
+    )
+
+
+def in_service_figure(rel: Released) -> KeyFigure | None:
+    table = rel.cells.get("in_service")
+    if table is None:
+        return None
+    n = table.get(category="overdue:yes")
+    total = table.get(category="cit_trained")
+    if n is None or not total:
+        return KeyFigure("Overdue for in-service", rel.hidden, help=_hidden_help(rel))
+    return KeyFigure(
+        "Overdue for in-service",
+        f"{n:,}",
+        help=f"{n:,} of {total:,} CIT-trained staff ({pct(n / total)}) had no CIT course in "
+        f"the 24 months before {rel.meta.get('staff_as_of')}.",
+    )
+
+
+def p_chart(rel: Released, sel: Selection, key: str) -> Figure | None:
+    """A p-chart from shown months only: the centre line is the rate over the shown
+    baseline months, each month's limits use its shown number of calls."""
+    if not rel.outcome(key):
+        return None
+    data = monthly_rates(rel, sel, [key])
+    start = rel.meta.get("programme_start")
+    ok = data.dropna(subset=["rate"])
+    base = ok[ok["month"] < pd.Timestamp(start)] if start else ok
+    if base.empty:
+        base = ok
+    if base.empty:
+        return None
+    p = base["numerator"].sum() / base["denominator"].sum()
+    sigma = np.sqrt(p * (1 - p) / data["denominator"])
+    data["centre"] = np.where(data["rate"].notna(), p, np.nan)
+    data["lcl"] = np.where(data["rate"].notna(), (p - 3 * sigma).clip(lower=0), np.nan)
+    data["ucl"] = np.where(data["rate"].notna(), (p + 3 * sigma).clip(upper=1), np.nan)
+    data["signal"] = np.select(
+        [data["rate"] > data["ucl"], data["rate"] < data["lcl"]],
+        ["Above limits", "Below limits"],
+        "Within limits",
+    )
+    label = rel.outcome(key)["label"]
+    above = int((data["signal"] == "Above limits").sum())
+    below = int((data["signal"] == "Below limits").sum())
+    title = f"{label}: {above} months above and {below} below the limits, of the months shown"
+    return Figure(
+        "control_chart",
+        lambda: charts.control_chart(
+            data,
+            title=title,
+            y_title=label,
+            subtitle="p-chart from the months whose counts are shown; limits are 3 standard "
+            "errors for each month's number of calls",
+            description=f"Control chart of the monthly {label.lower()} rate.",
+        ),
+        display(
+            rel, data, ["numerator", "denominator"], ["rate", "low", "high", "centre", "lcl", "ucl"]
+        ),
+        title,
+        "Monthly rate with control limits.",
+    )
+
+
+def targets_table(rel: Released, sel: Selection) -> pd.DataFrame | None:
+    targets = rel.meta.get("targets") or {}
+    rows = []
+    for key, target in sorted(targets.items()):
+        o = rel.outcome(key)
+        if not o:
+            continue
+        r = rel.rate(key, sel)
+        if r is None:
+            actual, status = rel.hidden, "–"
+        else:
+            met = r.value >= target if o["higher_is_better"] is not False else r.value <= target
+            actual, status = pct(r.value), "on target" if met else "off target"
+        rows.append(
+            {
+                "outcome": o["label"],
+                "target": pct(target),
+                "actual": actual,
+                "status": status,
+                "period": sel.text(),
+            }
+        )
+    return pd.DataFrame(rows).astype("str") if rows else None
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+def _calls_view(rel: Released, sel: Selection) -> tuple[View, bool]:
+    """A view with the notes every call-based page starts with; False when nothing about
+    calls may be shown for the selection."""
+    view = View()
+    if not rel.has_calls:
+        view.notes.append("No calls are published for partners.")
+        return view, False
+    note = too_few(rel, sel)
+    if note:
+        view.notes.append(note)
+        return view, False
+    return view, True
+
+
+def overview(rel: Released, sel: Selection) -> View:
+    view, ok = _calls_view(rel, sel)
+    if ok:
+        view.add(calls_figure(rel, sel))
+        for key in OVERVIEW_OUTCOMES:
+            o = rel.outcome(key)
+            if o:
+                view.add(rate_figure(rel, sel, key, o["card"]))
+        view.add(repeat_figure(rel, sel))
+        view.add(monthly_calls(rel, sel))
+        view.add(outcome_trend(rel, sel, list(KEY_OUTCOMES), "overview_outcomes"))
+    view.add(scores_figure(rel))
+    return view
+
+
+def outcomes(rel: Released, sel: Selection) -> View:
+    view, ok = _calls_view(rel, sel)
+    if not ok:
+        return view
+    for key in KEY_OUTCOMES:
+        o = rel.outcome(key)
+        if o:
+            view.add(rate_figure(rel, sel, key, o["card"]))
+    view.add(repeat_figure(rel, sel))
+    view.add(outcome_trend(rel, sel, [*KEY_OUTCOMES, "involuntary"], "outcome_trend"))
+    view.add(by_district(rel, sel))
+    return view
+
+
+def policies(rel: Released, sel: Selection) -> View:
+    view, ok = _calls_view(rel, sel)
+    if not ok:
+        return view
+    view.add(rate_figure(rel, sel, "cit_dispatched", "CIT dispatched"))
+    view.add(rate_figure(rel, sel, "cit_on_scene", "CIT officer on scene"))
+    view.add(rate_figure(rel, sel, "mh_at_dispatch", "Recognised as MH at dispatch"))
+    view.add(funnel(rel, sel))
+    return view
+
+
+def training(rel: Released, sel: Selection) -> View:
+    view = View()
+    view.add(coverage_figure(rel, "Patrol", "Patrol with 40-hour CIT"))
+    view.add(in_service_figure(rel))
+    if rel.has_calls and too_few(rel, sel) is None:
+        view.add(rate_figure(rel, sel, "trained_on_scene", "MH calls with a CIT-trained officer"))
+    view.add(coverage_chart(rel))
+    return view
+
+
+def leadership(rel: Released, sel: Selection) -> View:
+    view = View()
+    view.add(coverage_figure(rel, "Supervisors", "Supervisors with 40-hour CIT"))
+    view.add(coverage_figure(rel, "Command staff", "Command staff with 40-hour CIT"))
+    view.add(coverage_chart(rel))
+    if not view.figures:
+        view.notes.append("No staff figures are published for partners.")
+    return view
+
+
+def services(rel: Released, sel: Selection) -> View:
+    view, ok = _calls_view(rel, sel)
+    if ok:
+        view.add(rate_figure(rel, sel, "connection", "Connected"))
+        if rel.outcome("arrest"):
+            view.add(
+                KeyFigure(
+                    "Ended in arrest",
+                    rel.count_text(rel.count("arrest:yes", sel)),
+                    help=f"MH incidents with an arrest, {sel.text()}.",
+                )
+            )
+        view.add(dispositions(rel, sel))
+    if "crisis_now" in rel.tables:
+        elements = rel.tables["crisis_now"]
+        view.add(
+            KeyFigure(
+                "Crisis Now core elements in place",
+                f"{int((elements['status'] == 'Yes').sum())} of {len(elements)}",
+                help="A 24/7 crisis line, 24/7 mobile crisis, and crisis stabilisation "
+                "accepting police drop-off.",
+            )
+        )
+        view.tables["Crisis Now core elements"] = elements
+        view.tables["Services inventory"] = rel.tables["services"]
+    return view
+
+
+def review(rel: Released, sel: Selection, outcome_key: str = "connection") -> View:
+    view, ok = _calls_view(rel, sel)
+    if not ok:
+        return view
+    targets = targets_table(rel, sel)
+    if targets is not None:
+        view.tables["Targets and actuals"] = targets
+    view.add(p_chart(rel, sel, outcome_key))
+    return view
+
+
+PAGES = {
+    "overview": overview,
+    "leadership": leadership,
+    "policies": policies,
+    "training": training,
+    "services": services,
+    "outcomes": outcomes,
+    "review": review,
+}
+
+
+def page_view(release: Release, page: str, sel: Selection, **options) -> View:
+    """The partner view of one page: the entry point pages and the CLI share."""
+    return PAGES[page](Released(release), sel, **options)

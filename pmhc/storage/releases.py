@@ -1,0 +1,124 @@
+"""The partner release on disk: what community partners may see, as a folder of Parquet
+tables and one JSON file, under `<workspace>/release/`.
+
+Each publish writes a new version folder and then swaps the `current` pointer with an
+atomic rename, so a partner server never reads half a release. The folder holds only
+what the release builder allowed (suppressed aggregates, shared text); the bookkeeping
+that names the source dataset is kept apart in `publish.json`, never shown to partners."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+KEEP_VERSIONS = 2  # the current release and the one before (a reader may still hold it)
+
+
+@dataclass
+class Release:
+    meta: dict  # JSON-safe: threshold, axes, labels, checklist, shared actions, ...
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """A hash of the content: equal releases have equal fingerprints."""
+        h = hashlib.sha256(json.dumps(self.meta, sort_keys=True, default=str).encode())
+        for name in sorted(self.tables):
+            h.update(name.encode())
+            h.update(self.tables[name].to_csv(index=False).encode())
+        return h.hexdigest()[:16]
+
+
+def release_dir(workspace_folder: Path) -> Path:
+    return Path(workspace_folder) / "release"
+
+
+def save(workspace_folder: Path, release: Release, source: dict | None = None) -> Path:
+    """Write the release as the current one; `source` (dataset id, who, when) goes to
+    publish.json beside it. Returns the version folder."""
+    root = release_dir(workspace_folder)
+    root.mkdir(parents=True, exist_ok=True)
+    version = release.fingerprint()
+    target = root / version
+    if not target.exists():
+        tmp = root / f".{version}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        for name, table in release.tables.items():
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "release.json").write_text(
+            json.dumps(release.meta, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+        )
+        try:
+            tmp.replace(target)
+        except OSError:  # another publish of the same content won the race
+            shutil.rmtree(tmp, ignore_errors=True)
+    _write_atomic(root / "current", version)
+    record = {
+        "version": version,
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **(source or {}),
+    }
+    _write_atomic(Path(workspace_folder) / "publish.json", json.dumps(record, indent=2))
+    _prune(root, version)
+    return target
+
+
+def current_version(workspace_folder: Path) -> str | None:
+    pointer = release_dir(workspace_folder) / "current"
+    try:
+        version = pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+    return version if (pointer.parent / version / "release.json").exists() else None
+
+
+def load(workspace_folder: Path, version: str | None = None) -> Release | None:
+    """The published release (or a given version); None when nothing is published."""
+    version = version or current_version(workspace_folder)
+    if version is None:
+        return None
+    folder = release_dir(workspace_folder) / version
+    meta = json.loads((folder / "release.json").read_text())
+    tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    return Release(meta, tables)
+
+
+def publish_record(workspace_folder: Path) -> dict | None:
+    try:
+        return json.loads((Path(workspace_folder) / "publish.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def to_bytes(release: Release) -> bytes:
+    """The release as one canonical byte string (tests compare two releases with it)."""
+    out = io.BytesIO()
+    out.write(json.dumps(release.meta, sort_keys=True, default=str).encode())
+    for name in sorted(release.tables):
+        out.write(name.encode())
+        out.write(release.tables[name].to_csv(index=False).encode())
+    return out.getvalue()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _prune(root: Path, keep: str) -> None:
+    versions = sorted(
+        (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in [v for v in versions if v.name != keep][KEEP_VERSIONS - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)

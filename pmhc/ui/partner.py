@@ -1,0 +1,214 @@
+"""The partner view in Streamlit: pages drawn from the partner release only.
+
+`main()` is the whole app for a partner server (`PMHC_AUDIENCE=partner`, and any link that
+should show what partners see): it reads the published release and nothing else — no
+dataset, no incident table, no workspace settings. Analysts see the same pages in the
+preview (the sidebar's "Partner view" toggle), drawn from a draft release of the current
+dataset, and publish it with "Publish for partners"."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from pmhc.analysis import release as builder
+from pmhc.analysis.release import ALL_DISTRICTS, WHOLE_PERIOD
+from pmhc.domain import checklist
+from pmhc.present import partner as pv
+from pmhc.present.guidance import PAGE_BY_KEY, PAGES
+from pmhc.storage import releases, settings
+from pmhc.ui import components as ui
+
+SELECTION_KEYS = ("partner_district", "partner_period")
+
+
+# --- which release ---------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _published(folder: str, version: str) -> releases.Release | None:
+    return releases.load(folder, version)
+
+
+def published() -> releases.Release | None:
+    """The release partners see now; None when nothing is published."""
+    folder = ui.workspace().folder
+    version = releases.current_version(folder)
+    return _published(str(folder), version) if version else None
+
+
+@st.cache_resource(max_entries=4, show_spinner="Building the partner release…")
+def _draft(folder: str, ds_id: str, settings_json: str, answers_json: str, actions_json: str):
+    ds, _ = ui.current_dataset()
+    values = json.loads(settings_json)
+    return builder.build(
+        ds,
+        int(values.get("threshold") or builder.DEFAULT_THRESHOLD),
+        values,
+        json.loads(answers_json),
+        settings.actions_from_records(json.loads(actions_json)),
+    )
+
+
+def draft() -> releases.Release:
+    """What publishing now would give partners: the current dataset's release."""
+    ws = ui.workspace()
+    _, ds_id = ui.current_dataset()
+    values = ui.workspace_settings()
+    answers = checklist.load_answers(ui.answers_path())
+    actions = settings.load_actions(ws.folder, ds_id)  # kept with the dataset
+    return _draft(
+        str(ws.folder),
+        ds_id,
+        json.dumps(values, sort_keys=True, default=str),
+        json.dumps(answers, sort_keys=True, default=str),
+        actions.to_json(orient="records", date_format="iso"),
+    )
+
+
+def session_release() -> releases.Release | None:
+    """A partner server shows the published release; an analyst's preview the draft."""
+    return published() if ui.locked_partner() else draft()
+
+
+# --- frame -----------------------------------------------------------------------------
+
+
+def sidebar(release: releases.Release | None) -> pv.Selection:
+    """The choices partners have: one district or all, one year or the whole period."""
+    if release is None:
+        return pv.Selection()
+    rel = pv.Released(release)
+    if not rel.has_calls:
+        return pv.Selection()
+    st.sidebar.markdown("**Filters**")
+    district = st.sidebar.selectbox(
+        "District", [ALL_DISTRICTS, *rel.districts()], key="partner_district"
+    )
+    period = st.sidebar.selectbox("Period", [WHOLE_PERIOD, *rel.years()], key="partner_period")
+    sel = pv.Selection(district, period)
+    st.session_state["partner_selection"] = sel
+    return sel
+
+
+def main() -> None:
+    """The partner app: sidebar, navigation and the page, from the published release."""
+    release = published()
+    with st.sidebar:
+        st.markdown("### PMHC Dashboard")
+        st.caption(":material/lock: Partner view: small counts are hidden.")
+    sidebar(release)
+    pages = {
+        p.key: st.Page(
+            f"app_pages/{p.key}.py", title=p.nav, icon=p.icon, default=p.key == "overview"
+        )
+        for p in PAGES
+    }
+    st.navigation(
+        {
+            "Start": [pages["overview"]],
+            "The six questions": [
+                pages[k]
+                for k in ("leadership", "policies", "training", "services", "outcomes", "review")
+            ],
+        }
+    ).run()
+
+
+def publish_control(key: str) -> None:
+    """Publish the draft for partners, with where the published release stands."""
+    ws = ui.workspace()
+    record = releases.publish_record(ws.folder)
+    current = releases.current_version(ws.folder)
+    fresh = draft()
+    if current is None:
+        st.caption("Nothing is published for partners yet.")
+    elif current == fresh.fingerprint():
+        st.caption(f"Partners see this preview (published {record['published_at'][:16]} UTC).")
+    else:
+        st.caption(
+            ":material/warning: Partners see an older release "
+            f"(published {record['published_at'][:16] if record else '?'} UTC)."
+        )
+    if not ui.can("edit"):  # viewers see where the release stands, analysts publish
+        return
+    if st.button("Publish for partners", key=f"publish-{key}", icon=":material/publish:"):
+        _, ds_id = ui.current_dataset()
+        releases.save(ws.folder, fresh, {"dataset": ds_id})
+        ui.record("publish", dataset=ds_id, version=fresh.fingerprint()[:16])
+        st.toast("Published: partners now see this preview.")
+        st.rerun()
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+def page(key: str, **options) -> None:
+    """One partner page: header, figures and charts, then what the analyst shared."""
+    release = session_release()
+    text = PAGE_BY_KEY[key]
+    prefix = f"Question {text.question} · " if text.question else ""
+    st.title(f"{prefix}{text.title}")
+    if release is None:
+        st.caption("Partner view")
+        st.info("Nothing is published for partners yet.", icon=":material/hourglass_empty:")
+        return
+    rel = pv.Released(release)
+    sel = st.session_state.get("partner_selection", pv.Selection())
+    st.caption(header_caption(rel))
+    st.info(f"**What good looks like.** {text.good}", icon=":material/lightbulb:")
+    if key == "review" and rel.meta.get("outcomes"):
+        labels = {o["label"]: o["key"] for o in rel.meta["outcomes"]}
+        chosen = st.selectbox("Outcome for the control chart", list(labels), key="p_control")
+        options["outcome_key"] = labels[chosen]
+    view = pv.PAGES[key](rel, sel, **options)
+    if not (view.figures or view.charts or view.tables or view.notes):
+        view.notes.append("The partner release holds no figures for this page.")
+    ui.render(view)
+    if key == "review":
+        actions(release)
+    if text.question:
+        st.divider()
+        answers(rel, text.question)
+
+
+def header_caption(rel: pv.Released) -> str:
+    months = rel.months(WHOLE_PERIOD) if rel.has_calls else []
+    span = f" · calls from {months[0]} to {months[-1]}" if months else ""
+    agency = rel.meta.get("agency") or "Published for partners"
+    return (
+        f"**{_plain(agency)}**{span} · partner view: counts of {rel.threshold} or fewer "
+        "are hidden, with any figure they could be worked out from"
+    )
+
+
+def actions(release: releases.Release) -> None:
+    table = release.tables.get("actions")
+    st.subheader("Action tracker")
+    if table is None or table.empty:
+        st.caption("No actions are shared with partners.")
+        return
+    st.dataframe(table, hide_index=True)
+
+
+def answers(rel: pv.Released, number: int) -> None:
+    q = next((q for q in rel.meta.get("checklist", []) if q["number"] == number), None)
+    st.subheader("Self-assessment")
+    if q is None:
+        return
+    if q["score"] is not None:
+        st.caption(f"Score {q['score']:.0%} over {q['answered']} of {len(q['items'])} items")
+    for item in q["items"]:
+        line = f"**{item['id']}** {_plain(item['text'])} — {item['answer'] or 'not answered'}"
+        if item["note"]:
+            line += f"  \n{_plain(item['note'])}"
+        st.markdown(line)
+
+
+def _plain(text: str) -> str:
+    """Shared text is the analyst's: shown as text, never as markdown or HTML."""
+    out = str(text)
+    for ch in "\\`*_{}[]()#+-.!|<>~$":
+        out = out.replace(ch, "\\" + ch)
+    return out

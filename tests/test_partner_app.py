@@ -1,0 +1,236 @@
+"""The partner server under AppTest: exports that differ only inside small cells, loaded
+and published with the command line, give the same element tree — every title, caption,
+metric with its help, dataframe, chart spec and chart dataset, byte for byte — on every
+page and for every value of every filter a partner can choose. And a partner session never
+reads the incident table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pmhc import cli
+from tests import partner_exports as exports
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = ["overview", "leadership", "policies", "training", "services", "outcomes", "review"]
+
+
+def publish(folder: Path, frame: pd.DataFrame) -> Path:
+    """`python -m pmhc load` then `publish` into a fresh workspace."""
+    folder.mkdir(parents=True)
+    path = folder / "calls_export.csv"  # the same file name for both inputs of a pair
+    path.write_bytes(exports.csv_bytes(frame))
+    assert cli.main(["load", str(path), "--data-dir", str(folder / "ws")]) == 0
+    assert cli.main(["publish", "--data-dir", str(folder / "ws")]) == 0
+    return folder / "ws"
+
+
+# Random per render, never from the data: a download's deferred file id (a UUID).
+RANDOM_FIELDS = ("deferred_file_id",)
+
+
+def walk(node) -> list[tuple[str, bytes]]:
+    """Every element and block of the rendered tree with its full protobuf (random ids
+    blanked)."""
+    out = []
+    proto = getattr(node, "proto", None)
+    if proto is not None:
+        proto = type(proto).FromString(proto.SerializeToString())
+        for name in RANDOM_FIELDS:
+            if name in type(proto).DESCRIPTOR.fields_by_name:
+                proto.ClearField(name)
+        out.append((type(node).__name__, proto.SerializeToString(deterministic=True)))
+    for child in (getattr(node, "children", None) or {}).values():
+        out.extend(walk(child))
+    return out
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def partner_session(monkeypatch, workspace: Path) -> AppTest:
+    monkeypatch.setenv("PMHC_DATA_DIR", str(workspace))
+    monkeypatch.setenv("PMHC_AUDIENCE", "partner")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert_clean(at)
+    return at
+
+
+def every_view(monkeypatch, workspace: Path) -> dict[tuple, list]:
+    """The rendered tree for every page, district and period (and control-chart outcome on
+    the review page): everything a partner can choose."""
+    at = partner_session(monkeypatch, workspace)
+    seen = {}
+    for page in PAGES:
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert_clean(at)
+        for district in at.selectbox(key="partner_district").options:
+            at.selectbox(key="partner_district").select(district).run()
+            for period in at.selectbox(key="partner_period").options:
+                at.selectbox(key="partner_period").select(period).run()
+                outcomes = at.selectbox(key="p_control").options if page == "review" else [None]
+                for outcome in outcomes:
+                    if outcome is not None:
+                        at.selectbox(key="p_control").select(outcome).run()
+                    assert_clean(at)
+                    seen[(page, district, period, outcome)] = walk(at._tree)
+        at.selectbox(key="partner_district").select("All districts").run()
+        at.selectbox(key="partner_period").select("Whole period").run()
+    return seen
+
+
+@pytest.fixture(scope="module")
+def base_views(tmp_path_factory):
+    workspace = publish(tmp_path_factory.mktemp("pair") / "base", exports.base_export())
+    with pytest.MonkeyPatch.context() as mp:
+        return every_view(mp, workspace)
+
+
+def test_the_comparison_sees_every_page_and_can_fail(base_views, tmp_path, monkeypatch):
+    pages = {state[0] for state in base_views}
+    assert pages == set(PAGES)
+    assert len({state[1] for state in base_views}) == 6  # all, 4 named, "Other districts"
+    assert len({state[2] for state in base_views}) == 3  # whole period, 2024, 2025
+    # A change in a large cell must show: one more North call in March 2024.
+    frame = exports.base_export()
+    extra = frame[frame["District"] == "North"].iloc[[0]].assign(**{"Incident #": "NEW-1"})
+    changed = publish(tmp_path / "changed", pd.concat([frame, extra], ignore_index=True))
+    at = partner_session(monkeypatch, changed)
+    assert walk(at._tree) != base_views[("overview", "All districts", "Whole period", None)]
+
+
+@pytest.mark.parametrize("pair", exports.PAIRS)
+def test_partners_receive_the_same_for_exports_differing_in_small_cells(
+    base_views, pair, tmp_path, monkeypatch
+):
+    if pair in exports.PAIR_BASES:
+        first = exports.PAIR_BASES[pair](exports.base_export())
+        base_views = every_view(monkeypatch, publish(tmp_path / "first", first))
+    workspace = publish(tmp_path / pair, exports.PAIRS[pair](exports.base_export()))
+    views = every_view(monkeypatch, workspace)
+    assert views.keys() == base_views.keys()
+    for state, tree in views.items():
+        assert [kind for kind, _ in tree] == [kind for kind, _ in base_views[state]], state
+        for (kind, got), (_, want) in zip(tree, base_views[state], strict=True):
+            assert got == want, f"{state}: a {kind} differs"
+
+
+def test_partner_filters_are_district_and_period_only(base_views, monkeypatch, tmp_path):
+    """A responder or call-type filter could isolate one incident: partners have none, and
+    the internal filters' query parameters change nothing."""
+    workspace = publish(tmp_path / "q", exports.base_export())
+    at = partner_session(monkeypatch, workspace)
+    assert [s.label for s in at.selectbox] == ["District", "Period"]
+    assert not at.multiselect and not at.date_input and not at.toggle
+    at.query_params["responder"] = "Co-responder"
+    at.query_params["district"] = "Harbor"
+    at.run()
+    assert walk(at._tree) == base_views[("overview", "All districts", "Whole period", None)]
+
+
+def test_partner_session_never_reads_incidents(monkeypatch, tmp_path):
+    workspace = publish(tmp_path / "p", exports.base_export())
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a partner session read incident-level data")
+
+    from pmhc.ingest import pipeline
+    from pmhc.storage import datasets
+    from pmhc.ui import components
+
+    monkeypatch.setattr(datasets, "load", forbidden)
+    monkeypatch.setattr(pipeline, "ingest_file", forbidden)
+    monkeypatch.setattr(components, "current_dataset", forbidden)
+    at = partner_session(monkeypatch, workspace)
+    for page in PAGES:
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert_clean(at)
+        assert at.title
+
+
+def test_nothing_published_shows_nothing(monkeypatch, tmp_path):
+    at = partner_session(monkeypatch, tmp_path / "empty")
+    assert "Nothing is published" in at.info[0].value
+    assert not at.metric and not at.get("vega_lite_chart") and not at.dataframe
+
+
+def test_analyst_previews_and_publishes(monkeypatch, tmp_path):
+    """The preview draws the draft release; "Publish for partners" makes it what a partner
+    server shows."""
+    folder = tmp_path / "analyst"
+    folder.mkdir()
+    path = folder / "calls_export.csv"
+    path.write_bytes(exports.csv_bytes(exports.base_export()))
+    workspace = folder / "ws"
+    assert cli.main(["load", str(path), "--data-dir", str(workspace)]) == 0
+    monkeypatch.setenv("PMHC_DATA_DIR", str(workspace))
+    monkeypatch.delenv("PMHC_AUDIENCE", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.toggle(key="partner_preview").set_value(True).run()
+    assert_clean(at)
+    preview = walk(at.main)
+    assert "Nothing is published for partners yet." in [c.value for c in at.sidebar.caption]
+    at.sidebar.button(key="publish-sidebar").click().run()
+    assert_clean(at)
+    partner = partner_session(monkeypatch, workspace)
+    assert walk(partner.main) == preview
+
+
+def test_only_what_the_analyst_shares_reaches_partners(monkeypatch, tmp_path):
+    """Checklist notes and action-tracker rows are the analyst's free text: partners see an
+    item only when it is marked shared, and only after publishing."""
+    from pmhc.storage import settings
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "calls_export.csv"
+    path.write_bytes(exports.csv_bytes(exports.base_export()))
+    workspace = folder / "ws"
+    assert cli.main(["load", str(path), "--data-dir", str(workspace)]) == 0
+    settings.save_actions(
+        workspace,
+        pd.DataFrame(
+            {
+                "recommendation": ["Add the crisis line to cards", "Review Officer Doe's calls"],
+                "owner": ["Coordinator", "Sgt. Roe"],
+                "due": [None, None],
+                "status": ["In progress", "Not started"],
+                "shared": [True, False],
+            }
+        ),
+    )
+    monkeypatch.setenv("PMHC_DATA_DIR", str(workspace))
+    monkeypatch.delenv("PMHC_AUDIENCE", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/review.py").run()
+    for item, answer, note, share in (
+        ("6.1", "Yes", "Partners sit on the review board", True),
+        ("6.2", "No", "Case of J. Smith discussed", False),
+    ):
+        at.selectbox(key=f"answer-{item}").set_value(answer)
+        at.text_input(key=f"note-{item}").set_value(note)
+        at.checkbox(key=f"share-{item}").set_value(share)
+        at.run()
+    assert_clean(at)
+    at.switch_page("app_pages/data.py").run()
+    at.button(key="publish-data").click().run()
+    assert_clean(at)
+
+    partner = partner_session(monkeypatch, workspace)
+    partner.switch_page("app_pages/review.py").run()
+    assert_clean(partner)
+    text = "\n".join(m.value for m in partner.markdown)
+    assert "Partners sit on the review board" in text
+    assert "Smith" not in text and "No" in text  # the answer shows, the note does not
+    actions = partner.dataframe[-1].value
+    assert actions["recommendation"].tolist() == ["Add the crisis line to cards"]
+    assert "Doe" not in str(walk(partner._tree)) and "Roe" not in str(walk(partner._tree))
