@@ -234,3 +234,15 @@ def test_only_what_the_analyst_shares_reaches_partners(monkeypatch, tmp_path):
     actions = partner.dataframe[-1].value
     assert actions["recommendation"].tolist() == ["Add the crisis line to cards"]
     assert "Doe" not in str(walk(partner._tree)) and "Roe" not in str(walk(partner._tree))
+
+
+def test_a_release_published_from_the_command_line_is_the_preview(monkeypatch, tmp_path):
+    workspace = tmp_path / "ws"
+    assert cli.main(["publish", "--data-dir", str(workspace)]) == 0  # the sample
+    monkeypatch.setenv("PMHC_DATA_DIR", str(workspace))
+    monkeypatch.delenv("PMHC_AUDIENCE", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.toggle(key="partner_preview").set_value(True).run()
+    assert_clean(at)
+    assert any(c.value.startswith("Partners see this preview") for c in at.sidebar.caption)
