@@ -55,7 +55,7 @@ def draft() -> releases.Release:
     """What publishing now would give partners: the current dataset's release."""
     ws = ui.workspace()
     _, ds_id = ui.current_dataset()
-    values = settings.load_settings(ws.folder)  # as `publish` reads them, sample or not
+    values = settings.load_settings(ws.folder, ds_id)  # as `publish` reads them, sample or not
     answers = checklist.load_answers(ui.answers_path())
     actions = settings.load_actions(ws.folder, ds_id)  # kept with the dataset
     return _draft(
