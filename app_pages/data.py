@@ -7,12 +7,12 @@ import streamlit as st
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import rules, schema
 from pmhc.domain.errors import InputError
-from pmhc.domain.rules import RULE_FILES
+from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import profiles
 from pmhc.ingest.reading import ACCEPTED_EXTENSIONS
 from pmhc.present import excel as reports
 from pmhc.storage import datasets as store
-from pmhc.storage import uploads
+from pmhc.storage import settings, uploads
 from pmhc.ui import components as ui
 from pmhc.ui import partner
 
@@ -179,12 +179,13 @@ def loaded(ds, payload: dict, title: str | None = "What was loaded") -> None:
 
 def source(ds, tag: str, index: int, report, data: bytes | None, file_hash: str | None) -> None:
     name = report.path.split("/")[-1]
-    raw_title = name + (f" · {report.sheet}" if report.sheet else "")
-    title = ui.escape_markdown(raw_title, 120)  # file and sheet names come from the user
+    # file and sheet names, notes and headers come from the upload: shown as text, never
+    # as Markdown (a link or an image in a sheet name must not render)
+    title = ui.escape_markdown(name + (f" · {report.sheet}" if report.sheet else ""), 120)
     key = (file_hash, report.sheet) if data is not None else None
     if report.kind is None:
         with st.expander(f":material/block: {title} — not loaded"):
-            st.markdown(ui.escape_markdown(report.note, 1000))
+            st.text(report.note)
             if key:
                 read_as(key, report)
         return
@@ -252,6 +253,13 @@ def mapping_editor(index: str, report, name: str, data: bytes, key: tuple) -> No
     view = ui.mapping_view(report, name, data, file_hash=key[0])
     choice = st.session_state["choices"].get(key, uploads.SheetChoice())
     st.markdown("**Column mapping** — change any column and the file is read again.")
+    if report.mh_title and not choice.all_mh:
+        st.info(
+            "The export's title or parameters name mental-health calls: "
+            f"“{escape_markdown(report.mh_title)}”. If every call in this file is one, tick "
+            "the box below.",
+            icon=":material/lightbulb:",
+        )
     all_mh = st.checkbox(
         "Every call in this file is a mental-health call",
         value=choice.all_mh,
@@ -300,19 +308,38 @@ def mapping_editor(index: str, report, name: str, data: bytes, key: tuple) -> No
                 st.error(ui.escape_markdown(str(e), 1000))
 
 
+RULE_TABS = {
+    "mh_terms": "Mental-health call types",
+    "dispositions": "Dispositions",
+    "components": "Connection components",
+    "destinations": "Transport destinations",
+    "responders": "Unit types",
+    "abbreviations": "Abbreviations",
+    "courses": "Course types",
+}
+ASSIGN_CHOICES = {
+    "mh_terms": ["", "include", "exclude"],
+    "dispositions": ["", *rules.DISPOSITION_GROUPS],
+    "destinations": ["", "treatment", "custody"],
+    "responders": ["", *(r for r in rules.RESPONDERS if r != "other")],
+}
+
+
 def rule_tables(ws, ds) -> None:
     st.header("Rules")
     st.caption(
         "Plain tables that decide which calls are mental-health calls, how free-text "
-        "dispositions are grouped, and which courses count as CIT. Terms match whole "
-        "words only: 'OD' never matches 'ODOR'. Edits apply to the next upload and to "
-        "the sample."
+        "dispositions are grouped, what counts as a connection to resources, which units are "
+        "mobile crisis or co-responders, how abbreviations are read and which courses count "
+        "as CIT. Terms match whole words only: 'OD' never matches 'ODOR'. Saving a table "
+        "applies it to the loaded data at once."
     )
     current = ws.rules()
     editable = ui.can("edit")
-    tabs = st.tabs(["Mental-health call types", "Dispositions", "Course types"])
-    for tab, kind in zip(tabs, ("mh_terms", "dispositions", "courses"), strict=True):
+    tabs = st.tabs(list(RULE_TABS.values()))
+    for tab, kind in zip(tabs, RULE_TABS, strict=True):
         with tab:
+            unmatched(ws, current, ds, kind)
             edited = st.data_editor(
                 getattr(current, kind),
                 num_rows="dynamic" if editable else "fixed",
@@ -326,22 +353,101 @@ def rule_tables(ws, ds) -> None:
                 try:
                     rules.save_rule_table(ws.rules_dir, kind, edited)
                     ui.record("rules-edit", table=kind, rows=len(edited))
-                    saved_to = ui.escape_markdown(ws.rules_dir / RULE_FILES[kind], 500)
-                    st.success(f"Saved to {saved_to}.")
-                    st.session_state.pop("pending_signature", None)
                 except ValueError as e:
                     st.error(ui.escape_markdown(str(e), 1000))
+                else:
+                    reapply(ws)
             rule_values(current, ds, kind)
+
+
+def reapply(ws) -> None:
+    """Edited rules applied to this session's dataset at once (no new upload needed): saved
+    as a new dataset with the same name and settings, and shown in this session."""
+    _, ds_id = ui.current_dataset()
+    with st.spinner("Applying the rules to the loaded data…"):
+        redone = uploads.reapply_rules(ws, None if ds_id.startswith("sample:") else ds_id)
+    if redone is not None:
+        ui.choose_dataset(redone[1])
+    st.toast("Rules saved and applied to the loaded data")
+    st.rerun()
+
+
+def unmatched(ws, current, ds, kind: str) -> None:
+    """The most frequent values no rule recognised, each assignable in one click."""
+    if kind not in ASSIGN_CHOICES:
+        return
+    top = uploads.unmatched_values(current, ds.calls, kind)
+    if top is None or top.empty:
+        return
+    what = (
+        "Call types that are not mental-health types"
+        if kind == "mh_terms"
+        else "Values no rule recognised"
+    )
+    st.markdown(f"**{what}** (most frequent first; pick a group and add them as rules)")
+    table = top.assign(assign="")
+    edited = st.data_editor(
+        table,
+        hide_index=True,
+        key=f"assign-{kind}",
+        disabled=["value", "count", "read as"],
+        column_config={
+            "assign": st.column_config.SelectboxColumn("Assign to", options=ASSIGN_CHOICES[kind])
+        },
+    )
+    chosen = {v: c for v, c in zip(edited["value"], edited["assign"], strict=True) if c}
+    if st.button(
+        f"Add {len(chosen)} rule{'s' * (len(chosen) != 1)}",
+        key=f"assign-save-{kind}",
+        disabled=not chosen,
+        icon=":material/add:",
+    ):
+        try:
+            uploads.assign_values(ws, kind, chosen)
+        except ValueError as e:
+            st.error(str(e))
+        else:
+            reapply(ws)
+
+
+def definitions(ws) -> None:
+    """The settings that change what is counted, kept beside the rules."""
+    values = settings.load_settings(ws.folder)
+    st.header("Definitions")
+    holds = st.checkbox(
+        "Count an involuntary hold that ends in a transport to treatment as a connection",
+        value=bool(values.get("holds_as_connection")),
+        help="Off (the default): holds are counted apart, in their own figure. An arrest is "
+        "never a connection.",
+        disabled=not ui.can("edit"),
+    )
+    labels = {
+        "final": "Final call type",
+        "initial": "Initial call type",
+        "flag": "The CAD's mental-health flag",
+    }
+    routes = st.multiselect(
+        "A call is a mental-health call by",
+        list(labels),
+        default=list(settings.mh_routes(values)),
+        format_func=labels.get,
+        help="Any of the chosen routes is enough; the load report counts calls by route.",
+        disabled=not ui.can("edit"),
+    )
+    if holds != bool(values.get("holds_as_connection")):
+        settings.save_settings(ws.folder, holds_as_connection=holds)
+        ui.record("settings-edit", keys=["holds_as_connection"])
+        st.rerun()
+    if routes and tuple(routes) != settings.mh_routes(values):
+        settings.save_settings(ws.folder, mh_routes=routes)
+        ui.record("settings-edit", keys=["mh_routes"])
+        reapply(ws)
 
 
 def rule_values(current, ds, kind: str) -> None:
     """The raw values the rules met in this data, to fix the rules in place."""
     calls = ds.calls
-    if kind == "dispositions" and calls is not None and "disposition" in calls:
-        other = current.unmatched(calls["disposition"].astype("str"), "disposition")
-        st.markdown(f"**Dispositions that matched no rule** ({len(other)})")
-        st.dataframe(other, hide_index=True)
-    elif kind == "courses" and ds.training is not None:
+    if kind == "courses" and ds.training is not None:
         other = current.unmatched(ds.training["course"].astype("str"), "course")
         st.markdown(f"**Course names that matched no rule** ({len(other)})")
         st.dataframe(other, hide_index=True)
@@ -393,6 +499,7 @@ else:
         icon=":material/visibility:",
     )
 loaded(ds, {})
+definitions(ws)
 for_partners()
 rule_tables(ws, ds)
 with st.expander("The canonical fields"):

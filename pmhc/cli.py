@@ -24,6 +24,7 @@ from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.reading import UnreadableFile
+from pmhc.present import numbers
 from pmhc.storage import audit, dataset, releases, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
@@ -80,7 +81,10 @@ def load(
     paths: list[str], ws: Workspace, mapping_files: list[str], all_mh: bool
 ) -> dataset.Dataset:
     saved = [profiles.load_profile(Path(p)) for p in mapping_files] + ws.profiles()
-    ctx = ingest.Context(rules=ws.rules(), key=ws.key, profiles=saved, all_mh=all_mh)
+    routes = settings.mh_routes(settings.load_settings(ws.folder))
+    ctx = ingest.Context(
+        rules=ws.rules(), key=ws.key, profiles=saved, all_mh=all_mh, mh_routes=routes
+    )
     loaded = []
     for path in paths:
         tables = ingest.ingest_file(path, ctx)
@@ -111,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.audience == "partner":
             result = partner_summary(ds, ws)
         else:
-            result = summarize(ds, audience=args.audience)
+            # JSON rounds rates to 4 decimals; text is formatted from the exact rates by the
+            # same function as the pages (present.numbers).
+            result = summarize(ds, audience=args.audience, exact=not args.json)
     except (UsageError, InputError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -232,14 +238,31 @@ def render_text(result: dict) -> str:
             ("involuntary_rate", "Involuntary hold"),
             ("use_of_force_rate", "Use of force"),
             ("injury_rate", "Injury"),
-            ("cit_on_scene_rate", "CIT officer on scene"),
+            ("cit_on_scene_rate", "CIT unit on scene (CAD)"),
+            ("trained_on_scene_rate", "CIT-certified officer on scene (training log)"),
             ("repeat_person_share", "Persons with 2+ MH contacts"),
         ):
             lines.append(f"  {label}: {_pct(calls[key])}")
+            if key == "connection_rate" and calls.get("connection_components"):
+                lines.append(
+                    "    of which: "
+                    + ", ".join(
+                        f"{c.lower()} {_n(n)}" for c, n in calls["connection_components"].items()
+                    )
+                )
         if calls["persons"] is not None:
             lines.append(f"  Distinct persons: {_n(calls['persons'])}")
     for kind, keys in (
-        ("training", ("cit_40_officers", "in_service_overdue", "hours_total")),
+        (
+            "training",
+            (
+                "cit_40_officers",
+                "in_service_overdue",
+                "in_service_overdue_share",
+                "in_service_overdue_share_of_sworn",
+                "hours_total",
+            ),
+        ),
         ("roster", ("active", "patrol_cit_40_share", "supervisor_cit_40_share")),
         ("services", ("services", "crisis_now")),
     ):
@@ -248,7 +271,7 @@ def render_text(result: dict) -> str:
             lines += ["", kind.capitalize()]
             for key in keys:
                 value = part.get(key)
-                shown = _pct(value) if key.endswith("share") else value
+                shown = _pct(value) if "_share" in key else value
                 lines.append(f"  {key.replace('_', ' ')}: {shown}")
     return "\n".join(lines)
 
@@ -262,7 +285,7 @@ def _pct(value) -> str:
         return "not in the data"
     if isinstance(value, str):
         return value
-    return f"{100 * value:.1f}%"
+    return numbers.pct(value)
 
 
 if __name__ == "__main__":

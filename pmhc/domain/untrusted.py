@@ -30,7 +30,7 @@ _AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|file|data|javascript)(?=:)|(www)
 WORD_JOINER = "\u2060"
 
 
-def escape_markdown(value: object, max_chars: int = 300) -> str:
+def escape_markdown(value: object, max_chars: int = 2000) -> str:
     """Text from a file or a user, made literal for st.markdown, captions and widget labels.
 
     Line breaks become spaces (a label is one line; a newline could start a block), and

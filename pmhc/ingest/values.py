@@ -385,10 +385,11 @@ def _part_values(u: pd.Series, part: str) -> pd.Series:
 
 
 def any_of(flags: list[pd.Series]) -> pd.Series | None:
-    """True where any of the flags is true; a blank counts as no. None for no flags."""
+    """Kleene "or": True where any flag is true, False only where every flag is a known
+    no, NA (unknown) otherwise. A blank is unknown, never no. None for no flags."""
     if not flags:
         return None
-    result = flags[0].fillna(False)
+    result = flags[0].astype("boolean")
     for flag in flags[1:]:
-        result = result | flag.fillna(False)
-    return result.astype("boolean")
+        result = result | flag.astype("boolean")  # nullable booleans: NA | True is True
+    return result

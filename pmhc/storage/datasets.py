@@ -27,9 +27,10 @@ from pmhc.ingest.pipeline import SourceReport
 from pmhc.storage import files
 from pmhc.storage.dataset import Dataset
 
-# Call rows are not kept: incidents carry what the pages count, and `completeness` what
-# they say about the rows.
+# Incidents carry what the pages count, and `completeness` what they say about the rows.
+# The call rows are written too, but read only to re-apply edited rules (load_call_rows).
 TABLES = ("calls", "training", "roster", "services", "completeness")
+ROWS = "call_rows"
 MANIFEST = "manifest.json"
 _ID = re.compile(r"^[0-9a-f]{16}$")
 
@@ -91,6 +92,8 @@ def _write_tables(tmp: Path, ds: Dataset, name: str | None) -> None:
         table = getattr(ds, table_name)
         if table is not None:
             table.to_parquet(tmp / f"{table_name}.parquet", index=False)
+    if ds.call_rows is not None:
+        ds.call_rows.to_parquet(tmp / f"{ROWS}.parquet", index=False)
     for i, rejected in enumerate(ds.rejected):
         if rejected is not None and len(rejected):
             rejected.astype("str").to_parquet(tmp / f"rejected_{i}.parquet", index=False)
@@ -123,6 +126,12 @@ def load(folder: Path, ds_id: str) -> Dataset:
         for i in range(len(reports))
     ]
     return ds
+
+
+def load_call_rows(folder: Path, ds_id: str) -> pd.DataFrame | None:
+    """The call rows of a saved dataset (None for datasets saved without them)."""
+    path = _folder_of(folder, ds_id) / f"{ROWS}.parquet"
+    return pd.read_parquet(path) if path.exists() else None
 
 
 def list_saved(folder: Path) -> list[Saved]:
