@@ -166,3 +166,21 @@ def test_workspace_files_are_private_under_the_apps_umask(workspace):
     for path in workspace.datasets_dir.rglob("*"):
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+def test_rules_reapplied_keep_the_datasets_name_and_settings(workspace):
+    from pmhc.domain.rules import save_rule_table
+
+    data = (HEADER + "A1,2025-03-01,10:00,HEARING VOICES,North,Transported to ED\n").encode()
+    ds, ds_id = uploads.save_uploads(workspace, [("march.csv", data)], {})
+    assert ds.mh.empty  # HEARING VOICES is no rule yet
+    store.rename(workspace.datasets_dir, ds_id, "March")
+    settings.save_settings(workspace.folder, ds_id, programme_start="2025-01-01")
+    rules = workspace.rules()
+    extra = pd.DataFrame([{"term": "HEARING VOICES", "kind": "include"}])
+    save_rule_table(workspace.rules_dir, "mh_terms", pd.concat([rules.mh_terms, extra]))
+    again, new_id = uploads.reapply_rules(workspace, ds_id)
+    assert len(again.mh) == 1 and new_id != ds_id
+    assert store.name_of(workspace.datasets_dir, new_id) == "March"
+    assert settings.load_settings(workspace.folder, new_id)["programme_start"] == "2025-01-01"
+    assert uploads.reapply_rules(workspace, None) is None  # the sample rebuilds by itself
