@@ -1,6 +1,8 @@
 """Data: upload exports, check what was loaded and why rows were rejected, fix the column
 mapping (and save it as a profile), and edit the rules."""
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
@@ -8,7 +10,7 @@ from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import rules, schema
 from pmhc.domain.errors import InputError
 from pmhc.domain.untrusted import escape_markdown
-from pmhc.ingest import profiles
+from pmhc.ingest import failures, profiles
 from pmhc.ingest.reading import ACCEPTED_EXTENSIONS
 from pmhc.present import excel as reports
 from pmhc.storage import datasets as store
@@ -47,6 +49,12 @@ def upload(ws) -> None:
             status.update(label="That file could not be used", state="error")
             st.error(ui.escape_markdown(str(e), 1000), icon=":material/error:")
             st.stop()
+        except Exception as e:  # a sentence, never a traceback, for a user
+            fail_unexpectedly(status, e, payload)
+        except BaseException as e:  # a Rust reader's panic only; never Ctrl-C or a rerun
+            if not failures.is_reader_panic(e):
+                raise
+            fail_unexpectedly(status, e, payload)
         plural = "s" if len(payload) > 1 else ""
         status.update(
             label=f"Read {new.rows_in:,} rows from {len(payload)} file{plural}: check them below",
@@ -158,6 +166,18 @@ def datasets(ws, current_id: str) -> None:
             ui.record("dataset-delete", dataset=active)
             ui.choose_dataset(None)
             st.rerun()
+
+
+def fail_unexpectedly(status, error: BaseException, payload: list) -> None:
+    logging.getLogger("pmhc.data").error("Loading failed", exc_info=error)
+    names = ", ".join(name for name, _ in payload)
+    status.update(label="That file could not be used", state="error")
+    st.error(
+        f"An unexpected {type(error).__name__} stopped loading {names}; save the file again "
+        "from Excel as .xlsx and retry, and report it if it happens again.",
+        icon=":material/error:",
+    )
+    st.stop()
 
 
 def choose(key: tuple, choice: uploads.SheetChoice) -> None:
@@ -316,6 +336,8 @@ RULE_TABS = {
     "responders": "Unit types",
     "abbreviations": "Abbreviations",
     "courses": "Course types",
+    "services": "Service types",
+    "roles": "Roster roles",
 }
 ASSIGN_CHOICES = {
     "mh_terms": ["", "include", "exclude"],
@@ -330,9 +352,11 @@ def rule_tables(ws, ds) -> None:
     st.caption(
         "Plain tables that decide which calls are mental-health calls, how free-text "
         "dispositions are grouped, what counts as a connection to resources, which units are "
-        "mobile crisis or co-responders, how abbreviations are read and which courses count "
-        "as CIT. Terms match whole words only: 'OD' never matches 'ODOR'. Saving a table "
-        "applies it to the loaded data at once."
+        "mobile crisis or co-responders, how abbreviations are read, which courses count "
+        "as CIT, what kind of service each service type is (and so which sheets are services "
+        "lists) and which roster roles are patrol, supervisors or command. Terms match whole "
+        "words only: 'OD' never matches 'ODOR'. Saving a table applies it to the loaded data "
+        "at once."
     )
     current = ws.rules()
     editable = ui.can("edit")
@@ -450,6 +474,10 @@ def rule_values(current, ds, kind: str) -> None:
     if kind == "courses" and ds.training is not None:
         other = current.unmatched(ds.training["course"].astype("str"), "course")
         st.markdown(f"**Course names that matched no rule** ({len(other)})")
+        st.dataframe(other, hide_index=True)
+    elif kind == "services" and ds.services is not None and "type" in ds.services:
+        other = current.unmatched(ds.services["type"].astype("str"), "service")
+        st.markdown(f"**Service types that matched no rule** ({len(other)})")
         st.dataframe(other, hide_index=True)
     elif kind == "mh_terms" and calls is not None and "call_type_final" in calls:
         st.markdown(

@@ -1,6 +1,6 @@
 """Editable rules: flag mental-health (MH) calls, group dispositions, classify training courses.
 
-The rules are three plain CSV files. Defaults ship in ``pmhc/domain/default_rules``; a
+The rules are plain CSV files. Defaults ship in ``pmhc/domain/default_rules``; a
 workspace may hold edited copies that override the defaults file by file
 (:func:`load_rules`, :func:`save_rule_table`).
 
@@ -60,7 +60,18 @@ workspace may hold edited copies that override the defaults file by file
     disposition, destination or responder rule is tried (never on course names): ``CTR`` in
     ``CRISIS CTR`` becomes CENTER, ``MH`` never touches ``MHA``.
 
-Matching, the same in all files:
+``service_types.csv`` -- columns ``pattern, service_group, note``; ``service_group`` is one of
+    :data:`SERVICE_GROUPS`. The first group in that order with a matching pattern wins ("Crisis
+    Stabilization Unit" is crisis stabilisation before it is anything else); blank or unmatched
+    types are ``other``. The same table is the evidence that a sheet is a services list: most of
+    its type values must match a row here (a row filed under ``other`` counts as known).
+
+``roster_roles.csv`` -- columns ``pattern, role_group, note``; ``role_group`` is one of
+    :data:`ROLE_GROUPS`, first in that order wins. Where a roster has a rank column, rank alone
+    decides ``command`` and ``supervisor`` (a sergeant assigned to patrol supervises); role and
+    rank together decide the others.
+
+Matching, the same in every file:
 
 - Case-insensitive, whole words: a term matches only where it is not preceded or followed by a
   letter or digit, so ``OD`` never matches ODOR or GOOD and ``EDP`` never matches EDPX.
@@ -79,6 +90,7 @@ compiled regular expression per kind/group, and maps the results back to the row
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -112,6 +124,39 @@ COURSE_LABELS = {
     "other": "Other",
 }
 COURSE_PRECEDENCE = ("in_service", "dispatcher", "cit_40", "de_escalation", "other")
+SERVICE_GROUPS = (
+    "crisis_line",
+    "mobile_crisis",
+    "crisis_stabilisation",
+    "emergency_department",
+    "detox",
+    "peer",
+    "housing",
+    "outpatient",
+    "other",
+)
+SERVICE_LABELS = {
+    "crisis_line": "Crisis line",
+    "mobile_crisis": "Mobile crisis",
+    "crisis_stabilisation": "Crisis stabilisation",
+    "emergency_department": "Emergency department",
+    "detox": "Detox",
+    "peer": "Peer support",
+    "housing": "Housing",
+    "outpatient": "Outpatient",
+    "other": "Other",
+}
+ROLE_GROUPS = ("dispatcher", "command", "supervisor", "specialist", "civilian", "patrol", "other")
+ROLE_LABELS = {
+    "dispatcher": "Dispatcher",
+    "command": "Command",
+    "supervisor": "Supervisor",
+    "specialist": "Specialist",
+    "civilian": "Civilian",
+    "patrol": "Patrol",
+    "other": "Other",
+}
+RANKED_ROLES = ("command", "supervisor")  # decided by rank where there is a rank column
 MH_KINDS = ("include", "exclude")
 IGNORE = "ignore"  # disposition pseudo-group: matching text is removed before grouping
 DEFAULT_DIR = Path(str(resources.files("pmhc.domain").joinpath("default_rules")))
@@ -120,6 +165,8 @@ RULE_FILES = {
     "mh_terms": "mh_call_terms.csv",
     "dispositions": "disposition_groups.csv",
     "courses": "course_types.csv",
+    "services": "service_types.csv",
+    "roles": "roster_roles.csv",
 }
 # Connection components, responder unit types, transport destinations and abbreviations
 # (the module docstring says what they mean).
@@ -152,11 +199,19 @@ _SPEC: dict[str, tuple[str, str, tuple[str, ...], dict[str, str]]] = {
     "destinations": ("pattern", "destination", DESTINATIONS, {}),
     "responders": ("pattern", "responder", RESPONDERS, RESPONDER_LABELS),
     "components": ("pattern", "component", COMPONENTS, COMPONENT_LABELS),
+    "services": ("pattern", "service_group", SERVICE_GROUPS, SERVICE_LABELS),
+    "roles": ("pattern", "role_group", ROLE_GROUPS, ROLE_LABELS),
 }
-_TITLE = {"mh_terms": "MH call-type", "dispositions": "disposition", "courses": "course"}
-_TITLE.update(
-    destinations="transport destination", responders="responder type", components="connection"
-)
+_TITLE = {
+    "mh_terms": "MH call-type",
+    "dispositions": "disposition",
+    "courses": "course",
+    "destinations": "transport destination",
+    "responders": "responder type",
+    "components": "connection",
+    "services": "service type",
+    "roles": "roster role",
+}
 _NOTE = "note"
 _WORD = re.compile(r"([^\W_]+)(\*?)")
 _AND = re.compile(r"(?:^|\s+)&(?:\s+|$)")
@@ -422,6 +477,9 @@ class Rules:
     responders: pd.DataFrame | None = None
     components: pd.DataFrame | None = None
     abbreviations: pd.DataFrame | None = None
+    # Service types and roster roles; None takes the shipped defaults.
+    services: pd.DataFrame | None = None
+    roles: pd.DataFrame | None = None
     _mh_include: _Matcher = field(init=False, repr=False)
     _mh_exclude: _Matcher = field(init=False, repr=False)
     _ignore: _Matcher = field(init=False, repr=False)
@@ -431,6 +489,8 @@ class Rules:
     _responders: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
     _components: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
     _abbr: _Expander = field(init=False, repr=False)
+    _services: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
+    _roles: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
 
     def __repr__(self) -> str:
         return (
@@ -457,6 +517,7 @@ class Rules:
         ctypes = tuple((c, build(courses, "pattern", "course_type", c)) for c in COURSE_PRECEDENCE)
         set_(self, "_courses", ctypes)
         self._init_extra(build)
+        self._build_services_and_roles()
 
     def _init_extra(self, build) -> None:
         """The connection-component, responder, destination and abbreviation tables."""
@@ -512,6 +573,23 @@ class Rules:
             return matcher.hits(self._ignore.blank_out(self.expand(text)))
 
         return pd.Series(_per_unique(s, hit, None), index=s.index, dtype="boolean")
+
+    def _build_services_and_roles(self) -> None:
+        for kind, ccol, order in (
+            ("services", "service_group", SERVICE_GROUPS),
+            ("roles", "role_group", ROLE_GROUPS),
+        ):
+            given = getattr(self, kind)
+            table = (
+                _read_table(DEFAULT_DIR / RULE_FILES[kind], kind)
+                if given is None
+                else _validate(kind, given)
+            )
+            object.__setattr__(self, kind, table)
+            matchers = tuple(
+                (g, _Matcher.build(table.loc[table[ccol] == g, "pattern"].tolist())) for g in order
+            )
+            object.__setattr__(self, f"_{kind}", matchers)
 
     # ---- MH calls
     def _mh_match(self, text: str) -> str | None:
@@ -569,12 +647,74 @@ class Rules:
         cat = pd.Categorical.from_codes(codes, categories=list(COURSE_TYPES))
         return pd.Series(cat, index=s.index, name="course_type")
 
+    # ---- service types and roster roles
+    @staticmethod
+    def _first(matchers: tuple[tuple[str, _Matcher], ...], text: str) -> str | None:
+        for group, matcher in matchers:
+            if matcher.hits(text):
+                return group
+        return None
+
+    def _matched(self, matchers: tuple[tuple[str, _Matcher], ...], text: str) -> tuple[str, bool]:
+        """(group, matched a rule), like _group_of and _course_of."""
+        group = self._first(matchers, text)
+        return group or "other", group is not None
+
+    def service_group(self, types: pd.Series) -> pd.Series:
+        """SERVICE_GROUPS key per service type: the first group (in that order) with a
+        matching pattern; "other" for blank or unmatched types."""
+        s = _as_series(types)
+        groups = _per_unique(s, lambda t: self._first(self._services, t) or "other", "other")
+        return pd.Series(groups, index=s.index, name="service_group", dtype=object)
+
+    def known_service(self, types: pd.Series) -> pd.Series:
+        """True where a service type matches a row of the service-type rules (including
+        rows that file a type under "other"): evidence that a column lists services."""
+        s = _as_series(types)
+        known = _per_unique(s, lambda t: self._first(self._services, t) is not None, False)
+        return pd.Series(known.astype(bool), index=s.index, name="known_service")
+
+    def role_group(self, role: pd.Series | None, rank: pd.Series | None) -> pd.Series | None:
+        """ROLE_GROUPS key per officer from role and rank text; None without either.
+
+        Rank decides for supervisors and command (a sergeant assigned to patrol supervises);
+        role and rank together decide otherwise, the first group in ROLE_GROUPS order."""
+        given = role if role is not None else rank
+        if given is None:
+            return None
+        index = given.index
+        texts = [t.astype("str").fillna("") for t in (role, rank) if t is not None]
+        both = texts[0] if len(texts) == 1 else texts[0] + " | " + texts[1]
+        ranked = rank.astype("str").fillna("") if rank is not None else None
+        by_both = _per_unique(both, lambda t: self._role_of(t, skip_ranked=ranked is not None), "")
+        result = pd.Series(by_both, index=index, dtype=object)
+        if ranked is not None:
+            by_rank = _per_unique(ranked, lambda t: self._role_of(t, only_ranked=True), "")
+            # A rank-decided group wins only where it comes before the role's own group.
+            order = {g: i for i, g in enumerate(ROLE_GROUPS)}
+            use_rank = pd.Series(by_rank, index=index).map(order).fillna(99) < result.map(
+                order
+            ).fillna(99)
+            result = result.where(~use_rank, pd.Series(by_rank, index=index))
+        return result.replace("", "other").astype("category")
+
+    def _role_of(self, text: str, skip_ranked: bool = False, only_ranked: bool = False) -> str:
+        for group, matcher in self._roles:
+            if (skip_ranked and group in RANKED_ROLES) or (
+                only_ranked and group not in RANKED_ROLES
+            ):
+                continue
+            if matcher.hits(text):
+                return group
+        return ""
+
     # ---- rule maintenance
     def unmatched(self, values: pd.Series, kind: str) -> pd.DataFrame:
         """Raw values that matched no rule (so fell into "other"), with counts, most frequent first.
 
-        ``kind`` is "disposition" or "course". Values deliberately mapped to ``other`` by a rule
-        (citations, duplicates, firearms courses...) are not listed: they need no fixing.
+        ``kind`` is "disposition", "course", "service" or "role". Values deliberately mapped to
+        ``other`` by a rule (citations, duplicates, firearms courses...) are not listed: they need
+        no fixing.
         Columns: ``value`` (as written in the data) and ``count``.
         """
         key = kind.strip().lower().rstrip("s")
@@ -582,8 +722,14 @@ class Rules:
             matched = self._group_of
         elif key == "course":
             matched = self._course_of
+        elif key in ("service", "role"):
+            matched = functools.partial(
+                self._matched, self._services if key == "service" else self._roles
+            )
         else:
-            raise ValueError(f"Unknown kind '{kind}'; use 'disposition' or 'course'.")
+            raise ValueError(
+                f"Unknown kind '{kind}'; use 'disposition', 'course', 'service' or 'role'."
+            )
         codes, raw, texts = _factorize(_as_series(values))
         counts = np.bincount(codes[codes >= 0], minlength=len(texts))
         keep = [i for i, t in enumerate(texts) if t is not None and not matched(t)[1]]

@@ -10,6 +10,7 @@ only to tell blank rows and report footers from records.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pmhc.domain import rules as rules_mod
 from pmhc.domain import schema
 from pmhc.domain.errors import RowAccountingError
 from pmhc.domain.rules import RESPONDERS, Rules
@@ -173,14 +175,17 @@ def ingest_table(
     table: Table, ctx: Context, proposal: mp.Mapping | None = None, clock: Stages | None = None
 ) -> Loaded:
     clock = clock or Stages()
+    if table.problem:
+        return Loaded(SourceReport(str(table.path), table.sheet, None, note=table.problem))
     where = table.sheet or Path(table.path).name
     clock.start(f"Finding the header and mapping the columns of {where}", "map")
     profile = None
+    refused: list[str] = []
     if proposal is None:
-        proposal, profile = _propose(table, ctx)
+        proposal, profile = _propose(table, ctx, refused)
     report = SourceReport(str(table.path), table.sheet, None)
     if proposal is None or proposal.kind is None:
-        report.note = _no_records_note(table)
+        report.note = refused[0][0].upper() + refused[0][1:] if refused else _no_records_note(table)
         return Loaded(report)
     _describe_mapping(report, table, proposal, profile)
     if not proposal.matches:
@@ -198,8 +203,13 @@ def ingest_table(
     raw = pd.DataFrame({name: sheet[pos] for name, pos in positions.items()})
     row_numbers = pd.Series(np.arange(len(raw)) + proposal.header_row + 2, index=raw.index)
 
+    # Rows the reader could not split as the header says (a CSV row wider than its header):
+    # rejected with their reason, never dropped as blank.
+    malformed = pd.Series(sheet.attrs.get("row_reasons", {}), dtype="object")
     filled = _filled_counts(sheet)
     empty = filled == 0
+    if len(malformed):
+        empty &= ~sheet.index.isin(malformed.index)
     footer = (
         _footer_rows(sheet[~empty], filled[~empty]) if empty.any() else _footer_rows(sheet, filled)
     )
@@ -207,9 +217,13 @@ def ingest_table(
     if empty.any():  # boolean indexing copies every column: only when there is a row to drop
         raw, row_numbers = raw[~empty], row_numbers[~empty]
     report.rows_in = len(raw)
+    if report.rows_in == 0:
+        return _header_only(report, proposal)
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
     reasons[footer] = "report footer or totals row"
+    if len(malformed):
+        reasons[malformed.index] = malformed.to_numpy()
     reasons[_repeated_header_rows(raw, proposal)] = "repeated header row"
 
     all_mh = ctx.all_mh or bool(profile and profile.all_mh)
@@ -264,7 +278,19 @@ def _check_accounting(report: SourceReport) -> None:
         )
 
 
-def _propose(table: Table, ctx: Context) -> tuple[mp.Mapping | None, Profile | None]:
+def _header_only(report: SourceReport, proposal: mp.Mapping) -> Loaded:
+    """A header with no rows under it loads nothing: say so rather than report zeros."""
+    report.note = (
+        f"It has a header row (row {report.header_row}, read as {report.kind}) but no rows "
+        "under it, so there is nothing to load; export the data again with its rows."
+    )
+    report.kind = None
+    return Loaded(report, proposal=proposal)
+
+
+def _propose(
+    table: Table, ctx: Context, refused: list[str] | None = None
+) -> tuple[mp.Mapping | None, Profile | None]:
     """A saved profile whose columns match this table wins over a fresh guess."""
     for profile in ctx.profiles:
         row = mp.locate_header(table.peek, profile.headers)
@@ -276,7 +302,7 @@ def _propose(table: Table, ctx: Context) -> tuple[mp.Mapping | None, Profile | N
         # A profile is a complete mapping: fields it leaves out stay unmapped.
         base = mp.Mapping(profile.kind, row, headers, {}, mp.duplicates(headers))
         return mp.apply_overrides(base, profile.overrides), profile
-    return mp.propose(table.peek), None
+    return mp.propose(table.peek, rules=ctx.rules, refused=refused), None
 
 
 def _no_records_note(table: Table) -> str:
@@ -668,61 +694,25 @@ def _normalise_roster(raw, report, ctx, all_mh):
         out["active"] = ~inactive
     else:
         out["active"] = True
-    groups = role_group(out.get("role"), out.get("rank"))
+    groups = role_group(out.get("role"), out.get("rank"), ctx.rules)
     if groups is not None:
         out["role_group"] = groups
     return out, reasons, notes
 
 
-ROLE_PATTERNS = (
-    ("dispatcher", r"dispatch|communicat|telecommun|call.?taker|911|e911|pst"),
-    (
-        "command",
-        r"chief|command|captain|major|colonel|commander|inspector|superintend"
-        r"|deputy chief|lieutenant|lt\b",
-    ),
-    ("supervisor", r"sergeant|sgt|supervis|corporal.?supervisor"),
-    # Sworn staff outside patrol: not in the patrol coverage the CIT guidance speaks of.
-    (
-        "specialist",
-        r"investigat|detective|traffic|k.?9|swat|tactical|narcotic|vice|homicide|"
-        r"school resource|training unit|motor unit|gang|special",
-    ),
-    ("civilian", r"civilian|analyst|clerk|admin|records|technician|professional staff"),
-    ("patrol", r"patrol|officer|deputy|corporal|trooper|constable|uniform|field|police"),
-)
-
-
-def role_group(role: pd.Series | None, rank: pd.Series | None) -> pd.Series | None:
+def role_group(
+    role: pd.Series | None, rank: pd.Series | None, rules: Rules | None = None
+) -> pd.Series | None:
     """patrol / supervisor / command / dispatcher / specialist / civilian / other from role
-    and rank text.
-
-    Rank decides for supervisors and command (a sergeant assigned to patrol supervises);
-    the role decides otherwise."""
-    given = role if role is not None else rank
-    if given is None:
-        return None
-    index = given.index
-    result = pd.Series("other", index=index, dtype="object")
-    texts = [t.astype("str").str.casefold().fillna("") for t in (role, rank) if t is not None]
-    both = texts[0] if len(texts) == 1 else texts[0] + " | " + texts[1]
-    rank_text = rank.astype("str").str.casefold().fillna("") if rank is not None else None
-    decided = pd.Series(False, index=index)
-    for group, pattern in ROLE_PATTERNS:
-        source = (
-            rank_text if (group in ("command", "supervisor") and rank_text is not None) else both
-        )
-        hit = source.str.contains(pattern, regex=True) & ~decided
-        result[hit] = group
-        decided |= hit
-    return result.astype("category")
+    and rank text, by the roster-role rules (rank decides for supervisors and command)."""
+    return (rules or _default_rules()).role_group(role, rank)
 
 
 def _normalise_services(raw, report, ctx, all_mh):
     out, notes = _typed(raw, schema.SERVICES, report, ctx, set())
     reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
     reasons[out["name"].isna()] = "no service name"
-    out["service_group"] = service_group(out["type"]) if "type" in out else "other"
+    out["service_group"] = service_group(out["type"], ctx.rules) if "type" in out else "other"
     hours = out.get("hours")
     if hours is not None:
         out["always_open"] = (
@@ -733,46 +723,17 @@ def _normalise_services(raw, report, ctx, all_mh):
     return out, reasons, notes
 
 
-SERVICE_PATTERNS = (
-    ("crisis_line", r"crisis line|hotline|988|call cent|warm ?line|helpline|lifeline"),
-    ("mobile_crisis", r"mobile|outreach|co.?respon|mct|street"),
-    (
-        "crisis_stabilisation",
-        r"stabili[sz]|receiving|crisis cent|crisis unit|triage|respite|"
-        r"sobering|23.?hour|observation",
-    ),
-    ("emergency_department", r"emergency|\bed\b|\ber\b|hospital|psychiatric emerg"),
-    ("detox", r"detox|withdrawal|substance|sud\b|addiction|recovery cent"),
-    ("peer", r"peer"),
-    ("housing", r"housing|shelter|residential"),
-    (
-        "outpatient",
-        r"outpatient|clinic|counsel|therapy|case manag|community mental|cmhc|"
-        r"treatment|behavioral health",
-    ),
-)
-SERVICE_LABELS = {
-    "crisis_line": "Crisis line",
-    "mobile_crisis": "Mobile crisis",
-    "crisis_stabilisation": "Crisis stabilisation",
-    "emergency_department": "Emergency department",
-    "detox": "Detox",
-    "peer": "Peer support",
-    "housing": "Housing",
-    "outpatient": "Outpatient",
-    "other": "Other",
-}
+SERVICE_LABELS = rules_mod.SERVICE_LABELS
 
 
-def service_group(types: pd.Series) -> pd.Series:
-    text = types.astype("str").str.casefold().fillna("")
-    result = pd.Series("other", index=types.index, dtype="object")
-    decided = pd.Series(False, index=types.index)
-    for group, pattern in SERVICE_PATTERNS:
-        hit = text.str.contains(pattern, regex=True) & ~decided
-        result[hit] = group
-        decided |= hit
-    return result
+def service_group(types: pd.Series, rules: Rules | None = None) -> pd.Series:
+    """The service group of each type, by the service-type rules."""
+    return (rules or _default_rules()).service_group(types)
+
+
+@functools.cache
+def _default_rules() -> Rules:
+    return rules_mod.load_rules()
 
 
 NORMALISERS = {

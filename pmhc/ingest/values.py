@@ -84,7 +84,8 @@ def blank(series: pd.Series) -> pd.Series:
 def as_text(series: pd.Series) -> pd.Series:
     """Text as a user would read it: numbers without a trailing '.0', spaces trimmed."""
     if series.dtype.kind == "f":
-        whole = series.notna() & (series % 1 == 0)
+        # Past 2**53 a float is no longer an exact whole number (nor fits an Int64).
+        whole = series.notna() & (series % 1 == 0) & (series.abs() < 2**53)
         text = series.astype("str")
         text = text.where(~whole, series.where(whole).astype("Int64").astype("str"))
         return text.where(series.notna())

@@ -60,7 +60,7 @@ def ingest_upload(
             continue
         proposal = None
         if choice.kind or choice.header_row is not None or choice.fields:
-            auto = mp.propose(table.peek, choice.kind)
+            auto = mp.propose(table.peek, choice.kind, rules=ctx.rules)
             kind = choice.kind or (auto.kind if auto else None)
             row = (
                 choice.header_row
