@@ -1,21 +1,26 @@
 """PMHC Dashboard: the router and frame. Run with `streamlit run app.py`."""
 
+import logging
 import os
 from pathlib import Path
 
 import streamlit as st
 
 from pmhc.present.guidance import PAGES
+from pmhc.storage import files
+from pmhc.ui import auth, partner
 from pmhc.ui import components as ui
-from pmhc.ui import partner
 
 # The app's workspace is data/ beside app.py wherever the server is started from (the CLI's
 # default is data/ in the current folder); PMHC_DATA_DIR overrides both.
 os.environ.setdefault("PMHC_DATA_DIR", str(Path(__file__).resolve().parent / "data"))
 
-st.set_page_config(page_title="PMHC Dashboard", page_icon=":material/diversity_3:", layout="wide")
+st.set_page_config(page_title="PMHC Dashboard", page_icon=ui.ICON, layout="wide")
+files.restrict_new_files()
+files.private_dir(ui.workspace().folder)
 
-if ui.locked_partner():  # a partner server: the published release and nothing else
+visitor = auth.gate()  # stops here, showing no data, for anyone not let in
+if ui.locked_partner():  # a partner link or a partner server: the published release only
     partner.main()
     st.stop()
 
@@ -23,47 +28,55 @@ ds, ds_id = ui.current_dataset()
 ui.print_styles()
 ui.meeting_styles()
 
-with st.sidebar:
-    st.markdown("**PMHC Dashboard**")
-    if ds.is_sample:
-        st.caption(
-            ":material/science: **Sample data** · a fictional agency. Upload your own "
-            "exports on the Data page."
-        )
-    else:
-        st.caption(f":material/folder_open: **{ds.label}**")
-    st.toggle(
-        "Meeting mode",
-        key="meeting_mode",
-        help="Larger type, no editing, and two districts or two periods side by side.",
-    )
-    st.toggle(
-        "Partner view",
-        key="partner_preview",
-        help="Preview what community partners see: the partner release of this dataset, "
-        "with small counts hidden and no record-level tables.",
-    )
-    if ui.audience() == "partner":
-        partner.publish_control("sidebar")
-
-if ui.audience() == "partner":
-    partner.sidebar(partner.draft())
-else:
-    st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
-
+QUESTIONS = ("leadership", "policies", "training", "services", "outcomes", "review")
 pages = {
     p.key: st.Page(f"app_pages/{p.key}.py", title=p.nav, icon=p.icon, default=p.key == "overview")
     for p in PAGES
 }
-data_page = st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:")
-start = [pages["overview"]] if ui.audience() == "partner" else [pages["overview"], data_page]
-navigation = st.navigation(
-    {
-        "Start": start,
-        "The six questions": [
-            pages[k]
-            for k in ("leadership", "policies", "training", "services", "outcomes", "review")
-        ],
-    }
-)
-navigation.run()
+
+
+def internal_navigation():
+    with st.sidebar:
+        st.markdown("**PMHC Dashboard**")
+        if ds.is_sample:
+            st.caption(
+                ":material/science: **Sample data** · a fictional agency. Upload your own "
+                "exports on the Data page."
+            )
+        else:
+            st.caption(f":material/folder_open: **{ui.escape_markdown(ui.dataset_name())}**")
+        st.toggle(
+            "Meeting mode",
+            key="meeting_mode",
+            help="Larger type, no editing, and two districts or two periods side by side.",
+        )
+        st.toggle(
+            "Partner view",
+            key="partner_preview",
+            help="Preview what community partners see: the partner release of this dataset, "
+            "with small counts hidden and no record-level tables.",
+        )
+        if ui.audience() == "partner":
+            partner.publish_control("sidebar")
+        auth.sidebar_identity(visitor)
+    if ui.audience() == "partner":
+        partner.sidebar(partner.draft())
+    else:
+        st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
+    data_page = st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:")
+    admin = st.Page("app_pages/admin.py", title="Access & audit", icon=":material/shield_person:")
+    start = [pages["overview"], data_page] + ([admin] if ui.can("admin") else [])
+    return st.navigation({"Start": start, "The six questions": [pages[k] for k in QUESTIONS]})
+
+
+navigation = internal_navigation()
+try:
+    navigation.run()
+except Exception as error:  # one friendly sentence, details in the server log
+    logging.getLogger("pmhc").exception("page failed")
+    ui.record("error", page=navigation.url_path or "overview", kind=type(error).__name__)
+    st.error(
+        "Something went wrong while drawing this page. It has been logged; try another "
+        "page or reload, and tell the dashboard's administrator if it happens again.",
+        icon=":material/error:",
+    )

@@ -22,27 +22,32 @@ KIND_OPTIONS = ["", *schema.KINDS]  # "" = leave the sheet out
 
 
 def upload(ws) -> None:
+    """Files in, read and checked, kept aside for the user to check: nothing replaces
+    what is loaded until they confirm."""
+    round_ = st.session_state.setdefault("upload_round", 0)
     files = st.file_uploader(
         "Upload exports",
         accept_multiple_files=True,
-        key="uploads",
+        key="uploads" if round_ == 0 else f"uploads-{round_}",  # a new key empties it
         type=sorted(e.lstrip(".") for e in ACCEPTED_EXTENSIONS),
         help="Several files at once: e.g. a calls export, a training log and a roster.",
     )
     choices = st.session_state.setdefault("choices", {})
     if not files:
         return
-    payload = [(f.name, f.getvalue()) for f in files]
     hashes = [ui.upload_hash(f) for f in files]
     signature = (tuple(hashes), tuple(sorted((k, v.key()) for k, v in choices.items())))
-    if st.session_state.get("loaded_signature") == signature:
+    if st.session_state.get("pending_signature") == signature:
         return
-    with st.status("Loading your files…", expanded=True) as status:
+    payload = [(f.name, f.getvalue()) for f in files]
+    with st.status("Reading your files…", expanded=True) as status:
         try:
-            new, _ = uploads.save_uploads(ws, payload, choices, progress=st.write)
+            new, new_id = uploads.ingest_uploads(
+                ws, payload, choices, progress=lambda m: st.write(ui.escape_markdown(m, 500))
+            )
         except InputError as e:
             status.update(label="That file could not be used", state="error")
-            st.error(str(e), icon=":material/error:")
+            st.error(ui.escape_markdown(str(e), 1000), icon=":material/error:")
             st.stop()
         except Exception as e:  # a sentence, never a traceback, for a user
             fail_unexpectedly(status, e, payload)
@@ -52,15 +57,115 @@ def upload(ws) -> None:
             fail_unexpectedly(status, e, payload)
         plural = "s" if len(payload) > 1 else ""
         status.update(
-            label=f"Loaded {new.rows_in:,} rows from {len(payload)} file{plural}",
+            label=f"Read {new.rows_in:,} rows from {len(payload)} file{plural}: check them below",
             state="complete",
             expanded=False,
         )
-    st.session_state["loaded_signature"] = signature
+    st.session_state["pending"] = (new, new_id)
+    st.session_state["pending_signature"] = signature
     st.session_state["payload"] = {
         name: (data, h) for (name, data), h in zip(payload, hashes, strict=True)
     }
     st.rerun()
+
+
+def preview(ws, current, current_id: str) -> None:
+    """The upload as read, with its mapping editable, and the three ways on."""
+    pending = st.session_state.get("pending")
+    if not pending:
+        return
+    new, new_id = pending
+    usable = any(r.kind for r in new.reports)
+    st.header("Check before loading")
+    st.caption(
+        "Nothing you have loaded changes until you choose below. Fix the column mapping "
+        "here if a column was read wrongly."
+    )
+    loaded(new, st.session_state.get("payload", {}), title=None)
+    if not usable:
+        st.warning(
+            "Nothing in these files could be loaded: no sheet was recognised as calls, "
+            "training, roster or services. Pick how to read a sheet above, or discard.",
+            icon=":material/warning:",
+        )
+    name = st.text_input("Name for this dataset", value=new.label, key="pending-name")
+    left, middle, right = st.columns(3)
+    if left.button("Use this data", key="confirm-upload", type="primary", disabled=not usable):
+        store.save(ws.datasets_dir, new, new_id, name=name)
+        finish(new_id, "upload", new)
+    can_append = not current.is_sample and current.calls is not None and new.calls is not None
+    if can_append and middle.button(
+        "Add to the loaded dataset (next month's export)",
+        key="append-upload",
+        icon=":material/add:",
+        help="Incidents already in the loaded dataset are replaced by this export's copy "
+        "(matched on incident number).",
+    ):
+        _, combined_id, replaced = uploads.append_to(ws, current, current_id, new, new_id)
+        st.session_state["appended"] = replaced
+        finish(combined_id, "dataset-append", new, replaced=replaced, base=current_id)
+    if right.button("Discard", key="discard-upload", icon=":material/delete:"):
+        release()
+        st.rerun()
+
+
+def finish(ds_id: str, action: str, new, **details) -> None:
+    ui.choose_dataset(ds_id)
+    ui.record(
+        action,
+        dataset=ds_id,
+        files=len(st.session_state.get("payload", {})),
+        rows_in=new.rows_in,
+        rows_loaded=sum(r.rows_loaded for r in new.reports),
+        kinds=sorted({r.kind for r in new.reports if r.kind}),
+        **details,
+    )
+    release()
+    st.rerun()
+
+
+def release() -> None:
+    """Drop the upload's bytes and the read dataset: only the saved tables remain."""
+    for key in ("pending", "pending_signature", "payload", "choices", "upload_hashes"):
+        st.session_state.pop(key, None)
+    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+
+
+def switch_dataset() -> None:
+    picked = st.session_state["pick-dataset"]
+    ui.choose_dataset(picked)
+    ui.record("dataset-switch", dataset=picked or "sample")
+
+
+def datasets(ws, current_id: str) -> None:
+    """Saved datasets: the one this session shows, and renaming or deleting it."""
+    saved = store.list_saved(ws.datasets_dir)
+    options = [None, *(s.id for s in saved)]
+    labels = {s.id: f"{s.name} · {s.incidents:,} incidents · saved {s.created[:10]}" for s in saved}
+    active = current_id if current_id in options else None
+    st.session_state["pick-dataset"] = active  # follows uploads and deletions too
+    st.selectbox(
+        "Dataset in view (yours only: others keep their own)",
+        options,
+        format_func=lambda i: labels.get(i, "Sample data (a fictional agency)"),
+        key="pick-dataset",
+        on_change=switch_dataset,
+    )
+    if active is None or not ui.can("edit"):
+        return
+    with st.popover("Rename or delete", icon=":material/edit:"):
+        name = st.text_input(
+            "Name", value=store.name_of(ws.datasets_dir, active), key=f"rename-{active}"
+        )
+        if st.button("Rename", key="rename-dataset"):
+            store.rename(ws.datasets_dir, active, name)
+            ui.record("dataset-rename", dataset=active)
+            st.rerun()
+        if st.button("Delete this dataset", key="delete-dataset", type="primary"):
+            store.delete(ws.datasets_dir, active)
+            ui.record("dataset-delete", dataset=active)
+            ui.choose_dataset(None)
+            st.rerun()
 
 
 def fail_unexpectedly(status, error: BaseException, payload: list) -> None:
@@ -80,19 +185,23 @@ def choose(key: tuple, choice: uploads.SheetChoice) -> None:
     st.rerun()
 
 
-def loaded(ds) -> None:
-    st.header("What was loaded (sample data)" if ds.is_sample else "What was loaded")
+def loaded(ds, payload: dict, title: str | None = "What was loaded") -> None:
+    """Each sheet read: row accounting, rejected rows, and the mapping, editable while
+    the upload's bytes are at hand (before it is confirmed)."""
+    if title:
+        st.header(f"{title} (sample data)" if ds.is_sample else title)
     st.dataframe(uploads.sources_table(ds.reports), hide_index=True)
-    payload = {} if ds.is_sample else st.session_state.get("payload", {})
+    prefix = "pending" if payload else "active"
     for index, report in enumerate(ds.reports):
-        source(ds, index, report, *payload.get(report.path.split("/")[-1], (None, None)))
+        data, file_hash = payload.get(report.path.split("/")[-1], (None, None))
+        source(ds, f"{prefix}-{index}", index, report, data, file_hash)
 
 
-def source(ds, index: int, report, data: bytes | None, file_hash: str | None) -> None:
+def source(ds, tag: str, index: int, report, data: bytes | None, file_hash: str | None) -> None:
     name = report.path.split("/")[-1]
     # file and sheet names, notes and headers come from the upload: shown as text, never
     # as Markdown (a link or an image in a sheet name must not render)
-    title = escape_markdown(name + (f" · {report.sheet}" if report.sheet else ""))
+    title = ui.escape_markdown(name + (f" · {report.sheet}" if report.sheet else ""), 120)
     key = (file_hash, report.sheet) if data is not None else None
     if report.kind is None:
         with st.expander(f":material/block: {title} — not loaded"):
@@ -104,10 +213,10 @@ def source(ds, index: int, report, data: bytes | None, file_hash: str | None) ->
         f":material/table_view: {title} — {report.kind}: "
         f"{report.rows_loaded:,} loaded, {report.rows_rejected:,} rejected"
     ):
-        accounting(ds, index, report)
+        accounting(ds, tag, index, report)
         if key:
             read_as(key, report)
-            mapping_editor(index, report, name, data, key)
+            mapping_editor(tag, report, name, data, key)
         else:
             st.markdown("**Column mapping**")
             st.dataframe(
@@ -116,20 +225,19 @@ def source(ds, index: int, report, data: bytes | None, file_hash: str | None) ->
             )
 
 
-def accounting(ds, index: int, report) -> None:
+def accounting(ds, tag: str, index: int, report) -> None:
     cols = st.columns(4)
     cols[0].metric("Rows in", f"{report.rows_in:,}")
     cols[1].metric("Loaded", f"{report.rows_loaded:,}")
     cols[2].metric("Rejected", f"{report.rows_rejected:,}")
     cols[3].metric("Header row", report.header_row)
     if report.notes:
-        st.markdown(
-            "**Load report**\n" + "\n".join(f"- {escape_markdown(n)}" for n in report.notes)
-        )
+        notes = (ui.escape_markdown(n, 1000) for n in report.notes)
+        st.markdown("**Load report**\n" + "\n".join(f"- {n}" for n in notes))
     if report.personal_data_dropped:
         st.markdown(
             ":material/shield: **Personal data not read:** "
-            + ", ".join(escape_markdown(h) for h in report.personal_data_dropped)
+            + ", ".join(ui.escape_markdown(h, 80) for h in report.personal_data_dropped)
         )
     rejected = ds.rejected[index] if index < len(ds.rejected) else pd.DataFrame()
     if len(rejected):
@@ -139,7 +247,7 @@ def accounting(ds, index: int, report) -> None:
             "Download all rejected rows (CSV)",
             lambda: reports.csv_bytes(rejected),
             file_name=f"rejected_{index}.csv",
-            key=f"rej-{index}",
+            key=f"rej-{tag}",
         )
 
 
@@ -161,7 +269,7 @@ def read_as(key: tuple, report) -> None:
         choose(key, uploads.SheetChoice(kind or None, row - 1, {}, choice.all_mh, skip=not kind))
 
 
-def mapping_editor(index: int, report, name: str, data: bytes, key: tuple) -> None:
+def mapping_editor(index: str, report, name: str, data: bytes, key: tuple) -> None:
     view = ui.mapping_view(report, name, data, file_hash=key[0])
     choice = st.session_state["choices"].get(key, uploads.SheetChoice())
     st.markdown("**Column mapping** — change any column and the file is read again.")
@@ -210,12 +318,14 @@ def mapping_editor(index: int, report, name: str, data: bytes, key: tuple) -> No
                     ui.workspace().profiles_dir,
                     uploads.profile_from(profile_name, view.proposal, all_mh),
                 )
+                ui.record("profile-save", kind=view.proposal.kind)
                 st.success(
                     "Saved. Files with these columns will be mapped this way by "
-                    f"themselves (from the command line: --mapping {path})."
+                    f"themselves (from the command line: --mapping "
+                    f"{ui.escape_markdown(path, 500)})."
                 )
             except InputError as e:
-                st.error(str(e))
+                st.error(ui.escape_markdown(str(e), 1000))
 
 
 RULE_TABS = {
@@ -249,27 +359,39 @@ def rule_tables(ws, ds) -> None:
         "at once."
     )
     current = ws.rules()
+    editable = ui.can("edit")
     tabs = st.tabs(list(RULE_TABS.values()))
     for tab, kind in zip(tabs, RULE_TABS, strict=True):
         with tab:
             unmatched(ws, current, ds, kind)
             edited = st.data_editor(
-                getattr(current, kind), num_rows="dynamic", hide_index=True, key=f"rules-{kind}"
+                getattr(current, kind),
+                num_rows="dynamic" if editable else "fixed",
+                hide_index=True,
+                key=f"rules-{kind}",
+                disabled=not editable,
             )
-            if st.button("Save these rules", key=f"save-{kind}", icon=":material/save:"):
+            if editable and st.button(
+                "Save these rules", key=f"save-{kind}", icon=":material/save:"
+            ):
                 try:
                     rules.save_rule_table(ws.rules_dir, kind, edited)
+                    ui.record("rules-edit", table=kind, rows=len(edited))
                 except ValueError as e:
-                    st.error(str(e))
+                    st.error(ui.escape_markdown(str(e), 1000))
                 else:
                     reapply(ws)
             rule_values(current, ds, kind)
 
 
 def reapply(ws) -> None:
-    """Edited rules applied to the loaded dataset at once (no new upload needed)."""
+    """Edited rules applied to this session's dataset at once (no new upload needed): saved
+    as a new dataset with the same name and settings, and shown in this session."""
+    _, ds_id = ui.current_dataset()
     with st.spinner("Applying the rules to the loaded data…"):
-        uploads.reapply_rules(ws)
+        redone = uploads.reapply_rules(ws, None if ds_id.startswith("sample:") else ds_id)
+    if redone is not None:
+        ui.choose_dataset(redone[1])
     st.toast("Rules saved and applied to the loaded data")
     st.rerun()
 
@@ -321,6 +443,7 @@ def definitions(ws) -> None:
         value=bool(values.get("holds_as_connection")),
         help="Off (the default): holds are counted apart, in their own figure. An arrest is "
         "never a connection.",
+        disabled=not ui.can("edit"),
     )
     labels = {
         "final": "Final call type",
@@ -333,12 +456,15 @@ def definitions(ws) -> None:
         default=list(settings.mh_routes(values)),
         format_func=labels.get,
         help="Any of the chosen routes is enough; the load report counts calls by route.",
+        disabled=not ui.can("edit"),
     )
     if holds != bool(values.get("holds_as_connection")):
         settings.save_settings(ws.folder, holds_as_connection=holds)
+        ui.record("settings-edit", keys=["holds_as_connection"])
         st.rerun()
     if routes and tuple(routes) != settings.mh_routes(values):
         settings.save_settings(ws.folder, mh_routes=routes)
+        ui.record("settings-edit", keys=["mh_routes"])
         reapply(ws)
 
 
@@ -374,7 +500,6 @@ def for_partners() -> None:
 
 
 ws = ui.workspace()
-ds, _ = ui.current_dataset()
 st.set_page_config(page_title="Data · PMHC Dashboard")
 st.title("Data")
 st.caption(
@@ -384,12 +509,25 @@ st.caption(
     "and narratives are never read; person identifiers are pseudonymised. The uploaded "
     "files themselves are not kept."
 )
-upload(ws)
-if not ds.is_sample and st.button("Go back to the sample data", icon=":material/undo:"):
-    store.forget_current(ws.datasets_dir)
-    st.session_state.pop("loaded_signature", None)
-    st.rerun()
-loaded(ds)
+ds, ds_id = ui.current_dataset()
+datasets(ws, ds_id)
+if ui.can("upload"):
+    upload(ws)
+    preview(ws, ds, ds_id)
+    replaced = st.session_state.pop("appended", None)
+    if replaced is not None:
+        st.success(
+            f"Added. {replaced:,} incidents that were already loaded were replaced by this "
+            "export's copy.",
+            icon=":material/check:",
+        )
+else:
+    st.info(
+        "Your role lets you look at the data and switch datasets; uploading and editing "
+        "rules need the analyst role.",
+        icon=":material/visibility:",
+    )
+loaded(ds, {})
 definitions(ws)
 for_partners()
 rule_tables(ws, ds)

@@ -16,8 +16,15 @@ if ui.audience() == "partner":
     partner_view.page("review")
     st.stop()
 
-# Partners get partner_view.page above; meeting mode shows the records without editing.
-read_only = ui.meeting_mode()
+# Partners get partner_view.page above; viewers and meeting mode see the records without
+# editing them.
+read_only = ui.meeting_mode() or not ui.can("edit")
+
+
+def records_folder(ws):
+    """Actions, their history and the meeting log are kept with the dataset in view."""
+    _, ds_id = ui.current_dataset()
+    return settings.dataset_folder(ws.folder, ds_id)
 
 
 def programme_start(ws, values: dict) -> None:
@@ -30,7 +37,7 @@ def programme_start(ws, values: dict) -> None:
         key="programme_start_input",
     )
     if picked and (current is None or picked.isoformat() != current):
-        settings.save_settings(ws.folder, programme_start=picked.isoformat())
+        ui.save_settings(programme_start=picked.isoformat())
         st.rerun()
 
 
@@ -62,7 +69,7 @@ def targets_editor(ws, values: dict, outcomes: list) -> None:
                 for _, r in edited.iterrows()
                 if pd.notna(r["target %"])
             }
-            settings.save_settings(ws.folder, targets=targets)
+            ui.save_settings(targets=targets)
             st.rerun()
 
 
@@ -88,7 +95,7 @@ def milestones_editor(ws, values: dict) -> None:
         for problem in problems:
             st.error(problem, icon=":material/error:")
         if not problems:
-            settings.save_settings(ws.folder, milestones=rows)
+            ui.save_settings(milestones=rows)
             st.rerun()
 
 
@@ -107,7 +114,7 @@ def action_tracker(ws) -> None:
     coming back shows them again with a warning, instead of losing them."""
     st.header("Action tracker")
     st.caption("Recommendations from reviews, with an owner, a due date and a status.")
-    saved = review_log.load_actions(ws.folder)
+    saved = review_log.load_actions(records_folder(ws))
     if "actions" not in st.session_state:  # first run of this visit to the page
         st.session_state["actions_base"] = st.session_state.get("actions_draft", saved)
     edited = st.data_editor(
@@ -150,7 +157,8 @@ def action_tracker(ws) -> None:
         for problem in problems:
             st.error(problem, icon=":material/error:")
         if not problems:
-            entries = review_log.save_actions(ws.folder, edited)
+            entries = review_log.save_actions(records_folder(ws), edited)
+            ui.record("actions-edit", rows=len(edited))
             _restart_tracker()
             st.toast(f"Actions saved ({len(entries)} changes in the history)")
             st.rerun()
@@ -173,15 +181,17 @@ def _restart_tracker() -> None:
 
 
 def export_actions(ws) -> bytes:
-    actions = review_log.load_actions(ws.folder)
+    actions = review_log.load_actions(records_folder(ws))
     return excel.actions_workbook(
-        actions, review_log.history(ws.folder), review_log.meetings_frame(ws.folder, actions)
+        actions,
+        review_log.history(records_folder(ws)),
+        review_log.meetings_frame(records_folder(ws), actions),
     )
 
 
 def meeting_log(ws) -> None:
     st.header("Review meetings")
-    actions = review_log.load_actions(ws.folder)
+    actions = review_log.load_actions(records_folder(ws))
     names = dict(zip(actions["id"], actions["recommendation"], strict=True))
     with (
         st.expander("Log a review meeting", icon=":material/groups:"),
@@ -196,12 +206,12 @@ def meeting_log(ws) -> None:
             format_func=lambda i: str(names.get(i) or "(no text)"),
         )
         if st.form_submit_button("Log the meeting", icon=":material/save:"):
-            problems = review_log.add_meeting(ws.folder, when, roles, decisions, linked)
+            problems = review_log.add_meeting(records_folder(ws), when, roles, decisions, linked)
             for problem in problems:
                 st.error(problem, icon=":material/error:")
             if not problems:
                 st.toast("Meeting logged")
-    st.dataframe(review_log.meetings_frame(ws.folder, actions), hide_index=True)
+    st.dataframe(review_log.meetings_frame(records_folder(ws), actions), hide_index=True)
 
 
 ui.page_header("review")

@@ -63,8 +63,10 @@ def full_ingest(path: str, workspace: str) -> dict:
     ds = dataset.build(loaded, Path(path).name)
     stages["collapse"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    store.save(ws.datasets_dir, ds, "bench")
+    bench_id = store.dataset_id(["bench", str(time.time_ns())])  # a fresh save each run
+    store.save(ws.datasets_dir, ds, bench_id)
     stages["store"] = time.perf_counter() - mark
+    store.remember_choice(ws.datasets_dir, "local", bench_id)  # what the app opens on
     report = loaded[0].report
     return {
         "seconds": time.perf_counter() - started,
@@ -94,7 +96,7 @@ def page_compute(workspace: str) -> dict:
 
     ws = Workspace(Path(workspace))
     started = time.perf_counter()
-    ds = store.load(ws.datasets_dir, "bench")
+    ds = store.load(ws.datasets_dir, store.last_choice(ws.datasets_dir, "local"))
     load_seconds = time.perf_counter() - started
     results = {}
     for page, compute in views.PAGES.items():

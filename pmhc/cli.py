@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from pmhc import cli_access
 from pmhc.analysis import release as partner_release
 from pmhc.analysis import released as partner_figures
 from pmhc.analysis.filters import LABELS, Filters
@@ -30,7 +31,7 @@ from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.failures import UnreadableFile, is_reader_panic
 from pmhc.present import numbers, report
-from pmhc.storage import dataset, releases, settings, uploads
+from pmhc.storage import audit, dataset, releases, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
 
@@ -41,7 +42,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage block
-        raise UsageError(f"{message}; run 'python -m pmhc summarize --help' for usage.")
+        raise UsageError(f"{message}; run '{self.prog} --help' for usage.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
     )
+    cli_access.add_parsers(sub)
     ld = sub.add_parser("load", help="Load exports into the workspace, as an upload does.")
     ld.add_argument("paths", nargs="+", metavar="PATH", help="Excel or CSV exports.")
     ld.add_argument(
@@ -112,7 +114,8 @@ def run_report(args) -> str:
         raise UsageError(f"the folder for --out does not exist: {out.parent}")
     ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
     chosen = {k: tuple(getattr(args, k)) for k in LABELS}
-    pack = report.from_workspace(ws, Filters(args.start, args.end, **chosen), args.audience)
+    ds_id = store.last_choice(ws.datasets_dir, cli_access.CLI_USER)  # what `load` loaded
+    pack = report.from_workspace(ws, Filters(args.start, args.end, **chosen), args.audience, ds_id)
     data = writer(pack)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_bytes(data)
@@ -174,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "report":
                 print(run_report(args))
                 return 0
+            if args.command in cli_access.COMMANDS:
+                return cli_access.run(args)
             if args.command == "load":
                 print(load_into(ws, args.paths))
                 return 0
@@ -268,31 +273,47 @@ def load_into(ws: Workspace, paths: list[str]) -> str:
     load(paths, ws, [], False)  # raises, with its reason, for a file with nothing to load
     files = [(Path(path).name, Path(path).read_bytes()) for path in paths]
     ds, ds_id = uploads.save_uploads(ws, files, {})
+    # The command line's own choice (no workspace-wide "current" dataset): what `publish`
+    # publishes next. App users keep choosing their own.
+    store.remember_choice(ws.datasets_dir, cli_access.CLI_USER, ds_id)
+    audit.record(
+        ws.folder, cli_access.CLI_USER, "admin", "upload", dataset=ds_id, rows_in=ds.rows_in
+    )
     return f"Loaded {ds.rows_in:,} rows from {len(files)} file(s) into {ws.folder} ({ds_id})."
 
 
-def build_release(ds: dataset.Dataset, ws: Workspace) -> releases.Release:
-    """The partner release of a dataset under the workspace's settings: the one path the
-    app's preview, `publish` and `summarize --audience partner` share."""
-    values = settings.load_settings(ws.folder)
+def build_release(ds: dataset.Dataset, ws: Workspace, ds_id: str | None = None) -> releases.Release:
+    """The partner release of a dataset under its settings (kept with the dataset) and the
+    workspace's: the one path the app's preview, `publish` and `summarize --audience
+    partner` share."""
+    values = settings.load_settings(ws.folder, ds_id)
     return partner_release.build(
         ds,
         int(values.get("threshold") or partner_release.DEFAULT_THRESHOLD),
         values,
         checklist.load_answers(ws.folder / "self_assessment.json"),
-        settings.load_actions(ws.folder),
+        settings.load_actions(ws.folder, ds_id),
     )
 
 
 def publish(ws: Workspace) -> str:
-    ds_id = store.current_id(ws.datasets_dir)
+    ds_id = store.last_choice(ws.datasets_dir, cli_access.CLI_USER)  # what `load` loaded
     if ds_id:
         ds = store.load(ws.datasets_dir, ds_id)
     else:  # what the app shows when nothing is loaded
         ctx = ingest.Context(rules=ws.rules(), key=ws.key)
         loaded = [t for path in sample_files() for t in ingest.ingest_file(path, ctx)]
         ds, ds_id = dataset.build(loaded, "Sample data", is_sample=True), "sample"
-    target = releases.save(ws.folder, build_release(ds, ws), {"dataset": ds_id})
+    release = build_release(ds, ws, None if ds.is_sample else ds_id)
+    target = releases.save(ws.folder, release, {"dataset": ds_id})
+    audit.record(
+        ws.folder,
+        cli_access.CLI_USER,
+        "admin",
+        "publish",
+        dataset=ds_id,
+        version=release.fingerprint()[:16],
+    )
     what = "the sample data" if ds.is_sample else ds.label
     return f"Published the partner release of {what} to {target}."
 

@@ -77,12 +77,17 @@ def assert_clean(at: AppTest) -> None:
     assert not errors, errors
 
 
+def shown(markdown_text: str) -> str:
+    """The text as the reader sees it: file and user text is backslash-escaped."""
+    return re.sub(r"\\(.)", r"\1", markdown_text)
+
+
 def captions(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.caption)
+    return "\n".join(shown(c.value) for c in at.caption)
 
 
 def markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return "\n".join(shown(m.value) for m in at.markdown)
 
 
 def charts(at: AppTest) -> list[tuple[dict, str, list[pa.Table]]]:
@@ -302,6 +307,13 @@ def uploaded(upload_ws) -> AppTest:
         )
         at.run()
         assert_clean(at)
+        # Read and shown for checking, not loaded until confirmed.
+        assert "Check before loading" in [h.value for h in at.header]
+        assert "Sample data" in captions(at)
+        at.button(key="confirm-upload").click().run()
+        assert_clean(at)
+        # Once loaded, the upload's bytes and the read copy are let go of.
+        assert "payload" not in at.session_state and "pending" not in at.session_state
     return at
 
 

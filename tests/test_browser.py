@@ -221,6 +221,10 @@ def test_upload_a_workbook_then_switch_pages(server, page, tmp_path):
     page.get_by_test_id("stSidebarNav").locator("a[href$='/data']").click()
     expect(page.locator("h1").first).to_have_text("Data")
     page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(workbook)
+    # Read and shown for checking; the sample stays until the upload is confirmed.
+    expect(page.get_by_role("heading", name="Check before loading")).to_be_visible(timeout=60_000)
+    expect(sidebar.get_by_text("Sample data").first).to_be_visible()
+    page.get_by_role("button", name="Use this data").click()
 
     # Loaded: the sidebar names the file instead of the sample, and every row is counted.
     expect(sidebar.get_by_text(UPLOAD_NAME).first).to_be_visible(timeout=60_000)

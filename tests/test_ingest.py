@@ -629,7 +629,7 @@ def test_upload_choices_skip_force_kind_and_header_row(quirk_workbook, ctx, work
     ds, ds_id = save_uploads(
         workspace, [("upload.xlsx", data)], {(file_hash, s): c for s, c in choices.items()}
     )
-    assert store.current_id(workspace.datasets_dir) == ds_id
+    assert store.exists(workspace.datasets_dir, ds_id)
     back = store.load(workspace.datasets_dir, ds_id)
     assert len(back.calls) == len(ds.calls) == 10
     assert [r.rows_rejected for r in back.reports if r.kind] == [2]

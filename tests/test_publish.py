@@ -19,7 +19,7 @@ def test_load_makes_the_files_the_workspace_dataset(tmp_path, capsys):
     ws = Workspace(tmp_path / "ws")
     assert cli.main(["load", str(path), "--data-dir", str(ws.folder)]) == 0
     assert "Loaded 1,248 rows from 1 file(s)" in capsys.readouterr().out
-    ds = store.load(ws.datasets_dir, store.current_id(ws.datasets_dir))
+    ds = store.load(ws.datasets_dir, store.last_choice(ws.datasets_dir, "command-line"))
     assert len(ds.calls) == 1248 and len(ds.mh) == 1247
     assert not list(ws.folder.rglob("calls.csv"))  # the file itself is not kept
 
@@ -31,14 +31,14 @@ def test_load_refuses_a_file_it_cannot_use_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error: ") and err.count("\n") == 1
-    assert store.current_id(tmp_path / "ws" / "datasets") is None
+    assert store.last_choice(tmp_path / "ws" / "datasets", "command-line") is None
     # A workspace that had data keeps it.
     good = tmp_path / "calls.csv"
     good.write_bytes(exports.csv_bytes(exports.base_export()))
     assert cli.main(["load", str(good), "--data-dir", str(tmp_path / "ws")]) == 0
-    before = store.current_id(tmp_path / "ws" / "datasets")
+    before = store.last_choice(tmp_path / "ws" / "datasets", "command-line")
     assert cli.main(["load", str(path), "--data-dir", str(tmp_path / "ws")]) == 2
-    assert store.current_id(tmp_path / "ws" / "datasets") == before
+    assert store.last_choice(tmp_path / "ws" / "datasets", "command-line") == before
     missing = cli.main(["load", str(tmp_path / "nope.csv"), "--data-dir", str(tmp_path / "ws")])
     assert missing == 2
 

@@ -167,11 +167,14 @@ def test_nothing_published_gives_a_pack_that_says_so():
 
 def test_cli_writes_each_format_and_refuses_others(tmp_path, capsys):
     ws = tmp_path / "ws"
+    records = store.dataset_folder(ws, None)  # review records are kept with the dataset
     review_log.save_actions(
-        ws, pd.DataFrame([{"recommendation": "Night shift CIT", "status": "In progress"}])
+        records, pd.DataFrame([{"recommendation": "Night shift CIT", "status": "In progress"}])
     )
-    action = review_log.load_actions(ws)["id"].iloc[0]
-    assert review_log.add_meeting(ws, date(2025, 12, 1), ["Dispatch"], "Fund it", [action]) == []
+    action = review_log.load_actions(records)["id"].iloc[0]
+    assert (
+        review_log.add_meeting(records, date(2025, 12, 1), ["Dispatch"], "Fund it", [action]) == []
+    )
     out = tmp_path / "pack.xlsx"
     args = ["report", "--data-dir", str(ws), "--out", str(out), "--district", "North"]
     assert cli.main(args) == 0

@@ -48,7 +48,7 @@ def test_the_users_mapping_and_all_mh_declaration_are_applied(workspace):
     assert ds.calls["mh"].all()  # declared, though WELFARE CHECK is not an MH call type
     assert sorted(ds.calls["district"].astype(str)) == ["Z1", "Z1", "Z2", "Z2"]
     assert ds.calls["is_arrest"].sum() == 1 and ds.calls["is_connection"].sum() == 2
-    assert store.current_id(workspace.datasets_dir) == ds_id
+    assert store.exists(workspace.datasets_dir, ds_id)
 
 
 def test_a_saved_profile_maps_next_months_export_by_itself(workspace):
@@ -131,8 +131,8 @@ def test_saving_a_rule_reapplies_the_rules_to_the_loaded_dataset(workspace):
             [rules.dispositions, pd.DataFrame([{"pattern": "HAVEN HOUSE", "group": "connection"}])]
         ),
     )
-    again, new_id = uploads.reapply_rules(workspace)
-    assert new_id != ds_id and store.current_id(workspace.datasets_dir) == new_id
+    again, new_id = uploads.reapply_rules(workspace, ds_id)
+    assert new_id != ds_id and store.exists(workspace.datasets_dir, new_id)
     assert again.mh["incident_id"].tolist() == ["E1", "E2", "E4"]
     # E1, E2: TRANSP (transported) to a place the new row calls a connection: a transport;
     # E4: Crisis Clinic, a referral. 3 of the 3 MH calls with a recorded disposition.
@@ -151,7 +151,7 @@ def test_top_unmatched_values_are_listed_and_assigned_in_one_step(workspace):
     ]
     data = export(rows)
     choice = uploads.SheetChoice("calls", 0, {"call_type_final": "Nat", "district": "Zn"})
-    ds, _ = uploads.save_uploads(
+    ds, ds_id = uploads.save_uploads(
         workspace, [("jan.csv", data)], {(store.file_hash(data), None): choice}
     )
     rules = workspace.rules()
@@ -166,7 +166,7 @@ def test_top_unmatched_values_are_listed_and_assigned_in_one_step(workspace):
         )
         == 1
     )  # a blank choice adds nothing
-    again, _ = uploads.reapply_rules(workspace)
+    again, _ = uploads.reapply_rules(workspace, ds_id)
     assert len(again.mh) == 4
     assert uploads.unmatched_values(workspace.rules(), again.calls, "dispositions")[
         "value"

@@ -6,6 +6,8 @@ A spreadsheet runs a cell that starts with one of FORMULA_START as a formula (OW
 
 from __future__ import annotations
 
+import re
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -18,9 +20,24 @@ def defuse_formula(value: object) -> object:
     return "'" + value if isinstance(value, str) and looks_like_formula(value) else value
 
 
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, and an escaped
+# one is shown as itself: no link, image, emphasis, heading, HTML tag, table or
+# Streamlit directive (":red[...]", ":material/...:") can be built from escaped text.
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~:$&\"'=^%@/;?,")
+# GitHub-flavoured markdown also links bare addresses ("http://...", "www..."),
+# escaped or not: an invisible word joiner inside the scheme or "www." stops it.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|file|data|javascript)(?=:)|(www)(?=\.)")
+WORD_JOINER = "\u2060"
 
 
-def escape_markdown(value: object) -> str:
-    """Text shown through Markdown as written: no link, image, emphasis or HTML from a cell."""
-    return str(value).translate(_MARKDOWN)
+def escape_markdown(value: object, max_chars: int = 2000) -> str:
+    """Text from a file or a user, made literal for st.markdown, captions and widget labels.
+
+    Line breaks become spaces (a label is one line; a newline could start a block), and
+    very long text is cut so a cell cannot fill the page."""
+    text = "" if value is None else str(value)
+    text = " ".join(text.split())
+    if len(text) > max_chars:
+        text = text[: max_chars - 1] + "…"
+    text = _AUTOLINK.sub(lambda m: (m.group(0) or "") + WORD_JOINER, text)
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)

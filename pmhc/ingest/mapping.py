@@ -460,6 +460,10 @@ def apply_overrides(mapping: Mapping, overrides: dict[str, str | None]) -> Mappi
             continue
         if header not in mapping.headers:
             raise InputError(f"The file has no column named {header!r}; pick one of its columns.")
+        if is_personal_data(header):  # names, birth dates, addresses, narratives: never read
+            raise InputError(
+                f"The column {header!r} holds personal data and is never read; pick another column."
+            )
         pos = mapping.headers.index(header)  # a repeated name maps its first occurrence
         for other, m in list(matches.items()):
             if m.column == pos:

@@ -7,6 +7,7 @@ guessed identifier against it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -19,16 +20,26 @@ from pmhc.ingest.values import as_text
 
 
 def workspace_key(data_dir: Path) -> bytes:
-    """The workspace's secret, created on first use and readable only by its owner."""
+    """The workspace's secret, created on first use and readable only by its owner.
+
+    Written whole under a temporary name, then linked into place: two processes starting
+    at once agree on one key, and none ever reads a half-written (empty) one."""
     path = Path(data_dir) / "secret.key"
     if path.exists():
         return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key)
-    return key
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".secret.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):  # another process got there first
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_bytes()
 
 
 def pseudonymise(ids: pd.Series, key: bytes) -> pd.Series:

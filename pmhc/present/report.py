@@ -434,14 +434,13 @@ def to_xlsx(pack: Pack) -> bytes:
 # --- from a workspace folder (the command line) -------------------------------------------
 
 
-def workspace_dataset(ws):
-    """The workspace's saved dataset, else the sample, as the app opens them."""
+def workspace_dataset(ws, ds_id: str | None = None):
+    """A saved dataset of the workspace, else the sample, as the app opens them."""
     from pmhc.ingest import pipeline as ingest
     from pmhc.storage import dataset
     from pmhc.storage import datasets as saved
     from pmhc.storage.workspace import sample_files
 
-    ds_id = saved.current_id(ws.datasets_dir)
     if ds_id:
         return saved.load(ws.datasets_dir, ds_id)
     ctx = ingest.Context(rules=ws.rules(), key=ws.key)
@@ -449,20 +448,22 @@ def workspace_dataset(ws):
     return dataset.build(loaded, "Sample data", is_sample=True)
 
 
-def from_workspace(ws, f: Filters, audience: str = "internal") -> Pack:
-    """Staff: the workspace's dataset. Partners: the published release, nothing else."""
+def from_workspace(ws, f: Filters, audience: str = "internal", ds_id: str | None = None) -> Pack:
+    """Staff: a saved dataset (the sample without one), with the settings and review records
+    kept with it. Partners: the published release, nothing else."""
     if audience == "partner":
         from pmhc.storage import releases
 
-        values = store.load_settings(ws.folder)
+        values = store.load_settings(ws.folder, ds_id)
         return build(
             None, f, values, {}, pd.DataFrame(), "partner", release=releases.load(ws.folder)
         )
-    ds = workspace_dataset(ws)
-    values = store.with_sample_defaults(store.load_settings(ws.folder), ds.is_sample)
+    ds = workspace_dataset(ws, ds_id)
+    values = store.with_sample_defaults(store.load_settings(ws.folder, ds_id), ds.is_sample)
     answers = checklist.load_answers(ws.folder / store.ANSWERS_FILE)
-    actions = review_log.load_actions(ws.folder)
-    meetings = review_log.meetings_frame(ws.folder, actions)
+    records = store.dataset_folder(ws.folder, ds_id)
+    actions = review_log.load_actions(records)
+    meetings = review_log.meetings_frame(records, actions)
     return build(ds, f, values, answers, actions, audience, meetings)
 
 

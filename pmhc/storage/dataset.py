@@ -309,3 +309,46 @@ def filled_share(rows: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
             "records": len(rows),
         }
     )
+
+
+SYNTHETIC_ID = "row-"  # incident ids the pipeline makes for exports that have none
+
+
+def append(base: Dataset, new: Dataset, label: str) -> tuple[Dataset, int]:
+    """(base + new, incidents replaced): next month's export added to what is loaded.
+
+    An incident in both is taken from `new` (a later export corrects an earlier one);
+    ids the pipeline made up for files without incident numbers are never matched."""
+    out = Dataset(label, [*base.reports, *new.reports], [*base.rejected, *new.rejected])
+    for kind in ("training", "roster", "services"):
+        frames = [f for f in (getattr(base, kind), getattr(new, kind)) if f is not None]
+        if frames:
+            setattr(out, kind, _concat(frames).drop_duplicates(ignore_index=True))
+    calls = [f for f in (base.calls, new.calls) if f is not None]
+    replaced = 0
+    if calls:
+        both = _concat(calls)
+        ids = both["incident_id"].astype("str")
+        real = ids.notna() & ~ids.str.startswith(SYNTHETIC_ID, na=False)
+        dup = real & ids.duplicated(keep="last")
+        replaced = int(dup.sum())
+        both = both[~dup.to_numpy()]
+        order = both["received_at"].to_numpy().argsort(kind="stable")
+        out.calls = both.iloc[order].reset_index(drop=True)
+    out.completeness = _merge_completeness(base.completeness, new.completeness)
+    return out, replaced
+
+
+def _merge_completeness(a: pd.DataFrame | None, b: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Shares weighted by each part's record count (the call rows themselves are not kept)."""
+    parts = [p for p in (a, b) if p is not None and len(p)]
+    if len(parts) < 2:
+        return parts[0] if parts else None
+    both = pd.concat(parts, ignore_index=True)
+    both["filled_n"] = both["filled"] * both["records"]
+    total = int(sum(int(p["records"].iloc[0]) for p in parts))
+    merged = both.groupby("field", sort=False, as_index=False)["filled_n"].sum()
+    merged["filled"] = merged["filled_n"] / total
+    merged["missing"] = 1 - merged["filled"]
+    merged["records"] = total
+    return merged[["field", "filled", "missing", "records"]]

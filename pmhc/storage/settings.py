@@ -1,21 +1,28 @@
-"""Workspace settings and the review records kept beside the data: programme start date,
-suppression threshold, outcome targets, and the action tracker. Plain JSON files."""
+"""Settings and the review records kept beside the data.
+
+Workspace-wide: the suppression threshold and the agency's name (`settings.json`).
+Per dataset, because they describe it: programme start, milestones, outcome targets and
+the action tracker, kept in the dataset's own folder (`datasets/<id>/settings.json`,
+`actions.json`), or under `settings/sample/` for the sample. A dataset made from another
+(next month's export appended, a mapping changed) starts with a copy of them.
+Plain JSON files, written atomically."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from pmhc.ingest.pipeline import MH_ROUTES
+from pmhc.storage import files
 
-DEFAULTS: dict[str, object] = {
-    "programme_start": None,
+# How the workspace reads and counts data: the same for every dataset.
+WORKSPACE_DEFAULTS: dict[str, object] = {
     "threshold": 10,
     "agency": "",
-    "targets": {},
     # a hold that ends in a transport to treatment also counts as a connection
     "holds_as_connection": False,
     # how a call is recognised as a mental-health call (pipeline.MH_ROUTES)
@@ -23,8 +30,12 @@ DEFAULTS: dict[str, object] = {
 }
 SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
 ANSWERS_FILE = "self_assessment.json"
+# What describes one dataset: kept with it.
+DATASET_DEFAULTS: dict[str, object] = {"programme_start": None, "targets": {}, "milestones": []}
+DEFAULTS = {**WORKSPACE_DEFAULTS, **DATASET_DEFAULTS}
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status", "shared"]  # shared: partners see it
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
+_STORED_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 def _read(path: Path, default):
@@ -35,21 +46,48 @@ def _read(path: Path, default):
 
 
 def _write(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-    tmp.replace(path)
+    files.write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def load_settings(folder: Path) -> dict:
-    return {**DEFAULTS, **_read(folder / "settings.json", {})}
+def dataset_folder(folder: Path, ds_id: str | None) -> Path:
+    """Where a dataset's own settings live: its folder, or settings/sample for the sample
+    (whose id changes with the rules) and for no dataset at all."""
+    if ds_id and _STORED_ID.match(ds_id):
+        return Path(folder) / "datasets" / ds_id
+    return Path(folder) / "settings" / "sample"
 
 
-def save_settings(folder: Path, **changes) -> dict:
-    current = load_settings(folder)
-    current.update(changes)
-    _write(folder / "settings.json", current)
-    return current
+def load_settings(folder: Path, ds_id: str | None = None) -> dict:
+    shared = _read(Path(folder) / "settings.json", {})
+    own = _read(dataset_folder(folder, ds_id) / "settings.json", {})
+    shared = {k: v for k, v in shared.items() if k in WORKSPACE_DEFAULTS}
+    own = {k: v for k, v in own.items() if k not in WORKSPACE_DEFAULTS}
+    return {**WORKSPACE_DEFAULTS, **shared, **DATASET_DEFAULTS, **own}
+
+
+def save_settings(folder: Path, ds_id: str | None = None, **changes) -> dict:
+    """Workspace keys go to settings.json, every other key to the dataset's settings."""
+    shared = {k: v for k, v in changes.items() if k in WORKSPACE_DEFAULTS}
+    own = {k: v for k, v in changes.items() if k not in WORKSPACE_DEFAULTS}
+    with files.locked(Path(folder)):
+        if shared:
+            path = Path(folder) / "settings.json"
+            _write(path, {**_read(path, {}), **shared})
+        if own:
+            path = dataset_folder(folder, ds_id) / "settings.json"
+            _write(path, {**_read(path, {}), **own})
+    return load_settings(folder, ds_id)
+
+
+def copy_dataset_settings(folder: Path, from_id: str | None, to_id: str) -> None:
+    """A dataset made from another one keeps its programme start, targets and actions,
+    unless it already has its own."""
+    source, target = dataset_folder(folder, from_id), dataset_folder(folder, to_id)
+    if source == target:
+        return
+    for name in ("settings.json", "actions.json"):
+        if (source / name).exists() and not (target / name).exists():
+            files.write_atomic(target / name, (source / name).read_bytes())
 
 
 def with_sample_defaults(values: dict, is_sample: bool) -> dict:
@@ -74,8 +112,8 @@ def mh_routes(settings: dict) -> tuple[str, ...]:
     return routes or MH_ROUTES
 
 
-def load_actions(folder: Path) -> pd.DataFrame:
-    return actions_from_records(_read(folder / "actions.json", []))
+def load_actions(folder: Path, ds_id: str | None = None) -> pd.DataFrame:
+    return actions_from_records(_read(dataset_folder(folder, ds_id) / "actions.json", []))
 
 
 def actions_from_records(rows: list[dict]) -> pd.DataFrame:
@@ -87,12 +125,12 @@ def actions_from_records(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def save_actions(folder: Path, frame: pd.DataFrame) -> None:
+def save_actions(folder: Path, frame: pd.DataFrame, ds_id: str | None = None) -> None:
     frame = frame.reindex(columns=ACTION_COLUMNS)
     keep = frame.dropna(how="all", subset=ACTION_COLUMNS[:-1])
     keep = keep.assign(shared=keep["shared"].fillna(False).astype(bool))
     keep = keep.assign(due=keep["due"].astype(str).where(keep["due"].notna(), None))
-    _write(folder / "actions.json", keep.to_dict(orient="records"))
+    _write(dataset_folder(folder, ds_id) / "actions.json", keep.to_dict(orient="records"))
 
 
 # --- milestones --------------------------------------------------------------------------

@@ -83,13 +83,14 @@ def ingest_upload(
     return loaded
 
 
-def save_uploads(
+def ingest_uploads(
     ws: Workspace,
     files: list[tuple[str, bytes]],
     choices: dict[tuple[str, str | None], SheetChoice],
     progress: Callable[[str], None] | None = None,
 ) -> tuple[dataset.Dataset, str]:
-    """Ingest every file, build the dataset and make it the workspace's current one."""
+    """Ingest every file and build the dataset, not yet saved: the Data page shows it for
+    the user to confirm before it replaces what they have loaded."""
     routes = settings.mh_routes(settings.load_settings(ws.folder))
     ctx = ingest.Context(rules=ws.rules(), key=ws.key, profiles=ws.profiles(), mh_routes=routes)
     loaded, hashes = [], []
@@ -103,20 +104,43 @@ def save_uploads(
         progress("Counting incidents and joining training to calls")
     ds = dataset.build(loaded, label)
     options = repr(sorted((k, v.key()) for k, v in choices.items())) + repr(routes)
-    ds_id = store.dataset_id(hashes, options + ws.rules_version())
+    return ds, store.dataset_id(hashes, options + ws.rules_version())
+
+
+def save_uploads(
+    ws: Workspace,
+    files: list[tuple[str, bytes]],
+    choices: dict[tuple[str, str | None], SheetChoice],
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dataset.Dataset, str]:
+    """Ingest every file, build the dataset and save it to the workspace."""
+    ds, ds_id = ingest_uploads(ws, files, choices, progress)
     if progress:
         progress("Saving the cleaned tables")
     store.save(ws.datasets_dir, ds, ds_id)
     return ds, ds_id
 
 
-def reapply_rules(ws: Workspace) -> tuple[dataset.Dataset, str] | None:
-    """Edited rules applied at once to the workspace's current dataset: MH calls, disposition
-    groups, connection components and course types derived again from the stored rows, and
-    the incidents rebuilt; saved as the current dataset. None when there is nothing to redo
-    (the sample rebuilds by itself: its cache key holds the rules' version)."""
-    ds_id = store.current_id(ws.datasets_dir)
-    if ds_id is None:
+def append_to(
+    ws: Workspace, base: dataset.Dataset, base_id: str, new: dataset.Dataset, new_id: str
+) -> tuple[dataset.Dataset, str, int]:
+    """(combined, its id, incidents replaced): next month's export added to a dataset and
+    saved, with the base dataset's settings (programme start, targets, actions) copied."""
+    label = base.label if new.label in base.label else f"{base.label} + {new.label}"
+    combined, replaced = dataset.append(base, new, label)
+    combined_id = store.dataset_id([base_id, new_id], "append")
+    store.save(ws.datasets_dir, combined, combined_id, name=label)
+    settings.copy_dataset_settings(ws.folder, base_id, combined_id)
+    return combined, combined_id, replaced
+
+
+def reapply_rules(ws: Workspace, ds_id: str | None) -> tuple[dataset.Dataset, str] | None:
+    """Edited rules applied at once to a saved dataset: MH calls, disposition groups,
+    connection components and course types derived again from the stored rows, and the
+    incidents rebuilt; saved as a new dataset (with the old one's name and settings) for the
+    caller to show. None when there is nothing to redo (the sample rebuilds by itself: its
+    cache key holds the rules' version)."""
+    if ds_id is None or not store.exists(ws.datasets_dir, ds_id):
         return None
     ds = store.load(ws.datasets_dir, ds_id)
     rows = store.load_call_rows(ws.datasets_dir, ds_id)
@@ -131,7 +155,8 @@ def reapply_rules(ws: Workspace) -> tuple[dataset.Dataset, str] | None:
         ds.call_rows = rows
         dataset.rebuild_calls(ds)
     new_id = store.dataset_id([ds_id], ws.rules_version() + repr(routes))
-    store.save(ws.datasets_dir, ds, new_id)
+    store.save(ws.datasets_dir, ds, new_id, name=store.name_of(ws.datasets_dir, ds_id))
+    settings.copy_dataset_settings(ws.folder, ds_id, new_id)
     return ds, new_id
 
 
@@ -182,7 +207,8 @@ def mapping_view(report: ingest.SourceReport, name: str, data: bytes) -> Mapping
         mp.at_row(table.peek, row, report.kind),
         {f: report.mapping.get(f) or None for f in kind.names},
     )
-    return MappingView(pd.DataFrame(rows), [h for h in headers if h], proposal)
+    mappable = [h for h in headers if h and not mp.is_personal_data(h)]
+    return MappingView(pd.DataFrame(rows), mappable, proposal)
 
 
 def sources_table(reports: list[ingest.SourceReport]) -> pd.DataFrame:

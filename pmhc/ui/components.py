@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -17,15 +18,21 @@ import streamlit as st
 from pmhc.analysis import filters
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import checklist
+from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import pipeline as ingest
 from pmhc.present import excel as reports
 from pmhc.present import report as meeting_pack
 from pmhc.present import views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGE_BY_KEY
-from pmhc.storage import dataset, review_log, settings, uploads
+from pmhc.storage import audit, dataset, review_log, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
+from pmhc.ui import auth
+
+# The page icon is a file served by the app itself: an emoji or Material icon as favicon
+# would be drawn from a font or image fetched from another host.
+ICON = str(Path(__file__).with_name("static") / "icon.png")
 
 
 def workspace() -> Workspace:
@@ -40,7 +47,19 @@ def audience() -> str:
 
 
 def locked_partner() -> bool:
-    return os.environ.get("PMHC_AUDIENCE", "").lower() == "partner"
+    """A partner link, or a server started for partners only (PMHC_AUDIENCE=partner)."""
+    return auth.visitor().partner or os.environ.get("PMHC_AUDIENCE", "").lower() == "partner"
+
+
+def can(ability: str) -> bool:
+    """May this visitor upload, edit, administer? (Never on a partner server.)"""
+    return auth.visitor().can(ability) and not locked_partner()
+
+
+def record(action: str, **details) -> None:
+    """An audit log entry for what this visitor just did."""
+    v = auth.visitor()
+    audit.record(workspace().folder, v.who, v.role, action, **details)
 
 
 # --- datasets --------------------------------------------------------------------------
@@ -62,9 +81,9 @@ def _stored(folder: str, ds_id: str) -> dataset.Dataset:
 
 
 def current_dataset() -> tuple[dataset.Dataset, str]:
-    """(dataset, id): the workspace's saved dataset, else the sample."""
+    """(dataset, id): the dataset this session chose, else the sample."""
     ws = workspace()
-    ds_id = store.current_id(ws.datasets_dir)
+    ds_id = active_id()
     if ds_id:
         return _stored(str(ws.folder), ds_id), ds_id
     version = ws.rules_version()
@@ -72,10 +91,49 @@ def current_dataset() -> tuple[dataset.Dataset, str]:
     return _sample(str(ws.folder), version, routes), f"sample:{version}:{','.join(routes)}"
 
 
+def dataset_name() -> str:
+    """The name the user gave the dataset in view (its file names by default)."""
+    ds, ds_id = current_dataset()
+    if ds.is_sample:
+        return "Sample data"
+    return store.name_of(workspace().datasets_dir, ds_id) or ds.label
+
+
+def active_id() -> str | None:
+    """The saved dataset this session shows (None: the sample). Each session keeps its
+    own choice; a new one starts from the user's last choice. (Partners never get here:
+    they see the published release, pmhc.ui.partner.)"""
+    ws = workspace()
+    if "dataset_id" not in st.session_state:
+        st.session_state["dataset_id"] = store.last_choice(ws.datasets_dir, auth.visitor().who)
+    ds_id = st.session_state["dataset_id"]
+    if ds_id and not store.exists(ws.datasets_dir, ds_id):  # deleted in another session
+        st.session_state["dataset_id"] = ds_id = None
+    return ds_id
+
+
+def choose_dataset(ds_id: str | None) -> None:
+    """Show `ds_id` (None: the sample) in this session, remember it as this user's
+    choice, and drop the filters that belonged to the previous dataset."""
+    ws = workspace()
+    st.session_state["dataset_id"] = ds_id
+    store.remember_choice(ws.datasets_dir, auth.visitor().who, ds_id)
+    for key in ("period", *filters.LABELS):
+        st.session_state.pop(key, None)
+        st.query_params.pop(key, None)
+
+
 def workspace_settings() -> dict:
-    values = settings.load_settings(workspace().folder)
-    ds, _ = current_dataset()
+    ds, ds_id = current_dataset()
+    values = settings.load_settings(workspace().folder, ds_id)
     return settings.with_sample_defaults(values, ds.is_sample)
+
+
+def save_settings(action: str = "settings-edit", **changes) -> None:
+    """Saved with the dataset in view (workspace-wide keys to the workspace)."""
+    _, ds_id = current_dataset()
+    settings.save_settings(workspace().folder, ds_id, **changes)
+    record(action, keys=sorted(changes), dataset=ds_id)
 
 
 def upload_hash(uploaded) -> str:
@@ -133,6 +191,11 @@ def sidebar_filters(ds: dataset.Dataset, ds_id: str) -> filters.Filters:
         return filters.Filters()
     lo, hi, options = _filter_choices(ds_id)
     st.sidebar.markdown("**Filters**")
+    unfit = _unfit_filters(options)
+    if unfit:  # Streamlit drops them from the widget and the URL; say so
+        st.sidebar.caption(
+            ":material/filter_alt_off: Reset, not in this dataset: " + ", ".join(unfit) + "."
+        )
     picked = st.sidebar.date_input(
         "Period",
         value=(lo, hi),
@@ -156,6 +219,19 @@ def sidebar_filters(ds: dataset.Dataset, ds_id: str) -> filters.Filters:
             else ()
         )
     return filters.Filters(start, end, **chosen)
+
+
+def _unfit_filters(options: dict[str, list[str]]) -> list[str]:
+    """Labels of the filters whose values in the URL (a shared link, another dataset) are
+    not among this dataset's values."""
+    unfit = []
+    for key, values in options.items():
+        if key in st.session_state:  # the widget already holds its own value
+            continue
+        asked = st.query_params.get_all(key)
+        if asked and not set(asked) <= set(values):
+            unfit.append(filters.LABELS[key].lower())
+    return unfit
 
 
 def _period(picked, lo: date, hi: date) -> tuple[date | None, date | None]:
@@ -231,7 +307,12 @@ def page_header(key: str) -> None:
     # The browser tab and a screen reader's first words name the page, not just the app.
     st.set_page_config(page_title=f"{text.nav} · PMHC Dashboard")
     st.title(f"{prefix}{text.title}")
-    label = "Sample data" if ds.is_sample else ds.label
+    if ds.is_sample:
+        label = "Sample data"
+    elif locked_partner():  # a partner never sees the name of an uploaded file
+        label = "Published figures"
+    else:
+        label = escape_markdown(dataset_name())
     st.caption(
         f"{':material/science: ' if ds.is_sample else ''}**{label}**"
         + (" · partner view: counts from 1 to 10 are hidden" if audience() == "partner" else "")
@@ -241,7 +322,7 @@ def page_header(key: str) -> None:
 
 def render(v: views.View, prefix: str = "") -> None:
     for note in v.notes:
-        st.warning(note, icon=":material/info:")
+        st.warning(note, icon=":material/info:")  # notes are the app's own sentences
     if v.figures:
         # Half a page (side by side) holds two cards whose labels and values stay whole.
         columns = st.columns(min(len(v.figures), 2 if prefix else 5))
@@ -343,11 +424,11 @@ def checklist_section(number: int) -> None:
             text=f"Score {score:.0%} over {answered} of {len(q.items)} items "
             "answered Yes, Partly or No",
         )
-    disabled = audience() == "partner"
+    disabled = audience() == "partner" or not can("edit")
     for item_id, text in q.items:
         current = answers.get(item_id, {})
         cols = st.columns([5, 2, 3, 1])
-        cols[0].markdown(f"**{item_id}** {text}")
+        cols[0].markdown(f"**{item_id}** {text}")  # the framework's own wording
         choice = cols[1].selectbox(
             # Collapsed, but still the control's accessible name: the item it answers.
             f"Answer to {item_id}: {text}",
@@ -378,6 +459,7 @@ def checklist_section(number: int) -> None:
             or shared != bool(current.get("shared"))
         ):
             checklist.save_answer(answers_path(), item_id, choice, note, shared)
+            record("answers-edit", item=item_id, shared=shared)
             st.toast(f"Saved {item_id}")
     st.download_button(
         "Export the self-assessment (Excel)",
@@ -487,10 +569,10 @@ def _pack(kind: str) -> bytes:
             selection=st.session_state.get("partner_selection", Selection()),
         )
         return meeting_pack.WRITERS[kind](pack)
-    ds, _ = current_dataset()
+    ds, ds_id = current_dataset()
     f = st.session_state.get("filters", filters.Filters())
     answers = checklist.load_answers(answers_path())
-    folder = workspace().folder
+    folder = settings.dataset_folder(workspace().folder, ds_id)  # review records of this dataset
     actions = review_log.load_actions(folder)
     pack = meeting_pack.build(
         ds,

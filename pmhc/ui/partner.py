@@ -55,9 +55,9 @@ def draft() -> releases.Release:
     """What publishing now would give partners: the current dataset's release."""
     ws = ui.workspace()
     _, ds_id = ui.current_dataset()
-    values = settings.load_settings(ws.folder)  # as `publish` reads them, sample or not
+    values = settings.load_settings(ws.folder, ds_id)  # as `publish` reads them, sample or not
     answers = checklist.load_answers(ui.answers_path())
-    actions = settings.load_actions(ws.folder)
+    actions = settings.load_actions(ws.folder, ds_id)  # kept with the dataset
     return _draft(
         str(ws.folder),
         ds_id,
@@ -131,9 +131,12 @@ def publish_control(key: str) -> None:
             ":material/warning: Partners see an older release "
             f"(published {record['published_at'][:16] if record else '?'} UTC)."
         )
+    if not ui.can("edit"):  # viewers see where the release stands, analysts publish
+        return
     if st.button("Publish for partners", key=f"publish-{key}", icon=":material/publish:"):
         _, ds_id = ui.current_dataset()
         releases.save(ws.folder, fresh, {"dataset": ds_id})
+        ui.record("publish", dataset=ds_id, version=fresh.fingerprint()[:16])
         st.toast("Published: partners now see this preview.")
         st.rerun()
 
