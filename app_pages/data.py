@@ -1,18 +1,20 @@
 """Data: upload exports, check what was loaded and why rows were rejected, fix the column
 mapping (and save it as a profile), and edit the rules."""
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import rules, schema
 from pmhc.domain.errors import InputError
-from pmhc.domain.rules import RULE_FILES
-from pmhc.ingest import profiles
+from pmhc.domain.untrusted import escape_markdown
+from pmhc.ingest import failures, profiles
 from pmhc.ingest.reading import ACCEPTED_EXTENSIONS
 from pmhc.present import excel as reports
 from pmhc.storage import datasets as store
-from pmhc.storage import uploads
+from pmhc.storage import settings, uploads
 from pmhc.ui import components as ui
 from pmhc.ui import partner
 
@@ -42,6 +44,12 @@ def upload(ws) -> None:
             status.update(label="That file could not be used", state="error")
             st.error(str(e), icon=":material/error:")
             st.stop()
+        except Exception as e:  # a sentence, never a traceback, for a user
+            fail_unexpectedly(status, e, payload)
+        except BaseException as e:  # a Rust reader's panic only; never Ctrl-C or a rerun
+            if not failures.is_reader_panic(e):
+                raise
+            fail_unexpectedly(status, e, payload)
         plural = "s" if len(payload) > 1 else ""
         status.update(
             label=f"Loaded {new.rows_in:,} rows from {len(payload)} file{plural}",
@@ -53,6 +61,18 @@ def upload(ws) -> None:
         name: (data, h) for (name, data), h in zip(payload, hashes, strict=True)
     }
     st.rerun()
+
+
+def fail_unexpectedly(status, error: BaseException, payload: list) -> None:
+    logging.getLogger("pmhc.data").error("Loading failed", exc_info=error)
+    names = ", ".join(name for name, _ in payload)
+    status.update(label="That file could not be used", state="error")
+    st.error(
+        f"An unexpected {type(error).__name__} stopped loading {names}; save the file again "
+        "from Excel as .xlsx and retry, and report it if it happens again.",
+        icon=":material/error:",
+    )
+    st.stop()
 
 
 def choose(key: tuple, choice: uploads.SheetChoice) -> None:
@@ -70,11 +90,13 @@ def loaded(ds) -> None:
 
 def source(ds, index: int, report, data: bytes | None, file_hash: str | None) -> None:
     name = report.path.split("/")[-1]
-    title = name + (f" · {report.sheet}" if report.sheet else "")
+    # file and sheet names, notes and headers come from the upload: shown as text, never
+    # as Markdown (a link or an image in a sheet name must not render)
+    title = escape_markdown(name + (f" · {report.sheet}" if report.sheet else ""))
     key = (file_hash, report.sheet) if data is not None else None
     if report.kind is None:
         with st.expander(f":material/block: {title} — not loaded"):
-            st.write(report.note)
+            st.text(report.note)
             if key:
                 read_as(key, report)
         return
@@ -101,11 +123,13 @@ def accounting(ds, index: int, report) -> None:
     cols[2].metric("Rejected", f"{report.rows_rejected:,}")
     cols[3].metric("Header row", report.header_row)
     if report.notes:
-        st.markdown("**Load report**\n" + "\n".join(f"- {n}" for n in report.notes))
+        st.markdown(
+            "**Load report**\n" + "\n".join(f"- {escape_markdown(n)}" for n in report.notes)
+        )
     if report.personal_data_dropped:
         st.markdown(
             ":material/shield: **Personal data not read:** "
-            + ", ".join(report.personal_data_dropped)
+            + ", ".join(escape_markdown(h) for h in report.personal_data_dropped)
         )
     rejected = ds.rejected[index] if index < len(ds.rejected) else pd.DataFrame()
     if len(rejected):
@@ -141,6 +165,13 @@ def mapping_editor(index: int, report, name: str, data: bytes, key: tuple) -> No
     view = ui.mapping_view(report, name, data, file_hash=key[0])
     choice = st.session_state["choices"].get(key, uploads.SheetChoice())
     st.markdown("**Column mapping** — change any column and the file is read again.")
+    if report.mh_title and not choice.all_mh:
+        st.info(
+            "The export's title or parameters name mental-health calls: "
+            f"“{escape_markdown(report.mh_title)}”. If every call in this file is one, tick "
+            "the box below.",
+            icon=":material/lightbulb:",
+        )
     all_mh = st.checkbox(
         "Every call in this file is a mental-health call",
         value=choice.all_mh,
@@ -187,41 +218,140 @@ def mapping_editor(index: int, report, name: str, data: bytes, key: tuple) -> No
                 st.error(str(e))
 
 
+RULE_TABS = {
+    "mh_terms": "Mental-health call types",
+    "dispositions": "Dispositions",
+    "components": "Connection components",
+    "destinations": "Transport destinations",
+    "responders": "Unit types",
+    "abbreviations": "Abbreviations",
+    "courses": "Course types",
+    "services": "Service types",
+    "roles": "Roster roles",
+}
+ASSIGN_CHOICES = {
+    "mh_terms": ["", "include", "exclude"],
+    "dispositions": ["", *rules.DISPOSITION_GROUPS],
+    "destinations": ["", "treatment", "custody"],
+    "responders": ["", *(r for r in rules.RESPONDERS if r != "other")],
+}
+
+
 def rule_tables(ws, ds) -> None:
     st.header("Rules")
     st.caption(
         "Plain tables that decide which calls are mental-health calls, how free-text "
-        "dispositions are grouped, and which courses count as CIT. Terms match whole "
-        "words only: 'OD' never matches 'ODOR'. Edits apply to the next upload and to "
-        "the sample."
+        "dispositions are grouped, what counts as a connection to resources, which units are "
+        "mobile crisis or co-responders, how abbreviations are read, which courses count "
+        "as CIT, what kind of service each service type is (and so which sheets are services "
+        "lists) and which roster roles are patrol, supervisors or command. Terms match whole "
+        "words only: 'OD' never matches 'ODOR'. Saving a table applies it to the loaded data "
+        "at once."
     )
     current = ws.rules()
-    tabs = st.tabs(["Mental-health call types", "Dispositions", "Course types"])
-    for tab, kind in zip(tabs, ("mh_terms", "dispositions", "courses"), strict=True):
+    tabs = st.tabs(list(RULE_TABS.values()))
+    for tab, kind in zip(tabs, RULE_TABS, strict=True):
         with tab:
+            unmatched(ws, current, ds, kind)
             edited = st.data_editor(
                 getattr(current, kind), num_rows="dynamic", hide_index=True, key=f"rules-{kind}"
             )
             if st.button("Save these rules", key=f"save-{kind}", icon=":material/save:"):
                 try:
                     rules.save_rule_table(ws.rules_dir, kind, edited)
-                    st.success(f"Saved to {ws.rules_dir / RULE_FILES[kind]}.")
-                    st.session_state.pop("loaded_signature", None)
                 except ValueError as e:
                     st.error(str(e))
+                else:
+                    reapply(ws)
             rule_values(current, ds, kind)
+
+
+def reapply(ws) -> None:
+    """Edited rules applied to the loaded dataset at once (no new upload needed)."""
+    with st.spinner("Applying the rules to the loaded data…"):
+        uploads.reapply_rules(ws)
+    st.toast("Rules saved and applied to the loaded data")
+    st.rerun()
+
+
+def unmatched(ws, current, ds, kind: str) -> None:
+    """The most frequent values no rule recognised, each assignable in one click."""
+    if kind not in ASSIGN_CHOICES:
+        return
+    top = uploads.unmatched_values(current, ds.calls, kind)
+    if top is None or top.empty:
+        return
+    what = (
+        "Call types that are not mental-health types"
+        if kind == "mh_terms"
+        else "Values no rule recognised"
+    )
+    st.markdown(f"**{what}** (most frequent first; pick a group and add them as rules)")
+    table = top.assign(assign="")
+    edited = st.data_editor(
+        table,
+        hide_index=True,
+        key=f"assign-{kind}",
+        disabled=["value", "count", "read as"],
+        column_config={
+            "assign": st.column_config.SelectboxColumn("Assign to", options=ASSIGN_CHOICES[kind])
+        },
+    )
+    chosen = {v: c for v, c in zip(edited["value"], edited["assign"], strict=True) if c}
+    if st.button(
+        f"Add {len(chosen)} rule{'s' * (len(chosen) != 1)}",
+        key=f"assign-save-{kind}",
+        disabled=not chosen,
+        icon=":material/add:",
+    ):
+        try:
+            uploads.assign_values(ws, kind, chosen)
+        except ValueError as e:
+            st.error(str(e))
+        else:
+            reapply(ws)
+
+
+def definitions(ws) -> None:
+    """The settings that change what is counted, kept beside the rules."""
+    values = settings.load_settings(ws.folder)
+    st.header("Definitions")
+    holds = st.checkbox(
+        "Count an involuntary hold that ends in a transport to treatment as a connection",
+        value=bool(values.get("holds_as_connection")),
+        help="Off (the default): holds are counted apart, in their own figure. An arrest is "
+        "never a connection.",
+    )
+    labels = {
+        "final": "Final call type",
+        "initial": "Initial call type",
+        "flag": "The CAD's mental-health flag",
+    }
+    routes = st.multiselect(
+        "A call is a mental-health call by",
+        list(labels),
+        default=list(settings.mh_routes(values)),
+        format_func=labels.get,
+        help="Any of the chosen routes is enough; the load report counts calls by route.",
+    )
+    if holds != bool(values.get("holds_as_connection")):
+        settings.save_settings(ws.folder, holds_as_connection=holds)
+        st.rerun()
+    if routes and tuple(routes) != settings.mh_routes(values):
+        settings.save_settings(ws.folder, mh_routes=routes)
+        reapply(ws)
 
 
 def rule_values(current, ds, kind: str) -> None:
     """The raw values the rules met in this data, to fix the rules in place."""
     calls = ds.calls
-    if kind == "dispositions" and calls is not None and "disposition" in calls:
-        other = current.unmatched(calls["disposition"].astype("str"), "disposition")
-        st.markdown(f"**Dispositions that matched no rule** ({len(other)})")
-        st.dataframe(other, hide_index=True)
-    elif kind == "courses" and ds.training is not None:
+    if kind == "courses" and ds.training is not None:
         other = current.unmatched(ds.training["course"].astype("str"), "course")
         st.markdown(f"**Course names that matched no rule** ({len(other)})")
+        st.dataframe(other, hide_index=True)
+    elif kind == "services" and ds.services is not None and "type" in ds.services:
+        other = current.unmatched(ds.services["type"].astype("str"), "service")
+        st.markdown(f"**Service types that matched no rule** ({len(other)})")
         st.dataframe(other, hide_index=True)
     elif kind == "mh_terms" and calls is not None and "call_type_final" in calls:
         st.markdown(
@@ -259,6 +389,7 @@ if not ds.is_sample and st.button("Go back to the sample data", icon=":material/
     st.session_state.pop("loaded_signature", None)
     st.rerun()
 loaded(ds)
+definitions(ws)
 for_partners()
 rule_tables(ws, ds)
 with st.expander("The canonical fields"):

@@ -11,8 +11,12 @@ use. Never a traceback, and never a cell value in an error (it could be personal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from pmhc.analysis import release as partner_release
@@ -22,7 +26,8 @@ from pmhc.domain import checklist
 from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
-from pmhc.ingest.reading import UnreadableFile
+from pmhc.ingest.failures import UnreadableFile, is_reader_panic
+from pmhc.present import numbers
 from pmhc.storage import dataset, releases, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
@@ -78,53 +83,139 @@ def load(
     paths: list[str], ws: Workspace, mapping_files: list[str], all_mh: bool
 ) -> dataset.Dataset:
     saved = [profiles.load_profile(Path(p)) for p in mapping_files] + ws.profiles()
-    ctx = ingest.Context(rules=ws.rules(), key=ws.key, profiles=saved, all_mh=all_mh)
+    routes = settings.mh_routes(settings.load_settings(ws.folder))
+    ctx = ingest.Context(
+        rules=ws.rules(), key=ws.key, profiles=saved, all_mh=all_mh, mh_routes=routes
+    )
     loaded = []
     for path in paths:
         tables = ingest.ingest_file(path, ctx)
         if not any(t.report.kind for t in tables):
-            name = Path(path).name
-            raise UnreadableFile(
-                f"{name} holds no calls, training, roster or services records that could be "
-                "recognised (no header row with known column names in its first 40 rows); "
-                "check it is the export itself, or save a mapping profile for it in the app."
-            )
+            raise UnreadableFile(nothing_loaded(Path(path).name, [t.report for t in tables]))
         loaded.extend(tables)
     return dataset.build(loaded, ", ".join(Path(p).name for p in paths))
 
 
+GENERIC_NOTES = ("No header row with recognisable columns", "The sheet is empty.")
+
+
+def nothing_loaded(name: str, reports: list[ingest.SourceReport]) -> str:
+    """Why no sheet of a file was loaded: the most specific reason a sheet gave."""
+    for r in reports:
+        note = (r.note or "").strip()
+        if note and not note.startswith(GENERIC_NOTES):
+            where = f"sheet {r.sheet!r}" if r.sheet else "the file"
+            reason = note[0].lower() + note[1:].rstrip(".")
+            return (
+                f"{name} holds no calls, training, roster or services records that could be "
+                f"loaded: in {where}, {reason}."
+            )
+    return (
+        f"{name} holds no calls, training, roster or services records that could be "
+        "recognised (no header row with known column names in its first 40 rows); "
+        "check it is the export itself, or save a mapping profile for it in the app."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; library logging, warnings and what the Rust readers print go to
+    the workspace's log, so stderr carries nothing but our one `error:` line."""
     try:
         args = build_parser().parse_args(argv)
-        ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
-        if args.command == "load":
-            print(load_into(ws, args.paths))
-            return 0
-        if args.command == "publish":
-            print(publish(ws))
-            return 0
-        ds = load(args.paths, ws, args.mapping, args.all_mh)
-        if args.audience == "partner":
-            result = partner_summary(ds, ws)
-        else:
-            result = summarize(ds, audience=args.audience)
-    except (UsageError, InputError) as e:
+    except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except SystemExit as e:  # --help
         return int(e.code or 0)
-    except Exception as e:
-        print(
-            f"error: an unexpected {type(e).__name__} stopped the summary; please report it "
-            "with the command you ran.",
-            file=sys.stderr,
-        )
-        return 1
+    ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
+    with library_output_to(ws.folder / "logs" / "pmhc.log"):
+        try:
+            if args.command == "load":
+                print(load_into(ws, args.paths))
+                return 0
+            if args.command == "publish":
+                print(publish(ws))
+                return 0
+            ds = load(args.paths, ws, args.mapping, args.all_mh)
+            if args.audience == "partner":
+                result = partner_summary(ds, ws)
+            else:
+                # JSON rounds rates to 4 decimals; text is formatted from the exact rates by
+                # the same function as the pages (present.numbers).
+                result = summarize(ds, audience=args.audience, exact=not args.json)
+        except InputError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        except Exception as e:  # never show a traceback to a user
+            return _unexpected(e)
+        except BaseException as e:  # a Rust panic outside the readers; never Ctrl-C or exit
+            if not is_reader_panic(e):
+                raise
+            return _unexpected(e)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     else:
         print(render_text(result))
     return 0
+
+
+def _unexpected(e: BaseException) -> int:
+    print(
+        f"error: an unexpected {type(e).__name__} stopped the summary; please report it "
+        "with the command you ran.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+@contextlib.contextmanager
+def library_output_to(log_path: Path) -> Iterator[None]:
+    """Send logging, warnings and anything written straight to file descriptor 2 (a Rust
+    panic message) to `log_path` while the block runs; `sys.stderr` keeps the terminal."""
+    handler: logging.Handler
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_path, encoding="utf-8")
+        target = str(log_path)
+    except OSError:  # a read-only workspace: drop the library noise rather than show it
+        handler, target = logging.NullHandler(), os.devnull
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    logging.captureWarnings(True)
+    redirect = _stderr_fd_to(target)
+    try:
+        with redirect:
+            yield
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(handler)
+        handler.close()
+
+
+@contextlib.contextmanager
+def _stderr_fd_to(target: str) -> Iterator[None]:
+    try:
+        real_fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # captured by a test: nothing to redirect
+        real_fd = None
+    if real_fd != 2:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    log = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 2)
+    os.close(log)
+    real = sys.stderr
+    sys.stderr = open(saved, "w", encoding=real.encoding, errors="backslashreplace", closefd=False)  # noqa: SIM115
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr = real
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def load_into(ws: Workspace, paths: list[str]) -> str:
@@ -212,14 +303,31 @@ def render_text(result: dict) -> str:
             ("involuntary_rate", "Involuntary hold"),
             ("use_of_force_rate", "Use of force"),
             ("injury_rate", "Injury"),
-            ("cit_on_scene_rate", "CIT officer on scene"),
+            ("cit_on_scene_rate", "CIT unit on scene (CAD)"),
+            ("trained_on_scene_rate", "CIT-certified officer on scene (training log)"),
             ("repeat_person_share", "Persons with 2+ MH contacts"),
         ):
             lines.append(f"  {label}: {_pct(calls[key])}")
+            if key == "connection_rate" and calls.get("connection_components"):
+                lines.append(
+                    "    of which: "
+                    + ", ".join(
+                        f"{c.lower()} {_n(n)}" for c, n in calls["connection_components"].items()
+                    )
+                )
         if calls["persons"] is not None:
             lines.append(f"  Distinct persons: {_n(calls['persons'])}")
     for kind, keys in (
-        ("training", ("cit_40_officers", "in_service_overdue", "hours_total")),
+        (
+            "training",
+            (
+                "cit_40_officers",
+                "in_service_overdue",
+                "in_service_overdue_share",
+                "in_service_overdue_share_of_sworn",
+                "hours_total",
+            ),
+        ),
         ("roster", ("active", "patrol_cit_40_share", "supervisor_cit_40_share")),
         ("services", ("services", "crisis_now")),
     ):
@@ -228,7 +336,7 @@ def render_text(result: dict) -> str:
             lines += ["", kind.capitalize()]
             for key in keys:
                 value = part.get(key)
-                shown = _pct(value) if key.endswith("share") else value
+                shown = _pct(value) if "_share" in key else value
                 lines.append(f"  {key.replace('_', ' ')}: {shown}")
     return "\n".join(lines)
 
@@ -242,7 +350,7 @@ def _pct(value) -> str:
         return "not in the data"
     if isinstance(value, str):
         return value
-    return f"{100 * value:.1f}%"
+    return numbers.pct(value)
 
 
 if __name__ == "__main__":

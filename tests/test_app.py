@@ -120,33 +120,51 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def sample_last_year() -> dict:
-    """Distinct MH incidents in the last 12 months of the sample calls workbook, and the
-    shares that ended in arrest or had force used, counted with pandas alone."""
+    """Distinct MH incidents in the last 12 complete calendar months of the sample calls
+    workbook (2025: the data run to 31 Dec), and the shares that ended in arrest or had force
+    used, counted with pandas alone.
+
+    Issue 11 changed two definitions: a call is MH by its final or its initial type (8,239
+    by the final type alone; 8,592 with the calls recognised at dispatch and cleared under
+    another type), and a rate's denominator is the calls where the outcome is recorded (the
+    arrest rate is of calls with a disposition)."""
     sheet = fastexcel.read_excel(SAMPLE_CALLS).load_sheet_by_name(
         "CAD Export",
         header_row=3,
-        use_columns=["Incident #", "Rcvd Date", "Final Call Type", "Disposition", "Use of Force"],
+        use_columns=[
+            "Incident #",
+            "Rcvd Date",
+            "Initial Call Type",
+            "Final Call Type",
+            "Disposition",
+            "Use of Force",
+        ],
         dtypes="string",
     )
     rows = sheet.to_pandas()
     rows = rows[rows["Incident #"].str.match(r"RPD\d\d-\d+", na=False)]  # not the totals row
-    unknown = set(rows["Final Call Type"].dropna()) - MH_TYPES - OTHER_TYPES
+    types = set(rows["Final Call Type"].dropna()) | set(rows["Initial Call Type"].dropna())
+    unknown = types - MH_TYPES - OTHER_TYPES
     assert not unknown, f"classify these sample call types in this test: {unknown}"
     rows = rows.assign(
         date=pd.to_datetime(rows["Rcvd Date"].str[:10]),
-        mh=rows["Final Call Type"].isin(MH_TYPES),
+        mh=rows["Final Call Type"].isin(MH_TYPES) | rows["Initial Call Type"].isin(MH_TYPES),
         arrest=rows["Disposition"].eq("Subject Arrested"),
+        recorded=rows["Disposition"].notna(),
         force=rows["Use of Force"].str.upper().eq("Y"),
     )
     incidents = rows.groupby("Incident #").agg(
-        date=("date", "min"), mh=("mh", "any"), arrest=("arrest", "any"), force=("force", "any")
+        date=("date", "min"),
+        mh=("mh", "any"),
+        arrest=("arrest", "any"),
+        recorded=("recorded", "any"),
+        force=("force", "any"),
     )
-    last = incidents["date"].max()
-    first = last - pd.DateOffset(months=12) + pd.Timedelta(days=1)
-    window = incidents[incidents["mh"] & incidents["date"].between(first, last)]
+    assert incidents["date"].max() == pd.Timestamp("2025-12-31")  # December is complete
+    window = incidents[incidents["mh"] & incidents["date"].between("2025-01-01", "2025-12-31")]
     return {
         "mh_calls": len(window),
-        "arrest": window["arrest"].mean(),
+        "arrest": window["arrest"].sum() / window["recorded"].sum(),
         "force": window["force"].mean(),
     }
 
@@ -170,6 +188,11 @@ def test_overview_key_figures_match_an_independent_count(monkeypatch, sample_ws,
         value = figures[label]
         assert re.fullmatch(r"\d{1,3}\.\d%", value), f"{label}: {value!r}"
         assert 0 < float(value[:-1]) < 100
+    # Each card states its period and base on the card itself, not only in a tooltip.
+    text = captions(at)
+    assert "Jan 2025–Dec 2025 · distinct incidents" in text
+    assert "Jan 2025–Dec 2025 · of 8,592 MH calls with a recorded disposition" in text
+    assert "Jan 2025–Dec 2025 · of 8,592 MH calls with a recorded use-of-force flag" in text
     assert assert_charts_fit(at) >= 2  # monthly calls and the four outcomes
 
 
@@ -334,3 +357,24 @@ def test_overview_counts_the_uploaded_calls(monkeypatch, upload_ws, uploaded):
     assert figures["MH calls"] == f"{len(mh):,}"
     assert figures["Arrested"] == pct(arrests)
     assert "People with 2+ MH contacts" not in figures  # no person identifier in the file
+
+
+def test_the_hold_setting_changes_the_one_connection_figure(monkeypatch, tmp_path):
+    """Issue 11: holds are counted apart by default; the Data page's setting counts a hold
+    that ends in a transport to treatment, and every page's "Connected" follows it."""
+    at = open_app(monkeypatch, tmp_path, "data")
+    label = "Count an involuntary hold that ends in a transport to treatment as a connection"
+    box = next(c for c in at.checkbox if c.label == label)
+    assert box.value is False
+    at.switch_page("app_pages/overview.py").run()
+    before = metrics(at)["Connected"]
+    at.switch_page("app_pages/data.py").run()
+    next(c for c in at.checkbox if c.label == label).check().run()
+    assert_clean(at)
+    at.switch_page("app_pages/overview.py").run()
+    after = metrics(at)["Connected"]
+    # The sample's 2025 MH calls: 52.1% connected with holds apart; holds that ended in a
+    # transport to the ED or the crisis unit add to it.
+    assert before == "52.1%" and float(after.rstrip("%")) > float(before.rstrip("%"))
+    at.switch_page("app_pages/services.py").run()
+    assert metrics(at)["Connected"] == after  # one connection figure across pages

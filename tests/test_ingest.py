@@ -98,8 +98,14 @@ def test_quirk_workbook_row_accounting(quirk_workbook, ingest_file):
     # The repeated header and the footer are not read as values: no "not a date" note.
     assert r.notes == [
         "Dist: 4 values written in another case were unified (e.g. 'NORTH' -> 'North').",
-        "Mental-health calls identified from the call-type rules.",
+        # The load report counts MH calls by route now (issue 11): 10 by the final type.
+        "Mental-health calls identified: 10 by final call type.",
+        # The title row names MH calls: offered as a declaration, not applied (issue 11).
+        "The export's title or parameters name mental-health calls ('Calls for Service - "
+        "Mental Health'): if every call in it is one, declare it (Data page: 'Every call in "
+        "this file is a mental-health call'; command line: --all-mh).",
     ]
+    assert r.mh_title == "Calls for Service - Mental Health"
     # 'NORTH ' and 'North' are one district, and the report says so
     assert calls.records["district"].astype(str).unique().tolist() == ["North"]
     assert "Dist: 4 values written in another case were unified (e.g. 'NORTH' -> 'North')." in (
@@ -328,15 +334,33 @@ def test_all_mh_declaration(write_text, ctx, ingest_file):
     assert ingest_file(path, ctx)[0].records["mh"].tolist() == [True]
 
 
-def test_mh_flag_column_wins_and_rules_fill_its_blanks(write_text, ingest_file):
+def test_mh_by_flag_or_call_type_and_the_routes_are_a_setting(write_text, ingest_file, ctx):
     rows = [
         ["Inc #", "Date", "Call Type", "District", "MH Flag"],
         ["1", "2024-01-06", "THEFT", "N", "Y"],
         ["2", "2024-01-06", "SUICIDE THREAT", "N", "N"],
         ["3", "2024-01-06", "SUICIDE THREAT", "N", None],
+        ["4", "2024-01-06", "THEFT", "N", None],
     ]
-    (loaded,) = ingest_file(write_text("x.csv", rows))
-    assert loaded.records["mh"].tolist() == [True, False, True]
+    path = write_text("x.csv", rows)
+    (loaded,) = ingest_file(path)
+    # The old rule (the flag wins) dropped call 2, typed SUICIDE THREAT but flagged N. By
+    # default a call is MH by its final type, initial type or the CAD's flag: 1 by the flag,
+    # 2 and 3 by the final type; 4 is unknown (THEFT by type, but the flag is blank), and
+    # so not among the MH calls counted.
+    assert loaded.records["mh"].astype(object).fillna("?").tolist() == [True, True, True, "?"]
+    assert loaded.records["mh_route"].astype(object).fillna("-").tolist() == [
+        "flag",
+        "final",
+        "final",
+        "-",
+    ]
+    assert "Mental-health calls identified: 2 by final call type, 1 by the CAD's " in " ".join(
+        loaded.report.notes
+    )
+    ctx.mh_routes = ("flag",)  # only the CAD's flag: a blank flag is unknown, not no
+    (only_flag,) = ingest_file(path, ctx)
+    assert only_flag.records["mh"].astype(object).fillna("?").tolist() == [True, False, "?", "?"]
 
 
 # --- several rows per incident --------------------------------------------------------------
@@ -372,11 +396,13 @@ def test_rows_collapse_to_incidents(write_xlsx, ingest_file):
     inc = ds.calls.set_index("incident_id")
     assert list(inc.index) == ["T1", "T2", "T3"]
     assert inc["rows"].tolist() == [2, 1, 2]
-    # T1: a connection row and an arrest row: arrest wins the disposition, and the
-    # incident counts toward both outcomes; force on any row counts.
+    # T1: a connection row and an arrest row: arrest wins the disposition, with that row's
+    # text; force on any row counts. An arrest is never a connection (issue 11; it used to
+    # count toward both), though the hand-off stays visible as a component.
     assert inc.loc["T1", "disposition_group"] == "arrest"
     assert inc.loc["T1", "disposition"] == "Subject Arrested"
-    assert bool(inc.loc["T1", "is_arrest"]) and bool(inc.loc["T1", "is_connection"])
+    assert bool(inc.loc["T1", "is_arrest"]) and not bool(inc.loc["T1", "is_connection"])
+    assert bool(inc.loc["T1", "conn_handoff"])
     assert bool(inc.loc["T1", "use_of_force"])
     assert inc.loc["T2", "disposition_group"] == "connection"
     assert inc.loc["T3", "disposition_group"] == "resolved"  # resolved beats no contact

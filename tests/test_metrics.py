@@ -70,7 +70,9 @@ def test_mh_incidents(incidents, mh):
 def test_outcome_rates_with_wilson_intervals(mh):
     assert M.outcome_rate(mh, "arrest") == Rate(1, 7)
     assert M.outcome_rate(mh, "connection") == Rate(4, 7)
-    assert M.outcome_rate(mh, "use_of_force") == Rate(1, 7)  # unknown force is not force
+    # Unknown is not no: e's blank force flag leaves the denominator (it was 1/7 when a
+    # blank counted as no): 1 of the 6 calls with a recorded flag.
+    assert M.outcome_rate(mh, "use_of_force") == Rate(1, 6)
     assert M.outcome_rate(mh, "injury") == Rate(2, 7)  # b (officer) and c (both)
     assert M.outcome_rate(mh, "cit_on_scene") is None  # no cit_on_scene column
     assert M.outcome_rate(mh, "involuntary") is None
@@ -119,7 +121,10 @@ def test_cit_funnel(mh):
         [1, "CIT dispatched", 3],
         [2, "CIT arrived", 2],
     ]
-    assert out["share_of_mh_calls"].tolist() == pytest.approx([4 / 7, 3 / 7, 2 / 7])
+    # g's CIT flags are blank: shares are of the 6 MH calls with the step recorded (they
+    # were of all 7 when blank counted as no).
+    assert out["recorded"].tolist() == [6, 6, 6]
+    assert out["share_of_mh_calls"].tolist() == pytest.approx([4 / 6, 3 / 6, 2 / 6])
     assert M.cit_funnel(mh.drop(columns=["cit_requested", "cit_dispatched", "cit_arrived"])) is None
 
 
@@ -176,7 +181,9 @@ def test_disposition_breakdown(mh):
     out = M.disposition_breakdown(mh)
     got = dict(zip(out["label"], out["calls"], strict=True))
     assert got == {
-        "Connection to services": 4,
+        # renamed from "Connection to services": the connection rate is built from more
+        # than the disposition (issue 11), so the disposition group says what it is
+        "Referral or treatment": 4,
         "Arrest": 1,
         "Resolved on scene": 1,
         "Not recorded": 1,

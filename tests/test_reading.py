@@ -143,14 +143,23 @@ def test_csv_with_title_lines_above_the_header(write_text):
     assert table.load(3, [0, 1]).values.tolist() == [["A1", "2024-01-06"]]
 
 
-def test_csv_row_wider_than_the_header_is_an_input_error(write_text):
+def test_csv_row_wider_than_the_header_is_marked_and_the_rest_loads(write_text):
     lines = ["Inc #,Date"] + [f"A{i},2024-01-06" for i in range(50)] + ["Z,2024-01-07,extra"]
     (table,) = open_tables(write_text("wide.csv", "\n".join(lines) + "\n"))
     # The wide row is past the first 40 lines the reader peeks at; pandas used to drop
     # its extra cell silently because only some columns were asked for.
-    with pytest.raises(UnreadableFile, match="more columns than its header") as err:
-        table.load(0, [0])
-    assert "line 52" in str(err.value) and "\n" not in str(err.value)
+    frame = table.load(0, [0])
+    assert len(frame) == 51
+    assert frame[0].tolist()[-2:] == ["A49", "Z"]
+    assert frame.attrs["row_reasons"] == {50: "row has 3 cells but the header has 2"}
+
+
+def test_csv_with_an_unclosed_quote_is_one_sentence(write_text):
+    lines = ["Inc #,Date", "A1,2024-01-06", 'A2,"2024-01-07', "A3,2024-01-08"]
+    (table,) = open_tables(write_text("quote.csv", "\n".join(lines) + "\n" + "x," * 50000))
+    with pytest.raises(UnreadableFile, match="could not be read as CSV") as err:
+        table.load(0, [0, 1])
+    assert "quote.csv" in str(err.value) and "\n" not in str(err.value)
 
 
 # --- HTML and XML Spreadsheet 2003 saved as .xls ---------------------------------------
@@ -239,8 +248,8 @@ def test_xml_spreadsheet_2003_with_index_gaps(write_text):
         ("empty.xlsx", b"", "is empty"),
         ("blank.csv", b"  \r\n\r\n", "is empty"),
         ("report.pdf", b"%PDF-1.4 Jane Doe 1985-03-02", "is a .pdf file"),
-        ("broken.xlsx", b"PK\x03\x04 Jane Doe 1985-03-02 not a zip", "could not be opened"),
-        ("legacy.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1Jane Doe", "could not be opened"),
+        ("broken.xlsx", b"PK\x03\x04 Jane Doe 1985-03-02 not a zip", "is damaged"),
+        ("legacy.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1Jane Doe", "is damaged"),
         ("page.xls", b"<html><body><p>Jane Doe</p></body></html>", "no table"),
         (
             "bad.xml",

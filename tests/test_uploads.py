@@ -7,6 +7,9 @@ import json
 
 import pandas as pd
 
+from pmhc.analysis import metrics
+from pmhc.analysis.stats import Rate
+from pmhc.domain.rules import save_rule_table
 from pmhc.ingest import mapping as mp
 from pmhc.ingest import profiles
 from pmhc.ingest.reading import open_tables
@@ -96,3 +99,78 @@ def test_a_sheet_left_out_is_reported_not_loaded(workspace):
     assert ds.calls is None
     assert ds.reports[0].kind is None and "leave this sheet out" in ds.reports[0].note
     assert pd.isna(ds.reports[0].header_row)
+
+
+def test_saving_a_rule_reapplies_the_rules_to_the_loaded_dataset(workspace):
+    """Issue 11: editing a rule used to change nothing until the file was uploaded again."""
+    rows = [
+        "E1,01/05/2025,08:10,PERSON IN CRISIS,Z1,TRANSP TO HAVEN HOUSE",
+        "E2,01/06/2025,09:20,PERSON IN CRISIS,Z1,TRANSP TO HAVEN HOUSE",
+        "E3,01/07/2025,10:30,WELFARE CHECK,Z2,Resources Declined",
+        "E4,02/01/2025,11:40,HEARING VOICES,Z2,Crisis Clinic",
+    ]
+    data = export(rows)
+    choice = uploads.SheetChoice("calls", 0, {"call_type_final": "Nat", "district": "Zn"})
+    ds, ds_id = uploads.save_uploads(
+        workspace, [("jan.csv", data)], {(store.file_hash(data), None): choice}
+    )
+    assert ds.mh["incident_id"].tolist() == ["E1", "E2"]  # HEARING VOICES is no rule yet
+    rules = workspace.rules()
+    assert rules.unmatched(ds.calls["disposition"], "disposition")["value"].tolist() == [
+        "TRANSP TO HAVEN HOUSE"
+    ]
+    save_rule_table(
+        workspace.rules_dir,
+        "mh_terms",
+        pd.concat([rules.mh_terms, pd.DataFrame([{"term": "HEARING VOICES", "kind": "include"}])]),
+    )
+    save_rule_table(
+        workspace.rules_dir,
+        "dispositions",
+        pd.concat(
+            [rules.dispositions, pd.DataFrame([{"pattern": "HAVEN HOUSE", "group": "connection"}])]
+        ),
+    )
+    again, new_id = uploads.reapply_rules(workspace)
+    assert new_id != ds_id and store.current_id(workspace.datasets_dir) == new_id
+    assert again.mh["incident_id"].tolist() == ["E1", "E2", "E4"]
+    # E1, E2: TRANSP (transported) to a place the new row calls a connection: a transport;
+    # E4: Crisis Clinic, a referral. 3 of the 3 MH calls with a recorded disposition.
+    assert again.mh["is_connection"].tolist() == [True, True, True]
+    assert again.mh["conn_transport"].tolist() == [True, True, False]
+    reloaded = store.load(workspace.datasets_dir, new_id)
+    assert reloaded.calls["is_connection"].sum() == 3
+
+
+def test_top_unmatched_values_are_listed_and_assigned_in_one_step(workspace):
+    rows = [
+        "E1,01/05/2025,08:10,PERSON IN CRISIS,Z1,TO HAVEN HOUSE",
+        "E2,01/06/2025,09:20,PERSON IN CRISIS,Z1,TO HAVEN HOUSE",
+        "E3,01/07/2025,10:30,PIC,Z2,LEFT W/ FAMILY",
+        "E4,02/01/2025,11:40,PIC,Z2,Crisis Clinic",
+    ]
+    data = export(rows)
+    choice = uploads.SheetChoice("calls", 0, {"call_type_final": "Nat", "district": "Zn"})
+    ds, _ = uploads.save_uploads(
+        workspace, [("jan.csv", data)], {(store.file_hash(data), None): choice}
+    )
+    rules = workspace.rules()
+    top = uploads.unmatched_values(rules, ds.calls, "dispositions")
+    assert top[["value", "count"]].values.tolist() == [["TO HAVEN HOUSE", 2], ["LEFT W/ FAMILY", 1]]
+    types = uploads.unmatched_values(rules, ds.calls, "mh_terms")
+    assert types[["value", "count"]].values.tolist() == [["PIC", 2]]
+    assert uploads.assign_values(workspace, "mh_terms", {"PIC": "include"}) == 1
+    assert (
+        uploads.assign_values(
+            workspace, "dispositions", {"TO HAVEN HOUSE": "connection", "LEFT W/ FAMILY": ""}
+        )
+        == 1
+    )  # a blank choice adds nothing
+    again, _ = uploads.reapply_rules(workspace)
+    assert len(again.mh) == 4
+    assert uploads.unmatched_values(workspace.rules(), again.calls, "dispositions")[
+        "value"
+    ].tolist() == ["LEFT W/ FAMILY"]
+    # 2 transports to Haven House (by the new row: a connection, matching no component row, so
+    # counted as a referral) + Crisis Clinic (a referral), of 4 calls with a disposition.
+    assert metrics.outcome_rate(again.mh, "connection") == Rate(3, 4)

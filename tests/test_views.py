@@ -11,7 +11,7 @@ from pmhc.analysis import filters as flt
 from pmhc.analysis.metrics import OUTCOME_BY_KEY
 from pmhc.analysis.suppression import HIDDEN
 from pmhc.present import views
-from pmhc.present.charts import MAX_ROWS
+from pmhc.present.charts import MAX_ROWS, SIGNALS
 from pmhc.present.views.review import p_chart
 from pmhc.present.views.shared import trend_takeaway
 from pmhc.storage import dataset
@@ -75,11 +75,11 @@ def test_a_period_filter_compares_with_the_period_of_equal_length_before():
         two_years(),
         flt.Filters(start=pd.Timestamp("2024-07-01").date(), end=pd.Timestamp("2024-12-31").date()),
     )
-    current, previous, label = scope.windows
+    current, previous, w = scope.windows
     assert len(current) == 600  # July-December 2024
-    assert len(previous) == 600  # January-June 2024
+    assert len(previous) == 600  # January-June 2024: the same six calendar months before
     assert previous["received_at"].min() >= pd.Timestamp("2024-01-01")
-    assert "against the period before" in label
+    assert (w.text, w.before_text) == ("Jul 2024–Dec 2024", "Jan 2024–Jun 2024")
 
 
 def test_too_few_calls_say_so_instead_of_a_rate():
@@ -118,13 +118,16 @@ def test_control_limits_come_from_the_baseline():
     assert chart["centre"].iloc[0] == pytest.approx(0.30)
     assert chart["ucl"].iloc[0] == pytest.approx(0.30 + 3 * sigma)
     assert (chart["signal"].iloc[:12] == "Within limits").all()
-    assert (chart["signal"].iloc[12:] == "Above limits").all()  # 0.45 > 0.4375
+    # 0.45 > 0.4375. The label is the chart's own category now: "Above limits" matched
+    # no category of the chart, so out-of-limit months were never drawn as such.
+    assert (chart["signal"].iloc[12:] == "Outside limits").all()
+    assert set(chart["signal"]) <= set(SIGNALS)
 
 
 def test_review_counts_months_outside_the_baseline_limits():
     view = views.review(views.Scope(two_years(), programme_start=START))
     chart = view.chart("control_chart")
-    assert chart.title.startswith("Connection to services: 12 months above and 0 below")
+    assert chart.title.startswith("Connection to services: 12 months outside the limits")
     table = view.tables["Before and after the programme start"]
     row = table.set_index("outcome").loc["Connection to services"]
     assert row["before"] == pytest.approx(0.30) and row["after"] == pytest.approx(0.45)

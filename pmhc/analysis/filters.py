@@ -9,6 +9,8 @@ from datetime import date
 
 import pandas as pd
 
+from pmhc.domain.rules import RESPONDER_LABELS
+
 # query-string key -> incident column; the order is the sidebar's order
 DIMENSIONS = {
     "district": "district",
@@ -22,9 +24,11 @@ LABELS = {
     "time": "Time of day",
     "shift": "Shift",
     "type": "Call type",
-    "responder": "Responder type",
+    "responder": "Any unit was",
 }
 MAX_OPTIONS = 400  # a column with more distinct values is not offered as a filter
+# Responder filter: "any unit on the incident was …" (an incident has a set of unit types).
+UNIT_BY_LABEL = {label: f"unit_{key}" for key, label in RESPONDER_LABELS.items()}
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,15 @@ def options(incidents: pd.DataFrame) -> dict[str, list[str]]:
     """The filters this data supports, with their values (hidden when it cannot)."""
     out = {}
     for key, column in DIMENSIONS.items():
+        if key == "responder" and any(c in incidents for c in UNIT_BY_LABEL.values()):
+            units = [
+                label
+                for label, c in UNIT_BY_LABEL.items()
+                if c in incidents and incidents[c].fillna(False).any()
+            ]
+            if len(units) >= 2:
+                out[key] = units
+            continue
         if column not in incidents:
             continue
         values = incidents[column].dropna()
@@ -61,6 +74,16 @@ def options(incidents: pd.DataFrame) -> dict[str, list[str]]:
     return out
 
 
+def _any_unit(incidents: pd.DataFrame, labels: tuple[str, ...]) -> pd.Series:
+    """Incidents on which any unit was one of the chosen types."""
+    hit = pd.Series(False, index=incidents.index)
+    for label in labels:
+        column = UNIT_BY_LABEL.get(label)
+        if column in incidents:
+            hit |= incidents[column].fillna(False).astype(bool)
+    return hit
+
+
 def apply(incidents: pd.DataFrame, f: Filters) -> pd.DataFrame:
     mask = pd.Series(True, index=incidents.index)
     if f.start is not None:
@@ -69,6 +92,8 @@ def apply(incidents: pd.DataFrame, f: Filters) -> pd.DataFrame:
         mask &= incidents["received_at"] < pd.Timestamp(f.end) + pd.Timedelta(days=1)
     for key, column in DIMENSIONS.items():
         chosen = getattr(f, key)
-        if chosen and column in incidents:
+        if chosen and key == "responder" and any(c in incidents for c in UNIT_BY_LABEL.values()):
+            mask &= _any_unit(incidents, chosen)
+        elif chosen and column in incidents:
             mask &= incidents[column].isin(chosen).to_numpy()
     return incidents if mask.all() else incidents[mask]

@@ -3,6 +3,10 @@
 Every function takes frames (incidents one row each, already filtered) and returns
 numbers or small aggregated frames ready to chart. A figure whose source field is
 missing is None, never 0. Rates count distinct incidents.
+
+Unknown is not no: an incident whose outcome is not recorded (a blank flag or disposition)
+leaves the rate's denominator; each outcome names what "recorded" means (`Outcome.base`), and
+pages say "of N MH calls with a recorded …".
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pmhc.analysis.stats import Rate, compare, wilson, wilson_bounds
-from pmhc.domain.rules import GROUP_LABELS
+from pmhc.domain.rules import COMPONENT_LABELS, GROUP_LABELS
 from pmhc.ingest.values import any_of
 from pmhc.storage.dataset import filled_share as completeness  # noqa: F401 (re-exported)
 from pmhc.storage.dataset import mh_incidents
@@ -29,6 +33,7 @@ class Outcome:
     higher_is_better: bool | None
     unlock: str  # the source column that would make it available
     short: str = ""  # for a key-figure card, where long labels are cut
+    base: str = "a recorded value"  # what an incident needs to count in the denominator
 
     @property
     def card(self) -> str:
@@ -43,17 +48,34 @@ OUTCOMES = (
         True,
         "a disposition, transport destination or responder-type column",
         "Connected",
+        "a recorded disposition",
     ),
-    Outcome("arrest", "Arrest", "is_arrest", False, "a disposition or arrest column", "Arrested"),
+    Outcome(
+        "arrest",
+        "Arrest",
+        "is_arrest",
+        False,
+        "a disposition or arrest column",
+        "Arrested",
+        "a recorded disposition or arrest flag",
+    ),
     Outcome(
         "involuntary",
         "Involuntary hold",
         "is_involuntary",
         None,
         "a disposition or involuntary-hold (apprehension) column",
+        "",
+        "a recorded disposition or hold flag",
     ),
     Outcome(
-        "use_of_force", "Use of force", "use_of_force", False, "a use-of-force column", "Force used"
+        "use_of_force",
+        "Use of force",
+        "use_of_force",
+        False,
+        "a use-of-force column",
+        "Force used",
+        "a recorded use-of-force flag",
     ),
     Outcome(
         "injury",
@@ -62,50 +84,92 @@ OUTCOMES = (
         False,
         "a person-injury or officer-injury column",
         "Injured",
+        "a recorded injury flag",
     ),
     Outcome(
         "cit_on_scene",
-        "CIT officer on scene",
+        "CIT unit on scene (CAD)",
         "cit_on_scene",
         True,
         "a CIT-arrived column or a responder-type column",
+        "CIT unit on scene",
+        "a recorded CIT-arrived flag or unit type",
     ),
     Outcome(
         "trained_on_scene",
-        "CIT-trained officer on scene (from training log)",
+        "CIT-certified officer on scene (training log)",
         "trained_on_scene",
         True,
         "officer ids on calls plus a training log",
-        "CIT-trained on scene",
+        "CIT-certified on scene",
+        "a recorded officer id",
     ),
+)
+# The same outcome when the setting counts a hold that ends in a transport to treatment.
+CONNECTION_WITH_HOLDS = Outcome(
+    "connection",
+    "Connection to services (holds with a transport to treatment included)",
+    "is_connection_holds",
+    True,
+    OUTCOMES[0].unlock,
+    "Connected",
+    "a recorded disposition",
 )
 OUTCOME_BY_KEY = {o.key: o for o in OUTCOMES}
 KEY_OUTCOMES = ("connection", "arrest", "use_of_force", "injury")  # the framework's four, plus
 # repeat encounters, which are per person (see repeat_encounters)
 
 
+def outcome_for(key: str, holds_as_connection: bool = False) -> Outcome:
+    """The outcome of a key, the connection one following the hold setting."""
+    if key == "connection" and holds_as_connection:
+        return CONNECTION_WITH_HOLDS
+    return OUTCOME_BY_KEY[key]
+
+
 def outcome_flag(incidents: pd.DataFrame, outcome: Outcome) -> pd.Series | None:
-    """The outcome per incident as plain booleans (unknown counts as no); None when the
-    data has no field for it. Built datasets carry these ready (see dataset.flags)."""
-    if outcome.column in incidents and incidents[outcome.column].dtype == bool:
-        return incidents[outcome.column]
+    """The outcome per incident as nullable booleans (NA: not recorded); None when the
+    data has no field for it. Built datasets carry these ready (see dataset.collapse)."""
+    if outcome.column in incidents:
+        return incidents[outcome.column].astype("boolean")
     if outcome.key == "injury":
         cols = [c for c in ("person_injury", "officer_injury") if c in incidents]
-        if not cols:
-            return None
-        flag = any_of([incidents[c] for c in cols])
-        return None if flag is None else flag.astype(bool)
-    if outcome.column not in incidents:
-        return None
-    return incidents[outcome.column].fillna(False).astype(bool)
+        return any_of([incidents[c] for c in cols]) if cols else None
+    return None
+
+
+def known_and_hits(flag: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(recorded, yes) as plain boolean arrays."""
+    known = flag.notna().to_numpy(bool)
+    return known, flag.fillna(False).to_numpy(bool)
 
 
 def outcome_rate(mh: pd.DataFrame, outcome: Outcome | str) -> Rate | None:
+    """Incidents with the outcome, of the incidents where it is recorded."""
     outcome = OUTCOME_BY_KEY[outcome] if isinstance(outcome, str) else outcome
     flag = outcome_flag(mh, outcome)
     if flag is None:
         return None
-    return Rate(int(flag.sum()), len(flag))
+    known, hit = known_and_hits(flag)
+    return Rate(int(hit.sum()), int(known.sum()))
+
+
+def connection_components(mh: pd.DataFrame, outcome: Outcome | None = None) -> pd.DataFrame | None:
+    """The components behind the connection rate: of the incidents counted as connected,
+    how many had each component (an incident may have several)."""
+    outcome = outcome or OUTCOME_BY_KEY["connection"]
+    flag = outcome_flag(mh, outcome)
+    if flag is None:
+        return None
+    connected = flag.fillna(False).to_numpy(bool)
+    rows = [
+        (COMPONENT_LABELS[c], int((mh[f"conn_{c}"].fillna(False).to_numpy(bool) & connected).sum()))
+        for c in ("referral", "transport", "handoff")
+        if f"conn_{c}" in mh
+    ]
+    out = pd.DataFrame(rows, columns=["component", "calls"])
+    out["share_of_connected"] = out["calls"] / max(1, int(connected.sum()))
+    return out
 
 
 def available_outcomes(incidents: pd.DataFrame) -> list[Outcome]:
@@ -189,7 +253,9 @@ def contacts_distribution(mh: pd.DataFrame, top: int = 6) -> pd.DataFrame | None
 
 
 def rate_frame(groups: pd.DataFrame, keys: list[str], outcomes: list[Outcome]) -> pd.DataFrame:
-    """Long frame: keys…, outcome, label, numerator, denominator, rate, low, high."""
+    """Long frame: keys…, outcome, label, numerator, denominator, rate, low, high.
+
+    Each outcome's denominator is the incidents where it is recorded."""
     flags = {o.key: outcome_flag(groups, o) for o in outcomes}
     flags = {k: v for k, v in flags.items() if v is not None}
     columns = [*keys, "outcome", "label", "numerator", "denominator", "rate", "low", "high"]
@@ -198,25 +264,26 @@ def rate_frame(groups: pd.DataFrame, keys: list[str], outcomes: list[Outcome]) -
     if len(keys) == 1:
         sums = _sums_by(groups[keys[0]], flags)
     else:
-        frame = pd.DataFrame({**{k: groups[k] for k in keys}, **flags})
-        grouped = frame.groupby(keys, observed=True, sort=True)
-        sums = grouped[list(flags)].sum()
-        sums["denominator"] = grouped.size()
-        sums = sums.reset_index()
-    out = sums.melt(
-        id_vars=[*keys, "denominator"],
-        value_vars=list(flags),
-        var_name="outcome",
-        value_name="numerator",
-    )
+        parts = {}
+        for k, f in flags.items():
+            known, hit = known_and_hits(f)
+            parts[k], parts[f"{k}__n"] = hit, known
+        frame = pd.DataFrame({**{k: groups[k] for k in keys}, **parts})
+        sums = frame.groupby(keys, observed=True, sort=True)[list(parts)].sum().reset_index()
+    long = []
+    for k in flags:
+        part = sums[[*keys]].copy()
+        part["outcome"] = k
+        part["numerator"] = sums[k].astype(int).to_numpy()
+        part["denominator"] = sums[f"{k}__n"].astype(int).to_numpy()
+        long.append(part)
+    out = pd.concat(long, ignore_index=True)
     out["label"] = out["outcome"].map({o.key: o.label for o in outcomes})
-    out["numerator"] = out["numerator"].astype(int)
-    out["denominator"] = out["denominator"].astype(int)
     return with_intervals(out)[columns]
 
 
 def _sums_by(key: pd.Series, flags: dict[str, pd.Series]) -> pd.DataFrame:
-    """Counts and flag sums per value of one key, by counting integer codes (a group-by
+    """Recorded and yes counts per value of one key, by counting integer codes (a group-by
     over a million rows costs far more)."""
     if isinstance(key.dtype, pd.CategoricalDtype):
         codes, labels = key.cat.codes.to_numpy(), key.cat.categories
@@ -224,12 +291,12 @@ def _sums_by(key: pd.Series, flags: dict[str, pd.Series]) -> pd.DataFrame:
         codes, labels = pd.factorize(key, sort=True)
     valid = codes >= 0
     size = np.bincount(codes[valid], minlength=len(labels))
-    out = pd.DataFrame({key.name: labels, "denominator": size})
+    out = pd.DataFrame({key.name: labels, "size": size})
     for name, flag in flags.items():
-        out[name] = np.bincount(
-            codes[valid], weights=flag.to_numpy(bool)[valid], minlength=len(labels)
-        ).astype(int)
-    return out[out["denominator"] > 0].reset_index(drop=True)
+        known, hit = known_and_hits(flag)
+        for col, w in ((name, hit), (f"{name}__n", known)):
+            out[col] = np.bincount(codes[valid], weights=w[valid], minlength=len(labels))
+    return out[out["size"] > 0].reset_index(drop=True)
 
 
 def split_rates(mh: pd.DataFrame, outcome: Outcome, when: pd.Timestamp) -> tuple[Rate, Rate] | None:
@@ -237,11 +304,11 @@ def split_rates(mh: pd.DataFrame, outcome: Outcome, when: pd.Timestamp) -> tuple
     flag = outcome_flag(mh, outcome)
     if flag is None:
         return None
-    hit = flag.to_numpy(bool)
+    known, hit = known_and_hits(flag)
     before = (mh["received_at"] < when).to_numpy(bool)
     return (
-        Rate(int(hit[before].sum()), int(before.sum())),
-        Rate(int(hit[~before].sum()), int((~before).sum())),
+        Rate(int(hit[before].sum()), int((known & before).sum())),
+        Rate(int(hit[~before].sum()), int((known & ~before).sum())),
     )
 
 
@@ -294,12 +361,17 @@ def cit_funnel(mh: pd.DataFrame) -> pd.DataFrame | None:
         ("CIT dispatched", "cit_dispatched"),
         ("CIT arrived", "cit_arrived"),
     ]
-    rows = [(label, int(mh[col].fillna(False).sum())) for label, col in stages if col in mh]
+    rows = [
+        (label, int(mh[col].fillna(False).sum()), int(mh[col].notna().sum()))
+        for label, col in stages
+        if col in mh
+    ]
     if not rows:
         return None
-    out = pd.DataFrame(rows, columns=["stage", "calls"])
+    out = pd.DataFrame(rows, columns=["stage", "calls", "recorded"])
     out.insert(0, "order", range(len(out)))
-    out["share_of_mh_calls"] = out["calls"] / max(1, len(mh))
+    # of the MH calls where the step is recorded: a blank flag is unknown, not no
+    out["share_of_mh_calls"] = out["calls"] / out["recorded"].clip(lower=1)
     return out
 
 
@@ -313,7 +385,9 @@ def identification(incidents: pd.DataFrame) -> pd.DataFrame | None:
     if "mh_at_dispatch" not in incidents or "call_type_final" not in incidents:
         return None
     mh = mh_incidents(incidents)
-    at_dispatch = mh["mh_at_dispatch"].fillna(False).astype(bool)
+    recorded = mh["mh_at_dispatch"].notna().to_numpy(bool)  # a blank initial type is unknown
+    mh = mh[recorded]
+    at_dispatch = mh["mh_at_dispatch"].astype(bool)
     out = at_dispatch.groupby(months(mh)).agg(["sum", "size"])
     out = pd.DataFrame({"At dispatch": out["sum"], "Only at close": out["size"] - out["sum"]})
     out = (
@@ -349,21 +423,23 @@ def monthly_response(mh: pd.DataFrame) -> pd.DataFrame | None:
 # --- services and gaps (question 4) ----------------------------------------------------
 
 
-def hour_weekday(mh: pd.DataFrame) -> pd.DataFrame | None:
-    """Calls and connection rate per weekday x hour (168 cells)."""
+def hour_weekday(mh: pd.DataFrame, outcome: Outcome | None = None) -> pd.DataFrame | None:
+    """Calls and connection rate (of calls with it recorded) per weekday x hour (168 cells)."""
     if "hour" not in mh or "weekday" not in mh or mh["hour"].isna().all():
         return None
     frame = mh.dropna(subset=["hour", "weekday"])
-    connection = outcome_flag(frame, OUTCOME_BY_KEY["connection"])
+    connection = outcome_flag(frame, outcome or OUTCOME_BY_KEY["connection"])
+    known, hit = known_and_hits(connection) if connection is not None else (np.nan, np.nan)
     grouped = pd.DataFrame(
         {
             "weekday": frame["weekday"].astype(int),
             "hour": frame["hour"].astype(int),
-            "connected": connection if connection is not None else np.nan,
+            "connected": hit,
+            "recorded": known,
         }
     )
     out = grouped.groupby(["weekday", "hour"]).agg(
-        calls=("hour", "size"), numerator=("connected", "sum")
+        calls=("hour", "size"), numerator=("connected", "sum"), recorded=("recorded", "sum")
     )
     full = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
     out = out.reindex(full, fill_value=0).reset_index()
@@ -372,10 +448,10 @@ def hour_weekday(mh: pd.DataFrame) -> pd.DataFrame | None:
         out["connection_rate"] = np.nan
     else:
         out["connection_rate"] = np.where(
-            out["calls"] > 0, out["numerator"] / out["calls"].clip(lower=1), np.nan
+            out["recorded"] > 0, out["numerator"] / out["recorded"].clip(lower=1), np.nan
         )
     return (
-        out.drop(columns="numerator")
+        out.drop(columns=["numerator", "recorded"])
         if connection is None
         else out.rename(columns={"numerator": "connections"})
     )

@@ -202,7 +202,10 @@ def _category_codes(mh: pd.DataFrame, members: tuple[str, ...], axis: Axis) -> n
         outcome = metrics.outcome_flag(mh, metrics.OUTCOME_BY_KEY[key])
         if outcome is None:  # category_groups offers only available outcomes
             raise ValueError(f"no data for the outcome {key}")
-        flag = outcome.to_numpy(bool)
+        # Outcomes are nullable now (unknown is not no on the internal pages). The partner
+        # partition stays yes / not yes until its suppression can take a third member
+        # without a zero complement: an unknown outcome falls under "no" here.
+        flag = metrics.known_and_hits(outcome)[1]
     return np.where(flag, axis.index(f"{key}:yes"), axis.index(f"{key}:no"))
 
 

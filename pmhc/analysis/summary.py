@@ -3,6 +3,8 @@ prints, and what the Overview page shows. Partner audiences get small counts sup
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from pmhc.analysis import crisis_now, metrics, workforce
@@ -19,8 +21,13 @@ from pmhc.storage.dataset import Dataset
 SUPPRESSED = "suppressed"
 
 
-def summarize(ds: Dataset, audience: str = "internal", threshold: int = DEFAULT_THRESHOLD) -> dict:
+def summarize(
+    ds: Dataset, audience: str = "internal", threshold: int = DEFAULT_THRESHOLD, exact: bool = False
+) -> dict:
+    """The headline figures. Rates are rounded to 4 decimals for JSON, or kept `exact` for
+    text formatted afterwards by present.numbers (formatting a rounded rate rounds twice)."""
     partner = audience == "partner"
+    rate = partial(_rate, digits=None if exact else 4)
     out: dict = {
         "dataset": ds.label,
         "audience": audience,
@@ -33,11 +40,11 @@ def summarize(ds: Dataset, audience: str = "internal", threshold: int = DEFAULT_
             "they could be derived are hidden.",
         }
     if ds.calls is not None:
-        out["calls"] = _calls(ds, partner, threshold)
+        out["calls"] = _calls(ds, partner, threshold, rate)
     if ds.training is not None:
-        out["training"] = _training(ds, partner, threshold)
+        out["training"] = _training(ds, partner, threshold, rate)
     if ds.roster is not None:
-        out["roster"] = _roster(ds, partner, threshold)
+        out["roster"] = _roster(ds, partner, threshold, rate)
     if ds.services is not None:
         out["services"] = _services(ds)
     return out
@@ -63,10 +70,10 @@ def _source(r, partner: bool = False) -> dict:
     return entry
 
 
-def _rate(rate: Rate | None, partner: bool, threshold: int):
+def _rate(rate: Rate | None, partner: bool, threshold: int, digits: int | None = 4):
     if rate is None or rate.value is None:
         return None
-    value = round(rate.value, 4)
+    value = rate.value if digits is None else round(rate.value, digits)
     if partner:
         value = suppress_rate(rate.numerator, value, threshold)
     return SUPPRESSED if value == HIDDEN else value
@@ -88,7 +95,7 @@ def _count(n: int, partner: bool, threshold: int):
     return SUPPRESSED if shown == HIDDEN else shown
 
 
-def _calls(ds: Dataset, partner: bool, threshold: int) -> dict:
+def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
     incidents = ds.calls
     mh = metrics.mh_incidents(incidents)
     span = metrics.period(incidents)
@@ -130,6 +137,17 @@ def _calls(ds: Dataset, partner: bool, threshold: int) -> dict:
         "trained_on_scene",
     ):
         result[f"{key}_rate"] = _rate(metrics.outcome_rate(mh, key), partner, threshold)
+    parts = metrics.connection_components(mh)
+    # what counted as a connection, beside the rate (an incident may have several)
+    result["connection_components"] = (
+        None
+        if parts is None
+        else _counts(
+            {str(c): int(n) for c, n in zip(parts["component"], parts["calls"], strict=True)},
+            partner,
+            threshold,
+        )
+    )
     repeats = metrics.repeat_encounters(mh)
     result["persons"] = None if repeats is None else _count(repeats.persons, partner, threshold)
     result["repeat_person_share"] = (
@@ -141,22 +159,27 @@ def _calls(ds: Dataset, partner: bool, threshold: int) -> dict:
     return result
 
 
-def _training(ds: Dataset, partner: bool, threshold: int) -> dict:
+def _training(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
     t = ds.training
     as_of = workforce.reference_date(t, ds.calls)
     done = workforce.completed(t)
     certified = int((done["course_type"] == "cit_40").groupby(done["officer_id"]).any().sum())
-    overdue = workforce.overdue_in_service(t, as_of)
+    staff = None if ds.roster is None else workforce.with_certification(ds.roster, t, as_of)
+    status = workforce.in_service(t, as_of, staff)
     hours = float(done["hours"].sum()) if "hours" in done else None
     return {
         "records": len(t),
         "officers": int(t["officer_id"].nunique()),
         "as_of": as_of.date().isoformat(),
         "cit_40_officers": _count(certified, partner, threshold),
-        "in_service_overdue": _count(int(overdue["overdue"].sum()), partner, threshold),
-        "in_service_overdue_share": _rate(
-            Rate(int(overdue["overdue"].sum()), len(overdue)), partner, threshold
-        ),
+        "in_service_overdue": _count(status.overdue, partner, threshold),
+        # of the CIT-certified active sworn officers (of every certified officer without a
+        # roster), and of all active sworn officers: the Training page's two figures
+        "in_service_overdue_share": _rate(status.of_certified, partner, threshold),
+        "in_service_overdue_share_of_sworn": _rate(status.of_sworn, partner, threshold),
+        "in_service_pool": "active sworn officers in the roster"
+        if staff is not None
+        else "every CIT-certified officer in the training log (no roster)",
         "hours_total": None if hours is None else round(hours, 1),
         "by_course_type": {
             str(k): int(v) for k, v in done["course_type"].value_counts().items() if v
@@ -164,7 +187,7 @@ def _training(ds: Dataset, partner: bool, threshold: int) -> dict:
     }
 
 
-def _roster(ds: Dataset, partner: bool, threshold: int) -> dict:
+def _roster(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
     r = ds.roster
     active = r[r["active"].astype(bool)]
     result = {"staff": len(r), "active": len(active)}

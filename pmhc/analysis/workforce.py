@@ -7,6 +7,8 @@ large agencies, more in small ones, and CIT officers on every shift."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from pmhc.analysis.metrics import with_intervals
@@ -88,7 +90,8 @@ def overdue_in_service(
 ) -> pd.DataFrame:
     """CIT-trained officers with no CIT course (basic or in-service) in the last 24 months."""
     done = completed(training)
-    cit = done[done["course_type"].isin(["cit_40", "in_service"])]
+    # courses after the as-of date do not count (a period ending in the past)
+    cit = done[done["course_type"].isin(["cit_40", "in_service"]) & (done["completed_on"] <= as_of)]
     last = cit.groupby("officer_id", observed=True)["completed_on"].max()
     trained = cit_certified_since(training)
     last = last[last.index.isin(trained[trained <= as_of].index)]
@@ -99,6 +102,53 @@ def overdue_in_service(
     out["overdue"] = out["last_cit_training"] < cutoff
     out["months_since"] = ((as_of - out["last_cit_training"]).dt.days / 30.44).round(1)
     return out
+
+
+SWORN_GROUPS = ("patrol", "supervisor", "command", "specialist")
+
+
+@dataclass(frozen=True)
+class InService:
+    """In-service currency as of a date, the one definition the CLI and the pages share.
+
+    `officers` holds one row per CIT-certified officer counted (last CIT course, overdue,
+    months since). The pool is the active sworn officers of the roster (patrol, supervisors,
+    command, specialists); without a roster, every officer the training log shows certified.
+    """
+
+    officers: pd.DataFrame
+    sworn: int | None  # active sworn officers (None: no roster)
+
+    @property
+    def overdue(self) -> int:
+        return int(self.officers["overdue"].sum())
+
+    @property
+    def of_certified(self) -> Rate:
+        """Overdue CIT-certified officers, of the CIT-certified officers in the pool."""
+        return Rate(self.overdue, len(self.officers))
+
+    @property
+    def of_sworn(self) -> Rate | None:
+        """Overdue CIT-certified officers, of all active sworn officers."""
+        return None if self.sworn is None else Rate(self.overdue, self.sworn)
+
+
+def sworn_officers(staff: pd.DataFrame) -> pd.Series:
+    """Officer ids of the active sworn staff (everyone active when roles are unknown)."""
+    if "role_group" in staff:
+        staff = staff[staff["role_group"].isin(SWORN_GROUPS)]
+    return staff["officer_id"]
+
+
+def in_service(
+    training: pd.DataFrame, as_of: pd.Timestamp, staff: pd.DataFrame | None = None
+) -> InService:
+    """Who is overdue for CIT in-service as of `as_of`; `staff` is the active roster (as
+    from with_certification, already filtered by district or shift), or None."""
+    officers = None if staff is None else sworn_officers(staff)
+    table = overdue_in_service(training, as_of, officers)
+    return InService(table, None if officers is None else int(officers.nunique()))
 
 
 def hours_by_type(training: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Editable rules: flag mental-health (MH) calls, group dispositions, classify training courses.
 
-The rules are three plain CSV files. Defaults ship in ``pmhc/domain/default_rules``; a
+The rules are plain CSV files. Defaults ship in ``pmhc/domain/default_rules``; a
 workspace may hold edited copies that override the defaults file by file
 (:func:`load_rules`, :func:`save_rule_table`).
 
@@ -41,7 +41,37 @@ workspace may hold edited copies that override the defaults file by file
     Mental Health First Aid is ``other`` by an explicit row (an awareness course, neither CIT nor
     de-escalation training).
 
-Matching, the same in all three files:
+``transport_destinations.csv`` -- ``pattern, destination, note``; ``destination`` is
+    ``custody`` or ``treatment`` (custody wins: "jail medical unit" is custody). A transport to
+    treatment is one component of a connection to resources.
+
+``responder_types.csv`` -- ``pattern, responder, note``; ``responder`` is one of
+    :data:`RESPONDERS` (first match in that order wins). An incident's responders are the set of
+    its units' types; a mobile-crisis or co-responder unit is a hand-off (a connection component).
+
+``connection_components.csv`` -- ``pattern, component, note``; ``component`` is ``handoff``,
+    ``transport`` or ``referral``. Read only on dispositions grouped as a connection (or a hold,
+    for the transport of a hold). A connection disposition may match several components; one that
+    matches none counts as a referral, so every connection is shown under some component.
+
+``abbreviations.csv`` -- ``abbreviation, expansion, note``: what CADs print for the words the
+    rules use (``TRANSP`` transported, ``CTR`` center, ``MH`` mental health, ``WELF CHK`` welfare
+    check…). Abbreviations are spelled out, whole tokens only, before any call-type,
+    disposition, destination or responder rule is tried (never on course names): ``CTR`` in
+    ``CRISIS CTR`` becomes CENTER, ``MH`` never touches ``MHA``.
+
+``service_types.csv`` -- columns ``pattern, service_group, note``; ``service_group`` is one of
+    :data:`SERVICE_GROUPS`. The first group in that order with a matching pattern wins ("Crisis
+    Stabilization Unit" is crisis stabilisation before it is anything else); blank or unmatched
+    types are ``other``. The same table is the evidence that a sheet is a services list: most of
+    its type values must match a row here (a row filed under ``other`` counts as known).
+
+``roster_roles.csv`` -- columns ``pattern, role_group, note``; ``role_group`` is one of
+    :data:`ROLE_GROUPS`, first in that order wins. Where a roster has a rank column, rank alone
+    decides ``command`` and ``supervisor`` (a sergeant assigned to patrol supervises); role and
+    rank together decide the others.
+
+Matching, the same in every file:
 
 - Case-insensitive, whole words: a term matches only where it is not preceded or followed by a
   letter or digit, so ``OD`` never matches ODOR or GOOD and ``EDP`` never matches EDPX.
@@ -60,6 +90,7 @@ compiled regular expression per kind/group, and maps the results back to the row
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -77,7 +108,9 @@ DISPOSITION_GROUPS = ("arrest", "involuntary", "connection", "resolved", "no_con
 GROUP_LABELS = {
     "arrest": "Arrest",
     "involuntary": "Involuntary hold",
-    "connection": "Connection to services",
+    # Not "connection": the connection rate is built from components (referral, transport,
+    # hand-off) over several columns; this is only what the disposition text says.
+    "connection": "Referral or treatment",
     "resolved": "Resolved on scene",
     "no_contact": "No contact",
     "other": "Other",
@@ -91,6 +124,39 @@ COURSE_LABELS = {
     "other": "Other",
 }
 COURSE_PRECEDENCE = ("in_service", "dispatcher", "cit_40", "de_escalation", "other")
+SERVICE_GROUPS = (
+    "crisis_line",
+    "mobile_crisis",
+    "crisis_stabilisation",
+    "emergency_department",
+    "detox",
+    "peer",
+    "housing",
+    "outpatient",
+    "other",
+)
+SERVICE_LABELS = {
+    "crisis_line": "Crisis line",
+    "mobile_crisis": "Mobile crisis",
+    "crisis_stabilisation": "Crisis stabilisation",
+    "emergency_department": "Emergency department",
+    "detox": "Detox",
+    "peer": "Peer support",
+    "housing": "Housing",
+    "outpatient": "Outpatient",
+    "other": "Other",
+}
+ROLE_GROUPS = ("dispatcher", "command", "supervisor", "specialist", "civilian", "patrol", "other")
+ROLE_LABELS = {
+    "dispatcher": "Dispatcher",
+    "command": "Command",
+    "supervisor": "Supervisor",
+    "specialist": "Specialist",
+    "civilian": "Civilian",
+    "patrol": "Patrol",
+    "other": "Other",
+}
+RANKED_ROLES = ("command", "supervisor")  # decided by rank where there is a rank column
 MH_KINDS = ("include", "exclude")
 IGNORE = "ignore"  # disposition pseudo-group: matching text is removed before grouping
 DEFAULT_DIR = Path(str(resources.files("pmhc.domain").joinpath("default_rules")))
@@ -99,14 +165,53 @@ RULE_FILES = {
     "mh_terms": "mh_call_terms.csv",
     "dispositions": "disposition_groups.csv",
     "courses": "course_types.csv",
+    "services": "service_types.csv",
+    "roles": "roster_roles.csv",
 }
+# Connection components, responder unit types, transport destinations and abbreviations
+# (the module docstring says what they mean).
+DESTINATIONS = ("custody", "treatment", "other")  # custody wins over treatment
+RESPONDERS = ("mobile_crisis", "co_responder", "cit", "patrol", "other")
+RESPONDER_LABELS = {
+    "mobile_crisis": "Mobile crisis",
+    "co_responder": "Co-responder",
+    "cit": "CIT officer",
+    "patrol": "Patrol",
+    "other": "Other unit",
+}
+COMPONENTS = ("handoff", "transport", "referral")
+COMPONENT_LABELS = {
+    "referral": "Referral or service notified",
+    "transport": "Transport to treatment",
+    "handoff": "Hand-off to mobile crisis or co-responder",
+}
+RULE_FILES.update(
+    destinations="transport_destinations.csv",
+    responders="responder_types.csv",
+    components="connection_components.csv",
+)
+ABBREVIATIONS_FILE = "abbreviations.csv"
 # kind -> (pattern column, class column, allowed classes in file order, labels accepted on input)
 _SPEC: dict[str, tuple[str, str, tuple[str, ...], dict[str, str]]] = {
     "mh_terms": ("term", "kind", MH_KINDS, {}),
     "dispositions": ("pattern", "group", (*DISPOSITION_GROUPS, IGNORE), GROUP_LABELS),
     "courses": ("pattern", "course_type", COURSE_PRECEDENCE, COURSE_LABELS),
+    "destinations": ("pattern", "destination", DESTINATIONS, {}),
+    "responders": ("pattern", "responder", RESPONDERS, RESPONDER_LABELS),
+    "components": ("pattern", "component", COMPONENTS, COMPONENT_LABELS),
+    "services": ("pattern", "service_group", SERVICE_GROUPS, SERVICE_LABELS),
+    "roles": ("pattern", "role_group", ROLE_GROUPS, ROLE_LABELS),
 }
-_TITLE = {"mh_terms": "MH call-type", "dispositions": "disposition", "courses": "course"}
+_TITLE = {
+    "mh_terms": "MH call-type",
+    "dispositions": "disposition",
+    "courses": "course",
+    "destinations": "transport destination",
+    "responders": "responder type",
+    "components": "connection",
+    "services": "service type",
+    "roles": "roster role",
+}
 _NOTE = "note"
 _WORD = re.compile(r"([^\W_]+)(\*?)")
 _AND = re.compile(r"(?:^|\s+)&(?:\s+|$)")
@@ -282,6 +387,81 @@ def _as_series(values: pd.Series | Sequence[object]) -> pd.Series:
     return values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
 
 
+# --------------------------------------------------------------------------- abbreviations
+
+_ABBR_COLUMNS = ("abbreviation", "expansion")
+
+
+def _validate_abbreviations(table: pd.DataFrame) -> pd.DataFrame:
+    """abbreviation, expansion, note; each abbreviation words only (no * or &), listed once."""
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError("The abbreviations must be a table with columns and rows.")
+    columns = {str(c).strip().lower(): c for c in table.columns}
+    for need in _ABBR_COLUMNS:
+        if need not in columns:
+            raise ValueError(f"The abbreviations need a column named '{need}'.")
+    rows, seen = [], set()
+    for n, rec in enumerate(table.to_dict("records"), start=1):
+        abbr = _clean_cell(rec[columns["abbreviation"]])
+        expansion = _clean_cell(rec[columns["expansion"]])
+        note = _clean_cell(rec[columns[_NOTE]]) if _NOTE in columns else ""
+        if not abbr and not expansion and not note:
+            continue
+        words = _words(abbr)
+        if not words or any(star for _, star in words) or _AND.search(abbr):
+            raise ValueError(
+                f"Row {n} of the abbreviations ({abbr or 'blank'}) needs letters or digits "
+                "only, without * or &."
+            )
+        if not _words(expansion):
+            raise ValueError(f"Row {n} of the abbreviations ({abbr}) has no expansion.")
+        key = " ".join(w.upper() for w, _ in words)
+        if key in seen:
+            raise ValueError(f"The abbreviation '{abbr}' is listed twice; keep one row.")
+        seen.add(key)
+        expansion = " ".join(w for w, _ in _words(expansion))
+        rows.append((abbr, expansion, defuse_formula(note)))
+    out = pd.DataFrame(rows, columns=[*_ABBR_COLUMNS, _NOTE], dtype="str")
+    return out.sort_values("abbreviation", key=lambda c: c.str.upper(), kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _read_abbreviations(path: Path) -> pd.DataFrame:
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"The rules file {path.name} is not a readable CSV file.") from exc
+    return _validate_abbreviations(raw)
+
+
+@dataclass(frozen=True)
+class _Expander:
+    """Whole-token replacement of every abbreviation by its expansion, in one pass."""
+
+    matcher: _Matcher
+    expansions: dict[str, str]
+
+    @classmethod
+    def build(cls, table: pd.DataFrame) -> _Expander:
+        expansions = dict(zip(table["abbreviation"], table["expansion"], strict=True))
+        return cls(_Matcher.build(list(expansions)), expansions)
+
+    def expand(self, text: str) -> str:
+        rx = self.matcher.regex
+        if rx is None:
+            return text
+        return rx.sub(
+            lambda m: self.expansions[self.matcher.patterns[(m.lastindex or 1) - 1]], text
+        )
+
+
+def _classes(kind: str, table: pd.DataFrame, build) -> tuple:
+    """(class, matcher) in precedence order; "other" is what matches nothing."""
+    pcol, ccol, allowed, _ = _SPEC[kind]
+    return tuple((c, build(table, pcol, ccol, c)) for c in allowed if c != "other")
+
+
 # --------------------------------------------------------------------------- the rules
 
 
@@ -292,11 +472,25 @@ class Rules:
     mh_terms: pd.DataFrame
     dispositions: pd.DataFrame
     courses: pd.DataFrame
+    # None: the shipped default table
+    destinations: pd.DataFrame | None = None
+    responders: pd.DataFrame | None = None
+    components: pd.DataFrame | None = None
+    abbreviations: pd.DataFrame | None = None
+    # Service types and roster roles; None takes the shipped defaults.
+    services: pd.DataFrame | None = None
+    roles: pd.DataFrame | None = None
     _mh_include: _Matcher = field(init=False, repr=False)
     _mh_exclude: _Matcher = field(init=False, repr=False)
     _ignore: _Matcher = field(init=False, repr=False)
     _groups: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
     _courses: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
+    _destinations: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
+    _responders: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
+    _components: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
+    _abbr: _Expander = field(init=False, repr=False)
+    _services: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
+    _roles: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
 
     def __repr__(self) -> str:
         return (
@@ -322,9 +516,84 @@ class Rules:
         set_(self, "_groups", groups)
         ctypes = tuple((c, build(courses, "pattern", "course_type", c)) for c in COURSE_PRECEDENCE)
         set_(self, "_courses", ctypes)
+        self._init_extra(build)
+        self._build_services_and_roles()
+
+    def _init_extra(self, build) -> None:
+        """The connection-component, responder, destination and abbreviation tables."""
+        set_ = object.__setattr__
+        for kind in ("destinations", "responders", "components"):
+            table = getattr(self, kind)
+            if table is None:
+                table = _read_table(DEFAULT_DIR / RULE_FILES[kind], kind)
+            set_(self, kind, _validate(kind, table))
+        abbr = self.abbreviations
+        if abbr is None:
+            abbr = _read_abbreviations(DEFAULT_DIR / ABBREVIATIONS_FILE)
+        set_(self, "abbreviations", _validate_abbreviations(abbr))
+        for kind in ("destinations", "responders", "components"):
+            set_(self, f"_{kind}", _classes(kind, getattr(self, kind), build))
+        set_(self, "_abbr", _Expander.build(self.abbreviations))
+
+    def expand(self, text: str) -> str:
+        """Abbreviations spelled out, whole tokens only ("TRANSP TO CRISIS CTR" ->
+        "TRANSPORTED TO CRISIS CENTER"); applied before every call-type, disposition,
+        destination and responder rule."""
+        return self._abbr.expand(text)
+
+    def expanded(self, values: pd.Series) -> pd.Series:
+        """Each value with its abbreviations spelled out (NA stays NA), for display."""
+        s = _as_series(values)
+        return pd.Series(_per_unique(s, self.expand, None), index=s.index, dtype="str")
+
+    # ---- destinations, responders, connection components
+    def _first_class(self, matchers, text: str) -> str:
+        text = self.expand(text)
+        return next((c for c, m in matchers if m.hits(text)), "other")
+
+    def destination_class(self, destinations: pd.Series) -> pd.Series:
+        """custody / treatment / other per transport destination; NA for blank input."""
+        s = _as_series(destinations)
+        out = _per_unique(s, lambda t: self._first_class(self._destinations, t), None)
+        return pd.Series(out, index=s.index, dtype="str", name="destination_class")
+
+    def responder_class(self, responders: pd.Series) -> pd.Series:
+        """mobile_crisis / co_responder / cit / patrol / other per unit; NA for blank input."""
+        s = _as_series(responders)
+        out = _per_unique(s, lambda t: self._first_class(self._responders, t), None)
+        return pd.Series(out, index=s.index, dtype="str", name="responder_class")
+
+    def component_hits(self, dispositions: pd.Series, component: str) -> pd.Series:
+        """True where the disposition text matches a pattern of `component` (after the
+        ignore patterns are removed); NA for blank input."""
+        s = _as_series(dispositions)
+        matcher = dict(self._components)[component]
+
+        def hit(text: str) -> bool:
+            return matcher.hits(self._ignore.blank_out(self.expand(text)))
+
+        return pd.Series(_per_unique(s, hit, None), index=s.index, dtype="boolean")
+
+    def _build_services_and_roles(self) -> None:
+        for kind, ccol, order in (
+            ("services", "service_group", SERVICE_GROUPS),
+            ("roles", "role_group", ROLE_GROUPS),
+        ):
+            given = getattr(self, kind)
+            table = (
+                _read_table(DEFAULT_DIR / RULE_FILES[kind], kind)
+                if given is None
+                else _validate(kind, given)
+            )
+            object.__setattr__(self, kind, table)
+            matchers = tuple(
+                (g, _Matcher.build(table.loc[table[ccol] == g, "pattern"].tolist())) for g in order
+            )
+            object.__setattr__(self, f"_{kind}", matchers)
 
     # ---- MH calls
     def _mh_match(self, text: str) -> str | None:
+        text = self.expand(text)
         term = self._mh_include.first(text)
         if term is None or self._mh_exclude.hits(text):
             return None
@@ -345,7 +614,7 @@ class Rules:
     # ---- dispositions
     def _group_of(self, text: str) -> tuple[str, bool]:
         """(group, matched a rule) for one cleaned disposition text."""
-        text = self._ignore.blank_out(text)
+        text = self._ignore.blank_out(self.expand(text))
         for group, matcher in self._groups:
             if matcher.hits(text):
                 return group, True
@@ -378,12 +647,74 @@ class Rules:
         cat = pd.Categorical.from_codes(codes, categories=list(COURSE_TYPES))
         return pd.Series(cat, index=s.index, name="course_type")
 
+    # ---- service types and roster roles
+    @staticmethod
+    def _first(matchers: tuple[tuple[str, _Matcher], ...], text: str) -> str | None:
+        for group, matcher in matchers:
+            if matcher.hits(text):
+                return group
+        return None
+
+    def _matched(self, matchers: tuple[tuple[str, _Matcher], ...], text: str) -> tuple[str, bool]:
+        """(group, matched a rule), like _group_of and _course_of."""
+        group = self._first(matchers, text)
+        return group or "other", group is not None
+
+    def service_group(self, types: pd.Series) -> pd.Series:
+        """SERVICE_GROUPS key per service type: the first group (in that order) with a
+        matching pattern; "other" for blank or unmatched types."""
+        s = _as_series(types)
+        groups = _per_unique(s, lambda t: self._first(self._services, t) or "other", "other")
+        return pd.Series(groups, index=s.index, name="service_group", dtype=object)
+
+    def known_service(self, types: pd.Series) -> pd.Series:
+        """True where a service type matches a row of the service-type rules (including
+        rows that file a type under "other"): evidence that a column lists services."""
+        s = _as_series(types)
+        known = _per_unique(s, lambda t: self._first(self._services, t) is not None, False)
+        return pd.Series(known.astype(bool), index=s.index, name="known_service")
+
+    def role_group(self, role: pd.Series | None, rank: pd.Series | None) -> pd.Series | None:
+        """ROLE_GROUPS key per officer from role and rank text; None without either.
+
+        Rank decides for supervisors and command (a sergeant assigned to patrol supervises);
+        role and rank together decide otherwise, the first group in ROLE_GROUPS order."""
+        given = role if role is not None else rank
+        if given is None:
+            return None
+        index = given.index
+        texts = [t.astype("str").fillna("") for t in (role, rank) if t is not None]
+        both = texts[0] if len(texts) == 1 else texts[0] + " | " + texts[1]
+        ranked = rank.astype("str").fillna("") if rank is not None else None
+        by_both = _per_unique(both, lambda t: self._role_of(t, skip_ranked=ranked is not None), "")
+        result = pd.Series(by_both, index=index, dtype=object)
+        if ranked is not None:
+            by_rank = _per_unique(ranked, lambda t: self._role_of(t, only_ranked=True), "")
+            # A rank-decided group wins only where it comes before the role's own group.
+            order = {g: i for i, g in enumerate(ROLE_GROUPS)}
+            use_rank = pd.Series(by_rank, index=index).map(order).fillna(99) < result.map(
+                order
+            ).fillna(99)
+            result = result.where(~use_rank, pd.Series(by_rank, index=index))
+        return result.replace("", "other").astype("category")
+
+    def _role_of(self, text: str, skip_ranked: bool = False, only_ranked: bool = False) -> str:
+        for group, matcher in self._roles:
+            if (skip_ranked and group in RANKED_ROLES) or (
+                only_ranked and group not in RANKED_ROLES
+            ):
+                continue
+            if matcher.hits(text):
+                return group
+        return ""
+
     # ---- rule maintenance
     def unmatched(self, values: pd.Series, kind: str) -> pd.DataFrame:
         """Raw values that matched no rule (so fell into "other"), with counts, most frequent first.
 
-        ``kind`` is "disposition" or "course". Values deliberately mapped to ``other`` by a rule
-        (citations, duplicates, firearms courses...) are not listed: they need no fixing.
+        ``kind`` is "disposition", "course", "service" or "role". Values deliberately mapped to
+        ``other`` by a rule (citations, duplicates, firearms courses...) are not listed: they need
+        no fixing.
         Columns: ``value`` (as written in the data) and ``count``.
         """
         key = kind.strip().lower().rstrip("s")
@@ -391,8 +722,14 @@ class Rules:
             matched = self._group_of
         elif key == "course":
             matched = self._course_of
+        elif key in ("service", "role"):
+            matched = functools.partial(
+                self._matched, self._services if key == "service" else self._roles
+            )
         else:
-            raise ValueError(f"Unknown kind '{kind}'; use 'disposition' or 'course'.")
+            raise ValueError(
+                f"Unknown kind '{kind}'; use 'disposition', 'course', 'service' or 'role'."
+            )
         codes, raw, texts = _factorize(_as_series(values))
         counts = np.bincount(codes[codes >= 0], minlength=len(texts))
         keep = [i for i, t in enumerate(texts) if t is not None and not matched(t)[1]]
@@ -420,9 +757,10 @@ def load_rules(folder: Path | None = None) -> Rules:
         if path is None or not path.is_file():
             path = DEFAULT_DIR / name
         tables[kind] = _read_table(path, kind)
-    return Rules(
-        mh_terms=tables["mh_terms"], dispositions=tables["dispositions"], courses=tables["courses"]
-    )
+    abbr_path = Path(folder) / ABBREVIATIONS_FILE if folder is not None else None
+    if abbr_path is None or not abbr_path.is_file():
+        abbr_path = DEFAULT_DIR / ABBREVIATIONS_FILE
+    return Rules(**tables, abbreviations=_read_abbreviations(abbr_path))
 
 
 def save_rule_table(folder: Path, kind: str, table: pd.DataFrame) -> Path:
@@ -432,10 +770,13 @@ def save_rule_table(folder: Path, kind: str, table: pd.DataFrame) -> Path:
     on bad input (unknown kind, missing column, empty term, unknown group...); nothing is written
     then.
     """
-    clean = _sorted(kind, _validate(kind, table))
+    if kind == "abbreviations":
+        clean, name = _validate_abbreviations(table), ABBREVIATIONS_FILE
+    else:
+        clean, name = _sorted(kind, _validate(kind, table)), RULE_FILES.get(kind, "")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / RULE_FILES[kind]
+    path = folder / name
     fd, tmp = tempfile.mkstemp(prefix=".rules-", suffix=".csv", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

@@ -16,3 +16,11 @@ def looks_like_formula(value: object) -> bool:
 def defuse_formula(value: object) -> object:
     """'=HYPERLINK(...)' -> "'=HYPERLINK(...)": shown as text by every spreadsheet."""
     return "'" + value if isinstance(value, str) and looks_like_formula(value) else value
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
+
+
+def escape_markdown(value: object) -> str:
+    """Text shown through Markdown as written: no link, image, emphasis or HTML from a cell."""
+    return str(value).translate(_MARKDOWN)

@@ -12,14 +12,18 @@ addresses, narratives) are never candidates.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import pandas as pd
+
 from pmhc.domain import schema
 from pmhc.domain.errors import InputError
+from pmhc.domain.rules import Rules, load_rules
 
 ABBREVIATIONS = {
     "rcvd": "received",
@@ -330,19 +334,33 @@ def _kind_score(kind: schema.Kind, matches: dict[str, ColumnMatch]) -> float:
     return 2 * required + optional
 
 
-def propose(peek: list[list[str | None]], kind: str | None = None) -> Mapping | None:
+def propose(
+    peek: list[list[str | None]],
+    kind: str | None = None,
+    rules: Rules | None = None,
+    refused: list[str] | None = None,
+) -> Mapping | None:
     """The best (header row, kind, columns) reading of a table's first rows, or None.
 
     `kind` forces the record kind (a saved profile or the user's choice). Rows are first
     scored on whole words only; close spellings are tried when no row reads that way,
-    and for the columns of the chosen row."""
-    best = _best_row(peek, kind, fuzzy=False) or _best_row(peek, kind, fuzzy=True)
+    and for the columns of the chosen row. Without a forced kind, a reading also needs
+    evidence from the values (see `evidence_against`); `refused` collects why a reading
+    that had the right columns was not taken."""
+    best = _best_row(peek, kind, fuzzy=False, rules=rules, refused=refused)
+    best = best or _best_row(peek, kind, fuzzy=True, rules=rules, refused=refused)
     if best is None or best.kind is None:
         return None
     return at_row(peek, best.header_row, best.kind)
 
 
-def _best_row(peek: list[list[str | None]], kind: str | None, fuzzy: bool) -> Mapping | None:
+def _best_row(
+    peek: list[list[str | None]],
+    kind: str | None,
+    fuzzy: bool,
+    rules: Rules | None = None,
+    refused: list[str] | None = None,
+) -> Mapping | None:
     kinds = [schema.KINDS[kind]] if kind else list(schema.KINDS.values())
     best: Mapping | None = None
     for row, values in enumerate(peek):
@@ -356,9 +374,52 @@ def _best_row(peek: list[list[str | None]], kind: str | None, fuzzy: bool) -> Ma
             if k.name == "calls" and "incident_id" not in matches and is_summary(headers):
                 continue  # "Year | District | Calls": counts per group, not call records
             score = _kind_score(k, matches)
-            if score > 0 and (best is None or score > best.score):
-                best = Mapping(k.name, row, [h or "" for h in headers], matches, score=score)
+            if score <= 0 or (best is not None and score <= best.score):
+                continue
+            against = None if kind else evidence_against(k.name, matches, samples, rules)
+            if against:
+                if refused is not None and against not in refused:
+                    refused.append(against)
+                continue
+            best = Mapping(k.name, row, [h or "" for h in headers], matches, score=score)
     return best
+
+
+SERVICE_EVIDENCE = 0.6  # share of type values that must be known service categories
+
+
+def evidence_against(
+    kind: str,
+    matches: dict[str, ColumnMatch],
+    samples: dict[int, list[str]],
+    rules: Rules | None = None,
+) -> str | None:
+    """Why the values under a header do not bear out its kind, or None when they do.
+
+    Column names alone are weak evidence for a services list: statistics tables, pivot
+    tests and timesheets have "Name" and "Type" columns too. The types must mostly be
+    known service categories (the service-type rules)."""
+    if kind != "services" or "type" not in matches:
+        return None
+    values = samples.get(matches["type"].column, [])
+    if not values:
+        return None  # no rows under the header: refused later, with that reason
+    rules = rules or _default_rules()
+    known = int(rules.known_service(pd.Series(values, dtype=object)).sum())
+    if known >= SERVICE_EVIDENCE * len(values):
+        return None
+    return (
+        f"it has columns named like a services list, but only {known} of the first "
+        f"{len(values)} values of its type column are known service categories (crisis line, "
+        "mobile crisis, crisis stabilisation…), so it was not read as one; if it is a services "
+        "list, choose Services for it on the Data page or add its types to the service-type "
+        "rules."
+    )
+
+
+@functools.cache
+def _default_rules() -> Rules:
+    return load_rules()
 
 
 _COUNT_HEADER = re.compile(

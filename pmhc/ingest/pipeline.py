@@ -10,6 +10,7 @@ only to tell blank rows and report footers from records.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -20,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pmhc.domain import rules as rules_mod
 from pmhc.domain import schema
 from pmhc.domain.errors import RowAccountingError
-from pmhc.domain.rules import Rules
+from pmhc.domain.rules import RESPONDERS, Rules
 from pmhc.ingest import mapping as mp
 from pmhc.ingest import values
 from pmhc.ingest.profiles import Profile
@@ -57,6 +59,8 @@ class SourceReport:
     signature: str | None = None
     date1904: bool = False
     date_precision: str | None = None  # "month" when dates were built without a day
+    # A title or parameter row naming mental-health calls (offered as "every call is MH")
+    mh_title: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -76,6 +80,7 @@ class Context:
     key: bytes  # workspace secret for pseudonyms
     profiles: list[Profile] = field(default_factory=list)
     all_mh: bool = False  # "every call in this file is a mental-health call"
+    mh_routes: tuple[str, ...] = ("final", "initial", "flag")  # see MH_ROUTES
     now: pd.Timestamp = field(default_factory=lambda: pd.Timestamp.now().floor("D"))
 
 
@@ -100,7 +105,49 @@ def ingest_file(
         "open",
     )
     tables = open_tables(source, name)
-    return [ingest_table(t, ctx, clock=clock) for t in tables]
+    loaded = [ingest_table(t, ctx, clock=clock) for t in tables]
+    offer_all_mh(tables, loaded, ctx)
+    return loaded
+
+
+def offer_all_mh(tables: list[Table], loaded: list[Loaded], ctx: Context) -> None:
+    """A title row above the header, or a parameter sheet of the same file, that names
+    mental-health calls ("Calls for Service with Mental Health Indicators", "Filters: MH
+    Indicator = Y") is offered as the declaration "every call is MH", never applied by itself:
+    a title may describe a filter that also let other calls through."""
+    params = [
+        _mh_text(t.peek, ctx.rules)
+        for t, x in zip(tables, loaded, strict=True)
+        if x.report.kind is None
+    ]
+    param = next((p for p in params if p), None)
+    for t, x in zip(tables, loaded, strict=True):
+        r = x.report
+        if r.kind != "calls" or ctx.all_mh or r.header_row is None or _declared(x):
+            continue
+        r.mh_title = _mh_text(t.peek[: r.header_row - 1], ctx.rules) or param
+        if r.mh_title:
+            r.notes.append(
+                f"The export's title or parameters name mental-health calls ({r.mh_title!r}): "
+                "if every call in it is one, declare it (Data page: 'Every call in this file is "
+                "a mental-health call'; command line: --all-mh)."
+            )
+
+
+def _declared(x: Loaded) -> bool:
+    """Every call already declared MH (by the upload's choice or a saved profile)."""
+    rec = x.records
+    return rec is not None and "mh_route" in rec and bool((rec["mh_route"] == "declared").all())
+
+
+def _mh_text(rows: list[list[str | None]], rules: Rules) -> str | None:
+    """The first cell of these rows that the MH call-type rules recognise (cut to 80)."""
+    cells = [str(c).strip() for row in rows for c in row if c is not None and str(c).strip()]
+    if not cells:
+        return None
+    flags = rules.mh_flag(pd.Series(cells, dtype="str")).to_numpy(bool)
+    hit = next((c for c, f in zip(cells, flags, strict=True) if f), None)
+    return None if hit is None else hit[:80]
 
 
 class Stages:
@@ -128,14 +175,17 @@ def ingest_table(
     table: Table, ctx: Context, proposal: mp.Mapping | None = None, clock: Stages | None = None
 ) -> Loaded:
     clock = clock or Stages()
+    if table.problem:
+        return Loaded(SourceReport(str(table.path), table.sheet, None, note=table.problem))
     where = table.sheet or Path(table.path).name
     clock.start(f"Finding the header and mapping the columns of {where}", "map")
     profile = None
+    refused: list[str] = []
     if proposal is None:
-        proposal, profile = _propose(table, ctx)
+        proposal, profile = _propose(table, ctx, refused)
     report = SourceReport(str(table.path), table.sheet, None)
     if proposal is None or proposal.kind is None:
-        report.note = _no_records_note(table)
+        report.note = refused[0][0].upper() + refused[0][1:] if refused else _no_records_note(table)
         return Loaded(report)
     _describe_mapping(report, table, proposal, profile)
     if not proposal.matches:
@@ -153,8 +203,13 @@ def ingest_table(
     raw = pd.DataFrame({name: sheet[pos] for name, pos in positions.items()})
     row_numbers = pd.Series(np.arange(len(raw)) + proposal.header_row + 2, index=raw.index)
 
+    # Rows the reader could not split as the header says (a CSV row wider than its header):
+    # rejected with their reason, never dropped as blank.
+    malformed = pd.Series(sheet.attrs.get("row_reasons", {}), dtype="object")
     filled = _filled_counts(sheet)
     empty = filled == 0
+    if len(malformed):
+        empty &= ~sheet.index.isin(malformed.index)
     footer = (
         _footer_rows(sheet[~empty], filled[~empty]) if empty.any() else _footer_rows(sheet, filled)
     )
@@ -162,9 +217,13 @@ def ingest_table(
     if empty.any():  # boolean indexing copies every column: only when there is a row to drop
         raw, row_numbers = raw[~empty], row_numbers[~empty]
     report.rows_in = len(raw)
+    if report.rows_in == 0:
+        return _header_only(report, proposal)
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
     reasons[footer] = "report footer or totals row"
+    if len(malformed):
+        reasons[malformed.index] = malformed.to_numpy()
     reasons[_repeated_header_rows(raw, proposal)] = "repeated header row"
 
     all_mh = ctx.all_mh or bool(profile and profile.all_mh)
@@ -219,7 +278,19 @@ def _check_accounting(report: SourceReport) -> None:
         )
 
 
-def _propose(table: Table, ctx: Context) -> tuple[mp.Mapping | None, Profile | None]:
+def _header_only(report: SourceReport, proposal: mp.Mapping) -> Loaded:
+    """A header with no rows under it loads nothing: say so rather than report zeros."""
+    report.note = (
+        f"It has a header row (row {report.header_row}, read as {report.kind}) but no rows "
+        "under it, so there is nothing to load; export the data again with its rows."
+    )
+    report.kind = None
+    return Loaded(report, proposal=proposal)
+
+
+def _propose(
+    table: Table, ctx: Context, refused: list[str] | None = None
+) -> tuple[mp.Mapping | None, Profile | None]:
     """A saved profile whose columns match this table wins over a fresh guess."""
     for profile in ctx.profiles:
         row = mp.locate_header(table.peek, profile.headers)
@@ -231,7 +302,7 @@ def _propose(table: Table, ctx: Context) -> tuple[mp.Mapping | None, Profile | N
         # A profile is a complete mapping: fields it leaves out stay unmapped.
         base = mp.Mapping(profile.kind, row, headers, {}, mp.duplicates(headers))
         return mp.apply_overrides(base, profile.overrides), profile
-    return mp.propose(table.peek), None
+    return mp.propose(table.peek, rules=ctx.rules, refused=refused), None
 
 
 def _no_records_note(table: Table) -> str:
@@ -438,98 +509,141 @@ def _part_or(raw, name, report, fallback):
     return fallback.astype("Int8")
 
 
-TREATMENT = re.compile(
-    r"crisis|stabili[sz]|hospital|\bed\b|\ber\b|emergency|detox|treatment|"
-    r"psych|behavio|mental|medical|sobering|clinic|respite",
-    re.IGNORECASE,
-)
-CUSTODY = re.compile(r"jail|detention cent|booking|custody|lock.?up|prison|holding", re.IGNORECASE)
-HANDOFF = re.compile(r"mobile crisis|co.?respon|mct|mcit|crisis team|clinician", re.IGNORECASE)
+# Ways a call is recognised as a mental-health call, in the order they are credited.
+MH_ROUTES = ("final", "initial", "flag")
+ROUTE_LABELS = {
+    "final": "final call type",
+    "initial": "initial call type",
+    "flag": "the CAD's mental-health flag",
+    "declared": "the declaration that every call in the file is a mental-health call",
+}
+HANDOFF_UNITS = ("mobile_crisis", "co_responder")
 
 
 def _derive_call_fields(out: pd.DataFrame, ctx: Context, all_mh: bool, notes: list[str]) -> None:
-    """MH flag, disposition group and the per-row outcome flags the metrics count."""
-    rules = ctx.rules
-    initial = out.get("call_type_initial")
-    final = out.get("call_type_final")
-    if initial is not None:
-        out["mh_at_dispatch"] = rules.mh_flag(initial).astype("boolean")
+    derive_call_fields(out, ctx.rules, all_mh, notes, ctx.mh_routes)
+
+
+def derive_call_fields(
+    out: pd.DataFrame,
+    rules: Rules,
+    declared: bool | pd.Series = False,
+    notes: list[str] | None = None,
+    routes: tuple[str, ...] = MH_ROUTES,
+) -> None:
+    """MH flag and route, disposition group and the per-row outcome flags the metrics count.
+
+    Unknown is not no: every derived flag is NA where its sources are blank (Kleene logic,
+    values.any_of). Also used to re-apply edited rules to stored call rows, where
+    `declared` marks the rows of files declared "every call is MH"."""
+    notes = notes if notes is not None else []
+    _derive_mh(out, rules, declared, notes, routes)
+    _derive_outcomes(out, rules)
+
+
+def _type_flag(rules: Rules, types: pd.Series) -> pd.Series:
+    """MH by a call-type column: NA where the type is blank (unknown, not "not MH")."""
+    return rules.mh_flag(types).astype("boolean").where(types.notna())
+
+
+def _derive_mh(out, rules, declared, notes, routes) -> None:
+    by: dict[str, pd.Series] = {}
+    if "call_type_final" in out:
+        by["final"] = _type_flag(rules, out["call_type_final"])
+    if "call_type_initial" in out:
+        by["initial"] = _type_flag(rules, out["call_type_initial"])
+        out["mh_at_dispatch"] = by["initial"]
     if "mh_flag" in out:
-        mh = out["mh_flag"]
-        source = "the mental-health flag column"
-        if final is not None or initial is not None:
-            by_type = _mh_by_type(rules, initial, final)
-            mh = mh.fillna(by_type)
-            source += " (call-type rules where the flag is blank)"
-    elif all_mh:
-        mh = pd.Series(True, index=out.index, dtype="boolean")
-        source = "the declaration that every call in the file is a mental-health call"
-    elif final is not None or initial is not None:
-        mh = _mh_by_type(rules, initial, final)
-        source = "the call-type rules"
-    else:
+        by["flag"] = out["mh_flag"].astype("boolean")
+    used = [r for r in routes if r in by]
+    route = pd.Series(pd.NA, index=out.index, dtype="object")
+    mh = values.any_of([by[r] for r in used])
+    if mh is None:
         mh = pd.Series(pd.NA, index=out.index, dtype="boolean")
-        source = None
+    for r in reversed(used):  # the first route that says yes is credited
+        route = route.mask(by[r].fillna(False).to_numpy(bool), r)
+    decl = pd.Series(declared, index=out.index, dtype=bool)
+    if decl.any():
+        mh = mh.mask(decl.to_numpy(), True)
+        route = route.mask(decl.to_numpy(), "declared")
     out["mh"] = mh.astype("boolean")
-    if source:
-        notes.append(f"Mental-health calls identified from {source}.")
+    out["mh_route"] = pd.Categorical(route, categories=[*MH_ROUTES, "declared"])
+    counts = out["mh_route"].value_counts()
+    parts = [f"{int(counts[r]):,} by {ROUTE_LABELS[r]}" for r in counts.index if counts[r]]
+    if parts:
+        notes.append("Mental-health calls identified: " + ", ".join(parts) + ".")
+    unused = [ROUTE_LABELS[r] for r in by if r not in used]
+    if unused:
+        notes.append(
+            "Not used to identify mental-health calls (a setting): " + ", ".join(unused) + "."
+        )
 
+
+def _from_group(group: pd.Series, name: str) -> pd.Series:
+    """Row is in the disposition group; NA where the disposition is blank."""
+    return (group == name).astype("boolean").where(group.notna())
+
+
+def _derive_outcomes(out: pd.DataFrame, rules: Rules) -> None:
+    group = None
     if "disposition" in out:
-        out["disposition_group"] = rules.disposition_group(out["disposition"])
-    group = out.get("disposition_group")
-
-    def either(flag: str, grp: str) -> pd.Series | None:
-        parts = []
-        if flag in out:
-            parts.append(out[flag].fillna(False))
-        if group is not None:
-            parts.append((group == grp).fillna(False))
-        return values.any_of(parts)
-
+        group = out["disposition_group"] = rules.disposition_group(out["disposition"])
     for name, flag, grp in (
         ("is_arrest", "arrest", "arrest"),
         ("is_involuntary", "involuntary_hold", "involuntary"),
     ):
-        value = either(flag, grp)
-        if value is not None:
-            out[name] = value
-    connection = []
-    if group is not None:
-        connection.append((group == "connection").fillna(False))
-    if "transport_destination" in out:
-        treated = values.by_unique(
-            out["transport_destination"],
-            lambda u: (
-                u.astype("str").str.contains(TREATMENT) & ~u.astype("str").str.contains(CUSTODY)
-            ),
-        )
-        connection.append(treated.fillna(False).astype(bool))
-    if "responder_type" in out:
-        handoff = values.by_unique(
-            out["responder_type"], lambda u: u.astype("str").str.contains(HANDOFF)
-        )
-        connection.append(handoff.fillna(False).astype(bool))
-    if "mobile_crisis" in out:
-        connection.append(out["mobile_crisis"].fillna(False))
-    if connection:
-        out["is_connection"] = values.any_of(connection)
+        parts = [out[flag].astype("boolean")] if flag in out else []
+        if group is not None:
+            parts.append(_from_group(group, grp))
+        if parts:
+            out[name] = values.any_of(parts)
+    _units(out, rules)
+    components = _components(out, rules, group)
+    for name, value in components.items():
+        out[f"conn_{name}"] = value
+    if components:
+        out["conn_any"] = values.any_of(list(components.values()))
     if "cit_arrived" in out:
-        out["cit_on_scene"] = out["cit_arrived"]
-    elif "responder_type" in out:
-        cit = values.by_unique(
-            out["responder_type"], lambda u: u.astype("str").str.contains(r"\bcit\b", case=False)
-        )
-        out["cit_on_scene"] = cit.fillna(False).astype("boolean")
+        out["cit_on_scene"] = out["cit_arrived"].astype("boolean")
+    elif "unit_cit" in out:
+        out["cit_on_scene"] = out["unit_cit"]
 
 
-def _mh_by_type(rules: Rules, initial: pd.Series | None, final: pd.Series | None) -> pd.Series:
-    """MH when the final call type is MH; the initial type stands in where final is blank."""
-    if final is None:
-        return rules.mh_flag(initial).astype("boolean")
-    by_final = rules.mh_flag(final).astype("boolean")
-    if initial is None:
-        return by_final
-    return by_final.where(final.notna(), rules.mh_flag(initial)).astype("boolean")
+def _units(out: pd.DataFrame, rules: Rules) -> None:
+    """One flag per responder type (unit_mobile_crisis, unit_cit...): NA where blank."""
+    if "responder_type" not in out:
+        return
+    cls = rules.responder_class(out["responder_type"])
+    for c in RESPONDERS:
+        out[f"unit_{c}"] = (cls == c).astype("boolean").where(cls.notna())
+
+
+def _components(out: pd.DataFrame, rules: Rules, group: pd.Series | None) -> dict:
+    """The components of a connection to resources, each a Kleene flag per row.
+
+    A disposition is the base: a blank one leaves the row unknown unless another source says
+    yes. Destinations and units only add yeses (a blank destination is no transport)."""
+    transport, handoff, referral = [], [], None
+    if group is not None:
+        dispo = out["disposition"]
+        conn = _from_group(group, "connection")
+        read = conn | _from_group(group, "involuntary")  # a hold's transport is kept apart
+        hits = {c: rules.component_hits(dispo, c) for c in ("transport", "handoff", "referral")}
+        transport.append(read & hits["transport"])
+        handoff.append(read & hits["handoff"])
+        # a connection disposition matching no component row is a referral
+        referral = conn & (hits["referral"] | ~(hits["transport"] | hits["handoff"]))
+    if "transport_destination" in out:
+        dest = rules.destination_class(out["transport_destination"])
+        transport.append((dest == "treatment").astype("boolean").fillna(False))
+    if "responder_type" in out:
+        unit = out[[f"unit_{c}" for c in HANDOFF_UNITS]].fillna(False).any(axis=1)
+        handoff.append(unit.astype("boolean"))
+    if "mobile_crisis" in out:
+        handoff.append(out["mobile_crisis"].astype("boolean"))
+    found = {"referral": referral, "transport": values.any_of(transport)}
+    found["handoff"] = values.any_of(handoff)
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def _normalise_training(raw, report, ctx, all_mh):
@@ -580,61 +694,25 @@ def _normalise_roster(raw, report, ctx, all_mh):
         out["active"] = ~inactive
     else:
         out["active"] = True
-    groups = role_group(out.get("role"), out.get("rank"))
+    groups = role_group(out.get("role"), out.get("rank"), ctx.rules)
     if groups is not None:
         out["role_group"] = groups
     return out, reasons, notes
 
 
-ROLE_PATTERNS = (
-    ("dispatcher", r"dispatch|communicat|telecommun|call.?taker|911|e911|pst"),
-    (
-        "command",
-        r"chief|command|captain|major|colonel|commander|inspector|superintend"
-        r"|deputy chief|lieutenant|lt\b",
-    ),
-    ("supervisor", r"sergeant|sgt|supervis|corporal.?supervisor"),
-    # Sworn staff outside patrol: not in the patrol coverage the CIT guidance speaks of.
-    (
-        "specialist",
-        r"investigat|detective|traffic|k.?9|swat|tactical|narcotic|vice|homicide|"
-        r"school resource|training unit|motor unit|gang|special",
-    ),
-    ("civilian", r"civilian|analyst|clerk|admin|records|technician|professional staff"),
-    ("patrol", r"patrol|officer|deputy|corporal|trooper|constable|uniform|field|police"),
-)
-
-
-def role_group(role: pd.Series | None, rank: pd.Series | None) -> pd.Series | None:
+def role_group(
+    role: pd.Series | None, rank: pd.Series | None, rules: Rules | None = None
+) -> pd.Series | None:
     """patrol / supervisor / command / dispatcher / specialist / civilian / other from role
-    and rank text.
-
-    Rank decides for supervisors and command (a sergeant assigned to patrol supervises);
-    the role decides otherwise."""
-    given = role if role is not None else rank
-    if given is None:
-        return None
-    index = given.index
-    result = pd.Series("other", index=index, dtype="object")
-    texts = [t.astype("str").str.casefold().fillna("") for t in (role, rank) if t is not None]
-    both = texts[0] if len(texts) == 1 else texts[0] + " | " + texts[1]
-    rank_text = rank.astype("str").str.casefold().fillna("") if rank is not None else None
-    decided = pd.Series(False, index=index)
-    for group, pattern in ROLE_PATTERNS:
-        source = (
-            rank_text if (group in ("command", "supervisor") and rank_text is not None) else both
-        )
-        hit = source.str.contains(pattern, regex=True) & ~decided
-        result[hit] = group
-        decided |= hit
-    return result.astype("category")
+    and rank text, by the roster-role rules (rank decides for supervisors and command)."""
+    return (rules or _default_rules()).role_group(role, rank)
 
 
 def _normalise_services(raw, report, ctx, all_mh):
     out, notes = _typed(raw, schema.SERVICES, report, ctx, set())
     reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
     reasons[out["name"].isna()] = "no service name"
-    out["service_group"] = service_group(out["type"]) if "type" in out else "other"
+    out["service_group"] = service_group(out["type"], ctx.rules) if "type" in out else "other"
     hours = out.get("hours")
     if hours is not None:
         out["always_open"] = (
@@ -645,46 +723,17 @@ def _normalise_services(raw, report, ctx, all_mh):
     return out, reasons, notes
 
 
-SERVICE_PATTERNS = (
-    ("crisis_line", r"crisis line|hotline|988|call cent|warm ?line|helpline|lifeline"),
-    ("mobile_crisis", r"mobile|outreach|co.?respon|mct|street"),
-    (
-        "crisis_stabilisation",
-        r"stabili[sz]|receiving|crisis cent|crisis unit|triage|respite|"
-        r"sobering|23.?hour|observation",
-    ),
-    ("emergency_department", r"emergency|\bed\b|\ber\b|hospital|psychiatric emerg"),
-    ("detox", r"detox|withdrawal|substance|sud\b|addiction|recovery cent"),
-    ("peer", r"peer"),
-    ("housing", r"housing|shelter|residential"),
-    (
-        "outpatient",
-        r"outpatient|clinic|counsel|therapy|case manag|community mental|cmhc|"
-        r"treatment|behavioral health",
-    ),
-)
-SERVICE_LABELS = {
-    "crisis_line": "Crisis line",
-    "mobile_crisis": "Mobile crisis",
-    "crisis_stabilisation": "Crisis stabilisation",
-    "emergency_department": "Emergency department",
-    "detox": "Detox",
-    "peer": "Peer support",
-    "housing": "Housing",
-    "outpatient": "Outpatient",
-    "other": "Other",
-}
+SERVICE_LABELS = rules_mod.SERVICE_LABELS
 
 
-def service_group(types: pd.Series) -> pd.Series:
-    text = types.astype("str").str.casefold().fillna("")
-    result = pd.Series("other", index=types.index, dtype="object")
-    decided = pd.Series(False, index=types.index)
-    for group, pattern in SERVICE_PATTERNS:
-        hit = text.str.contains(pattern, regex=True) & ~decided
-        result[hit] = group
-        decided |= hit
-    return result
+def service_group(types: pd.Series, rules: Rules | None = None) -> pd.Series:
+    """The service group of each type, by the service-type rules."""
+    return (rules or _default_rules()).service_group(types)
+
+
+@functools.cache
+def _default_rules() -> Rules:
+    return rules_mod.load_rules()
 
 
 NORMALISERS = {

@@ -16,25 +16,29 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import fastexcel
+import numpy as np
 import pandas as pd
 
-from pmhc.domain.errors import InputError
+from pmhc.ingest import failures
+from pmhc.ingest import limits as limits_mod
+from pmhc.ingest.failures import UnreadableFile
+from pmhc.ingest.limits import Limits, check_span, too_large
 from pmhc.ingest.xlsx_peek import peek_sheets
 
 PEEK_ROWS = 40
+# A narrative cell can be longer than the csv module's default 128 KB field: allow 16 MB
+# (the whole file is bounded by Limits.max_file_bytes anyway).
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
 CSV_HEAD_BYTES = 1 << 18  # enough text for the first rows of any export
 MAX_COLUMNS = 16384  # Excel's last column, XFD
 WORKBOOK_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 ACCEPTED_EXTENSIONS = WORKBOOK_EXTENSIONS | {".csv", ".txt", ".tsv", ".htm", ".html", ".xml"}
-
-
-class UnreadableFile(InputError):
-    """A file we cannot read; the message is one plain sentence for the user."""
 
 
 @dataclass
@@ -46,36 +50,83 @@ class Table:
     # column positions); columns keep their sheet position as their name.
     _load: Callable[[int, list[int]], pd.DataFrame] = field(repr=False)
     date1904: bool = False
+    problem: str | None = None  # why this sheet cannot be read (the others still can)
 
     def load(self, header_row: int, columns: list[int]) -> pd.DataFrame:
         return self._load(header_row, columns)
 
 
-def open_tables(source: str | Path | bytes, name: str | None = None) -> list[Table]:
-    """Every table in a file. `source` is a path or the bytes of an upload named `name`."""
+def open_tables(
+    source: str | Path | bytes, name: str | None = None, limits: Limits | None = None
+) -> list[Table]:
+    """Every table in a file. `source` is a path or the bytes of an upload named `name`.
+
+    Raises UnreadableFile (or limits.TooLarge) with one sentence naming the file."""
+    limits = limits or Limits.from_env()
     data = source if isinstance(source, bytes) else None
     path = str(name or source)
+    label = Path(path).name
     ext = Path(path).suffix.lower()
     if ext and ext not in ACCEPTED_EXTENSIONS:
         raise UnreadableFile(
-            f"{Path(path).name} is a {ext} file; "
-            "upload an Excel workbook (.xlsx, .xls) or a CSV file."
+            f"{label} is a {ext} file; upload an Excel workbook (.xlsx, .xls) or a CSV file."
         )
+    size = len(source) if isinstance(source, bytes) else _size(source)
+    if size > limits.max_file_bytes:
+        raise too_large(label, "it is {:,} bytes", size, limits.max_file_bytes)
     head = data[:2048] if data is not None else _head(source)
     if not head.strip():
-        raise UnreadableFile(f"{Path(path).name} is empty; export the data again and upload it.")
+        raise UnreadableFile(f"{label} is empty; export the data again and upload it.")
     sniff = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if sniff.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in _all(
         source, data
     ):
-        return _xml2003_tables(path, _all(source, data))
+        return _xml2003_tables(path, _all(source, data), limits)
     if sniff.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head")) or (
         sniff.startswith(b"<") and b"<table" in _all(source, data).lower()
     ):
-        return _html_tables(path, _all(source, data))
-    if head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0") or ext in WORKBOOK_EXTENSIONS:
-        return _workbook_tables(path, source, data)
+        return _html_tables(path, _all(source, data), limits)
+    if head.startswith(failures.OLD_BIFF):
+        raise failures.too_old(label)
+    if head.startswith((b"PK", failures.OLE_MAGIC)):
+        return _workbook_tables(path, source, data, limits)
+    if not _looks_like_text(head):
+        raise failures.not_a_spreadsheet(label)
+    if ext in WORKBOOK_EXTENSIONS and not _delimited(head):
+        raise failures.not_a_spreadsheet(label)  # text saved under a workbook's name
     return [_csv_table(path, _all(source, data))]
+
+
+def _size(path: str | Path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except FileNotFoundError as e:
+        raise UnreadableFile(f"{path} does not exist; check the path.") from e
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """Text in one of the encodings exports use; binary data holds NUL bytes."""
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" not in head
+
+
+def _delimited(head: bytes) -> bool:
+    """Two or more lines split into the same two or more columns: a CSV or TSV export,
+    which some systems save with an .xls name."""
+    text = head.decode(text_encoding(head), errors="ignore")
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        delim = sniff_delimiter("\n".join(lines))
+    except csv.Error:
+        return False
+    try:
+        counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+    except csv.Error:
+        return False
+    # Title lines above the header may be narrower: the commonest width decides.
+    common = max(set(counts), key=counts.count)
+    return common >= 2 and counts.count(common) >= 0.6 * len(counts)
 
 
 def _head(path: str | Path) -> bytes:
@@ -97,29 +148,69 @@ def _all(path: str | Path | bytes, data: bytes | None) -> bytes:
 # --- workbooks -------------------------------------------------------------------------
 
 
-def _workbook_tables(path: str, source: str | Path | bytes, data: bytes | None) -> list[Table]:
-    try:
-        reader = fastexcel.read_excel(data if data is not None else str(source))
-    except Exception as e:  # calamine reports corrupt or encrypted files with many error types
-        raise UnreadableFile(
-            f"{Path(path).name} could not be opened as a workbook (it may be damaged or "
-            "password-protected); save it again from Excel as .xlsx and upload that."
-        ) from e
+def _workbook_tables(
+    path: str, source: str | Path | bytes, data: bytes | None, limits: Limits
+) -> list[Table]:
+    label = Path(path).name
     raw = data if data is not None else Path(source).read_bytes()
+    if raw.startswith(b"PK"):
+        limits_mod.check_zip(raw, label, limits)
+    elif failures.biff_encrypted(raw):
+        raise failures.password_protected(label)
+    elif raw.startswith(failures.OLE_MAGIC):
+        limits_mod.check_biff(raw, label, limits)
+    try:
+        with failures.reading(label):
+            reader = fastexcel.read_excel(_reader_source(path, source, data, raw))
+            names = list(reader.sheet_names)
+    except UnreadableFile as e:
+        raise failures.diagnose(label, raw, e.__cause__) from e.__cause__
     date1904 = _uses_1904_dates(raw)
     streamed = peek_sheets(raw, PEEK_ROWS, date1904) if raw.startswith(b"PK") else None
-    tables = []
-    for sheet in reader.sheet_names:
+    tables: list[Table] = []
+    problem: str | None = None
+    absolute: Sequence[int]
+    for sheet in names:
         if streamed is not None and sheet in streamed:
             peek, absolute = _trim_leading_columns(streamed[sheet])
         else:
-            peek, absolute = _peek_sheet(reader, sheet)
-        loader = _sheet_loader(reader, sheet, absolute)
-        tables.append(Table(path, sheet, peek, loader, date1904=date1904))
+            try:
+                peek, absolute = _peek_sheet(reader, sheet, label)
+            except UnreadableFile as e:  # one damaged sheet: the others may still load
+                peek, absolute, problem = [], [], str(e)
+        loader = _sheet_loader(reader, sheet, absolute, label)
+        tables.append(Table(path, sheet, peek, loader, date1904=date1904, problem=problem))
+        problem = None
+    if tables and not any(t.peek for t in tables):
+        broken = [t.problem for t in tables if t.problem]
+        if broken:
+            raise UnreadableFile(broken[0])
+        if _no_cells(reader, names, label):
+            raise failures.no_cells(label)
     return tables
 
 
-def _trim_leading_columns(grid: list[list[str | None]]) -> tuple[list[list[str | None]], range]:
+def _reader_source(path: str, source, data: bytes | None, raw: bytes) -> str | bytes:
+    """The path when its extension says what the content is (the reader then reads the
+    file itself), else the bytes, which the reader recognises by their content."""
+    ext = Path(path).suffix.lower()
+    zipped = ext in (".xlsx", ".xlsm", ".xlsb", ".ods") and raw.startswith(b"PK")
+    ole = ext == ".xls" and raw.startswith(failures.OLE_MAGIC)
+    return str(source) if data is None and (zipped or ole) else raw
+
+
+def _no_cells(reader: fastexcel.ExcelReader, names: list[str], label: str) -> bool:
+    """Every sheet is empty (checked in full only when the first rows of all are)."""
+    for sheet in names:
+        with failures.reading(label, sheet):
+            if reader.load_sheet(sheet, header_row=None, n_rows=1).width:
+                return False
+    return True
+
+
+def _trim_leading_columns(
+    grid: list[list[str | None]],
+) -> tuple[list[list[str | None]], Sequence[int]]:
     """Drop blank columns left of the data, as the workbook reader does, and say where each
     remaining column sits in the sheet."""
     lead = min(
@@ -128,33 +219,53 @@ def _trim_leading_columns(grid: list[list[str | None]]) -> tuple[list[list[str |
     return [row[lead:] for row in grid], range(lead, MAX_COLUMNS)
 
 
-def _peek_sheet(reader: fastexcel.ExcelReader, sheet: str) -> tuple[list[list[str | None]], list]:
+def _peek_sheet(
+    reader: fastexcel.ExcelReader, sheet: str, label: str
+) -> tuple[list[list[str | None]], list]:
     """The first rows as text, and each peek column's absolute index in the sheet."""
-    try:
+    with failures.reading(label, sheet):
         sheet_ = reader.load_sheet(
             sheet, header_row=None, skip_rows=0, n_rows=PEEK_ROWS, dtypes="string"
         )
-    except Exception:  # an empty sheet has no columns to read
-        return [], []
-    return _grid(sheet_.to_pandas()), [c.absolute_index for c in sheet_.available_columns()]
+        return _grid(sheet_.to_pandas()), [c.absolute_index for c in sheet_.available_columns()]
 
 
-def _sheet_loader(reader: fastexcel.ExcelReader, sheet: str, absolute: list[int]):
+def _sheet_loader(
+    reader: fastexcel.ExcelReader, sheet: str, absolute: Sequence[int], label: str
+) -> Callable[[int, list[int]], pd.DataFrame]:
     def load(header_row: int, columns: list[int]) -> pd.DataFrame:
         # Read every data row under the header; `schema_sample_rows=None` makes the
         # reader look at all rows before choosing a type, so a text cell far down a
         # date column turns the column to text instead of silently becoming null.
-        # The reader skips leading blank columns, but `use_columns` counts them.
+        # The reader skips leading blank columns, but `use_columns` counts them; a
+        # column the reader does not have (styled but empty, right of the table) is blank.
         columns = sorted(columns)
-        frame = reader.load_sheet(
-            sheet,
-            header_row=None,
-            skip_rows=header_row + 1,
-            use_columns=[absolute[c] for c in columns],
-            schema_sample_rows=None,
-        ).to_pandas()
-        frame.columns = columns
-        return frame
+        wanted = {absolute[c]: c for c in columns if c < len(absolute)}
+
+        def read(dtypes: Literal["string"] | None = None) -> fastexcel.ExcelSheet:
+            return reader.load_sheet(
+                sheet,
+                header_row=None,
+                skip_rows=header_row + 1,
+                use_columns=lambda info: info.absolute_index in wanted,
+                schema_sample_rows=None,
+                dtypes=dtypes,
+            )
+
+        with failures.reading(label, sheet):
+            try:
+                sheet_ = read()
+            except fastexcel.UnsupportedColumnTypeCombinationError:
+                # A column mixing kinds the reader cannot combine (durations and text):
+                # every cell as the text shown; the value parsers read dates from text.
+                sheet_ = read("string")
+            got = [wanted[c.absolute_index] for c in sheet_.selected_columns]
+            frame = sheet_.to_pandas()
+        frame.columns = got
+        for c in columns:
+            if c not in frame:
+                frame[c] = pd.Series(pd.NA, index=frame.index, dtype="object")
+        return frame[columns]
 
     return load
 
@@ -164,9 +275,9 @@ def _uses_1904_dates(data: bytes) -> bool:
     if not data.startswith(b"PK"):
         return False
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            xml = z.read("xl/workbook.xml")[:4096]
-    except (KeyError, zipfile.BadZipFile):
+        with zipfile.ZipFile(io.BytesIO(data)) as z, z.open("xl/workbook.xml") as f:
+            xml = f.read(1 << 16)
+    except limits_mod.ZIP_READ_ERRORS:
         return False
     return re.search(rb'date1904="(1|true)"', xml) is not None
 
@@ -227,61 +338,116 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _csv_table(path: str, data: bytes) -> Table:
+    label = Path(path).name
     encoding = text_encoding(data)
     head = data[:CSV_HEAD_BYTES].decode(encoding, errors="ignore")  # may cut a last character
-    delim = sniff_delimiter(head)
-    lines = head.splitlines()[:PEEK_ROWS]
-    head_rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+    try:
+        delim = sniff_delimiter(head)
+        lines = head.splitlines()[:PEEK_ROWS]
+        head_rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+    except csv.Error as e:  # a NUL byte, a field longer than 128 KB
+        raise failures.not_a_spreadsheet(label) from e
     width = max((len(r) for r in head_rows), default=0)
     if width == 0:
-        raise UnreadableFile(f"{Path(path).name} is empty; export the data again and upload it.")
+        raise UnreadableFile(f"{label} is empty; export the data again and upload it.")
     peek = [[v if v.strip() else None for v in r] + [None] * (width - len(r)) for r in head_rows]
 
     def load(header_row: int, columns: list[int]) -> pd.DataFrame:
+        # A row with filled cells right of the header's last one is malformed (a comma in
+        # an unquoted value): it is rejected with its reason (frame.attrs["row_reasons"])
+        # while the rest loads. pandas refuses rows wider than `names`: read again as
+        # wide as the widest row then.
+        header = len(head_rows[header_row]) if header_row < len(head_rows) else width
         try:
-            frame = pd.read_csv(
-                io.BytesIO(data),
-                encoding=encoding,
-                sep=delim,
-                header=None,
-                names=range(width),
-                skiprows=header_row + 1,
-                dtype="str",
-                keep_default_na=False,
-                na_values=[""],
-                skip_blank_lines=False,
-            )
-        except (pd.errors.ParserError, ValueError) as e:
-            # pandas says "Expected 2 fields in line 52, saw 3\n": keep it on one line.
-            detail = " ".join(str(e).split()).removeprefix("Error tokenizing data. C error: ")
-            raise UnreadableFile(
-                f"{Path(path).name} has rows with more columns than its header ({detail}); "
-                "export it again or save it as Excel."
-            ) from e
+            frame = _read_csv(data, encoding, delim, header_row, width)
+        except pd.errors.ParserError:
+            widest = _widest_row(data, encoding, delim, label)
+            try:
+                frame = _read_csv(data, encoding, delim, header_row, max(widest, width))
+            except (pd.errors.ParserError, ValueError) as e:
+                raise _csv_damaged(label, e) from e
+        except ValueError as e:
+            raise _csv_damaged(label, e) from e
+        frame = _reject_wide_rows(frame, header)
         # Columns are picked after reading: with `usecols` pandas would silently drop the
         # cells of a row wider than the header instead of reporting it.
-        return frame[sorted(columns)].reset_index(drop=True)
+        out = frame.reindex(columns=sorted(columns)).reset_index(drop=True)
+        out.attrs = frame.attrs
+        return out
 
     return Table(path, None, peek, load)
 
 
-def _html_tables(path: str, data: bytes) -> list[Table]:
+def _read_csv(data: bytes, encoding: str, delim: str, header_row: int, width: int):
+    return pd.read_csv(
+        io.BytesIO(data),
+        encoding=encoding,
+        sep=delim,
+        header=None,
+        names=range(width),
+        skiprows=header_row + 1,
+        dtype="str",
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=False,
+        encoding_errors="replace",
+    )
+
+
+def _widest_row(data: bytes, encoding: str, delim: str, label: str) -> int:
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+    try:
+        return max((len(r) for r in csv.reader(text, delimiter=delim)), default=0)
+    except csv.Error as e:
+        raise _csv_damaged(label, e) from e
+
+
+def _reject_wide_rows(frame: pd.DataFrame, width: int) -> pd.DataFrame:
+    if frame.shape[1] <= width:
+        return frame
+    extra = frame.iloc[:, width:].notna().to_numpy()
+    wide = extra.any(axis=1)
+    cells = width + extra.shape[1] - extra[:, ::-1].argmax(axis=1)
+    out = frame.iloc[:, :width].copy()
+    if not wide.any():
+        return out
+    out.attrs["row_reasons"] = {
+        int(pos): f"row has {int(cells[pos])} cells but the header has {width}"
+        for pos in np.flatnonzero(wide)
+    }
+    return out
+
+
+def _csv_damaged(label: str, error: Exception) -> UnreadableFile:
+    # pandas says "EOF inside string starting at row 52": keep it, on one line.
+    detail = " ".join(str(error).split()).removeprefix("Error tokenizing data. C error: ")
+    return UnreadableFile(
+        f"{label} could not be read as CSV ({detail}); export it again or save it as Excel."
+    )
+
+
+def _html_tables(path: str, data: bytes, limits: Limits) -> list[Table]:
     # Cells are kept as the text shown: pandas.read_html would take a <th> row as column
     # names (losing the header row) and turn '0012' into 12.
     import lxml.html
 
+    label = Path(path).name
     try:
         # lxml refuses text that still declares its encoding (XHTML exports do).
         text = re.sub(r"^\s*<\?xml[^>]*\?>", "", decode_text(data))
         doc = lxml.html.fromstring(text)
     except (ValueError, lxml.etree.ParserError) as e:
         raise UnreadableFile(
-            f"{Path(path).name} looks like a web page but is damaged; export it again."
+            f"{label} looks like a web page but is damaged; export it again."
         ) from e
-    grids = [g for g in (_html_grid(t) for t in doc.iter("table")) if g]
+    grids = []
+    for i, t in enumerate(doc.iter("table"), start=1):
+        grid = _html_grid(t, f"Table {i} of {label}", limits)
+        if grid:
+            grids.append(grid)
     if not grids:
         raise UnreadableFile(
-            f"{Path(path).name} is a web page with no table in it; export the data as Excel or CSV."
+            f"{label} is a web page with no table in it; export the data as Excel or CSV."
         )
     return [
         _frame_table(path, f"Table {i}", pd.DataFrame(g, dtype=object))
@@ -289,25 +455,42 @@ def _html_tables(path: str, data: bytes) -> list[Table]:
     ]
 
 
-def _html_grid(table) -> list[list[str | None]]:
-    """The rows of one HTML table (not of tables nested in it); colspan leaves blanks."""
+def _html_grid(table, where: str, limits: Limits) -> list[list[str | None]]:
+    """The rows of one HTML table (not of tables nested in it); colspan leaves blanks.
+    Spans are checked against the limits before any blank is added for them."""
     rows = []
     for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
         row: list[str | None] = []
         for cell in tr.xpath("./td|./th"):
             text = " ".join(cell.text_content().split())
             row.append(text or None)
-            span = cell.get("colspan", "1")
-            row.extend([None] * (int(span) - 1 if span.isdigit() and int(span) > 1 else 0))
+            span = _span(cell.get("colspan"))
+            check_span(where, "a cell spans {:,} columns", span, limits.max_span)
+            check_span(
+                where,
+                "a cell spans {:,} rows",
+                _span(cell.get("rowspan")),
+                limits.max_span,
+            )
+            row.extend([None] * (span - 1))
+            check_span(where, "a row has {:,} columns", len(row), limits.max_columns)
         rows.append(row)
+        check_span(where, "it has {:,} rows", len(rows), limits.max_rows)
     width = max((len(r) for r in rows), default=0)
+    check_span(where, "it spans {:,} cells", width * len(rows), limits.max_sheet_cells)
     return [r + [None] * (width - len(r)) for r in rows] if width else []
+
+
+def _span(value: str | None) -> int:
+    """A colspan/rowspan as browsers read it: leading digits, 1 when absent or zero."""
+    digits = re.match(r"\s*(\d{1,12})", value or "")
+    return max(int(digits.group(1)), 1) if digits else 1
 
 
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
 
 
-def _xml2003_tables(path: str, data: bytes) -> list[Table]:
+def _xml2003_tables(path: str, data: bytes, limits: Limits) -> list[Table]:
     """XML Spreadsheet 2003: Worksheet > Table > Row > Cell > Data, with ss:Index gaps."""
     # defusedxml refuses entity expansion ("billion laughs") and external entities.
     from xml.etree.ElementTree import ParseError
@@ -315,30 +498,57 @@ def _xml2003_tables(path: str, data: bytes) -> list[Table]:
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring
 
+    label = Path(path).name
     try:
         root = fromstring(data)
     except (ParseError, DefusedXmlException) as e:
         raise UnreadableFile(
-            f"{Path(path).name} looks like an XML spreadsheet but is damaged; export it again."
+            f"{label} looks like an XML spreadsheet but is damaged; export it again."
         ) from e
     tables = []
     for ws in root.iter(f"{_SS}Worksheet"):
-        rows: list[list[str | None]] = []
-        for row in ws.iter(f"{_SS}Row"):
-            index = row.get(f"{_SS}Index")
-            while index and len(rows) < int(index) - 1:
-                rows.append([])
-            values: list[str | None] = []
-            for cell in row.iter(f"{_SS}Cell"):
-                at = cell.get(f"{_SS}Index")
-                while at and len(values) < int(at) - 1:
-                    values.append(None)
-                datum = cell.find(f"{_SS}Data")
-                # Rich text nests <Font> inside <Data>; a merged cell spans MergeAcross more.
-                values.append("".join(datum.itertext()) if datum is not None else None)
-                values.extend([None] * int(cell.get(f"{_SS}MergeAcross", "0") or 0))
-            rows.append(values)
+        sheet = ws.get(f"{_SS}Name")
+        where = f"Sheet {sheet!r} of {label}" if sheet else label
+        rows = _xml2003_rows(ws, where, label, limits)
         width = max((len(r) for r in rows), default=0)
+        check_span(where, "it spans {:,} cells", width * len(rows), limits.max_sheet_cells)
         grid = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
-        tables.append(_frame_table(path, ws.get(f"{_SS}Name"), grid))
+        tables.append(_frame_table(path, sheet, grid))
     return tables
+
+
+def _xml2003_rows(ws, where: str, label: str, limits: Limits) -> list[list[str | None]]:
+    rows: list[list[str | None]] = []
+    for row in ws.iter(f"{_SS}Row"):
+        index = _xml_int(row.get(f"{_SS}Index"), label)
+        check_span(where, "a row is numbered {:,}", index or 0, limits.max_rows)
+        while index and len(rows) < index - 1:
+            rows.append([])
+        values: list[str | None] = []
+        for cell in row.iter(f"{_SS}Cell"):
+            at = _xml_int(cell.get(f"{_SS}Index"), label)
+            check_span(where, "a cell is in column {:,}", at or 0, limits.max_columns)
+            while at and len(values) < at - 1:
+                values.append(None)
+            datum = cell.find(f"{_SS}Data")
+            # Rich text nests <Font> inside <Data>; a merged cell spans MergeAcross more.
+            values.append("".join(datum.itertext()) if datum is not None else None)
+            across = _xml_int(cell.get(f"{_SS}MergeAcross"), label) or 0
+            down = _xml_int(cell.get(f"{_SS}MergeDown"), label) or 0
+            check_span(where, "a cell is merged across {:,} columns", across, limits.max_span)
+            check_span(where, "a cell is merged down {:,} rows", down, limits.max_span)
+            values.extend([None] * across)
+            check_span(where, "a row has {:,} columns", len(values), limits.max_columns)
+        rows.append(values)
+    return rows
+
+
+def _xml_int(value: str | None, label: str) -> int | None:
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise UnreadableFile(
+            f"{label} looks like an XML spreadsheet but is damaged (a row or cell number is "
+            "not a number); export it again."
+        )
+    return int(value)

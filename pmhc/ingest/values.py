@@ -84,7 +84,8 @@ def blank(series: pd.Series) -> pd.Series:
 def as_text(series: pd.Series) -> pd.Series:
     """Text as a user would read it: numbers without a trailing '.0', spaces trimmed."""
     if series.dtype.kind == "f":
-        whole = series.notna() & (series % 1 == 0)
+        # Past 2**53 a float is no longer an exact whole number (nor fits an Int64).
+        whole = series.notna() & (series % 1 == 0) & (series.abs() < 2**53)
         text = series.astype("str")
         text = text.where(~whole, series.where(whole).astype("Int64").astype("str"))
         return text.where(series.notna())
@@ -385,10 +386,11 @@ def _part_values(u: pd.Series, part: str) -> pd.Series:
 
 
 def any_of(flags: list[pd.Series]) -> pd.Series | None:
-    """True where any of the flags is true; a blank counts as no. None for no flags."""
+    """Kleene "or": True where any flag is true, False only where every flag is a known
+    no, NA (unknown) otherwise. A blank is unknown, never no. None for no flags."""
     if not flags:
         return None
-    result = flags[0].fillna(False)
+    result = flags[0].astype("boolean")
     for flag in flags[1:]:
-        result = result | flag.fillna(False)
-    return result.astype("boolean")
+        result = result | flag.astype("boolean")  # nullable booleans: NA | True is True
+    return result

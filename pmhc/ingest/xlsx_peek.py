@@ -9,11 +9,14 @@ them (dates as ISO dates, whole numbers without '.0')."""
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from datetime import datetime, timedelta
 
 from defusedxml.ElementTree import iterparse  # no entity expansion in uploaded XML
+
+from pmhc.ingest.limits import ZIP_READ_ERRORS
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -42,10 +45,10 @@ def peek_sheets(
                 if t == "s" and v is not None
             }
             strings = _shared_strings(z, max(needed) if needed else -1)
-    except (KeyError, zipfile.BadZipFile, SyntaxError, ValueError):
-        return None
-    base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
-    return {name: _grid(cells, rows, strings, dates, base) for name, cells in raw.items()}
+        base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+        return {name: _grid(cells, rows, strings, dates, base) for name, cells in raw.items()}
+    except (*ZIP_READ_ERRORS, SyntaxError, IndexError):
+        return None  # the workbook reader reads it, or says it is damaged
 
 
 def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
@@ -148,15 +151,21 @@ def _text(
     if value is None or value == "":
         return None
     if kind == "s":
-        text = strings[int(value)]
+        index = int(value)
+        text = strings[index] if 0 <= index < len(strings) else ""
     elif kind == "b":
         text = "true" if value == "1" else "false"
     elif kind in ("str", "inlineStr", "e"):
         text = value
+    elif kind == "d":  # a date stored as ISO 8601 text (Strict Open XML, some writers)
+        text = value.replace("T", " ").removesuffix(" 00:00:00")
     else:
         number = float(value)
-        if style in dates:
-            when = base + timedelta(days=number)
+        if style in dates and math.isfinite(number):
+            try:
+                when = base + timedelta(days=number)
+            except OverflowError:  # past year 9999: not a date anyone meant; keep the number
+                return value
             return when.strftime("%Y-%m-%d" if number == int(number) else "%Y-%m-%d %H:%M:%S")
         text = str(int(number)) if number.is_integer() else value
     return text.strip() or None

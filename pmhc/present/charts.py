@@ -66,8 +66,11 @@ def trend(
     marker: pd.Timestamp | None = None,
     marker_label: str = "Programme start",
     tooltip: list | None = None,
+    targets: pd.DataFrame | None = None,
 ):
-    """Monthly lines, optionally with a 95% interval band and a dated marker."""
+    """Monthly lines, optionally with a 95% interval band, a dated marker and targets
+    (`targets`: a frame with the `colour` field and `target`, drawn as dashed lines in each
+    line's colour)."""
     fmt = ".0%" if percent else ",.0f"
     base = alt.Chart(data)
     enc = {
@@ -111,6 +114,23 @@ def trend(
             alt.Chart(rule)
             .mark_text(align="left", dx=4, dy=-6, color="#444")
             .encode(x="date:T", y=alt.value(0), text="label:N")
+        )
+    if targets is not None and len(targets):
+        goal = {"y": alt.Y("target:Q")}
+        if colour:
+            goal["color"] = enc["color"]
+        layers.append(
+            alt.Chart(targets)
+            .mark_rule(strokeDash=[2, 3], strokeWidth=2)
+            .encode(
+                **goal,
+                tooltip=[
+                    alt.Tooltip(f"{colour}:N", title="Target for")
+                    if colour
+                    else alt.Tooltip("target:Q", title="Target", format=fmt),
+                    alt.Tooltip("target:Q", title="Target", format=".1%" if percent else ","),
+                ],
+            )
         )
     return _finish(alt.layer(*layers), title, subtitle, description)
 
@@ -292,10 +312,20 @@ def heatmap(
 SIGNALS = ["Within limits", "Above limits", "Below limits"]
 
 
+SIGNALS = ["Within limits", "Run rule", "Outside limits"]  # what control_signals writes
+
+
 def control_chart(
-    data: pd.DataFrame, *, title: str, subtitle: str | None, y_title: str, description: str
+    data: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str | None,
+    y_title: str,
+    description: str,
+    target: float | None = None,
 ):
-    """p-chart: monthly rate with centre line and 3-sigma limits."""
+    """p-chart: monthly rate with centre line, 3-sigma limits, points that break a run rule
+    marked, and the target as a line."""
     base = alt.Chart(data)
     x = alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y"))
     limits = base.mark_area(opacity=0.12, color=PALETTE[5]).encode(
@@ -311,17 +341,13 @@ def control_chart(
         color=alt.Color(
             "signal:N",
             title="",
-            scale=alt.Scale(
-                domain=["Within limits", "Outside limits"], range=[PALETTE[0], PALETTE[3]]
-            ),
+            scale=alt.Scale(domain=SIGNALS, range=[PALETTE[0], PALETTE[1], PALETTE[3]]),
             legend=alt.Legend(orient="bottom"),
         ),
         shape=alt.Shape(
             "signal:N",
             title="",
-            scale=alt.Scale(
-                domain=["Within limits", "Outside limits"], range=["circle", "triangle-up"]
-            ),
+            scale=alt.Scale(domain=SIGNALS, range=["circle", "diamond", "triangle-up"]),
         ),
         tooltip=[
             alt.Tooltip("month:T", format="%B %Y", title="Month"),
@@ -329,9 +355,21 @@ def control_chart(
             alt.Tooltip("denominator:Q", format=",", title="MH calls"),
             alt.Tooltip("lcl:Q", format=".1%", title="Lower limit"),
             alt.Tooltip("ucl:Q", format=".1%", title="Upper limit"),
+            alt.Tooltip("rules:N", title="Run rules broken"),
         ],
     )
-    return _finish(alt.layer(limits, centre, line, points), title, subtitle, description)
+    layers = [limits, centre, line, points]
+    if target is not None:
+        goal = pd.DataFrame({"target": [target], "label": [f"Target {target:.0%}"]})
+        layers.append(
+            alt.Chart(goal)
+            .mark_rule(strokeDash=[2, 2], color=PALETTE[2], size=2)
+            .encode(
+                y="target:Q",
+                tooltip=[alt.Tooltip("label:N", title="Target")],
+            )
+        )
+    return _finish(alt.layer(*layers), title, subtitle, description)
 
 
 def scores(data: pd.DataFrame, *, title: str, subtitle: str | None, description: str):

@@ -1,9 +1,20 @@
 """A dataset: the canonical tables built from one set of uploaded files.
 
-Call rows are collapsed to incidents here, once per dataset (docs/indicators.md, counting rules:
-count distinct incidents; an incident counts toward an outcome if any of its rows does;
-for the disposition the most serious outcome wins). Training and roster are joined to
-calls to tell whether a CIT-trained officer was on scene.
+Call rows are collapsed to incidents here, once per dataset, by one rule per field
+(docs/indicators.md, counting rules):
+
+- outcomes and every yes/no flag: any row (yes if any row says yes, no if some row records no
+  and none yes, unknown if no row records it);
+- the disposition group: the most serious over the rows, and the disposition text of that row;
+- responders: the set of unit types on any row (``unit_*`` flags and the ``responders`` label);
+- times: the first received and the first arrived;
+- everything else (district, call types, person, officer...): the first received row, so an
+  incident's descriptive fields always come from one row.
+
+Connection to resources is decided per incident from its components (referral, transport to
+treatment, hand-off): an arrest is never a connection, and a hold is counted apart unless the
+setting counts holds that end in a transport to treatment (``is_connection_holds``).
+Training and roster are joined to calls to tell whether a CIT-trained officer was on scene.
 """
 
 from __future__ import annotations
@@ -11,9 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
-from pmhc.domain.rules import DISPOSITION_GROUPS
+from pmhc.domain.rules import DISPOSITION_GROUPS, RESPONDER_LABELS, RESPONDERS
 from pmhc.ingest.pipeline import Loaded, SourceReport
 
 KINDS = ("calls", "training", "roster", "services")
@@ -31,7 +43,7 @@ class Dataset:
     roster: pd.DataFrame | None = None
     services: pd.DataFrame | None = None
     is_sample: bool = False
-    completeness: pd.DataFrame | None = None  # share of call rows with a value, per field
+    completeness: pd.DataFrame | None = None  # share of incidents with a value, per field
 
     @property
     def rows_in(self) -> int:
@@ -63,8 +75,27 @@ def build(loaded: list[Loaded], label: str, is_sample: bool = False) -> Dataset:
         rows = ds.call_rows
         if ds.training is not None and "officer_id" in rows:
             rows["trained_on_scene"] = trained_on_scene(rows, ds.training)
-        ds.completeness = completeness(rows)
-        ds.calls = collapse(rows)
+        repeated = repeated_rows(rows)
+        ds.completeness = completeness(rows, repeated)
+        ds.calls = collapse(rows, repeated)
+    return ds
+
+
+def repeated_rows(rows: pd.DataFrame) -> np.ndarray:
+    """Rows of incidents that span several rows (hashing a million incident ids once)."""
+    return rows["incident_id"].duplicated(keep=False).to_numpy()
+
+
+def rebuild_calls(ds: Dataset) -> Dataset:
+    """Completeness and incidents again from the call rows (after rules were re-applied)."""
+    rows = ds.call_rows
+    if rows is not None:
+        if ds.training is not None and "officer_id" in rows:
+            rows["trained_on_scene"] = trained_on_scene(rows, ds.training)
+        repeated = repeated_rows(rows)
+        ds.completeness = completeness(rows, repeated)
+        ds.calls = collapse(rows, repeated)
+        ds.__dict__.pop("mh", None)  # the cached MH selection
     return ds
 
 
@@ -88,9 +119,28 @@ COMPLETENESS_FIELDS = (
 )
 
 
-def completeness(rows: pd.DataFrame) -> pd.DataFrame:
-    """Share of call records with a value, per canonical field present (question 5)."""
-    return filled_share(rows, list(COMPLETENESS_FIELDS))
+def completeness(rows: pd.DataFrame, repeated: np.ndarray | None = None) -> pd.DataFrame:
+    """Share of incidents with a value, per canonical field present (question 5): a field is
+    recorded for an incident when any of its rows holds it."""
+    fields = [f for f in COMPLETENESS_FIELDS if f in rows and f != "incident_id"]
+    if "incident_id" in rows and repeated is None:
+        repeated = repeated_rows(rows)
+    if repeated is None or not repeated.any():
+        return filled_share(rows, ["incident_id", *fields])
+    # Incidents on one row count as rows; only the repeated ones go through a group-by.
+    ids = rows["incident_id"].to_numpy()[repeated]
+    multi = rows.loc[repeated, fields].notna().groupby(ids, sort=False).any()
+    filled = rows.loc[~repeated, fields].notna().sum() + multi.sum()
+    incidents = int((~repeated).sum()) + len(multi)
+    share = [1.0, *(float(filled[f]) / incidents for f in fields)]
+    return pd.DataFrame(
+        {
+            "field": ["incident_id", *fields],
+            "filled": share,
+            "missing": [1 - x for x in share],
+            "records": incidents,
+        }
+    )
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -121,12 +171,12 @@ def trained_on_scene(rows: pd.DataFrame, training: pd.DataFrame) -> pd.Series:
     return trained.where(rows["officer_id"].notna())
 
 
-def collapse(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per incident: flags by any(), earliest received time, most serious disposition.
+def collapse(rows: pd.DataFrame, repeated: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per incident by the rules of the module docstring.
 
     Only incidents spanning several rows go through the group-by (usually under a tenth of
     an export); the rest are one row already."""
-    repeated = rows["incident_id"].duplicated(keep=False).to_numpy()
+    repeated = repeated_rows(rows) if repeated is None else repeated
     if repeated.any():
         single = rows[~repeated].assign(rows=1)
         incidents = pd.concat([single, _collapse_repeated(rows[repeated])], ignore_index=True)
@@ -137,70 +187,95 @@ def collapse(rows: pd.DataFrame) -> pd.DataFrame:
                 incidents[c] = pd.Categorical(incidents[c], categories=rows[c].cat.categories)
     else:
         incidents = rows.assign(rows=1)
-    _plain_flags(incidents)
+    _incident_outcomes(incidents)
     incidents["time_band"] = time_band(incidents.get("hour"))
     incidents["month"] = (
         incidents["received_at"].to_numpy().astype("datetime64[M]").astype("datetime64[us]")
     )
     if "disposition_group" in incidents:
         incidents["disposition_group"] = pd.Categorical(
-            incidents["disposition_group"], categories=DISPOSITION_GROUPS
+            incidents["disposition_group"], categories=DISPOSITION_GROUPS, ordered=True
         )
     return incidents.reset_index(drop=True)
 
 
-# Counted as yes/no per incident; an unknown value counts as no (completeness reports how
-# often a field is blank).
-COUNTED_FLAGS = (
-    "is_connection",
-    "is_arrest",
-    "is_involuntary",
-    "use_of_force",
-    "person_injury",
-    "officer_injury",
-    "cit_on_scene",
-    "trained_on_scene",
-    "cit_requested",
-    "cit_dispatched",
-    "cit_arrived",
-    "mh_at_dispatch",
-)
+def _flag(incidents: pd.DataFrame, name: str) -> pd.Series:
+    """A flag as plain booleans with unknown as no (for masks only, never for counting)."""
+    if name not in incidents:
+        return pd.Series(False, index=incidents.index)
+    return incidents[name].fillna(False).astype(bool)
 
 
-def _plain_flags(incidents: pd.DataFrame) -> None:
-    for c in COUNTED_FLAGS:
-        if c in incidents:
-            incidents[c] = incidents[c].fillna(False).astype(bool)
+def _incident_outcomes(incidents: pd.DataFrame) -> None:
+    """Connection (both hold settings), injury and the responders label, per incident.
+
+    Flags stay nullable: NA is unknown and leaves the rate's denominator."""
+    for c in incidents.columns:
+        if incidents[c].dtype == bool:
+            incidents[c] = incidents[c].astype("boolean")
+    if "conn_any" in incidents:
+        arrest, held = _flag(incidents, "is_arrest"), _flag(incidents, "is_involuntary")
+        conn = incidents["conn_any"].mask(arrest, False)  # an arrest is never a connection
+        held &= ~arrest
+        transported = _flag(incidents, "conn_transport")
+        incidents["is_connection"] = conn.mask(held, False)  # holds counted apart
+        incidents["is_connection_holds"] = conn.mask(held, transported)
     injury = [c for c in ("person_injury", "officer_injury") if c in incidents]
     if injury:
-        incidents["is_injury"] = incidents[injury].any(axis=1)
+        result = incidents[injury[0]].astype("boolean")
+        for c in injury[1:]:
+            result = result | incidents[c].astype("boolean")
+        incidents["is_injury"] = result
+    units = [c for c in RESPONDERS if f"unit_{c}" in incidents]
+    if units:
+        incidents["responders"] = responders_label(incidents, units)
+
+
+def responders_label(incidents: pd.DataFrame, units: list[str]) -> pd.Categorical:
+    """The set of unit types on an incident as one label ("Mobile crisis + Patrol")."""
+    bits = np.zeros(len(incidents), dtype=np.int64)
+    for i, c in enumerate(units):
+        bits |= incidents[f"unit_{c}"].fillna(False).to_numpy(bool).astype(np.int64) << i
+    labels = {}
+    for b in np.unique(bits):
+        names = [RESPONDER_LABELS[c] for i, c in enumerate(units) if b >> i & 1]
+        labels[b] = " + ".join(names) if names else None
+    keys = sorted(k for k, v in labels.items() if v is not None)
+    cats = [labels[k] for k in keys]
+    lookup = np.full(max(labels) + 1, -1, dtype=np.int64)
+    for i, k in enumerate(keys):
+        lookup[k] = i
+    return pd.Categorical.from_codes(lookup[bits], categories=cats)
 
 
 def _collapse_repeated(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.iloc[rows["received_at"].to_numpy().argsort(kind="stable")]
+    grouped = rows.groupby("incident_id", sort=False, observed=True)
+    # The first received row gives every descriptive field (row-consistent), the time of
+    # day included.
+    # groupby(sort=False) lists incidents in order of first appearance, as drop_duplicates
+    # does: values are assigned by position, without aligning a million-string index.
+    out = rows.drop_duplicates("incident_id", keep="first").reset_index(drop=True)
+    flags = [c for c in rows.columns if str(rows[c].dtype) in ("boolean", "bool")]
+    if flags:
+        anyrow = grouped[flags].max()  # any row; NA only where no row records it
+        for c in flags:
+            out[c] = anyrow[c].array
+    if "arrived_at" in rows:
+        out["arrived_at"] = grouped["arrived_at"].min().to_numpy()  # first arrived
     if "disposition_group" in rows:
-        # Most serious disposition first, so first() picks it for each incident.
+        # The most serious outcome, with the disposition text of that same row.
         codes = pd.Categorical(
             rows["disposition_group"], categories=DISPOSITION_GROUPS
         ).codes.copy()
         codes[codes < 0] = len(DISPOSITION_GROUPS)
-        rows = rows.iloc[codes.argsort(kind="stable")]
-    grouped = rows.groupby("incident_id", sort=False, observed=True)
-    flags = [c for c in rows.columns if str(rows[c].dtype) in ("boolean", "bool")]
-    other = [c for c in rows.columns if c not in flags and c not in ("incident_id", "received_at")]
-    parts = [grouped["received_at"].min()]
-    if flags:
-        parts.append(grouped[flags].max())
-    # The time of day belongs with the earliest row, like received_at, not with the row of
-    # the most serious disposition.
-    timed = [c for c in ("hour", "weekday") if c in other]
-    other = [c for c in other if c not in timed]
-    if other:
-        parts.append(grouped[other].first())
-    if timed:
-        earliest = rows.loc[grouped["received_at"].idxmin(), ["incident_id", *timed]]
-        parts.append(earliest.set_index("incident_id"))
-    parts.append(grouped.size().rename("rows"))
-    return pd.concat(parts, axis=1).reset_index()
+        worst = rows.iloc[codes.argsort(kind="stable")].drop_duplicates("incident_id")
+        worst = worst.set_index("incident_id")
+        for c in ("disposition_group", "disposition"):
+            if c in rows:
+                out[c] = worst[c].reindex(out["incident_id"]).array
+    out["rows"] = grouped.size().to_numpy()
+    return out
 
 
 def time_band(hour: pd.Series | None) -> pd.Series | None:

@@ -17,9 +17,10 @@ import pandas as pd
 from pmhc.ingest.pipeline import SourceReport
 from pmhc.storage.dataset import Dataset
 
-# Call rows are not kept: incidents carry what the pages count, and `completeness` what
-# they say about the rows.
+# Incidents carry what the pages count, and `completeness` what they say about the rows.
+# The call rows are written too, but read only to re-apply edited rules (load_call_rows).
 TABLES = ("calls", "training", "roster", "services", "completeness")
+ROWS = "call_rows"
 
 
 def dataset_id(file_hashes: list[str], options: str = "") -> str:
@@ -43,6 +44,8 @@ def save(folder: Path, ds: Dataset, ds_id: str) -> Path:
         table = getattr(ds, name)
         if table is not None:
             table.to_parquet(tmp / f"{name}.parquet", index=False)
+    if ds.call_rows is not None:
+        ds.call_rows.to_parquet(tmp / f"{ROWS}.parquet", index=False)
     for i, rejected in enumerate(ds.rejected):
         if rejected is not None and len(rejected):
             rejected.astype("str").to_parquet(tmp / f"rejected_{i}.parquet", index=False)
@@ -74,6 +77,12 @@ def load(folder: Path, ds_id: str) -> Dataset:
         for i in range(len(reports))
     ]
     return ds
+
+
+def load_call_rows(folder: Path, ds_id: str) -> pd.DataFrame | None:
+    """The call rows of a saved dataset (None for datasets saved without them)."""
+    path = folder / ds_id / f"{ROWS}.parquet"
+    return pd.read_parquet(path) if path.exists() else None
 
 
 def current_id(folder: Path) -> str | None:

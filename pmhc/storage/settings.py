@@ -9,11 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from pmhc.ingest.pipeline import MH_ROUTES
+
 DEFAULTS: dict[str, object] = {
     "programme_start": None,
     "threshold": 10,
     "agency": "",
     "targets": {},
+    # a hold that ends in a transport to treatment also counts as a connection
+    "holds_as_connection": False,
+    # how a call is recognised as a mental-health call (pipeline.MH_ROUTES)
+    "mh_routes": ["final", "initial", "flag"],
 }
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status", "shared"]  # shared: partners see it
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
@@ -50,6 +56,13 @@ def programme_start(settings: dict) -> pd.Timestamp | None:
         return pd.Timestamp(date.fromisoformat(value)) if value else None
     except ValueError:
         return None
+
+
+def mh_routes(settings: dict) -> tuple[str, ...]:
+    """The MH routes chosen, in their fixed order; all of them when the setting is unusable."""
+    chosen = settings.get("mh_routes") or MH_ROUTES
+    routes = tuple(r for r in MH_ROUTES if r in chosen)
+    return routes or MH_ROUTES
 
 
 def load_actions(folder: Path) -> pd.DataFrame:

@@ -11,12 +11,12 @@ import pandas as pd
 
 from pmhc.domain import schema
 from pmhc.domain.errors import InputError
-from pmhc.domain.rules import Rules
+from pmhc.domain.rules import Rules, save_rule_table
 from pmhc.ingest import mapping as mp
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest.profiles import Profile
 from pmhc.ingest.reading import open_tables
-from pmhc.storage import dataset
+from pmhc.storage import dataset, settings
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace
 
@@ -47,7 +47,8 @@ def ingest_upload(
     progress: Callable[[str], None] | None = None,
 ) -> list[ingest.Loaded]:
     loaded = []
-    for table in open_tables(data, name):
+    tables = open_tables(data, name)
+    for table in tables:
         choice = choices.get(table.sheet, SheetChoice())
         if progress:
             progress(f"Reading {name}" + (f" [{table.sheet}]" if table.sheet else ""))
@@ -59,7 +60,7 @@ def ingest_upload(
             continue
         proposal = None
         if choice.kind or choice.header_row is not None or choice.fields:
-            auto = mp.propose(table.peek, choice.kind)
+            auto = mp.propose(table.peek, choice.kind, rules=ctx.rules)
             kind = choice.kind or (auto.kind if auto else None)
             row = (
                 choice.header_row
@@ -70,6 +71,13 @@ def ingest_upload(
                 proposal = mp.apply_overrides(mp.at_row(table.peek, row, kind), choice.fields)
         local = replace(ctx, all_mh=choice.all_mh)
         loaded.append(ingest.ingest_table(table, local, proposal))
+    undeclared = [
+        (t, x)
+        for t, x in zip(tables, loaded, strict=True)
+        if not choices.get(t.sheet, SheetChoice()).all_mh
+    ]
+    if undeclared:
+        ingest.offer_all_mh([t for t, _ in undeclared], [x for _, x in undeclared], ctx)
     for item in loaded:
         item.report.path = name
     return loaded
@@ -82,7 +90,8 @@ def save_uploads(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[dataset.Dataset, str]:
     """Ingest every file, build the dataset and make it the workspace's current one."""
-    ctx = ingest.Context(rules=ws.rules(), key=ws.key, profiles=ws.profiles())
+    routes = settings.mh_routes(settings.load_settings(ws.folder))
+    ctx = ingest.Context(rules=ws.rules(), key=ws.key, profiles=ws.profiles(), mh_routes=routes)
     loaded, hashes = [], []
     for name, data in files:
         file_hash = store.file_hash(data)
@@ -93,12 +102,37 @@ def save_uploads(
     if progress:
         progress("Counting incidents and joining training to calls")
     ds = dataset.build(loaded, label)
-    options = repr(sorted((k, v.key()) for k, v in choices.items()))
+    options = repr(sorted((k, v.key()) for k, v in choices.items())) + repr(routes)
     ds_id = store.dataset_id(hashes, options + ws.rules_version())
     if progress:
         progress("Saving the cleaned tables")
     store.save(ws.datasets_dir, ds, ds_id)
     return ds, ds_id
+
+
+def reapply_rules(ws: Workspace) -> tuple[dataset.Dataset, str] | None:
+    """Edited rules applied at once to the workspace's current dataset: MH calls, disposition
+    groups, connection components and course types derived again from the stored rows, and
+    the incidents rebuilt; saved as the current dataset. None when there is nothing to redo
+    (the sample rebuilds by itself: its cache key holds the rules' version)."""
+    ds_id = store.current_id(ws.datasets_dir)
+    if ds_id is None:
+        return None
+    ds = store.load(ws.datasets_dir, ds_id)
+    rows = store.load_call_rows(ws.datasets_dir, ds_id)
+    rules = ws.rules()
+    routes = settings.mh_routes(settings.load_settings(ws.folder))
+    if ds.training is not None and "course" in ds.training:
+        # from the course names (a course-type column of the export is not kept)
+        ds.training["course_type"] = rules.course_type(ds.training["course"].astype("str"))
+    if rows is not None:
+        declared = (rows["mh_route"] == "declared").fillna(False) if "mh_route" in rows else False
+        ingest.derive_call_fields(rows, rules, declared, None, routes)
+        ds.call_rows = rows
+        dataset.rebuild_calls(ds)
+    new_id = store.dataset_id([ds_id], ws.rules_version() + repr(routes))
+    store.save(ws.datasets_dir, ds, new_id)
+    return ds, new_id
 
 
 def profile_from(name: str, proposal: mp.Mapping, all_mh: bool) -> Profile:
@@ -199,3 +233,61 @@ def call_types_flagged(rules: Rules, calls: pd.DataFrame) -> pd.DataFrame:
     out = counts.rename_axis("call type").reset_index()
     out["matched term"] = rules.mh_term(out["call type"]).to_numpy()
     return out
+
+
+# What the Data page lists as values no rule recognised, per rule table: the incident column
+# holding the raw text, and the class a value falls into when nothing matched.
+UNMATCHED_SOURCES = {
+    "mh_terms": ("call_type_final", "call_type_initial"),
+    "dispositions": ("disposition",),
+    "destinations": ("transport_destination",),
+    "responders": ("responder_type",),
+}
+
+
+def unmatched_values(rules: Rules, calls: pd.DataFrame | None, kind: str, top: int = 25):
+    """The most frequent values of the loaded calls that no rule of `kind` recognised, with
+    their count of incidents and the text as the rules read it (abbreviations spelled out).
+    For call types: the types that are not mental-health types. None when nothing applies."""
+    if calls is None:
+        return None
+    columns = [c for c in UNMATCHED_SOURCES.get(kind, ()) if c in calls]
+    if not columns:
+        return None
+    values = pd.concat([calls[c].astype("str") for c in columns], ignore_index=True).dropna()
+    if kind == "dispositions":
+        out = rules.unmatched(values, "disposition")
+    else:
+        counts = values.value_counts()
+        texts = pd.Series(counts.index, dtype="str")
+        if kind == "mh_terms":
+            keep = ~rules.mh_flag(texts).to_numpy(bool)
+        elif kind == "destinations":
+            keep = (rules.destination_class(texts) == "other").to_numpy(bool)
+        else:
+            keep = (rules.responder_class(texts) == "other").to_numpy(bool)
+        out = pd.DataFrame({"value": texts[keep].to_numpy(), "count": counts.to_numpy()[keep]})
+    out = out.head(top).reset_index(drop=True)
+    out["read as"] = rules.expanded(out["value"]).to_numpy()
+    return out
+
+
+def pattern_for(value: str) -> str:
+    """A rule pattern matching exactly this value's words (no '*' or '&' from the data)."""
+    return " ".join(str(value).replace("*", " ").replace("&", " ").split())
+
+
+def assign_values(ws: Workspace, kind: str, assignments: dict[str, str]) -> int:
+    """Add one rule row per value (value -> class) to the workspace's `kind` table and save
+    it; returns the number of rows added. Raises ValueError (one sentence) on a bad class."""
+    rules = ws.rules()
+    table = getattr(rules, kind)
+    pcol, ccol = table.columns[0], table.columns[1]
+    rows = [
+        {pcol: pattern_for(v), ccol: c, "note": "Assigned on the Data page"}
+        for v, c in assignments.items()
+        if c and pattern_for(v)
+    ]
+    if rows:
+        save_rule_table(ws.rules_dir, kind, pd.concat([table, pd.DataFrame(rows)]))
+    return len(rows)

@@ -47,9 +47,9 @@ def locked_partner() -> bool:
 
 
 @st.cache_resource(show_spinner="Reading the sample workbooks…")
-def _sample(folder: str, rules_version: str) -> dataset.Dataset:
+def _sample(folder: str, rules_version: str, routes: tuple[str, ...]) -> dataset.Dataset:
     ws = Workspace(folder)
-    ctx = ingest.Context(rules=ws.rules(), key=ws.key)
+    ctx = ingest.Context(rules=ws.rules(), key=ws.key, mh_routes=routes)
     loaded = []
     for path in sample_files():
         loaded.extend(ingest.ingest_file(path, ctx))
@@ -68,7 +68,8 @@ def current_dataset() -> tuple[dataset.Dataset, str]:
     if ds_id:
         return _stored(str(ws.folder), ds_id), ds_id
     version = ws.rules_version()
-    return _sample(str(ws.folder), version), "sample:" + version
+    routes = settings.mh_routes(settings.load_settings(ws.folder))
+    return _sample(str(ws.folder), version, routes), f"sample:{version}:{','.join(routes)}"
 
 
 def workspace_settings() -> dict:
@@ -180,10 +181,19 @@ def _view(
     threshold: int,
     answers_json: str,
     options: tuple,
+    holds: bool = False,
+    targets: tuple = (),
 ) -> views.View:
     ds, _ = current_dataset()
     scope = views.Scope(
-        ds, f, pd.Timestamp(start) if start else None, aud, threshold, json.loads(answers_json)
+        ds,
+        f,
+        pd.Timestamp(start) if start else None,
+        aud,
+        threshold,
+        json.loads(answers_json),
+        holds_as_connection=holds,
+        targets=dict(targets),
     )
     return views.PAGES[page](scope, **dict(options))
 
@@ -204,6 +214,8 @@ def view(page: str, **options) -> views.View:
         int(values.get("threshold") or DEFAULT_THRESHOLD),
         json.dumps(answers, sort_keys=True),
         tuple(sorted(options.items())),
+        bool(values.get("holds_as_connection")),
+        tuple(sorted((values.get("targets") or {}).items())),
     )
 
 
@@ -238,6 +250,8 @@ def render(v: views.View) -> None:
                     help=fig.help,
                     border=True,
                 )
+                if fig.caption:  # the period and base, on the card itself
+                    st.caption(fig.caption)
     for chart in v.charts:
         show_figure(chart)
     for name, table in v.tables.items():

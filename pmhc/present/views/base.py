@@ -12,10 +12,11 @@ import altair as alt
 import pandas as pd
 
 from pmhc.analysis import filters as flt
-from pmhc.analysis import metrics, workforce
+from pmhc.analysis import metrics, periods, workforce
 from pmhc.analysis.metrics import Outcome
 from pmhc.analysis.stats import Rate, compare
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD, HIDDEN, protect, suppress_value
+from pmhc.present import numbers
 from pmhc.present.charts import Figure
 from pmhc.storage.dataset import Dataset
 
@@ -24,7 +25,7 @@ RATE_TOOLTIP = [
     alt.Tooltip("label:N", title="Outcome"),
     alt.Tooltip("rate:Q", title="Rate", format=".1%"),
     alt.Tooltip("numerator:Q", title="Calls with outcome", format=","),
-    alt.Tooltip("denominator:Q", title="MH calls", format=","),
+    alt.Tooltip("denominator:Q", title="MH calls with the outcome recorded", format=","),
 ]
 END_OF_DAY = pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
 
@@ -36,6 +37,7 @@ class KeyFigure:
     delta: str | None = None
     delta_color: str = "off"  # "normal": up is good; "inverse": down is good
     help: str | None = None
+    caption: str | None = None  # period and base, shown on the card itself
 
 
 @dataclass
@@ -67,6 +69,12 @@ class Scope:
     audience: str = "internal"
     threshold: int = DEFAULT_THRESHOLD
     answers: dict = field(default_factory=dict)
+    holds_as_connection: bool = False  # a hold ending in a transport to treatment connects
+    targets: dict = field(default_factory=dict)  # outcome key -> target rate (review page)
+
+    def outcome(self, key: str) -> Outcome:
+        """The outcome of a key under this scope's settings (the hold setting)."""
+        return metrics.outcome_for(key, self.holds_as_connection)
 
     @property
     def partner(self) -> bool:
@@ -87,32 +95,62 @@ class Scope:
         return flt.apply(self.base, flt.Filters(start=self.filters.start, end=self.filters.end))
 
     @cached_property
-    def window(self) -> tuple[pd.Timestamp, pd.Timestamp, str] | None:
-        """The period key figures describe: the selected one, or else the last 12 months."""
+    def coverage(self) -> periods.Coverage | None:
+        """The days and complete months of all calls in the dataset (before any filter)."""
+        if self.ds.calls is None:
+            return None
+        precision = next(
+            (r.date_precision for r in self.ds.reports if r.kind == "calls" and r.date_precision),
+            "day",
+        )
+        return periods.coverage(self.ds.calls["received_at"], precision)
+
+    @cached_property
+    def window(self) -> periods.Windows | None:
+        """The period key figures describe: the selected one, or else the last 12 complete
+        calendar months; with the window just before when the data cover it."""
         base = self.base
         if base is None or base.empty:
             return None
-        if self.filters.start or self.filters.end:
-            start = pd.Timestamp(self.filters.start or base["received_at"].min().date())
-            end = pd.Timestamp(self.filters.end or base["received_at"].max().date()) + END_OF_DAY
-            return start, end, f"{start:%d %b %Y} to {end:%d %b %Y}, against the period before"
-        end = base["received_at"].max().normalize() + END_OF_DAY
-        start = end - pd.DateOffset(months=12) + pd.Timedelta(microseconds=1)
-        return start, end, "last 12 months in the data, against the 12 months before"
+        f = self.filters
+        return periods.windows(
+            self.coverage,
+            pd.Timestamp(f.start) if f.start else None,
+            pd.Timestamp(f.end) if f.end else None,
+        )
 
     @cached_property
-    def windows(self) -> tuple[pd.DataFrame, pd.DataFrame, str] | None:
-        """(current, previous, label): MH incidents in the window and in the equal-length
-        period just before it."""
-        if self.window is None:
+    def windows(self) -> tuple[pd.DataFrame, pd.DataFrame | None, periods.Windows] | None:
+        """(current, previous or None, windows): MH incidents in the window and in the one
+        before it (None when the data do not cover it)."""
+        w = self.window
+        if w is None:
             return None
-        start, end, label = self.window
-        before = metrics.previous_window(start, end)
-        return (
-            metrics.in_window(self.base, start, end),
-            metrics.in_window(self.base, *before),
-            label,
-        )
+        previous = None if w.before is None else metrics.in_window(self.base, *w.before)
+        return metrics.in_window(self.base, w.start, w.end), previous, w
+
+    @cached_property
+    def period_text(self) -> str:
+        """The period of `mh` (the selected one, else all the data), for card captions."""
+        cov = self.coverage
+        if cov is None:
+            return ""
+        f = self.filters
+        start = pd.Timestamp(f.start) if f.start else cov.first
+        end = pd.Timestamp(f.end) if f.end else cov.last
+        return periods.span_text(start, end + periods.DAY - periods.TICK)
+
+    @cached_property
+    def trend_mh(self) -> pd.DataFrame | None:
+        """MH incidents for trends (dates and yes/no columns only: copying the text columns
+        of a million incidents costs more than the trend): partial months left out."""
+        mh, cov = self.mh, self.coverage
+        if mh is None or cov is None or not cov.partial_months():
+            return mh
+        keep = [c for c in mh.columns if c in ("received_at", "month") or mh[c].dtype.kind == "b"]
+        keep += [c for c in mh.columns if str(mh[c].dtype) == "boolean" and c not in keep]
+        inside = ((mh["received_at"] >= cov.start) & (mh["received_at"] <= cov.end)).to_numpy()
+        return mh.loc[inside, keep]
 
     @cached_property
     def as_of(self) -> pd.Timestamp:
@@ -145,7 +183,7 @@ class Scope:
 
 
 def pct(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None or pd.isna(value) else f"{100 * value:.{digits}f}%"
+    return "–" if value is None or pd.isna(value) else numbers.pct(float(value), digits)
 
 
 def count_text(scope: Scope, n: int) -> str:
@@ -163,21 +201,34 @@ def rate_change_figure(
     before: Rate | None,
     higher_is_better: bool | None,
     what: str,
+    period: str = "",
+    missing: str | None = None,
 ) -> KeyFigure | None:
-    """A rate with its change against an earlier one, interval and verdict in the help."""
+    """A rate with its change against an earlier one, interval and verdict in the help;
+    the card's caption names the period and the base ("of 812 MH calls with a recorded
+    disposition")."""
     if now is None:
         return None
+    caption = (f"{period} · " if period else "") + f"of {count_text(scope, now.denominator)} {what}"
     if scope.partner and 1 <= now.numerator <= scope.threshold:
-        return KeyFigure(label, HIDDEN, help=f"Hidden: {scope.threshold} or fewer.")
+        return KeyFigure(
+            label, HIDDEN, help=f"Hidden: {scope.threshold} or fewer.", caption=caption
+        )
     if not now.judgeable:
-        return KeyFigure(label, "too few to judge", help=f"Only {now.denominator} {what}.")
+        return KeyFigure(
+            label, "too few to judge", help=f"Only {now.denominator} {what}.", caption=caption
+        )
     lo, hi = now.interval
     help_text = (
-        f"{now.numerator:,} of {now.denominator:,} {what}; 95% interval {pct(lo)}–{pct(hi)}."
+        f"{now.numerator:,} of {now.denominator:,} {what}"
+        + (f", {period}" if period else "")
+        + f"; 95% interval {pct(lo)}–{pct(hi)}."
     )
     change = compare(before, now, higher_is_better) if before else None
     if change is None:
-        return KeyFigure(label, pct(now.value), help=help_text)
+        if missing:
+            help_text += f" {missing[0].upper()}{missing[1:]}."
+        return KeyFigure(label, pct(now.value), help=help_text, caption=caption)
     low, high = change.interval
     return KeyFigure(
         label,
@@ -186,34 +237,49 @@ def rate_change_figure(
         DELTA_COLOUR[higher_is_better],
         f"{help_text} Change {100 * change.difference:+.1f} points (95% interval "
         f"{100 * low:+.1f} to {100 * high:+.1f}). {change.verdict}",
+        caption,
     )
 
 
 def rate_figure(scope: Scope, label: str, outcome: Outcome) -> KeyFigure | None:
-    """An outcome rate over the key-figure window, against the window before."""
+    """An outcome rate over the key-figure window, against the window before when the data
+    cover it."""
     if scope.windows is None:
         return None
-    current, previous, window = scope.windows
+    current, previous, w = scope.windows
     return rate_change_figure(
         scope,
         label,
         metrics.outcome_rate(current, outcome),
-        metrics.outcome_rate(previous, outcome),
+        None if previous is None else metrics.outcome_rate(previous, outcome),
         outcome.higher_is_better,
-        f"MH calls, {window}",
+        f"MH calls with {outcome.base}",
+        w.text,
+        w.missing,
     )
 
 
 def count_figure(scope: Scope, label: str) -> KeyFigure | None:
     if scope.windows is None:
         return None
-    current, previous, window = scope.windows
-    now, before = len(current), len(previous)
+    current, previous, w = scope.windows
+    now = len(current)
+    before = None if previous is None else len(previous)
     delta = None
     if before and not (scope.partner and min(now, before) <= scope.threshold):
         delta = f"{100 * (now - before) / before:+.1f}%"
+    against = (
+        f" Against {before:,} in {w.before_text}."
+        if before is not None and delta
+        else (f" {w.missing[0].upper()}{w.missing[1:]}." if w.missing else "")
+    )
     return KeyFigure(
-        label, count_text(scope, now), delta, "off", f"Distinct mental-health incidents, {window}."
+        label,
+        count_text(scope, now),
+        delta,
+        "off",
+        f"Distinct mental-health incidents, {w.text}.{against if not scope.partner else ''}",
+        f"{w.text} · distinct incidents",
     )
 
 

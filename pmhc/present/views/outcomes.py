@@ -6,7 +6,6 @@ from __future__ import annotations
 import altair as alt
 
 from pmhc.analysis import metrics
-from pmhc.analysis.metrics import OUTCOME_BY_KEY
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import (
@@ -18,6 +17,8 @@ from pmhc.present.views.base import (
     rate_figure,
 )
 from pmhc.present.views.shared import (
+    components_table,
+    connection_figure,
     outcome_trend,
     repeat_figure,
 )
@@ -29,8 +30,12 @@ def outcomes(scope: Scope) -> View:
         view.notes.append("No calls are loaded.")
         return view
     for key in metrics.KEY_OUTCOMES:
-        o = OUTCOME_BY_KEY[key]
-        fig = rate_figure(scope, o.card, o)
+        o = scope.outcome(key)
+        fig = (
+            connection_figure(scope, o.card)
+            if key == "connection"
+            else rate_figure(scope, o.card, o)
+        )
         if fig:
             view.add(fig)
         else:
@@ -43,10 +48,11 @@ def outcomes(scope: Scope) -> View:
     view.add(
         outcome_trend(
             scope,
-            [OUTCOME_BY_KEY[k] for k in (*metrics.KEY_OUTCOMES, "involuntary")],
+            [scope.outcome(k) for k in (*metrics.KEY_OUTCOMES, "involuntary")],
             "outcome_trend",
         )
     )
+    components_table(scope, view)
     view.add(_by_district(scope))
     view.add(_contacts(scope))
     view.add(_completeness(scope))

@@ -9,7 +9,12 @@ from pmhc.domain import checklist
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import Scope, View, count_figure, figure, rate_figure
-from pmhc.present.views.shared import outcome_trend, repeat_figure
+from pmhc.present.views.shared import (
+    connection_figure,
+    outcome_trend,
+    partial_text,
+    repeat_figure,
+)
 
 
 def overview(scope: Scope) -> View:
@@ -20,13 +25,14 @@ def overview(scope: Scope) -> View:
         )
     else:
         view.add(count_figure(scope, "MH calls"))
-        for key in ("connection", "arrest", "use_of_force"):
-            view.add(rate_figure(scope, OUTCOME_BY_KEY[key].card, OUTCOME_BY_KEY[key]))
+        view.add(connection_figure(scope, OUTCOME_BY_KEY["connection"].card))
+        for key in ("arrest", "use_of_force"):
+            view.add(rate_figure(scope, OUTCOME_BY_KEY[key].card, scope.outcome(key)))
         view.add(repeat_figure(scope))
         view.add(monthly_calls(scope))
         view.add(
             outcome_trend(
-                scope, [OUTCOME_BY_KEY[k] for k in metrics.KEY_OUTCOMES], "overview_outcomes"
+                scope, [scope.outcome(k) for k in metrics.KEY_OUTCOMES], "overview_outcomes"
             )
         )
     view.add(_self_assessment(scope, view))
@@ -34,7 +40,7 @@ def overview(scope: Scope) -> View:
 
 
 def monthly_calls(scope: Scope) -> Figure:
-    data = metrics.monthly_calls(scope.mh)
+    data = metrics.monthly_calls(scope.trend_mh)
     return figure(
         scope,
         "monthly_calls",
@@ -48,7 +54,7 @@ def monthly_calls(scope: Scope) -> Figure:
             y="calls",
             colour=None,
             title=t,
-            subtitle="Distinct incidents per calendar month",
+            subtitle="Distinct incidents per calendar month" + partial_text(scope),
             y_title="MH calls",
             percent=False,
             marker=scope.programme_start,
@@ -60,17 +66,20 @@ def monthly_calls(scope: Scope) -> Figure:
 def _calls_takeaway(scope: Scope) -> str:
     """The key-figure window against the one before (a year against a year by default,
     so seasons cancel out)."""
-    current, previous, _ = scope.windows
-    now, before = len(current), len(previous)
+    current, previous, w = scope.windows
+    now, before = len(current), 0 if previous is None else len(previous)
     if not before or scope.partner:
         return "Mental-health calls per month"
     change = (now - before) / before
     if abs(change) < 0.03:
-        return f"Mental-health calls held steady: {now:,} against {before:,} the period before"
+        return (
+            f"Mental-health calls held steady: {now:,} in {w.text} against {before:,} in "
+            f"{w.before_text}"
+        )
     word = "up" if change > 0 else "down"
     return (
-        f"Mental-health calls {word} {abs(change):.0%}: {now:,} against {before:,} the "
-        "period before"
+        f"Mental-health calls {word} {abs(change):.0%}: {now:,} in {w.text} against "
+        f"{before:,} in {w.before_text}"
     )
 
 

@@ -3,6 +3,9 @@ dispatch -> arrival funnel, calls recognised at intake, response times, who resp
 
 from __future__ import annotations
 
+import pandas as pd
+
+from pmhc.analysis import filters as flt
 from pmhc.analysis import metrics
 from pmhc.analysis.metrics import OUTCOME_BY_KEY, Outcome
 from pmhc.present import charts
@@ -10,7 +13,12 @@ from pmhc.present.charts import Figure
 from pmhc.present.views.base import KeyFigure, Scope, View, figure, pct, rate_figure
 
 CIT_DISPATCHED = Outcome(
-    "cit_dispatched", "CIT dispatched", "cit_dispatched", True, "a CIT-dispatched column"
+    "cit_dispatched",
+    "CIT dispatched",
+    "cit_dispatched",
+    True,
+    "a CIT-dispatched column",
+    base="a recorded CIT-dispatched flag",
 )
 STAGE_TEXT = {
     "CIT requested": "a CIT request",
@@ -26,7 +34,7 @@ def policies(scope: Scope) -> View:
         view.notes.append("No calls are loaded.")
         return view
     view.add(rate_figure(scope, "CIT dispatched", CIT_DISPATCHED))
-    view.add(rate_figure(scope, "CIT officer on scene", OUTCOME_BY_KEY["cit_on_scene"]))
+    view.add(rate_figure(scope, "CIT unit on scene (CAD)", OUTCOME_BY_KEY["cit_on_scene"]))
     funnel = _funnel(scope)
     if funnel is None:
         view.needs(
@@ -97,6 +105,8 @@ def _identification(scope: Scope, view: View) -> None:
             pct(share),
             help="Share of MH calls whose initial call type was already a "
             "mental-health type; the rest were recognised only at close.",
+            caption=f"{scope.period_text} · of {ident['calls'].sum():,} MH calls with a "
+            "recorded initial type",
         )
     )
     title = f"{pct(share, 0)} of MH calls were recognised as mental-health calls at dispatch"
@@ -136,6 +146,8 @@ def _response(scope: Scope, view: View) -> None:
             "Median response",
             f"{median:.0f} min",
             help="From call received to first unit arrived, over MH calls with both times.",
+            caption=f"{scope.period_text} · of {len(metrics.response_minutes(scope.mh)):,} MH "
+            "calls with both times",
         )
     )
     if scope.partner:  # a median of a handful of calls says too much about them
@@ -166,29 +178,42 @@ def _response(scope: Scope, view: View) -> None:
 
 
 def _responders(scope: Scope) -> Figure | None:
+    """MH calls by the unit types on scene: an incident counts once under each type any of
+    its units had (a call with a patrol car and a mobile crisis team counts under both)."""
     mh = scope.mh
-    if "responder_type" not in mh:
+    units = [(label, col) for label, col in flt.UNIT_BY_LABEL.items() if col in mh]
+    if not units:
         return None
-    data = mh["responder_type"].value_counts().rename("calls").rename_axis("responder")
-    data = data.reset_index()
-    data["share"] = data["calls"] / max(1, len(mh))
+    recorded = int(mh["responders"].notna().sum()) if "responders" in mh else len(mh)
+    data = pd.DataFrame(
+        {
+            "responder": [label for label, _ in units],
+            "calls": [int(mh[col].fillna(False).sum()) for _, col in units],
+        }
+    )
+    data = data[data["calls"] > 0].sort_values("calls", ascending=False, kind="stable")
+    if data.empty:
+        return None
+    data["share"] = data["calls"] / max(1, recorded)
+    data = data.reset_index(drop=True)
     top = data.iloc[0]
-    title = f"{top['responder']} was the primary responder on {pct(top['share'], 0)} of MH calls"
+    title = f"A {top['responder'].lower()} unit was on {pct(top['share'], 0)} of MH calls"
     return figure(
         scope,
         "responders",
         data,
         ["calls"],
         title,
-        "MH calls by responder type.",
+        "MH calls by unit type on scene.",
         lambda d, t: charts.bars(
             d,
             category="responder",
             value="calls",
             title=t,
-            subtitle="Primary responder type on MH calls",
+            subtitle=f"MH calls where any unit was of each type (of {recorded:,} with a "
+            "recorded unit type; a call can count under several)",
             value_title="MH calls",
-            category_title="Responder",
-            description="Bar chart of MH calls by responder type.",
+            category_title="Unit type",
+            description="Bar chart of MH calls by the type of any unit on scene.",
         ),
     )

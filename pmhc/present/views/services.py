@@ -12,6 +12,7 @@ from pmhc.analysis.suppression import HIDDEN, suppress
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct, rate_figure
+from pmhc.present.views.shared import components_table, connection_figure
 
 MIN_CELL = 30  # heatmap cells with fewer calls show no rate
 
@@ -20,8 +21,10 @@ def services(scope: Scope) -> View:
     view = View()
     mh = scope.mh
     if mh is not None:
-        view.add(rate_figure(scope, "Connected", OUTCOME_BY_KEY["connection"]))
-        grid = metrics.hour_weekday(mh)
+        view.add(connection_figure(scope, "Connected"))
+        view.add(rate_figure(scope, "Involuntary hold", OUTCOME_BY_KEY["involuntary"]))
+        components_table(scope, view)
+        grid = metrics.hour_weekday(mh, scope.outcome("connection"))
         if grid is None:
             view.needs("Hour × weekday patterns", "a received time (hour) column")
         else:
@@ -37,6 +40,7 @@ def services(scope: Scope) -> View:
                     "Ended in arrest",
                     count_text(scope, int(mh["is_arrest"].sum())),
                     help="MH incidents in the period with an arrest on any row.",
+                    caption=f"{scope.period_text} · MH incidents",
                 )
             )
         view.add(_destinations(scope))
@@ -53,6 +57,7 @@ def services(scope: Scope) -> View:
                 f"{int((elements['status'] == 'Yes').sum())} of {len(elements)}",
                 help="A 24/7 crisis line, 24/7 mobile crisis, and crisis "
                 "stabilisation accepting police drop-off.",
+                caption=f"services inventory · {len(scope.ds.services):,} services",
             )
         )
         columns = [
@@ -88,8 +93,8 @@ def _heatmaps(scope: Scope, grid: pd.DataFrame) -> list[Figure]:
         return figures
     night = grid[(grid["hour"] < 7) | (grid["hour"] >= 23)]
     office = grid[(grid["hour"] >= 9) & (grid["hour"] < 17) & (grid["weekday"] < 5)]
-    n_rate = night["connections"].sum() / max(1, night["calls"].sum())
-    d_rate = office["connections"].sum() / max(1, office["calls"].sum())
+    n_rate = night["connections"].sum() / max(1, night["recorded"].sum())
+    d_rate = office["connections"].sum() / max(1, office["recorded"].sum())
     verb = "drop to" if n_rate < d_rate else "reach"
     title = (
         f"Connections {verb} {pct(n_rate, 0)} at night (23–07), against {pct(d_rate, 0)} "
@@ -103,7 +108,8 @@ def _heatmaps(scope: Scope, grid: pd.DataFrame) -> list[Figure]:
                 rates,
                 value="connection_rate",
                 title=title,
-                subtitle="Share of MH calls connected to services; blank cells have under "
+                subtitle="Share of MH calls with a recorded disposition connected to services; "
+                "blank cells have under "
                 f"{MIN_CELL} calls",
                 value_title="Connection rate",
                 percent=True,
@@ -126,7 +132,7 @@ def _suppress_grid(scope: Scope, grid: pd.DataFrame) -> pd.DataFrame:
     hidden = suppress(matrix.reset_index(drop=True), list(matrix.columns), scope.threshold)
     mask = (hidden == HIDDEN).to_numpy().ravel()  # row-major: weekday, then hour, like grid
     data = grid.copy()
-    for column in ("calls", "connections", "connection_rate"):
+    for column in ("calls", "connections", "recorded", "connection_rate"):
         if column in data:
             data[column] = data[column].astype("float64").mask(mask, np.nan)
     return data
@@ -137,7 +143,10 @@ def _dispositions(scope: Scope) -> Figure | None:
     if disp is None:
         return None
     top = disp.iloc[0]
-    title = f"Most MH calls end as {str(top['label']).lower()} ({pct(top['share'], 0)})"
+    title = (
+        f"The most common disposition group is {str(top['label']).lower()} "
+        f"({pct(top['share'], 0)} of MH calls)"
+    )
     return figure(
         scope,
         "dispositions",
@@ -150,7 +159,8 @@ def _dispositions(scope: Scope) -> Figure | None:
             category="label",
             value="calls",
             title=t,
-            subtitle="Most serious disposition of each MH incident",
+            subtitle="Most serious disposition of each MH incident. The connection rate "
+            "also counts transports and hand-offs recorded in other columns, never arrests",
             value_title="MH calls",
             category_title="Disposition group",
             description="Bar chart of MH calls by disposition group.",

@@ -16,8 +16,10 @@ from pmhc.present.views.base import (
     KeyFigure,
     Scope,
     figure,
+    for_audience,
     pct,
     rate_change_figure,
+    rate_figure,
 )
 
 REPEAT_LABEL = "2+ MH contacts"
@@ -26,8 +28,9 @@ REPEAT_LABEL = "2+ MH contacts"
 def repeat_figure(scope: Scope) -> KeyFigure | None:
     if scope.windows is None:
         return None
-    current, previous, window = scope.windows
-    now, before = metrics.repeat_encounters(current), metrics.repeat_encounters(previous)
+    current, previous, w = scope.windows
+    now = metrics.repeat_encounters(current)
+    before = None if previous is None else metrics.repeat_encounters(previous)
     if now is None:
         return None
     fig = rate_change_figure(
@@ -36,7 +39,9 @@ def repeat_figure(scope: Scope) -> KeyFigure | None:
         now.repeat_2,
         before.repeat_2 if before and before.persons else None,
         False,
-        f"people with a recorded identifier, {window}",
+        "people with a recorded identifier",
+        w.text,
+        w.missing,
     )
     if fig and fig.help:
         fig.help += f" {now.contacts_per_person:.2f} MH contacts per person."
@@ -44,15 +49,22 @@ def repeat_figure(scope: Scope) -> KeyFigure | None:
 
 
 def outcome_trend(scope: Scope, wanted: list[Outcome], key: str) -> Figure | None:
-    mh = scope.mh
+    mh = scope.trend_mh
     available = [o for o in wanted if metrics.outcome_flag(mh.head(0), o) is not None]
     if not available or mh.empty:
         return None
     data = metrics.monthly_outcomes(mh, available)
     start = scope.programme_start
-    subtitle = "Share of MH calls per month" + (
+    subtitle = "Share of MH calls with the outcome recorded, per month" + (
         "; the dashed line marks the programme start" if start is not None else ""
     )
+    targets = pd.DataFrame(
+        [(o.label, scope.targets[o.key]) for o in available if o.key in scope.targets],
+        columns=["label", "target"],
+    )
+    if len(targets):
+        subtitle += "; dotted lines mark the targets"
+    subtitle += partial_text(scope)
     names = ", ".join(o.label.lower() for o in available)
     return figure(
         scope,
@@ -71,9 +83,65 @@ def outcome_trend(scope: Scope, wanted: list[Outcome], key: str) -> Figure | Non
             y_title="Share of MH calls",
             marker=start,
             tooltip=RATE_TOOLTIP,
+            targets=targets,
             description=f"Line chart of monthly rates of {names} among mental-health calls.",
         ),
     )
+
+
+HOLDS_APART = (
+    "Connection: referral, transport to treatment, or hand-off to mobile crisis or a "
+    "co-responder. An arrest is never a connection; involuntary holds are counted apart"
+)
+HOLDS_IN = (
+    "Connection: referral, transport to treatment, or hand-off to mobile crisis or a "
+    "co-responder. An arrest is never a connection; a hold counts only when it ended in a "
+    "transport to treatment (a setting)"
+)
+
+
+def connection_figure(scope: Scope, label: str = "Connected") -> KeyFigure | None:
+    """The one connection rate every page shows, with its components in the help."""
+    o = scope.outcome("connection")
+    fig = rate_figure(scope, label, o)
+    if fig is None or scope.windows is None:
+        return fig
+    parts = metrics.connection_components(scope.windows[0], o)
+    definition = HOLDS_IN if scope.holds_as_connection else HOLDS_APART
+    fig.help = f"{fig.help or ''} {definition}."
+    if parts is not None and len(parts) and not scope.partner:
+        fig.help += (
+            " Of the connected calls: "
+            + "; ".join(
+                f"{c.lower()} {n:,}"
+                for c, n in zip(parts["component"], parts["calls"], strict=True)
+            )
+            + " (a call may have several)."
+        )
+    return fig
+
+
+def components_table(scope: Scope, view) -> None:
+    """The connection components beside the rate, over the key-figure window."""
+    if scope.windows is None:
+        return
+    current, _, w = scope.windows
+    o = scope.outcome("connection")
+    parts = metrics.connection_components(current, o)
+    if parts is None or parts.empty:
+        return
+    rate = metrics.outcome_rate(current, o)
+    table = parts.assign(period=w.text, connected=rate.numerator)
+    if scope.partner:
+        table, _ = for_audience(scope, table, ["calls", "connected"])
+        table = table.drop(columns=["share_of_connected"])
+    view.tables["What counted as a connection"] = table
+
+
+def partial_text(scope: Scope) -> str:
+    """'; partial months left out: Jun 2015 (data to 12 Jun)' for trend subtitles."""
+    note = scope.coverage.partial_note() if scope.coverage is not None else None
+    return "" if note is None else "; " + note[0].lower() + note[1:].rstrip(".")
 
 
 def trend_takeaway(mh: pd.DataFrame, outcomes: list[Outcome], start: pd.Timestamp | None) -> str:
@@ -99,11 +167,13 @@ def trend_takeaway(mh: pd.DataFrame, outcomes: list[Outcome], start: pd.Timestam
     )
 
 
-def period_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """Every available outcome before and after a date: rates, change with its 95%
-    interval, and the verdict of a two-proportion test."""
+def period_change(
+    before: pd.DataFrame, after: pd.DataFrame, outcomes: list[Outcome] | None = None
+) -> pd.DataFrame:
+    """Every available outcome before and after a date: rates (of the calls with the outcome
+    recorded), change with its 95% interval, and the verdict of a two-proportion test."""
     rows = []
-    for o in metrics.available_outcomes(after if len(after) else before):
+    for o in outcomes or metrics.available_outcomes(after if len(after) else before):
         a, b = metrics.outcome_rate(before, o), metrics.outcome_rate(after, o)
         c = compare(a, b, o.higher_is_better)
         rows.append(

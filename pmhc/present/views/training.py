@@ -7,6 +7,7 @@ import pandas as pd
 
 from pmhc.analysis import workforce
 from pmhc.analysis.metrics import OUTCOME_BY_KEY
+from pmhc.analysis.suppression import HIDDEN
 from pmhc.domain.rules import COURSE_LABELS
 from pmhc.present import charts
 from pmhc.present.charts import Figure
@@ -42,7 +43,9 @@ def training(scope: Scope) -> View:
     view.add(_certified(scope))
     if scope.mh is not None:
         fig = rate_figure(
-            scope, "MH calls with a CIT-trained officer", OUTCOME_BY_KEY["trained_on_scene"]
+            scope,
+            "CIT-certified officer on scene (training log)",
+            OUTCOME_BY_KEY["trained_on_scene"],
         )
         if fig:
             view.add(fig)
@@ -98,22 +101,42 @@ def _dispatchers(scope: Scope, staff: pd.DataFrame) -> KeyFigure | None:
         pct(trained / len(dispatch), 0),
         help=f"{trained} of {len(dispatch)} active dispatchers and call-takers "
         "completed a dispatcher crisis course or 40-hour CIT.",
+        caption=f"as of {scope.as_of:%d %b %Y} · of {count_text(scope, len(dispatch))} active "
+        "dispatchers",
     )
 
 
 def _in_service(scope: Scope, view: View) -> Figure | None:
-    officers = scope.staff["officer_id"] if scope.staff is not None else None
-    overdue = workforce.overdue_in_service(scope.ds.training, scope.as_of, officers)
-    n_over = int(overdue["overdue"].sum())
+    status = workforce.in_service(scope.ds.training, scope.as_of, scope.staff)
+    overdue, n_over = status.officers, status.overdue
+    pool = (
+        "CIT-certified active sworn officers"
+        if status.sworn is not None
+        else "CIT-certified officers in the training log (no roster)"
+    )
     view.add(
         KeyFigure(
             "Overdue for in-service",
             count_text(scope, n_over),
-            help=f"CIT-trained officers with no CIT course in the "
-            f"{workforce.IN_SERVICE_MONTHS} months before {scope.as_of:%d %b %Y} "
-            f"(of {len(overdue)} CIT-trained).",
+            help=f"CIT-certified officers with no CIT course in the "
+            f"{workforce.IN_SERVICE_MONTHS} months before {scope.as_of:%d %b %Y}, of "
+            f"{len(overdue):,} {pool}.",
+            caption=f"as of {scope.as_of:%d %b %Y} · of {count_text(scope, len(overdue))} {pool}",
         )
     )
+    if status.of_sworn is not None and status.sworn:
+        view.add(
+            KeyFigure(
+                "Overdue, share of all sworn",
+                pct(status.of_sworn.value)
+                if not (scope.partner and 1 <= n_over <= scope.threshold)
+                else HIDDEN,
+                help="CIT-certified officers overdue for in-service, as a share of every "
+                "active sworn officer (patrol, supervisors, command, specialists).",
+                caption=f"as of {scope.as_of:%d %b %Y} · of "
+                f"{count_text(scope, status.sworn)} active sworn officers",
+            )
+        )
     if overdue.empty:
         return None
     if not scope.partner:
