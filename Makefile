@@ -54,7 +54,7 @@ chromium:
 	  :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "Installing Chromium with apt-get"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libpangoft2-1.0-0; \
 	else \
 	  echo "error: the browser tests need Chromium at $(CHROMIUM). Install it" \
 	    "(Debian/Ubuntu: sudo apt-get install chromium), or name another binary with" \

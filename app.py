@@ -20,9 +20,11 @@ if ui.locked_partner():  # a partner server: the published release and nothing e
     st.stop()
 
 ds, ds_id = ui.current_dataset()
+ui.print_styles()
+ui.meeting_styles()
 
 with st.sidebar:
-    st.markdown("### PMHC Dashboard")
+    st.markdown("**PMHC Dashboard**")
     if ds.is_sample:
         st.caption(
             ":material/science: **Sample data** · a fictional agency. Upload your own "
@@ -30,6 +32,11 @@ with st.sidebar:
         )
     else:
         st.caption(f":material/folder_open: **{ds.label}**")
+    st.toggle(
+        "Meeting mode",
+        key="meeting_mode",
+        help="Larger type, no editing, and two districts or two periods side by side.",
+    )
     st.toggle(
         "Partner view",
         key="partner_preview",

@@ -375,6 +375,7 @@ def for_partners() -> None:
 
 ws = ui.workspace()
 ds, _ = ui.current_dataset()
+st.set_page_config(page_title="Data · PMHC Dashboard")
 st.title("Data")
 st.caption(
     "Upload calls for service, training logs, rosters and service inventories as Excel "

@@ -14,7 +14,7 @@ if ui.audience() == "partner":
 ui.page_header("overview")
 ui.render(ui.view("overview"))
 
-st.subheader("The six questions")
+st.header("The six questions")
 answers = checklist.load_answers(ui.answers_path())
 columns = st.columns(3)
 for i, page in enumerate(p for p in PAGES if p.question):

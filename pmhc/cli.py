@@ -17,17 +17,19 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from pmhc.analysis import release as partner_release
 from pmhc.analysis import released as partner_figures
+from pmhc.analysis.filters import LABELS, Filters
 from pmhc.analysis.summary import summarize
 from pmhc.domain import checklist
 from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.failures import UnreadableFile, is_reader_panic
-from pmhc.present import numbers
+from pmhc.present import numbers, report
 from pmhc.storage import dataset, releases, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
@@ -76,7 +78,46 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument(
         "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
     )
+    add_report_parser(sub)
     return parser
+
+
+def add_report_parser(sub) -> None:
+    r = sub.add_parser("report", help="Write the meeting pack (PDF, HTML or Excel).")
+    r.add_argument("--out", required=True, metavar="FILE", help="FILE.pdf, FILE.html or FILE.xlsx")
+    r.add_argument(
+        "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
+    )
+    r.add_argument("--audience", choices=("internal", "partner"), default="internal")
+    r.add_argument("--start", type=_day, help="First day of the period (YYYY-MM-DD).")
+    r.add_argument("--end", type=_day, help="Last day of the period (YYYY-MM-DD).")
+    for key, label in LABELS.items():
+        r.add_argument(f"--{key}", action="append", default=[], help=f"{label} (repeatable).")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-31") from None
+
+
+def run_report(args) -> str:
+    """Write the pack; the line to print."""
+    out = Path(args.out)
+    writer = report.WRITERS.get(out.suffix.lower())
+    if writer is None:
+        raise UsageError(f"--out must end in .pdf, .html or .xlsx, not {out.suffix or 'nothing'}")
+    if not out.parent.is_dir():
+        raise UsageError(f"the folder for --out does not exist: {out.parent}")
+    ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
+    chosen = {k: tuple(getattr(args, k)) for k in LABELS}
+    pack = report.from_workspace(ws, Filters(args.start, args.end, **chosen), args.audience)
+    data = writer(pack)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    return f"Wrote {out} ({len(data):,} bytes, {args.audience} pack)."
 
 
 def load(
@@ -130,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
     with library_output_to(ws.folder / "logs" / "pmhc.log"):
         try:
+            if args.command == "report":
+                print(run_report(args))
+                return 0
             if args.command == "load":
                 print(load_into(ws, args.paths))
                 return 0
@@ -143,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                 # JSON rounds rates to 4 decimals; text is formatted from the exact rates by
                 # the same function as the pages (present.numbers).
                 result = summarize(ds, audience=args.audience, exact=not args.json)
-        except InputError as e:
+        except (UsageError, InputError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         except Exception as e:  # never show a traceback to a user

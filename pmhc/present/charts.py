@@ -4,6 +4,10 @@ colour-blind-safe palette and a text description for screen readers."""
 
 from __future__ import annotations
 
+import itertools
+import json
+import textwrap
+
 import altair as alt
 import pandas as pd
 
@@ -19,11 +23,15 @@ class Figure:
     `chart` may be a function that builds the chart: it then runs on first use, so the
     cost of assembling a Vega-Lite spec is paid when a page draws, not when it computes."""
 
-    def __init__(self, key: str, chart, data: pd.DataFrame, title: str, alt: str):
+    def __init__(
+        self, key: str, chart, data: pd.DataFrame, title: str, alt: str, empty: str | None = None
+    ):
         if len(data) > MAX_ROWS:
             raise ValueError(f"{key}: {len(data)} rows sent to a chart; aggregate first.")
         self.key, self.data, self.title, self.alt = key, data, title, alt
         self._chart = chart
+        # A short sentence drawn instead of the chart when it would show nothing.
+        self.empty = empty or ("No calls match these filters." if data.empty else None)
 
     @property
     def chart(self) -> alt.TopLevelMixin:
@@ -32,23 +40,109 @@ class Figure:
         return self._chart
 
 
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
-    return alt.TitleParams(text=text, subtitle=subtitle or "", anchor="start", fontSize=15)
+BAR_STEP = 24  # px per category on a horizontal bar chart: bars ~20 px thick with padding
+TITLE_PX = 9.0  # average width of a character of the 15 px bold title
+# Widths (px) at which a title may take a longer line; between two, it wraps for the lower.
+TITLE_STEPS = (180, 220, 260, 300, 340, 400, 480, 560, 660, 780, 920)
+SUBTITLE_CHARS = 46  # ~270 px at 11 px: fits a phone; Vega-Lite takes no expression here
+LEGEND_LABEL_LIMIT = 220  # px
+AXIS_EXTENT = 60  # px left of the plot taken by a numeric y axis and its title
 
 
-def _finish(chart, title: str, subtitle: str | None, description: str, height: int = 280):
-    return chart.properties(
-        title=_title(title, subtitle), description=description, height=height
-    ).configure_range(category=PALETTE)
+def wrapped(text: str, extent: int = AXIS_EXTENT) -> dict | str:
+    """A Vega expression choosing the title's line breaks by the width the chart gets (the
+    plot's `width` plus the y axis left of it), so a title wraps on a phone instead of
+    running off the chart, and a wide screen keeps it on one line. Strings enter as JSON
+    literals, which the Vega expression parser reads as plain strings."""
+    if not text:
+        return ""
+
+    def lines(width: float) -> str:
+        return json.dumps(textwrap.wrap(text, max(12, int(width / TITLE_PX))), ensure_ascii=False)
+
+    expr = lines(1200)
+    for low, high in reversed(list(itertools.pairwise(TITLE_STEPS))):
+        expr = f"width + {extent} < {high} ? {lines(low)} : {expr}"
+    expr = f"width + {extent} < {TITLE_STEPS[0]} ? {lines(TITLE_STEPS[0] - 40)} : {expr}"
+    return {"expr": expr}
 
 
-def _colour(field: str, title: str, domain: list[str] | None = None) -> alt.Color:
+def _title(text: str, subtitle: str | None, extent: int) -> alt.TitleParams:
+    return alt.TitleParams(
+        text=wrapped(text, extent),
+        subtitle=textwrap.wrap(subtitle, SUBTITLE_CHARS) if subtitle else "",
+        subtitleFontSize=11,
+        anchor="start",
+        fontSize=15,
+        frame="bounds",
+    )
+
+
+def label_extent(data: pd.DataFrame, category: str) -> int:
+    """Estimated px taken by a category axis: its longest label (capped) and its title."""
+    longest = data[category].astype(str).str.len().max() if len(data) else 0
+    return int(min(CATEGORY_LABEL_LIMIT, 6.5 * (longest or 0)) + 30)
+
+
+CATEGORY_LABEL_LIMIT = 130  # px; longer category names end in "…" (the tooltip has them whole)
+
+
+def _finish(
+    chart,
+    title: str,
+    subtitle: str | None,
+    description: str,
+    height: int = 280,
+    extent: int = AXIS_EXTENT,
+):
+    """Title, description and size. The width follows the container (fit-x) while the
+    height stays the plot's own: Streamlit's default autosize "fit" squeezes the title, axes
+    and legend into the given height, which left 6 bars in 45 px."""
+    return (
+        chart.properties(
+            title=_title(title, subtitle, extent),
+            description=description,
+            height=height,
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+            # SVG: sharp in print, and its marks can be measured and read by screen readers.
+            usermeta={"embedOptions": {"renderer": "svg"}},
+            padding={"top": 8, "left": 5, "right": 10, "bottom": 5},
+        )
+        .configure_range(category=PALETTE)
+        .configure_axisBand(labelLimit=CATEGORY_LABEL_LIMIT)
+    )
+
+
+def bar_height(data: pd.DataFrame, category: str, per_category: int = BAR_STEP) -> int:
+    """Plot height for horizontal bars: a fixed step per category, never squashed."""
+    rows = data[category].nunique() if len(data) else 1
+    return max(3 * per_category, per_category * rows)
+
+
+def _colour(
+    field: str, title: str, domain: list[str] | None = None, data: pd.DataFrame | None = None
+) -> alt.Color:
     scale = (
         alt.Scale(domain=domain, range=PALETTE[: len(domain)])
         if domain
         else alt.Scale(range=PALETTE)
     )
-    return alt.Color(f"{field}:N", title=title, scale=scale, legend=alt.Legend(orient="bottom"))
+    labels = domain or ([] if data is None else data[field].dropna().astype(str).unique())
+    return alt.Color(f"{field}:N", title=title, scale=scale, legend=_legend(labels))
+
+
+def _legend(labels) -> alt.Legend:
+    """Below the plot, in as many columns as its width holds (one on a phone), so the
+    entries never run past the chart's edge."""
+    longest = max((len(str(label)) for label in labels), default=10)
+    column = int(min(LEGEND_LABEL_LIMIT, 6.5 * longest) + 30)  # symbol, label, gap
+    return alt.Legend(
+        orient="bottom",
+        direction="horizontal",
+        columns=alt.ExprRef(f"max(1, floor(width / {column}))"),
+        # On a narrow plot a long label ends in "…" rather than past the chart's edge.
+        labelLimit=alt.ExprRef(f"min({LEGEND_LABEL_LIMIT}, width - 30)"),
+    )
 
 
 def trend(
@@ -67,10 +161,11 @@ def trend(
     marker_label: str = "Programme start",
     tooltip: list | None = None,
     targets: pd.DataFrame | None = None,
+    milestones: tuple = (),
 ):
-    """Monthly lines, optionally with a 95% interval band, a dated marker and targets
-    (`targets`: a frame with the `colour` field and `target`, drawn as dashed lines in each
-    line's colour)."""
+    """Monthly lines, optionally with a 95% interval band, targets (`targets`: a frame with
+    the `colour` field and `target`, drawn as dashed lines in each line's colour), the
+    programme start and the dataset's milestones marked."""
     fmt = ".0%" if percent else ",.0f"
     base = alt.Chart(data)
     enc = {
@@ -78,7 +173,7 @@ def trend(
         "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)),
     }
     if colour:
-        enc["color"] = _colour(colour, "")
+        enc["color"] = _colour(colour, "", data=data)
     tips = tooltip or [
         alt.Tooltip(f"{x}:T", title="Month", format="%B %Y"),
         alt.Tooltip(f"{y}:Q", title=y_title, format=".1%" if percent else ","),
@@ -97,24 +192,8 @@ def trend(
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15))
         )
     layers.append(line)
-    if marker is not None:
-        rule = pd.DataFrame({"date": [marker], "label": [marker_label]})
-        layers.append(
-            alt.Chart(rule)
-            .mark_rule(strokeDash=[6, 4], color="#444")
-            .encode(
-                x="date:T",
-                tooltip=[
-                    alt.Tooltip("label:N", title="Marker"),
-                    alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
-                ],
-            )
-        )
-        layers.append(
-            alt.Chart(rule)
-            .mark_text(align="left", dx=4, dy=-6, color="#444")
-            .encode(x="date:T", y=alt.value(0), text="label:N")
-        )
+    marks = [(marker, marker_label)] if marker is not None else []
+    layers += marker_layers([*marks, *milestones], data[x])
     if targets is not None and len(targets):
         goal = {"y": alt.Y("target:Q")}
         if colour:
@@ -133,6 +212,41 @@ def trend(
             )
         )
     return _finish(alt.layer(*layers), title, subtitle, description)
+
+
+def marker_layers(markers, dates: pd.Series) -> list:
+    """A dashed rule and a label for each dated event inside the charted months (labels
+    stacked 12 px apart so close dates stay readable)."""
+    if not len(markers) or dates.empty:
+        return []
+    first = pd.Timestamp(dates.min()) - pd.DateOffset(months=1)
+    last = pd.Timestamp(dates.max()) + pd.DateOffset(months=1)
+    rows = [
+        {"date": pd.Timestamp(when), "label": str(label)}
+        for when, label in markers
+        if when is not None and first <= pd.Timestamp(when) <= last
+    ]
+    if not rows:
+        return []
+    frame = pd.DataFrame(rows).drop_duplicates().sort_values("date").reset_index(drop=True)
+    frame["offset"] = 12 * (frame.index % 3)
+    rule = (
+        alt.Chart(frame)
+        .mark_rule(strokeDash=[6, 4], color="#444")
+        .encode(
+            x="date:T",
+            tooltip=[
+                alt.Tooltip("label:N", title="Marker"),
+                alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+            ],
+        )
+    )
+    text = (
+        alt.Chart(frame)
+        .mark_text(align="left", dx=4, dy=-6, color="#444")
+        .encode(x="date:T", y=alt.Y("offset:Q", scale=None), text="label:N")
+    )
+    return [rule, text]
 
 
 def bars(
@@ -160,13 +274,13 @@ def bars(
         "y": alt.Y(f"{category}:N", title=category_title, sort=sort),
         "x": alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
     }
-    enc["color"] = _colour(colour, "") if colour else alt.value(PALETTE[0])
+    enc["color"] = _colour(colour, "", data=data) if colour else alt.value(PALETTE[0])
     tips = tooltip or [
         alt.Tooltip(f"{category}:N", title=category_title),
         alt.Tooltip(f"{value}:Q", title=value_title, format=".1%" if percent else ","),
     ]
     base = alt.Chart(data)
-    layers = [base.mark_bar().encode(**enc, tooltip=tips)]
+    layers = [base.mark_bar().encode(**enc, tooltip=tips).properties(name="hbars")]
     if error:
         layers.append(
             base.mark_rule(color="#333").encode(
@@ -186,9 +300,12 @@ def bars(
                 ],
             )
         )
-    rows = data[category].nunique() if len(data) else 1
     return _finish(
-        alt.layer(*layers), title, subtitle, description, height=height or max(120, 28 * rows)
+        alt.layer(*layers),
+        title,
+        subtitle,
+        description,
+        height=height or bar_height(data, category),
     )
 
 
@@ -207,20 +324,27 @@ def grouped(
 ):
     """Horizontal bars grouped by colour within each category (rates, as percentages)."""
     chart = (
-        alt.Chart(data)
+        alt.Chart(data, name="hbars")
         .mark_bar()
         .encode(
             y=alt.Y(f"{category}:N", title=category_title),
             yOffset=alt.YOffset(f"{colour}:N"),
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%")),
-            color=_colour(colour, ""),
+            color=_colour(colour, "", data=data),
             tooltip=tooltip
             or [f"{category}:N", f"{colour}:N", alt.Tooltip(f"{value}:Q", format=".1%")],
         )
     )
     groups = data[colour].nunique() if len(data) else 1
-    rows = data[category].nunique() if len(data) else 1
-    return _finish(chart, title, subtitle, description, height=max(160, 12 * groups * rows))
+    step = 20 * groups + 12  # each bar of a group ~17 px after padding, a gap between groups
+    return _finish(
+        chart,
+        title,
+        subtitle,
+        description,
+        height=bar_height(data, category, step),
+        extent=label_extent(data, category),
+    )
 
 
 def stacked(
@@ -238,8 +362,9 @@ def stacked(
     temporal: bool = True,
     x_title: str = "Month",
     tooltip: list | None = None,
+    milestones: tuple = (),
 ):
-    """Stacked bars over time (counts or shares)."""
+    """Stacked bars over time (counts or shares), with the dataset's milestones."""
     x_enc = (
         alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%b %Y"))
         if temporal
@@ -267,6 +392,8 @@ def stacked(
             tooltip=tips,
         )
     )
+    if temporal and milestones:
+        chart = alt.layer(chart, *marker_layers(milestones, data[x]))
     return _finish(chart, title, subtitle, description)
 
 
@@ -280,9 +407,11 @@ def heatmap(
     description: str,
     percent: bool = False,
 ):
-    """Weekday x hour grid."""
+    """Weekday x hour grid. Cells without a value (too few calls, or hidden) are left blank
+    rather than drawn with a tooltip reading "NaN%"."""
     chart = (
         alt.Chart(data)
+        .transform_filter(f"isValid(datum['{value}']) && isFinite(datum['{value}'])")
         .mark_rect()
         .encode(
             x=alt.X("hour:O", title="Hour of day"),
@@ -296,7 +425,9 @@ def heatmap(
                 f"{value}:Q",
                 title=value_title,
                 scale=alt.Scale(scheme=SEQUENTIAL),
-                legend=alt.Legend(format=".0%" if percent else ",.0f"),
+                legend=alt.Legend(
+                    format=".0%" if percent else ",.0f", orient="bottom", direction="horizontal"
+                ),
             ),
             tooltip=[
                 alt.Tooltip("weekday_name:N", title="Day"),
@@ -307,9 +438,6 @@ def heatmap(
         )
     )
     return _finish(chart, title, subtitle, description, height=260)
-
-
-SIGNALS = ["Within limits", "Above limits", "Below limits"]
 
 
 SIGNALS = ["Within limits", "Run rule", "Outside limits"]  # what control_signals writes
@@ -323,6 +451,7 @@ def control_chart(
     y_title: str,
     description: str,
     target: float | None = None,
+    milestones: tuple = (),
 ):
     """p-chart: monthly rate with centre line, 3-sigma limits, points that break a run rule
     marked, and the target as a line."""
@@ -342,7 +471,7 @@ def control_chart(
             "signal:N",
             title="",
             scale=alt.Scale(domain=SIGNALS, range=[PALETTE[0], PALETTE[1], PALETTE[3]]),
-            legend=alt.Legend(orient="bottom"),
+            legend=_legend(SIGNALS),
         ),
         shape=alt.Shape(
             "signal:N",
@@ -369,6 +498,7 @@ def control_chart(
                 tooltip=[alt.Tooltip("label:N", title="Target")],
             )
         )
+    layers += marker_layers(milestones, data["month"])
     return _finish(alt.layer(*layers), title, subtitle, description)
 
 

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, object] = {
     # how a call is recognised as a mental-health call (pipeline.MH_ROUTES)
     "mh_routes": ["final", "initial", "flag"],
 }
+SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
+ANSWERS_FILE = "self_assessment.json"
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status", "shared"]  # shared: partners see it
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
 
@@ -48,6 +50,13 @@ def save_settings(folder: Path, **changes) -> dict:
     current.update(changes)
     _write(folder / "settings.json", current)
     return current
+
+
+def with_sample_defaults(values: dict, is_sample: bool) -> dict:
+    """The sample agency's programme start, unless one was saved."""
+    if is_sample and not values.get("programme_start"):
+        return {**values, "programme_start": SAMPLE_PROGRAMME_START}
+    return values
 
 
 def programme_start(settings: dict) -> pd.Timestamp | None:
@@ -84,3 +93,44 @@ def save_actions(folder: Path, frame: pd.DataFrame) -> None:
     keep = keep.assign(shared=keep["shared"].fillna(False).astype(bool))
     keep = keep.assign(due=keep["due"].astype(str).where(keep["due"].notna(), None))
     _write(folder / "actions.json", keep.to_dict(orient="records"))
+
+
+# --- milestones --------------------------------------------------------------------------
+
+MILESTONE_COLUMNS = ["date", "label"]
+MAX_LABEL = 80  # characters: a label is drawn on the chart
+
+
+def milestones(values: dict) -> tuple[tuple[pd.Timestamp, str], ...]:
+    """The saved milestones as (date, label), by date; unreadable entries are skipped."""
+    out = []
+    for item in values.get("milestones") or []:
+        try:
+            when = pd.Timestamp(date.fromisoformat(str(item["date"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+        label = str(item.get("label") or "").strip()[:MAX_LABEL]
+        if label:
+            out.append((when, label))
+    return tuple(sorted(out))
+
+
+def milestones_frame(values: dict) -> pd.DataFrame:
+    rows = [{"date": when.date(), "label": label} for when, label in milestones(values)]
+    return pd.DataFrame(rows, columns=MILESTONE_COLUMNS)
+
+
+def check_milestones(frame: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    """(rows to save, problems): every row needs a date and a label; blank rows are dropped."""
+    rows, problems = [], []
+    for i, row in enumerate(frame[MILESTONE_COLUMNS].itertuples(index=False), start=1):
+        when, label = row.date, "" if pd.isna(row.label) else str(row.label).strip()
+        if pd.isna(when) and not label:
+            continue
+        if pd.isna(when):
+            problems.append(f"Milestone {i} ({label[:30]}) has no date.")
+        elif not label:
+            problems.append(f"Milestone {i} ({pd.Timestamp(when):%d %b %Y}) has no label.")
+        else:
+            rows.append({"date": pd.Timestamp(when).date().isoformat(), "label": label[:MAX_LABEL]})
+    return rows, problems

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -18,14 +19,13 @@ from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import checklist
 from pmhc.ingest import pipeline as ingest
 from pmhc.present import excel as reports
+from pmhc.present import report as meeting_pack
 from pmhc.present import views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGE_BY_KEY
-from pmhc.storage import dataset, settings, uploads
+from pmhc.storage import dataset, review_log, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
-
-SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
 
 
 def workspace() -> Workspace:
@@ -75,9 +75,7 @@ def current_dataset() -> tuple[dataset.Dataset, str]:
 def workspace_settings() -> dict:
     values = settings.load_settings(workspace().folder)
     ds, _ = current_dataset()
-    if ds.is_sample and not values.get("programme_start"):
-        values["programme_start"] = SAMPLE_PROGRAMME_START
-    return values
+    return settings.with_sample_defaults(values, ds.is_sample)
 
 
 def upload_hash(uploaded) -> str:
@@ -183,6 +181,7 @@ def _view(
     options: tuple,
     holds: bool = False,
     targets: tuple = (),
+    milestones: tuple = (),
 ) -> views.View:
     ds, _ = current_dataset()
     scope = views.Scope(
@@ -194,16 +193,18 @@ def _view(
         json.loads(answers_json),
         holds_as_connection=holds,
         targets=dict(targets),
+        milestones=milestones,
     )
     return views.PAGES[page](scope, **dict(options))
 
 
-def view(page: str, **options) -> views.View:
+def view(page: str, _filters: filters.Filters | None = None, **options) -> views.View:
     """The page's computed view, cached on dataset id, filters and settings (never on a
-    DataFrame, which Streamlit would hash from a sample of rows)."""
+    DataFrame, which Streamlit would hash from a sample of rows). `_filters` replaces the
+    sidebar's (a side-by-side comparison)."""
     _ds, ds_id = current_dataset()
     values = workspace_settings()
-    f = st.session_state.get("filters", filters.Filters())
+    f = _filters or st.session_state.get("filters", filters.Filters())
     answers = checklist.load_answers(answers_path()) if page == "overview" else {}
     return _view(
         page,
@@ -216,6 +217,7 @@ def view(page: str, **options) -> views.View:
         tuple(sorted(options.items())),
         bool(values.get("holds_as_connection")),
         tuple(sorted((values.get("targets") or {}).items())),
+        settings.milestones(values),
     )
 
 
@@ -226,6 +228,8 @@ def page_header(key: str) -> None:
     text = PAGE_BY_KEY[key]
     ds, _ = current_dataset()
     prefix = f"Question {text.question} · " if text.question else ""
+    # The browser tab and a screen reader's first words name the page, not just the app.
+    st.set_page_config(page_title=f"{text.nav} · PMHC Dashboard")
     st.title(f"{prefix}{text.title}")
     label = "Sample data" if ds.is_sample else ds.label
     st.caption(
@@ -235,11 +239,12 @@ def page_header(key: str) -> None:
     st.info(f"**What good looks like.** {text.good}", icon=":material/lightbulb:")
 
 
-def render(v: views.View) -> None:
+def render(v: views.View, prefix: str = "") -> None:
     for note in v.notes:
         st.warning(note, icon=":material/info:")
     if v.figures:
-        columns = st.columns(min(len(v.figures), 5))
+        # Half a page (side by side) holds two cards whose labels and values stay whole.
+        columns = st.columns(min(len(v.figures), 2 if prefix else 5))
         for i, fig in enumerate(v.figures):
             with columns[i % len(columns)]:
                 st.metric(
@@ -253,16 +258,16 @@ def render(v: views.View) -> None:
                 if fig.caption:  # the period and base, on the card itself
                     st.caption(fig.caption)
     for chart in v.charts:
-        show_figure(chart)
+        show_figure(chart, prefix)
     for name, table in v.tables.items():
-        st.subheader(name)
+        st.header(name)
         st.dataframe(table, hide_index=True)
         st.download_button(
             f"Download {name.lower()} (CSV)",
             lambda table=table: reports.csv_bytes(table),  # built when clicked
             file_name=_file_name(name) + ".csv",
             mime="text/csv",
-            key=f"dl-table-{name}",
+            key=f"dl-table-{prefix}{name}",
         )
     if v.missing:
         with st.container(border=True):
@@ -271,9 +276,39 @@ def render(v: views.View) -> None:
                 st.markdown(f"- {item}")
 
 
-def show_figure(fig: Figure) -> None:
+PRINT_CSS = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stSidebarCollapsedControl"], [data-testid="stExpander"],
+  [data-testid="stDownloadButton"], [data-testid="stDecoration"] { display: none !important; }
+  [data-testid="stMain"], [data-testid="stMainBlockContainer"] {
+    margin: 0 !important; padding: 0 !important; max-width: 100% !important; }
+  * { word-break: normal !important; overflow-wrap: normal !important;
+      hyphens: manual !important; }
+  [data-testid="stVegaLiteChart"], [data-testid="stMetric"], .stAlert {
+    break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; }
+}
+/* Disabled controls (the partner view) stay readable: WCAG AA contrast on white. */
+input:disabled, textarea:disabled, [aria-disabled="true"], [data-baseweb] [disabled] {
+  color: #4a4a4a !important; -webkit-text-fill-color: #4a4a4a !important; opacity: 1 !important; }
+input:disabled::placeholder, textarea:disabled::placeholder {
+  color: #595959 !important; -webkit-text-fill-color: #595959 !important; opacity: 1 !important; }
+</style>"""
+
+
+def print_styles() -> None:
+    """On paper: no sidebar or app chrome, words whole, charts not split across pages."""
+    st.html(PRINT_CSS)
+
+
+def show_figure(fig: Figure, prefix: str = "") -> None:
     with st.container(border=True):
-        st.altair_chart(fig.chart, key=f"chart-{fig.key}")
+        if fig.empty:
+            st.markdown(f"**{fig.alt.rstrip('.')}**")
+            st.caption(fig.empty)
+            return
+        st.altair_chart(fig.chart, key=f"chart-{prefix}{fig.key}")
         with st.expander("Numbers behind this chart"):
             st.dataframe(fig.data, hide_index=True)
             st.download_button(
@@ -281,7 +316,7 @@ def show_figure(fig: Figure) -> None:
                 lambda: reports.csv_bytes(fig.data),  # built when clicked
                 file_name=_file_name(fig.key) + ".csv",
                 mime="text/csv",
-                key=f"dl-{fig.key}",
+                key=f"dl-{prefix}{fig.key}",
             )
 
 
@@ -293,14 +328,14 @@ def _file_name(text: str) -> str:
 
 
 def answers_path():
-    return workspace().folder / "self_assessment.json"
+    return workspace().folder / settings.ANSWERS_FILE
 
 
 def checklist_section(number: int) -> None:
     q = checklist.QUESTION_BY_NUMBER[number]
     answers = checklist.load_answers(answers_path())
     score, answered = checklist.score(q, answers)
-    st.subheader("Self-assessment")
+    st.header("Self-assessment")
     st.caption("What only the agency knows. Answers are saved for everyone using this workspace.")
     if score is not None:
         st.progress(
@@ -314,7 +349,8 @@ def checklist_section(number: int) -> None:
         cols = st.columns([5, 2, 3, 1])
         cols[0].markdown(f"**{item_id}** {text}")
         choice = cols[1].selectbox(
-            "Answer",
+            # Collapsed, but still the control's accessible name: the item it answers.
+            f"Answer to {item_id}: {text}",
             ("", *checklist.ANSWERS),
             index=(("", *checklist.ANSWERS)).index(current.get("answer", "")),
             key=f"answer-{item_id}",
@@ -322,7 +358,7 @@ def checklist_section(number: int) -> None:
             disabled=disabled,
         )
         note = cols[2].text_input(
-            "Note",
+            f"Note on {item_id}",
             current.get("note", ""),
             key=f"note-{item_id}",
             label_visibility="collapsed",
@@ -359,8 +395,137 @@ def export_answers() -> bytes:
 
 def question_page(key: str) -> None:
     page_header(key)
-    render(view(key))
+    if not (meeting_mode() and side_by_side(key)):
+        render(view(key))
     number = PAGE_BY_KEY[key].question
-    if number:
+    if number and not meeting_mode():
         st.divider()
         checklist_section(number)
+
+
+# --- meeting mode ----------------------------------------------------------------------
+
+MEETING_CSS = """<style>
+[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 2.4rem !important; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p {
+  font-size: 1.1rem !important; white-space: normal !important; overflow: visible !important; }
+</style>"""
+
+
+def meeting_mode() -> bool:
+    """Larger type, editing hidden, two districts or periods side by side (sidebar toggle)."""
+    return bool(st.session_state.get("meeting_mode"))
+
+
+def meeting_styles() -> None:
+    if meeting_mode():
+        st.html(MEETING_CSS)
+
+
+def side_by_side(key: str) -> bool:
+    """In meeting mode, the page for two districts or two periods in two columns; False
+    when the user keeps one view."""
+    f = st.session_state.get("filters", filters.Filters())
+    ds, ds_id = current_dataset()
+    if ds.calls is None or ds.calls.empty:
+        return False
+    lo, hi, options = _filter_choices(ds_id)
+    modes = ["One view", "Two periods"] + (["Two districts"] if options.get("district") else [])
+    mode = st.segmented_control("Side by side", modes, default="One view", key="compare_mode")
+    if mode in (None, "One view"):
+        return False
+    pick, left, right = st.columns(2), None, None
+    if mode == "Two districts":
+        names = options["district"]
+        a = pick[0].selectbox("Left district", names, index=0, key="cmp_d1")
+        b = pick[1].selectbox("Right district", names, index=min(1, len(names) - 1), key="cmp_d2")
+        left, right = replace(f, district=(a,)), replace(f, district=(b,))
+        titles = (a, b)
+    else:
+        middle = lo + (hi - lo) / 2
+        a = pick[0].date_input("Left period", (lo, middle), lo, hi, key="cmp_p1")
+        after = middle + timedelta(days=1)  # the halves do not share a day
+        b = pick[1].date_input("Right period", (after, hi), lo, hi, key="cmp_p2")
+        (s1, e1), (s2, e2) = _period(a, lo, hi), _period(b, lo, hi)
+        left, right = replace(f, start=s1, end=e1), replace(f, start=s2, end=e2)
+        titles = tuple(_period_name(x, lo, hi) for x in (a, b))
+    for column, chosen, title, side in zip(
+        st.columns(2), (left, right), titles, ("l-", "r-"), strict=True
+    ):
+        with column:
+            st.header(str(title))
+            render(view(key, chosen), prefix=side)
+    return True
+
+
+def _period_name(picked, lo: date, hi: date) -> str:
+    days = list(picked) if isinstance(picked, (tuple, list)) else []
+    start = days[0] if days else lo
+    end = days[1] if len(days) > 1 else hi
+    return f"{start:%d %b %Y} to {end:%d %b %Y}"
+
+
+# --- meeting pack ----------------------------------------------------------------------
+
+
+def _pack(kind: str) -> bytes:
+    """The meeting pack for the filters and audience in force, from the pages' own views;
+    for partners, from the partner release the partner pages show."""
+    if audience() == "partner":
+        from pmhc.present.partner import Selection
+        from pmhc.ui import partner  # imports this module: loaded when a pack is asked for
+
+        pack = meeting_pack.build(
+            None,
+            filters.Filters(),
+            workspace_settings(),
+            {},
+            pd.DataFrame(),
+            "partner",
+            release=partner.session_release(),
+            selection=st.session_state.get("partner_selection", Selection()),
+        )
+        return meeting_pack.WRITERS[kind](pack)
+    ds, _ = current_dataset()
+    f = st.session_state.get("filters", filters.Filters())
+    answers = checklist.load_answers(answers_path())
+    folder = workspace().folder
+    actions = review_log.load_actions(folder)
+    pack = meeting_pack.build(
+        ds,
+        f,
+        workspace_settings(),
+        answers,
+        actions,
+        audience(),
+        review_log.meetings_frame(folder, actions),
+    )
+    return meeting_pack.WRITERS[kind](pack)
+
+
+def meeting_pack_downloads() -> None:
+    st.header("Meeting pack")
+    st.caption(
+        "Every page for the filters and period in force, with the self-assessment, targets, "
+        "control-chart signals and open actions"
+        + (" (partner pack: no sources or actions)." if audience() == "partner" else ".")
+    )
+    cols = st.columns(3)
+    for col, (kind, label, mime) in zip(
+        cols,
+        (
+            (".pdf", "PDF", "application/pdf"),
+            (".html", "HTML", "text/html"),
+            (".xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ),
+        strict=True,
+    ):
+        col.download_button(
+            f"Meeting pack ({label})",
+            lambda kind=kind: _pack(kind),  # built when clicked
+            file_name=f"pmhc_meeting_pack{kind}",
+            mime=mime,
+            key=f"pack{kind}",
+            icon=":material/download:",
+        )

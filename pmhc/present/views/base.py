@@ -71,6 +71,9 @@ class Scope:
     answers: dict = field(default_factory=dict)
     holds_as_connection: bool = False  # a hold ending in a transport to treatment connects
     targets: dict = field(default_factory=dict)  # outcome key -> target rate (review page)
+    # (date, label) of dated events (a CIT class graduated, mobile crisis launched), drawn
+    # on every time chart and offered as before/after splits on the Review page.
+    milestones: tuple[tuple[pd.Timestamp, str], ...] = ()
 
     def outcome(self, key: str) -> Outcome:
         """The outcome of a key under this scope's settings (the hold setting)."""
@@ -308,6 +311,26 @@ def figure(
     caption: str,
     build: Callable[[pd.DataFrame, str], alt.TopLevelMixin],
 ) -> Figure:
-    """Suppress for the audience, then draw from the chart numbers."""
+    """Suppress for the audience, then draw from the chart numbers; a sentence instead of
+    a chart when every number is hidden."""
     chart_data, table = for_audience(scope, data, counts)
-    return Figure(key, lambda: build(chart_data, title), table, title, caption)
+    return Figure(
+        key,
+        lambda: build(chart_data, title),
+        table,
+        title,
+        caption,
+        all_hidden(scope, chart_data, counts),
+    )
+
+
+def all_hidden(scope: Scope, chart_data: pd.DataFrame, counts: list[str]) -> str | None:
+    shown = [c for c in counts if c in chart_data]
+    if not scope.partner or chart_data.empty or not shown:
+        return None
+    if chart_data[shown].isna().all().all():
+        return (
+            f"Every group here has {scope.threshold} or fewer calls, so none is shown in the "
+            "partner view; a longer period or fewer filters may show them."
+        )
+    return None

@@ -58,6 +58,7 @@ def monthly_calls(scope: Scope) -> Figure:
             y_title="MH calls",
             percent=False,
             marker=scope.programme_start,
+            milestones=scope.milestones,
             description="Line chart of the number of mental-health calls per month.",
         ),
     )

@@ -128,6 +128,7 @@ def _identification(scope: Scope, view: View) -> None:
                 y_title="Share of MH calls",
                 normalise=True,
                 domain=["At dispatch", "Only at close"],
+                milestones=scope.milestones,
                 description="Stacked bars per month of MH calls identified at dispatch "
                 "versus only at close.",
             ),
@@ -171,6 +172,7 @@ def _response(scope: Scope, view: View) -> None:
                 y_title="Minutes",
                 percent=False,
                 marker=scope.programme_start,
+                milestones=scope.milestones,
                 description="Line chart of the monthly median response time to MH calls.",
             ),
         )

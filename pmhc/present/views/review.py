@@ -14,8 +14,13 @@ from pmhc.present.views.shared import partial_text, period_change
 
 
 def review(
-    scope: Scope, outcome_key: str = "connection", targets: tuple[tuple[str, float], ...] = ()
+    scope: Scope,
+    outcome_key: str = "connection",
+    targets: tuple[tuple[str, float], ...] = (),
+    split: tuple[str, str] | None = None,
 ) -> View:
+    """`split` is (ISO date, label) of a milestone to compare before and after, in place of
+    the programme start; the control chart's limits stay those of the programme start."""
     view = View()
     mh = scope.mh
     if mh is None:
@@ -24,13 +29,16 @@ def review(
     if targets:
         view.tables["Targets and actuals"] = targets_table(scope, dict(targets))
     start = scope.programme_start
-    if start is None:
+    at, name = start, "the programme start"
+    if split:
+        at, name = pd.Timestamp(split[0]), f"{split[1]} ({pd.Timestamp(split[0]):%d %b %Y})"
+    if at is None:
         view.notes.append("Set the programme start date to compare before and after.")
     else:
-        before, after = mh[mh["received_at"] < start], mh[mh["received_at"] >= start]
+        before, after = mh[mh["received_at"] < at], mh[mh["received_at"] >= at]
         outcomes = [scope.outcome(o.key) for o in metrics.available_outcomes(mh)]
         table = period_change(before, after, outcomes)
-        view.tables["Before and after the programme start"] = table
+        view.tables[f"Before and after {name}"] = table
         spans = [
             periods.span_text(p["received_at"].min().normalize(), p["received_at"].max())
             if len(p)
@@ -85,6 +93,7 @@ def review(
                 + partial_text(scope),
                 description=f"Control chart of the monthly {o.label.lower()} rate.",
                 target=target,
+                milestones=scope.milestones,
             ),
         )
     )

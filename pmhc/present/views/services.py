@@ -91,15 +91,7 @@ def _heatmaps(scope: Scope, grid: pd.DataFrame) -> list[Figure]:
     ]
     if "connections" not in grid:
         return figures
-    night = grid[(grid["hour"] < 7) | (grid["hour"] >= 23)]
-    office = grid[(grid["hour"] >= 9) & (grid["hour"] < 17) & (grid["weekday"] < 5)]
-    n_rate = night["connections"].sum() / max(1, night["recorded"].sum())
-    d_rate = office["connections"].sum() / max(1, office["recorded"].sum())
-    verb = "drop to" if n_rate < d_rate else "reach"
-    title = (
-        f"Connections {verb} {pct(n_rate, 0)} at night (23–07), against {pct(d_rate, 0)} "
-        "in weekday office hours"
-    )
+    title = _connection_title(grid)
     rates = data.assign(connection_rate=data["connection_rate"].mask(data["calls"] < MIN_CELL))
     figures.append(
         Figure(
@@ -119,9 +111,31 @@ def _heatmaps(scope: Scope, grid: pd.DataFrame) -> list[Figure]:
             rates,
             title,
             "Connection rate by weekday and hour.",
+            None
+            if rates["connection_rate"].notna().any()
+            else f"No hour of the week has {MIN_CELL} or more MH calls under these filters, "
+            "so no connection rate is drawn.",
         )
     )
     return figures
+
+
+def _connection_title(grid: pd.DataFrame) -> str:
+    """Night (23-07) against weekday office hours (09-17); a filter can leave either side
+    without calls, and then the title says so instead of comparing with an empty rate."""
+    night = grid[(grid["hour"] < 7) | (grid["hour"] >= 23)]
+    office = grid[(grid["hour"] >= 9) & (grid["hour"] < 17) & (grid["weekday"] < 5)]
+    base = "recorded" if "recorded" in grid else "calls"  # calls with the outcome recorded
+    if night[base].sum() == 0 or office[base].sum() == 0:
+        total = grid["connections"].sum() / max(1, grid[base].sum())
+        return f"{pct(total, 0)} of these MH calls were connected to services"
+    n_rate = night["connections"].sum() / night[base].sum()
+    d_rate = office["connections"].sum() / office[base].sum()
+    verb = "drop to" if n_rate < d_rate else "reach"
+    return (
+        f"Connections {verb} {pct(n_rate, 0)} at night (23–07), against {pct(d_rate, 0)} "
+        "in weekday office hours"
+    )
 
 
 def _suppress_grid(scope: Scope, grid: pd.DataFrame) -> pd.DataFrame:

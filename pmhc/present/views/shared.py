@@ -82,6 +82,7 @@ def outcome_trend(scope: Scope, wanted: list[Outcome], key: str) -> Figure | Non
             subtitle=subtitle,
             y_title="Share of MH calls",
             marker=start,
+            milestones=scope.milestones,
             tooltip=RATE_TOOLTIP,
             targets=targets,
             description=f"Line chart of monthly rates of {names} among mental-health calls.",

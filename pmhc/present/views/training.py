@@ -203,6 +203,7 @@ def _hours_by_type(scope: Scope) -> Figure | None:
             y_title="Hours",
             x_title="Quarter",
             domain=domain,
+            milestones=scope.milestones,
             description="Stacked bar chart of training hours by course type per quarter.",
         ),
     )
@@ -231,6 +232,7 @@ def _certified(scope: Scope) -> Figure | None:
             y_title="Officers",
             percent=False,
             marker=scope.programme_start,
+            milestones=scope.milestones,
             description="Line chart of the cumulative number of CIT-certified officers.",
         ),
     )

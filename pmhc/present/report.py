@@ -1,0 +1,469 @@
+"""The meeting pack: for one dataset, filters and period, the pages' own `View` objects
+(one computation path) laid out as a printable, self-contained HTML report, a PDF
+(WeasyPrint) and an Excel workbook with the numbers behind every chart.
+
+A partner pack is built from `partner_views` alone: what the partner view of the pages
+shows, with no sources, actions or record-level tables."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import textwrap
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from pmhc.analysis.filters import LABELS, Filters
+from pmhc.analysis.released import Selection
+from pmhc.domain import checklist
+from pmhc.present import excel, partner, views
+from pmhc.present.charts import Figure
+from pmhc.present.guidance import PAGES
+from pmhc.storage import review_log
+from pmhc.storage import settings as store
+
+IMAGE_WIDTH = 640  # px of plot width in the static chart images
+TITLE_CHARS = 70  # characters a line of a chart title in the images
+MAX_TABLE_ROWS = 40  # longer tables are cut in the printed pack (the Excel pack has them)
+OPEN_STATUSES = ("Not started", "In progress")
+NUMBER = re.compile(r"[-+]?[\d,.]+%?")  # right-aligned in the pack's tables
+
+
+@dataclass
+class Section:
+    key: str
+    heading: str
+    view: views.View
+
+
+@dataclass
+class Pack:
+    agency: str
+    audience: str
+    period: str
+    filters: list[str]
+    sources: list[dict]
+    sections: list[Section]
+    self_assessment: pd.DataFrame
+    actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    meetings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    made: date = field(default_factory=date.today)
+
+    @property
+    def review(self) -> views.View | None:
+        return next((s.view for s in self.sections if s.key == "review"), None)
+
+
+def review_options(values: dict) -> dict:
+    """The Review page's options as the page passes them: saved targets, the lead outcome."""
+    targets = tuple(sorted((values.get("targets") or {}).items()))
+    return {"outcome_key": "connection", "targets": targets}
+
+
+def scope_for(ds, f: Filters, values: dict, answers: dict, audience: str) -> views.Scope:
+    return views.Scope(
+        ds,
+        f,
+        store.programme_start(values),
+        audience,
+        int(str(values.get("threshold") or store.DEFAULTS["threshold"])),
+        answers,
+        holds_as_connection=bool(values.get("holds_as_connection")),
+        targets=dict(values.get("targets") or {}),
+        milestones=store.milestones(values),
+    )
+
+
+def page_views(scope: views.Scope, values: dict) -> list[Section]:
+    """Each page's view, computed exactly as the page computes it."""
+    out = []
+    for page in PAGES:
+        options = review_options(values) if page.key == "review" else {}
+        prefix = f"Question {page.question}: " if page.question else ""
+        out.append(Section(page.key, prefix + page.title, views.PAGES[page.key](scope, **options)))
+    return out
+
+
+def partner_views(release, selection) -> list[Section]:
+    """What a partner may see: each page of the partner release (the allow-list of
+    suppressed aggregates), as the partner pages draw it. Nothing else reaches the pack."""
+    if release is None:
+        return []
+    out = []
+    for page in PAGES:
+        prefix = f"Question {page.question}: " if page.question else ""
+        view = partner.page_view(release, page.key, selection)
+        out.append(Section(page.key, prefix + page.title, view))
+    return out
+
+
+def partner_answers(release) -> pd.DataFrame:
+    """The self-assessment as the release holds it (notes only where the analyst shared)."""
+    rows = [
+        {
+            "question": q["number"],
+            "item": i["id"],
+            "text": i["text"],
+            "answer": i["answer"],
+            "note": i["note"],
+        }
+        for q in (release.meta.get("checklist", []) if release is not None else [])
+        for i in q["items"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def build(
+    ds,
+    f: Filters,
+    values: dict,
+    answers: dict,
+    actions: pd.DataFrame,
+    audience: str = "internal",
+    meetings: pd.DataFrame | None = None,
+    release=None,
+    selection: Selection | None = None,
+) -> Pack:
+    """The pack for staff from the dataset; for partners from the release alone (the
+    dataset, settings and actions are not read then)."""
+    if audience == "partner":
+        return partner_pack(release, selection or Selection(), values)
+    scope = scope_for(ds, f, values, answers, audience)
+    return Pack(
+        agency=str(values.get("agency") or ds.label),
+        audience=audience,
+        period=period_text(scope),
+        filters=filter_lines(f),
+        sources=source_rows(ds),
+        sections=page_views(scope, values),
+        self_assessment=checklist.answers_frame(answers),
+        actions=open_actions(actions),
+        meetings=pd.DataFrame() if meetings is None else meetings,
+    )
+
+
+def partner_pack(release, selection: Selection, values: dict) -> Pack:
+    shared = release.tables.get("actions") if release is not None else None
+    return Pack(
+        agency=str(values.get("agency") or "Partner release"),
+        audience="partner",
+        period=selection.text() if release is not None else "Nothing is published yet",
+        filters=[f"Partner choice: {selection.text()}"],
+        sources=[],
+        sections=partner_views(release, selection),
+        self_assessment=partner_answers(release),
+        actions=shared if shared is not None else pd.DataFrame(),
+    )
+
+
+def period_text(scope: views.Scope) -> str:
+    mh = scope.mh
+    if mh is None or mh.empty:
+        return "No calls in the selected period"
+    first, last = mh["received_at"].min(), mh["received_at"].max()
+    text = f"Calls from {first:%d %b %Y} to {last:%d %b %Y}"
+    w = scope.window
+    if w is not None:
+        text += f"; key figures: {w.text}"
+        text += (
+            f", against {w.before_text}" if w.before_text else f" ({w.missing or 'no comparison'})"
+        )
+    return text
+
+
+def filter_lines(f: Filters) -> list[str]:
+    lines = [f"{LABELS[k]}: {', '.join(v)}" for k, v in f.selections().items() if v]
+    return lines or ["None: every district, time, shift, call type and responder"]
+
+
+def source_rows(ds) -> list[dict]:
+    return [
+        {
+            "file": r.path.rsplit("/", 1)[-1],
+            "sheet": r.sheet or "",
+            "kind": r.kind or "not loaded",
+            "rows in": r.rows_in,
+            "loaded": r.rows_loaded,
+            "rejected": r.rows_rejected,
+        }
+        for r in ds.reports
+    ]
+
+
+def open_actions(actions: pd.DataFrame, today: date | None = None) -> pd.DataFrame:
+    """Actions not done or dropped, overdue ones first."""
+    if actions is None or actions.empty:
+        return pd.DataFrame(columns=[*store.ACTION_COLUMNS, "overdue"])
+    today = today or date.today()
+    live = actions[actions["status"].isin(OPEN_STATUSES) | actions["status"].isna()].copy()
+    live["overdue"] = live["due"].map(lambda d: "overdue" if pd.notna(d) and d < today else "")
+    live = live.sort_values(["overdue", "due"], ascending=[False, True], na_position="last")
+    return live.reindex(columns=[*store.ACTION_COLUMNS, "overdue"])
+
+
+def control_signals(view: views.View | None) -> pd.DataFrame:
+    """Months of the control chart outside its limits."""
+    fig = view.chart("control_chart") if view else None
+    if fig is None or "signal" not in fig.data:
+        return pd.DataFrame()
+    out = fig.data[fig.data["signal"] != "Within limits"]
+    months = pd.to_datetime(out["month"], errors="coerce")
+    out = out.assign(month=months.dt.strftime("%b %Y").fillna(out["month"].astype(str)))
+    return out.reindex(columns=["month", "rate", "centre", "lcl", "ucl", "signal"])
+
+
+# --- charts as images ---------------------------------------------------------------------
+
+
+def static_spec(fig: Figure) -> dict:
+    """The chart's Vega-Lite spec at a fixed width, its title broken into plain lines (the
+    page's title wraps by a width expression, which an image renderer lays out too late)."""
+    spec = fig.chart.to_dict()
+    spec["width"] = IMAGE_WIDTH
+    spec["autosize"] = {"type": "pad", "contains": "padding"}
+    spec.pop("usermeta", None)
+    title = spec.get("title")
+    if isinstance(title, dict):
+        title["text"] = textwrap.wrap(fig.title, TITLE_CHARS) or [fig.title]
+    return spec
+
+
+def static_description(fig: Figure) -> str:
+    return str(fig.chart.to_dict().get("description") or fig.alt)
+
+
+def chart_png(fig: Figure) -> bytes:
+    import vl_convert  # imported when a pack is made, not when the app starts
+
+    return vl_convert.vegalite_to_png(static_spec(fig), scale=2)
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+CSS = """
+@page { size: A4; margin: 16mm 14mm; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10.5pt;
+       color: #1a1a1a; max-width: 190mm; margin: 0 auto; }
+h1 { font-size: 22pt; margin: 0 0 4mm; }
+h2 { font-size: 15pt; margin: 8mm 0 3mm; border-bottom: 2px solid #0072B2;
+     break-after: avoid; }
+h3 { font-size: 12pt; margin: 5mm 0 2mm; break-after: avoid; }
+section.page { break-before: page; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 9pt; }
+th, td { border: 1px solid #bbb; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }
+th { background: #0072B2; color: #fff; }
+td.num { text-align: right; }
+figure { margin: 3mm 0 5mm; break-inside: avoid; }
+figure img { max-width: 100%; height: auto; }
+figcaption { font-size: 9pt; color: #444; }
+.note { background: #fff4d6; padding: 2mm 3mm; }
+.cover p { margin: 1mm 0; }
+* { word-break: normal; overflow-wrap: normal; hyphens: manual; }
+"""
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None or value is pd.NA else str(value))
+
+
+def table_html(frame: pd.DataFrame, limit: int = MAX_TABLE_ROWS) -> str:
+    if frame is None or frame.empty:
+        return "<p>None.</p>"
+    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    rows = []
+    for row in frame.head(limit).itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, float) and pd.isna(v):
+                v = ""
+            elif isinstance(v, float):
+                v = f"{v:,.3f}".rstrip("0").rstrip(".")
+            elif isinstance(v, int) and not isinstance(v, bool):
+                v = f"{v:,}"
+            klass = ' class="num"' if NUMBER.fullmatch(str(v)) else ""
+            cells.append(f"<td{klass}>{esc(v)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = (
+        f"<p>… and {len(frame) - limit:,} more rows (in the Excel pack).</p>"
+        if len(frame) > limit
+        else ""
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def figures_html(view: views.View) -> str:
+    if not view.figures:
+        return ""
+    frame = pd.DataFrame(
+        [{"Key figure": f.label, "Value": f.value, "Change": f.delta or ""} for f in view.figures]
+    )
+    return table_html(frame)
+
+
+def chart_html(fig: Figure) -> str:
+    if fig.empty:
+        return f"<h3>{esc(fig.alt)}</h3><p>{esc(fig.empty)}</p>"
+    data = base64.b64encode(chart_png(fig)).decode("ascii")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{esc(static_description(fig))}">'
+        f"<figcaption>{esc(fig.alt)}</figcaption></figure>"
+    )
+
+
+def section_html(section: Section) -> str:
+    v = section.view
+    parts = [f'<section class="page"><h2>{esc(section.heading)}</h2>']
+    parts += [f'<p class="note">{esc(n)}</p>' for n in v.notes]
+    parts.append(figures_html(v))
+    parts += [chart_html(fig) for fig in v.charts]
+    for name, frame in v.tables.items():
+        parts.append(f"<h3>{esc(name)}</h3>{table_html(frame)}")
+    if v.missing:
+        items = "".join(f"<li>{esc(m.replace('**', ''))}</li>" for m in v.missing)
+        parts.append(f"<h3>Not in the data yet</h3><ul>{items}</ul>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def cover_html(pack: Pack) -> str:
+    audience = "Partner pack: counts from 1 to 10 are hidden" if pack.audience == "partner" else ""
+    parts = [
+        '<section class="cover">',
+        f"<h1>{esc(pack.agency)}: review meeting pack</h1>",
+        f"<p><strong>Period.</strong> {esc(pack.period)}</p>",
+        f"<p><strong>Filters.</strong> {esc('; '.join(pack.filters))}</p>",
+        f"<p><strong>Made.</strong> {pack.made:%d %b %Y}</p>",
+    ]
+    if audience:
+        parts.append(f"<p><strong>{esc(audience)}.</strong></p>")
+    overview = next((s.view for s in pack.sections if s.key == "overview"), None)
+    if overview and overview.figures:
+        parts.append("<h3>Headline figures</h3>")
+        parts.append(figures_html(overview))
+    if pack.sources:
+        parts.append("<h3>Sources and row accounting</h3>")
+        parts.append(table_html(pd.DataFrame(pack.sources)))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def review_html(pack: Pack) -> str:
+    review = pack.review
+    targets = review.tables.get("Targets and actuals") if review else None
+    parts = ['<section class="page"><h2>For the meeting</h2>', "<h3>Targets against actuals</h3>"]
+    parts.append(table_html(targets) if targets is not None else "<p>No targets set.</p>")
+    parts.append("<h3>Control-chart signals</h3>")
+    signals = control_signals(review)
+    parts.append(
+        table_html(signals) if not signals.empty else "<p>Every month within the limits.</p>"
+    )
+    if pack.audience == "partner":
+        parts.append("<h3>Actions shared with partners</h3>")
+        parts.append(table_html(pack.actions))
+    else:
+        parts.append("<h3>Open and overdue actions</h3>")
+        parts.append(table_html(pack.actions))
+        parts.append("<h3>Review meetings</h3>")
+        parts.append(table_html(pack.meetings))
+    parts.append("<h3>Self-assessment answers</h3>")
+    parts.append(table_html(pack.self_assessment, limit=200))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def to_html(pack: Pack) -> str:
+    body = cover_html(pack) + review_html(pack) + "".join(section_html(s) for s in pack.sections)
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{esc(pack.agency)}: review meeting pack</title><style>{CSS}</style>"
+        f"</head><body>{body}</body></html>"
+    )
+
+
+def to_pdf(pack: Pack) -> bytes:
+    import weasyprint  # needs Pango; imported only when a PDF is asked for
+    from weasyprint.urls import URLFetcher
+
+    # Self-contained: WeasyPrint may read the pack's data: images and nothing else.
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(string=to_html(pack), url_fetcher=fetcher).write_pdf()
+
+
+def to_xlsx(pack: Pack) -> bytes:
+    """One sheet per page: its key figures, then the numbers behind each chart and table."""
+    sheets: dict[str, list[tuple[str, pd.DataFrame]]] = {
+        "Cover": [
+            ("Meeting pack", pd.DataFrame({"": [pack.agency, pack.period, *pack.filters]})),
+            ("Sources", pd.DataFrame(pack.sources)),
+        ]
+    }
+    for s in pack.sections:
+        blocks = []
+        if s.view.figures:
+            blocks.append(
+                (
+                    "Key figures",
+                    pd.DataFrame(
+                        [
+                            {"figure": f.label, "value": f.value, "change": f.delta}
+                            for f in s.view.figures
+                        ]
+                    ),
+                )
+            )
+        blocks += [(fig.title, fig.data) for fig in s.view.charts]
+        blocks += list(s.view.tables.items())
+        sheets[s.heading.split(":")[0]] = blocks
+    sheets["Meeting"] = [
+        ("Control-chart signals", control_signals(pack.review)),
+        ("Self-assessment", pack.self_assessment),
+    ]
+    if pack.audience == "partner":
+        sheets["Meeting"].insert(0, ("Actions shared with partners", pack.actions))
+    else:
+        sheets["Meeting"][:0] = [
+            ("Open and overdue actions", pack.actions),
+            ("Review meetings", pack.meetings),
+        ]
+    return excel.blocks_workbook(sheets, title=f"{pack.agency}: review meeting pack")
+
+
+# --- from a workspace folder (the command line) -------------------------------------------
+
+
+def workspace_dataset(ws):
+    """The workspace's saved dataset, else the sample, as the app opens them."""
+    from pmhc.ingest import pipeline as ingest
+    from pmhc.storage import dataset
+    from pmhc.storage import datasets as saved
+    from pmhc.storage.workspace import sample_files
+
+    ds_id = saved.current_id(ws.datasets_dir)
+    if ds_id:
+        return saved.load(ws.datasets_dir, ds_id)
+    ctx = ingest.Context(rules=ws.rules(), key=ws.key)
+    loaded = [t for path in sample_files() for t in ingest.ingest_file(path, ctx)]
+    return dataset.build(loaded, "Sample data", is_sample=True)
+
+
+def from_workspace(ws, f: Filters, audience: str = "internal") -> Pack:
+    """Staff: the workspace's dataset. Partners: the published release, nothing else."""
+    if audience == "partner":
+        from pmhc.storage import releases
+
+        values = store.load_settings(ws.folder)
+        return build(
+            None, f, values, {}, pd.DataFrame(), "partner", release=releases.load(ws.folder)
+        )
+    ds = workspace_dataset(ws)
+    values = store.with_sample_defaults(store.load_settings(ws.folder), ds.is_sample)
+    answers = checklist.load_answers(ws.folder / store.ANSWERS_FILE)
+    actions = review_log.load_actions(ws.folder)
+    meetings = review_log.meetings_frame(ws.folder, actions)
+    return build(ds, f, values, answers, actions, audience, meetings)
+
+
+WRITERS = {".html": lambda p: to_html(p).encode("utf-8"), ".pdf": to_pdf, ".xlsx": to_xlsx}

@@ -1,0 +1,216 @@
+"""The meeting pack on the sample agency: its figures are the pages' own, the PDF renders
+(pages counted, text extracted and checked), the Excel pack has the numbers behind the
+charts, the partner pack leaves out what partners may not see, and the command line writes
+all three."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from pmhc import cli
+from pmhc.analysis import release
+from pmhc.analysis.filters import Filters
+from pmhc.analysis.released import Selection
+from pmhc.present import partner, report, views
+from pmhc.storage import review_log
+from pmhc.storage import settings as store
+from pmhc.storage.workspace import Workspace
+
+SOURCES = "riverside_cad_mh_calls_2023_2025.xlsx"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    ws = Workspace(__import__("tempfile").mkdtemp())
+    return report.workspace_dataset(ws)
+
+
+@pytest.fixture(scope="module")
+def values():
+    return {**store.DEFAULTS, "programme_start": "2024-07-01", "targets": {"connection": 0.6}}
+
+
+@pytest.fixture(scope="module")
+def actions():
+    return pd.DataFrame(
+        {
+            "recommendation": ["Add a night mobile crisis shift", "=HYPERLINK(1)", "Done item"],
+            "owner": ["CIT coordinator", "Sgt <b>Lee</b>", "X"],
+            "due": [date(2020, 1, 31), date(2099, 1, 1), date(2020, 1, 1)],
+            "status": ["In progress", "Not started", "Done"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def pack(sample, values, actions):
+    return report.build(sample, Filters(), values, {}, actions)
+
+
+@pytest.fixture(scope="module")
+def pdf_text(pack):
+    reader = PdfReader(io.BytesIO(report.to_pdf(pack)))
+    return len(reader.pages), [p.extract_text() for p in reader.pages]
+
+
+def test_the_pack_shows_the_pages_figures(pack, sample, values):
+    scope = report.scope_for(sample, Filters(), values, {}, "internal")
+    for section in pack.sections:
+        options = report.review_options(values) if section.key == "review" else {}
+        page = views.PAGES[section.key](scope, **options)
+        assert [(f.label, f.value, f.delta) for f in section.view.figures] == [
+            (f.label, f.value, f.delta) for f in page.figures
+        ]
+        assert [c.title for c in section.view.charts] == [c.title for c in page.charts]
+    overview = {f.label: f.value for f in pack.sections[0].view.figures}
+    # 27,897 call rows loaded from the sample; MH incidents in the last 12 months.
+    assert overview["MH calls"].replace(",", "").isdigit()
+
+
+def test_the_pdf_renders_with_cover_sections_and_figures(pack, pdf_text):
+    pages, text = pdf_text
+    assert pages >= 10  # cover and meeting pages, then one section per page at least
+    cover = text[0]
+    assert "Sample data: review meeting pack" in cover
+    assert "Calls from 01 Jan 2023 to 31 Dec 2025" in cover
+    # Row accounting of the calls export, as the Data page reports it.
+    assert SOURCES in cover and "27,898 27,897 1" in cover
+    assert "Headline figures" in cover
+    whole = "\n".join(text).replace("\n", " ")
+    for section in pack.sections:
+        assert section.heading.split(":")[0] in whole
+        for f in section.view.figures:
+            assert f.value in whole, (section.key, f.label, f.value)
+    # Connection over Jan-Dec 2025 is 52.1% (issue 11's definition), under the 60% target.
+    assert "Targets against actuals" in whole and "off target" in whole
+    assert "Add a night mobile crisis shift" in whole and "overdue" in whole
+    assert "Done item" not in whole  # done actions are not open
+
+
+def test_control_signals_are_the_months_outside_the_limits(pack):
+    signals = report.control_signals(pack.review)
+    chart = pack.review.chart("control_chart").data
+    outside = chart[chart["signal"] != "Within limits"]
+    assert len(signals) == len(outside) > 0
+    # The sample's connection rate rose after the July 2024 start: a run rule first breaks
+    # in July 2024, then every month from August is above the baseline's upper limit.
+    assert signals["month"].iloc[0] == "Jul 2024" and signals["signal"].iloc[0] == "Run rule"
+    outside = signals[signals["signal"] == "Outside limits"]
+    assert len(outside) > 10 and (outside["rate"] > outside["ucl"]).all()
+
+
+def test_html_is_self_contained_and_escaped(pack):
+    page = report.to_html(pack)
+    assert '<img src="data:image/png;base64,' in page
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert "Sgt &lt;b&gt;Lee&lt;/b&gt;" in page  # text from a user is escaped
+
+
+def test_excel_pack_has_a_sheet_per_page_with_the_chart_numbers(pack):
+    wb = openpyxl.load_workbook(io.BytesIO(report.to_xlsx(pack)))
+    assert wb.sheetnames[:2] == ["Cover", "Overview"]
+    assert {f"Question {n}" for n in range(1, 7)} <= set(wb.sheetnames)
+    rows = [[c for c in r if c is not None] for r in wb["Question 3"].iter_rows(values_only=True)]
+    # Training's coverage by district: West, 7 of 32 active patrol with the 40-hour course.
+    assert any(r[:3] == ["West", 7, 32] for r in rows if r)
+    meeting = [r[0] for r in wb["Meeting"].iter_rows(values_only=True) if r and r[0]]
+    assert "'=HYPERLINK(1)" in meeting  # an action's text is never run as a formula
+    assert "=HYPERLINK(1)" not in meeting
+
+
+@pytest.fixture(scope="module")
+def published(sample, values, actions):
+    """The sample's partner release, with the first action shared."""
+    return release.build(sample, 10, values, {}, actions.assign(shared=[True, False, False]))
+
+
+@pytest.fixture(scope="module")
+def partner_pack(published, values):
+    return report.build(None, Filters(), values, {}, pd.DataFrame(), "partner", release=published)
+
+
+def test_partner_pack_is_the_partner_release_and_nothing_else(partner_pack, published):
+    page = report.to_html(partner_pack)
+    assert SOURCES not in page and "CIT coordinator" in page  # the one shared action
+    assert "Sgt &lt;b&gt;Lee" not in page  # an action not shared
+    assert "Officers overdue" not in page and "officer_id" not in page
+    assert "counts from 1 to 10 are hidden" in page
+    # Each section is the partner page's own view of the release, figure for figure.
+    for section in partner_pack.sections:
+        page_view = partner.page_view(published, section.key, Selection())
+        assert [(f.label, f.value) for f in section.view.figures] == [
+            (f.label, f.value) for f in page_view.figures
+        ]
+        assert [c.title for c in section.view.charts] == [c.title for c in page_view.charts]
+    assert any(s.view.figures for s in partner_pack.sections)
+
+
+def test_partner_pack_shows_no_count_from_1_to_10(partner_pack):
+    for section in partner_pack.sections:
+        for fig in section.view.charts:
+            for column in ("numerator", "calls", "persons", "incidents", "staff"):
+                if column in fig.data:
+                    shown = pd.to_numeric(fig.data[column], errors="coerce").dropna()
+                    assert not shown.between(1, 10).any(), (fig.key, column)
+
+
+def test_nothing_published_gives_a_pack_that_says_so():
+    pack = report.build(None, Filters(), dict(store.DEFAULTS), {}, pd.DataFrame(), "partner")
+    assert "Nothing is published yet" in report.to_html(pack)
+
+
+def test_cli_writes_each_format_and_refuses_others(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    review_log.save_actions(
+        ws, pd.DataFrame([{"recommendation": "Night shift CIT", "status": "In progress"}])
+    )
+    action = review_log.load_actions(ws)["id"].iloc[0]
+    assert review_log.add_meeting(ws, date(2025, 12, 1), ["Dispatch"], "Fund it", [action]) == []
+    out = tmp_path / "pack.xlsx"
+    args = ["report", "--data-dir", str(ws), "--out", str(out), "--district", "North"]
+    assert cli.main(args) == 0
+    assert out.read_bytes()[:2] == b"PK"
+    book = openpyxl.load_workbook(out)
+    cover = [r[0] for r in book["Cover"].iter_rows(values_only=True)]
+    assert "District: North" in cover
+    meeting = [r[:4] for r in book["Meeting"].iter_rows(values_only=True) if r and r[0]]
+    assert ("2025-12-01", "Dispatch", "Fund it", "Night shift CIT") in meeting
+    assert cli.main(["report", "--data-dir", str(ws), "--out", str(tmp_path / "x.doc")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --out must end in .pdf, .html or .xlsx")
+
+
+def test_a_pack_of_calls_only_or_of_nothing_still_renders():
+    from pmhc.storage.dataset import Dataset
+    from tests.test_views import two_years
+
+    for ds in (two_years(), Dataset("empty")):
+        pack = report.build(ds, Filters(), dict(store.DEFAULTS), {}, pd.DataFrame())
+        page = report.to_html(pack)
+        assert "review meeting pack" in page
+        assert report.to_xlsx(pack)[:2] == b"PK"
+    assert "No calls in the selected period" in report.to_html(
+        report.build(Dataset("empty"), Filters(), dict(store.DEFAULTS), {}, pd.DataFrame())
+    )
+
+
+def test_the_pack_shows_what_the_pages_show_in_the_app(monkeypatch, tmp_path):
+    """The same workspace opened in the app and made into a pack from the command line's
+    path: every key figure of every question page is the same text."""
+    from pmhc.storage.workspace import Workspace
+    from tests.test_app import metrics, open_app
+
+    pack = report.from_workspace(Workspace(tmp_path), Filters())
+    at = open_app(monkeypatch, tmp_path, "overview")
+    for section in pack.sections:
+        if section.key != "overview":
+            at.switch_page(f"app_pages/{section.key}.py").run()
+        shown = metrics(at)
+        expected = {f.label: f.value for f in section.view.figures}
+        assert shown == expected, section.key
