@@ -147,7 +147,10 @@ def test_partner_hides_small_counts_with_complementary_suppression(run_cli, smal
         "D": 30,
         "Other districts": "suppressed",
     }
-    assert calls["total_calls"] == calls["mh_calls"] == 82
+    # Every incident is an MH call: the 0 other incidents is hidden like 1..10 would be,
+    # and so is the total of incidents, or 82 - 82 gives it back.
+    assert calls["mh_calls"] == 82
+    assert calls["total_calls"] == "suppressed"
     assert calls["by_year"] == {"2024": 82}
     assert calls["arrest_rate"] == round(15 / 82, 4)  # 15 arrests: shown
     assert partner["suppression"]["threshold"] == 10
@@ -163,7 +166,8 @@ def test_partner_hides_rates_with_a_small_numerator(run_cli, write_text):
     assert run_cli(path, "--json")[1]["calls"]["arrest_rate"] == 0.1
     calls = run_cli(path, "--json", "--audience", "partner")[1]["calls"]
     assert calls["arrest_rate"] == "suppressed"
-    assert calls["total_calls"] == 40
+    assert calls["mh_calls"] == 40
+    assert calls["total_calls"] == "suppressed"  # 40 of 40: no other incident (a hidden 0)
 
 
 def test_partner_hides_a_small_total(run_cli, write_text):

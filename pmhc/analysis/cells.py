@@ -11,9 +11,12 @@ can solve for one unknown. Suppression therefore:
    hidden says which cells are empty, and which cells are hidden must not depend on the
    small counts themselves);
 2. repeats, until nothing changes: in any relation with exactly one hidden cell, hide the
-   smallest shown cell as well (first by position on ties).
+   smallest shown cell as well (first by position on ties);
+3. audits all the equations together (`pmhc.analysis.audit`): while some hidden cell is
+   determined by them (two blocks of hidden cells joined by one, say), hides one more
+   shown cell on a line through it, not a total where a member will do, and goes back to 2.
 
-Both steps look only at the cells above the threshold and at what is already hidden, so
+All steps look only at the cells above the threshold and at what is already hidden, so
 two tables that differ only in cells at or below the threshold get the same cells hidden
 and the same values shown. That is the guarantee the partner release rests on."""
 
@@ -23,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from pmhc.analysis import audit
 
 
 @dataclass(frozen=True)
@@ -68,32 +73,53 @@ class Axis:
         return self.labels.index(label)
 
 
-def hidden_cells(values: np.ndarray, axes: list[Axis], threshold: int) -> np.ndarray:
-    """Which cells to hide: counts 0..threshold, then complementary cells until no
-    relation along any axis has exactly one hidden cell."""
+def hidden_cells(
+    values: np.ndarray,
+    axes: list[Axis],
+    threshold: int,
+    hide: np.ndarray | None = None,
+    keep: np.ndarray | None = None,
+) -> np.ndarray:
+    """Which cells to hide: counts 0..threshold (and `hide`), then complementary cells
+    until no relation along any axis has exactly one hidden cell and no hidden cell is
+    determined by all the equations together (`audit`). `keep` marks cells that must stay
+    shown because another table publishes the same figure; they are never picked as
+    complements."""
     values = np.asarray(values, dtype=float)
     hidden = values <= threshold
-    changed = True
-    while changed:
-        changed = False
-        for axis, spec in enumerate(axes):
-            for members, total in spec.relations:
-                if _complete_relation(values, hidden, axis, [*members, total]):
-                    changed = True
-    return hidden
+    if hide is not None:
+        hidden |= hide
+    keep = np.zeros(values.shape, bool) if keep is None else keep & ~hidden
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for axis, spec in enumerate(axes):
+                for members, total in spec.relations:
+                    if _complete_relation(values, hidden, keep, axis, [*members, total]):
+                        changed = True
+        extra = audit.complements(values, hidden, keep, axes)
+        if not extra:
+            return hidden
+        hidden.flat[extra] = True
 
 
-def _complete_relation(values: np.ndarray, hidden: np.ndarray, axis: int, idx: list[int]) -> bool:
+def _complete_relation(
+    values: np.ndarray, hidden: np.ndarray, keep: np.ndarray, axis: int, idx: list[int]
+) -> bool:
     """Hide one more cell in each line of this relation that has exactly one hidden cell.
     Changes `hidden` in place; True when anything changed."""
     if len(idx) < 2:
         return False
     v = np.moveaxis(values, axis, -1)[..., idx].reshape(-1, len(idx))
     h = np.moveaxis(hidden, axis, -1)[..., idx].reshape(-1, len(idx))
+    k = np.moveaxis(keep, axis, -1)[..., idx].reshape(-1, len(idx))
     lonely = h.sum(axis=1) == 1
     if not lonely.any():
         return False
-    candidates = np.where(h, np.inf, v)
+    candidates = np.where(h | k, np.inf, v)
+    if np.isinf(candidates[lonely]).all(axis=1).any():
+        raise ValueError("a hidden cell's only complements are cells that must be shown")
     pick = np.argmin(candidates, axis=1)  # the smallest shown cell, first on ties
     h[lonely, pick[lonely]] = True
     shape = np.moveaxis(hidden, axis, -1)[..., idx].shape
@@ -110,11 +136,18 @@ class CellTable:
     values: np.ndarray  # float, NaN where hidden
 
     @classmethod
-    def suppress(cls, counts: np.ndarray, axes: list[Axis], threshold: int) -> CellTable:
+    def suppress(
+        cls,
+        counts: np.ndarray,
+        axes: list[Axis],
+        threshold: int,
+        hide: np.ndarray | None = None,
+        keep: np.ndarray | None = None,
+    ) -> CellTable:
         counts = np.asarray(counts, dtype=float)
         if counts.shape != tuple(len(a.labels) for a in axes):
             raise ValueError(f"counts of shape {counts.shape} do not fit the axes")
-        hidden = hidden_cells(counts, axes, threshold)
+        hidden = hidden_cells(counts, axes, threshold, hide, keep)
         return cls(axes, np.where(hidden, np.nan, counts))
 
     def get(self, **labels: str) -> int | None:

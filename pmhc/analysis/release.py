@@ -27,7 +27,7 @@ from pmhc.analysis.cells import Axis, CellTable
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import checklist
 from pmhc.domain.rules import DISPOSITION_GROUPS, GROUP_LABELS
-from pmhc.storage.dataset import Dataset
+from pmhc.storage.dataset import Dataset, mh_incidents
 from pmhc.storage.releases import Release
 
 FORMAT = 1
@@ -79,10 +79,11 @@ def build(
             meta["tables"][name] = [_axis_meta(a) for a in table.axes]
 
     mh = released_calls(ds.mh, threshold) if ds.mh is not None else None
-    if ds.calls is not None:
-        add("incidents", incidents_table(ds.calls, threshold))
     if ds.calls is not None and mh is not None and len(mh):
-        add("calls", calls_table(mh, threshold))
+        calls = calls_table(mh, threshold)
+        whole = calls.get(category=ALL_CALLS, district=ALL_DISTRICTS, period=WHOLE_PERIOD)
+        add("incidents", incidents_table(ds.calls, threshold, mh, whole is not None))
+        add("calls", calls)
         add("persons", persons_table(mh, threshold))
         meta["outcomes"] = [
             {"key": o.key, "label": o.label, "card": o.card, "higher_is_better": o.higher_is_better}
@@ -94,12 +95,19 @@ def build(
             if "disposition_group" in mh
             else {}
         )
+    elif ds.calls is not None:  # no month with enough MH calls: no calls table to match
+        add("incidents", incidents_table(ds.calls, threshold))
     if ds.roster is not None and ds.training is not None and "role_group" in ds.roster:
         as_of = staff_date(ds.training, mh)
         staff = workforce.with_certification(ds.roster, ds.training, as_of)
         meta["staff_as_of"] = as_of.date().isoformat()
-        add("staff", staff_table(staff, threshold))
-        add("in_service", in_service_table(ds.training, as_of, staff["officer_id"], threshold))
+        table = staff_table(staff, threshold)
+        trained = table.get(category="cit_40:yes", role="All staff") is not None
+        add("staff", table)
+        add(
+            "in_service",
+            in_service_table(ds.training, as_of, staff["officer_id"], threshold, trained),
+        )
     if ds.services is not None:
         columns = [c for c in SERVICE_COLUMNS if c in ds.services]
         tables["services"] = ds.services[columns].astype("str").reset_index(drop=True)
@@ -248,19 +256,37 @@ def with_totals(counts: np.ndarray, axes: list[Axis]) -> np.ndarray:
 
 
 def staff_date(training: pd.DataFrame, mh: pd.DataFrame | None) -> pd.Timestamp:
-    """'Now' for staff figures: the last training record or the end of the last released
-    month, whichever is later (never the date of a single call)."""
+    """'Now' for staff figures: the end of the month of the last training record or of the
+    last released month, whichever is later. Always a month's end, never the date of one
+    call or of one officer's course."""
     dates = [workforce.reference_date(training)]
     if mh is not None and len(mh):
-        dates.append(metrics.months(mh).max() + pd.offsets.MonthEnd(0))
-    return max(dates)
+        dates.append(metrics.months(mh).max())
+    return (max(dates) + pd.offsets.MonthEnd(0)).normalize()
 
 
-def incidents_table(calls: pd.DataFrame, threshold: int) -> CellTable:
+def incidents_table(
+    calls: pd.DataFrame,
+    threshold: int,
+    mh: pd.DataFrame | None = None,
+    mh_shown: bool | None = None,
+) -> CellTable:
+    """All incidents, MH and not. With the released MH calls `mh`: only the months they
+    cover, so that the MH count is the calls table's whole-period total, and that cell
+    shown here exactly when it is shown there (`mh_shown`), so that neither table gives
+    back a cell the other hides."""
     axis = Axis.groups("category", {"mh": ["mh:yes", "mh:no"]}, "incidents")
-    mh = int(calls["mh"].fillna(False).astype(bool).sum()) if "mh" in calls else len(calls)
-    counts = np.array([mh, len(calls) - mh, len(calls)], dtype=float)
-    return CellTable.suppress(counts, [axis], threshold)
+    hide = keep = None
+    if mh is not None:
+        month, covered = metrics.months(calls), metrics.months(mh)
+        calls = calls[(month >= covered.min()) & (month <= covered.max())]
+        n = len(mh)
+        linked = np.array([True, False, False])
+        hide, keep = (None, linked) if mh_shown else (linked, None)
+    else:
+        n = len(mh_incidents(calls))
+    counts = np.array([n, len(calls) - n, len(calls)], dtype=float)
+    return CellTable.suppress(counts, [axis], threshold, hide, keep)
 
 
 def persons_table(mh: pd.DataFrame, threshold: int) -> CellTable | None:
@@ -296,13 +322,21 @@ def staff_table(staff: pd.DataFrame, threshold: int) -> CellTable:
 
 
 def in_service_table(
-    training: pd.DataFrame, as_of: pd.Timestamp, officers: pd.Series, threshold: int
+    training: pd.DataFrame,
+    as_of: pd.Timestamp,
+    officers: pd.Series,
+    threshold: int,
+    trained_shown: bool = True,
 ) -> CellTable:
+    """CIT-trained staff overdue for in-service or current. Their total is the staff
+    table's trained staff: shown here exactly when shown there (`trained_shown`)."""
     overdue = workforce.overdue_in_service(training, as_of, officers)["overdue"]
     axis = Axis.groups("category", {"overdue": ["overdue:yes", "overdue:no"]}, "cit_trained")
     n = int(overdue.sum())
     counts = np.array([n, len(overdue) - n, len(overdue)], dtype=float)
-    return CellTable.suppress(counts, [axis], threshold)
+    linked = np.array([False, False, True])
+    hide, keep = (None, linked) if trained_shown else (linked, None)
+    return CellTable.suppress(counts, [axis], threshold, hide, keep)
 
 
 # --- text the analyst chose to share ---------------------------------------------------
