@@ -48,11 +48,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(workspace: Path, **env_extra: str):
+def running_app(workspace: Path, port: int | None = None, args: tuple = (), **env_extra: str):
     """`streamlit run app.py` on a free port with the given workspace; yields its URL and
     stops the server on exit. The log must hold no traceback."""
-    log_path = workspace.parent / f"streamlit-{workspace.name}.log"
-    port = free_port()
+    port = port or free_port()
+    log_path = workspace.parent / f"streamlit-{workspace.name}-{port}.log"
     env = {**os.environ, "PMHC_DATA_DIR": str(workspace), **env_extra}
     if "PMHC_AUDIENCE" not in env_extra:
         env.pop("PMHC_AUDIENCE", None)
@@ -70,6 +70,7 @@ def running_app(workspace: Path, **env_extra: str):
         "none",
         "--browser.gatherUsageStats",
         "false",
+        *args,
     ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -12,11 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -25,8 +20,6 @@ import test_browser
 from openpyxl import Workbook
 from test_browser import (
     FIRST_LOAD,
-    ROOT,
-    STARTUP,
     STEP,
     expect,
     free_port,
@@ -59,53 +52,8 @@ def oidc_provider():
         yield f"http://localhost:{server.server_port}"
 
 
-@contextmanager
 def streamlit_server(workspace: Path, port: int, env_extra: dict, args: list[str]):
-    log_path = workspace.parent / f"streamlit-{port}.log"
-    env = {**os.environ, "PMHC_DATA_DIR": str(workspace), **env_extra}
-    env.pop("PMHC_AUDIENCE", None)
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-        *args,
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer in {STARTUP} s:\n{log_path.read_text()}")
-            time.sleep(0.25)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert "Traceback" not in log_path.read_text(), log_path.read_text()
+    return test_browser.running_app(workspace, port, tuple(args), **env_extra)
 
 
 @pytest.fixture(scope="module")
