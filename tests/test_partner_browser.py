@@ -19,7 +19,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from pmhc import cli
 from tests import partner_exports as exports
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, STARTUP, free_port, unavailable
+from tests.test_browser import STARTUP, free_port
+from tests.test_browser import browser as browser  # the Chromium fixture, shared
 
 pytestmark = pytest.mark.browser
 
@@ -30,20 +31,6 @@ CHOICES = [("District", "Bayside"), ("Period", "2024"), ("District", "Other dist
 # the content, and a cached message is sent again as its hash alone: they are compared,
 # except for a message holding a random id.
 VOLATILE = {"sessionId", "scriptRunId", "deferredFileId"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        unavailable(f"Chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("the playwright package is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def published(folder: Path, frame) -> Path:
