@@ -126,7 +126,7 @@ def refit_choices(chosen: dict[str, list[str]], offered: dict[str, list[str]]) -
 
 
 def describe_view(period: tuple[date, date], districts: int) -> str:
-    """One line for the sidebar: 'Now showing 1 Mar – 30 Apr 2026, 2 districts'."""
+    """One line for the sidebar: 'Now showing 1 Mar - 30 Apr 2026, 2 districts'."""
     start, end = period
     first = f"{start.day} {start:%b}" + ("" if start.year == end.year else f" {start.year}")
     span = f"{first} – {end.day} {end:%b} {end.year}"
