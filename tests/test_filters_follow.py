@@ -114,7 +114,7 @@ def test_load_append_and_switch_refit_the_filters(monkeypatch, tmp_path):
     upload(at, "march.csv", month_export(3), "confirm-upload")
     assert period(at) == (date(2026, 3, 1), date(2026, 3, 31))
     assert at.sidebar.multiselect(key="district").value == ["North"]
-    assert sidebar_note(at) == ":material/update: Now showing 1 Mar – 31 Mar 2026, 1 district."
+    assert sidebar_note(at) == "Now showing 1 Mar – 31 Mar 2026, 1 district."
     # Nothing shown is empty: the overview counts the March calls in North.
     at.switch_page("app_pages/overview.py").run()
     assert "No calls match these filters" not in "\n".join(m.value for m in at.markdown)
@@ -122,6 +122,10 @@ def test_load_append_and_switch_refit_the_filters(monkeypatch, tmp_path):
     # Appending April: the whole-span period grows to take April in.
     at.sidebar.multiselect(key="district").set_value([]).run()
     upload(at, "april.csv", month_export(4), "append-upload")
+    assert [s.value for s in at.success] == [
+        "Added 40 new incidents and replaced 0 already loaded with this export's copy: "
+        "80 incidents now."
+    ]
     assert period(at) == (date(2026, 3, 1), date(2026, 4, 30))
     assert sidebar_note(at).endswith("Now showing 1 Mar – 30 Apr 2026, 2 districts.")
 
