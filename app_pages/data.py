@@ -101,8 +101,9 @@ def preview(ws, current, current_id: str) -> None:
         help="Incidents already in the loaded dataset are replaced by this export's copy "
         "(matched on incident number).",
     ):
-        _, combined_id, replaced = uploads.append_to(ws, current, current_id, new, new_id)
-        st.session_state["appended"] = replaced
+        combined, combined_id, replaced = uploads.append_to(ws, current, current_id, new, new_id)
+        added = len(combined.calls) - len(current.calls)
+        st.session_state["appended"] = (added, replaced, len(combined.calls))
         finish(combined_id, "dataset-append", new, replaced=replaced, base=current_id)
     if right.button("Discard", key="discard-upload", icon=":material/delete:"):
         release()
@@ -514,11 +515,12 @@ datasets(ws, ds_id)
 if ui.can("upload"):
     upload(ws)
     preview(ws, ds, ds_id)
-    replaced = st.session_state.pop("appended", None)
-    if replaced is not None:
+    appended = st.session_state.pop("appended", None)
+    if appended is not None:
+        added, replaced, total = appended
         st.success(
-            f"Added. {replaced:,} incidents that were already loaded were replaced by this "
-            "export's copy.",
+            f"Added {added:,} new incident{'s' * (added != 1)} and replaced {replaced:,} "
+            f"already loaded with this export's copy: {total:,} incidents now.",
             icon=":material/check:",
         )
 else:

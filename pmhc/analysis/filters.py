@@ -97,3 +97,39 @@ def apply(incidents: pd.DataFrame, f: Filters) -> pd.DataFrame:
         elif chosen and column in incidents:
             mask &= incidents[column].isin(chosen).to_numpy()
     return incidents if mask.all() else incidents[mask]
+
+
+# --- filters that follow the data --------------------------------------------------------
+
+
+def refit_period(
+    picked: tuple[date, ...] | None, old: tuple[date, date], new: tuple[date, date]
+) -> tuple[date, date]:
+    """The period to show when the data in view changes from span `old` to span `new`.
+
+    A period that covered the whole old span meant "everything": it becomes the new span
+    (next month's export appended shows next month). A narrower period keeps the part of it
+    the new data cover; one the new data do not reach at all becomes the new span."""
+    if not picked:
+        return new
+    start = picked[0]
+    end = picked[1] if len(picked) > 1 else old[1]
+    if start <= old[0] and end >= old[1]:
+        return new
+    start, end = max(start, new[0]), min(end, new[1])
+    return (start, end) if start <= end else new
+
+
+def refit_choices(chosen: dict[str, list[str]], offered: dict[str, list[str]]) -> dict:
+    """Each filter's chosen values that the new data still offer (the rest are dropped)."""
+    return {key: [v for v in chosen.get(key, []) if v in offered[key]] for key in offered}
+
+
+def describe_view(period: tuple[date, date], districts: int) -> str:
+    """One line for the sidebar: 'Now showing 1 Mar - 30 Apr 2026, 2 districts'."""
+    start, end = period
+    first = f"{start.day} {start:%b}" + ("" if start.year == end.year else f" {start.year}")
+    span = f"{first} – {end.day} {end:%b} {end.year}"
+    if districts:
+        span += f", {districts} district" + ("" if districts == 1 else "s")
+    return f"Now showing {span}."

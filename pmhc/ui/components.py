@@ -113,14 +113,11 @@ def active_id() -> str | None:
 
 
 def choose_dataset(ds_id: str | None) -> None:
-    """Show `ds_id` (None: the sample) in this session, remember it as this user's
-    choice, and drop the filters that belonged to the previous dataset."""
+    """Show `ds_id` (None: the sample) in this session and remember it as this user's
+    choice. The filters are refitted to it on the next run (`_follow_the_data`)."""
     ws = workspace()
     st.session_state["dataset_id"] = ds_id
     store.remember_choice(ws.datasets_dir, auth.visitor().who, ds_id)
-    for key in ("period", *filters.LABELS):
-        st.session_state.pop(key, None)
-        st.query_params.pop(key, None)
 
 
 def workspace_settings() -> dict:
@@ -191,6 +188,9 @@ def sidebar_filters(ds: dataset.Dataset, ds_id: str) -> filters.Filters:
         return filters.Filters()
     lo, hi, options = _filter_choices(ds_id)
     st.sidebar.markdown("**Filters**")
+    followed = _follow_the_data(ds_id, lo, hi, options)
+    if followed:
+        st.sidebar.caption(followed)
     unfit = _unfit_filters(options)
     if unfit:  # Streamlit drops them from the widget and the URL; say so
         st.sidebar.caption(
@@ -219,6 +219,26 @@ def sidebar_filters(ds: dataset.Dataset, ds_id: str) -> filters.Filters:
             else ()
         )
     return filters.Filters(start, end, **chosen)
+
+
+def _follow_the_data(ds_id: str, lo: date, hi: date, options: dict[str, list[str]]) -> str:
+    """When the data in view changed since the filters were last drawn (a load, an append,
+    another dataset, rules re-applied), refit them before their widgets draw: a widget
+    keeps its old value across reruns, so a period set on the old data would silently
+    hide the new month. Returns the sentence saying what is now shown ('' if unchanged)."""
+    seen = st.session_state.get("_filters_fit")
+    st.session_state["_filters_fit"] = (ds_id, lo, hi)
+    if seen is None or seen == (ds_id, lo, hi):
+        return ""
+    period = filters.refit_period(st.session_state.get("period"), seen[1:], (lo, hi))
+    st.session_state["period"] = period
+    chosen = {k: list(st.session_state.get(k) or []) for k in filters.LABELS}
+    for key, kept in filters.refit_choices(chosen, options).items():
+        st.session_state[key] = kept
+    for key in set(filters.LABELS) - set(options):  # a filter this data cannot offer
+        st.session_state.pop(key, None)
+    districts = st.session_state.get("district") or options.get("district", [])
+    return filters.describe_view(period, len(districts))
 
 
 def _unfit_filters(options: dict[str, list[str]]) -> list[str]:
