@@ -133,7 +133,7 @@ def release() -> None:
 
 
 def switch_dataset() -> None:
-    picked = st.session_state["pick-dataset"]
+    picked = st.session_state["pick-dataset"] or None  # "": the sample
     ui.choose_dataset(picked)
     ui.record("dataset-switch", dataset=picked or "sample")
 
@@ -141,9 +141,10 @@ def switch_dataset() -> None:
 def datasets(ws, current_id: str) -> None:
     """Saved datasets: the one this session shows, and renaming or deleting it."""
     saved = store.list_saved(ws.datasets_dir)
-    options = [None, *(s.id for s in saved)]
+    # The sample is "" rather than None: a selectbox showing None shows "Choose an option".
+    options = ["", *(s.id for s in saved)]
     labels = {s.id: f"{s.name} · {s.incidents:,} incidents · saved {s.created[:10]}" for s in saved}
-    active = current_id if current_id in options else None
+    active = current_id if current_id in options else ""
     st.session_state["pick-dataset"] = active  # follows uploads and deletions too
     st.selectbox(
         "Dataset in view (yours only: others keep their own)",
@@ -152,7 +153,7 @@ def datasets(ws, current_id: str) -> None:
         key="pick-dataset",
         on_change=switch_dataset,
     )
-    if active is None or not ui.can("edit"):
+    if not active or not ui.can("edit"):
         return
     with st.popover("Rename or delete", icon=":material/edit:"):
         name = st.text_input(
@@ -409,6 +410,10 @@ def unmatched(ws, current, ds, kind: str) -> None:
         if kind == "mh_terms"
         else "Values no rule recognised"
     )
+    if not ui.can("edit"):  # a viewer sees what is unmatched, and cannot add rules
+        st.markdown(f"**{what}** (most frequent first)")
+        st.dataframe(top, hide_index=True)
+        return
     st.markdown(f"**{what}** (most frequent first; pick a group and add them as rules)")
     table = top.assign(assign="")
     edited = st.data_editor(
@@ -422,7 +427,7 @@ def unmatched(ws, current, ds, kind: str) -> None:
     )
     chosen = {v: c for v, c in zip(edited["value"], edited["assign"], strict=True) if c}
     if st.button(
-        f"Add {len(chosen)} rule{'s' * (len(chosen) != 1)}",
+        f"Add {len(chosen)} rule{'s' * (len(chosen) != 1)}" if chosen else "Add rules",
         key=f"assign-save-{kind}",
         disabled=not chosen,
         icon=":material/add:",

@@ -133,7 +133,7 @@ def test_load_append_and_switch_refit_the_filters(monkeypatch, tmp_path):
     at.sidebar.date_input(key="period").set_value((date(2026, 3, 5), date(2026, 4, 20))).run()
     assert sidebar_note(at) == ""  # said once, when the data changed
     at.switch_page("app_pages/data.py").run()
-    at.selectbox(key="pick-dataset").set_value(None).run()
+    at.selectbox(key="pick-dataset").set_value("").run()
     at.run()
     assert period(at) == OLD
 
