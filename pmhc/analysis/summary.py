@@ -7,7 +7,7 @@ from functools import partial
 
 import pandas as pd
 
-from pmhc.analysis import crisis_now, metrics, workforce
+from pmhc.analysis import crisis_now, indicators, metrics, workforce
 from pmhc.analysis.stats import Rate
 from pmhc.analysis.suppression import (
     DEFAULT_THRESHOLD,
@@ -135,16 +135,8 @@ def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
             threshold,
         ),
     }
-    for key in (
-        "arrest",
-        "connection",
-        "involuntary",
-        "use_of_force",
-        "injury",
-        "cit_on_scene",
-        "trained_on_scene",
-    ):
-        result[f"{key}_rate"] = _rate(metrics.outcome_rate(mh, key), partner, threshold)
+    for o in indicators.outcomes():  # every outcome of the registry, `<key>_rate`
+        result[f"{o.key}_rate"] = _rate(metrics.outcome_rate(mh, o), partner, threshold)
     parts = metrics.connection_components(mh)
     # what counted as a connection, beside the rate (an incident may have several)
     result["connection_components"] = (
