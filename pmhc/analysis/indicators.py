@@ -29,6 +29,10 @@ from pmhc.ingest.values import any_of
 Flag = Callable[[pd.DataFrame], "pd.Series | None"]
 
 # The rules shared by every outcome today, as data: the release and the docs read them.
+# The partner release does not follow UNKNOWN_LEAVES yet: it counts an unknown outcome as
+# no (`analysis/release.py`, `_category_codes`), so a partner rate can be lower than the
+# pages' until its yes/no/unknown cells land; the docs say so while this is False.
+RELEASE_FOLLOWS_UNKNOWN_RULE = False
 UNKNOWN_LEAVES = "leaves"  # an unrecorded outcome leaves the denominator (unknown is not no)
 UNKNOWN_RULES = {
     UNKNOWN_LEAVES: "Unknown is not no: an incident whose outcome is not recorded leaves the "
@@ -198,6 +202,8 @@ def _column(name: str) -> Flag:
     "MH calls with a recorded disposition.",
     pages=("overview", "services", "outcomes"),
     trends=TRENDS,
+    collapse="any row per component (yes if any row has it, unknown when no row records "
+    "it), then per incident: an arrest is never a connection, a hold only under the setting",
     holds=(
         "Connection to services (holds with a transport to treatment included)",
         "is_connection_holds",
@@ -269,7 +275,8 @@ INJURY_FLAGS = ("person_injury", "officer_injury")
     key="injury",
     label="Injury (person or officer)",
     card="Injured",
-    numerator="either injury flag is yes",
+    numerator="either injury flag is yes; no only when every injury flag the data have is a "
+    "recorded no (one blank flag without a yes is unknown)",
     base="a recorded injury flag",
     column="is_injury",
     higher_is_better=False,
@@ -277,6 +284,7 @@ INJURY_FLAGS = ("person_injury", "officer_injury")
     unlock="a person-injury or officer-injury column",
     pages=("outcomes",),
     trends=TRENDS,
+    collapse=f"{ANY_ROW}, per injury flag; then either flag (above)",
     doc="With both injury columns, an incident is recorded when either flag is yes or both "
     "are a recorded no: one blank flag and no yes leave it unknown (out of the denominator). "
     "With one column, that flag decides.",

@@ -16,6 +16,7 @@ from datetime import date
 
 import pandas as pd
 
+from pmhc.analysis import periods
 from pmhc.analysis.filters import LABELS, Filters
 from pmhc.analysis.released import Selection
 from pmhc.domain import checklist
@@ -167,7 +168,8 @@ def period_text(scope: views.Scope) -> str:
     mh = scope.mh
     if mh is None or mh.empty:
         return "No calls in the selected period"
-    first, last = mh["received_at"].min(), mh["received_at"].max()
+    first = mh["received_at"].min()
+    last = periods.known_end(mh["received_at"].max(), scope.precision)
     text = f"Calls from {first:%d %b %Y} to {last:%d %b %Y}"
     w = scope.window
     if w is not None:

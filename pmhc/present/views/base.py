@@ -98,15 +98,16 @@ class Scope:
         return flt.apply(self.base, flt.Filters(start=self.filters.start, end=self.filters.end))
 
     @cached_property
+    def precision(self) -> str:
+        """How precisely the calls' dates are known: "day", "month" or "year"."""
+        return periods.date_precision(self.ds.reports)
+
+    @cached_property
     def coverage(self) -> periods.Coverage | None:
         """The days and complete months of all calls in the dataset (before any filter)."""
         if self.ds.calls is None:
             return None
-        precision = next(
-            (r.date_precision for r in self.ds.reports if r.kind == "calls" and r.date_precision),
-            "day",
-        )
-        return periods.coverage(self.ds.calls["received_at"], precision)
+        return periods.coverage(self.ds.calls["received_at"], self.precision)
 
     @cached_property
     def window(self) -> periods.Windows | None:
