@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from pmhc.analysis import filters as flt
-from pmhc.analysis import metrics, periods, workforce
+from pmhc.analysis import indicators, metrics, periods, workforce
 from pmhc.analysis.metrics import Outcome
 from pmhc.analysis.stats import Rate, compare
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD, HIDDEN, protect, suppress_value
@@ -154,7 +154,13 @@ class Scope:
         keep = [c for c in mh.columns if c in ("received_at", "month") or mh[c].dtype.kind == "b"]
         keep += [c for c in mh.columns if str(mh[c].dtype) == "boolean" and c not in keep]
         inside = ((mh["received_at"] >= cov.start) & (mh["received_at"] <= cov.end)).to_numpy()
-        return mh.loc[inside, keep]
+        trend = mh.loc[inside, keep]
+        # An outcome the dataset does not carry ready is computed by its registry function
+        # from columns not kept above: its flag goes with the trend frame.
+        for o in indicators.outcomes():
+            if o.column not in trend and (flag := o.flag(mh)) is not None:
+                trend[o.column] = flag[inside].to_numpy()
+        return trend
 
     @cached_property
     def as_of(self) -> pd.Timestamp:
