@@ -367,7 +367,9 @@ def render_text(result: dict) -> str:
             *((f"{o.key}_rate", o.card) for o in indicators.outcomes()),
             ("repeat_person_share", "Persons with 2+ MH contacts"),
         ):
-            lines.append(f"  {label}: {_pct(calls.get(key))}")
+            if key not in calls:  # an outcome partners do not see
+                continue
+            lines.append(f"  {label}: {_pct(calls[key])}")
             if key == "connection_rate" and calls.get("connection_components"):
                 lines.append(
                     "    of which: "
