@@ -4,6 +4,8 @@ entry plus its function shows up everywhere; the drift the issue found is gone."
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -115,7 +117,7 @@ def test_a_new_indicator_reaches_the_cli_the_pack_the_release_and_the_docs(
 
 
 def test_an_indicator_not_for_partners_stays_out_of_the_release(tmp_path, ingest_file):
-    hidden = Indicator(**{**NIGHT.__dict__, "key": "night_internal", "partner": False})
+    hidden = replace(NIGHT, key="night_internal", partner=False)
     with indicators.registered(hidden):
         (loaded,) = ingest_file(_busy_export(tmp_path))
         ds = dataset.build([loaded], "busy")
