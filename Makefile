@@ -20,10 +20,12 @@ test: check chromium
 	PMHC_CHROMIUM=$(CHROMIUM) PMHC_REQUIRE_BROWSER=1 $(PY) -m pytest \
 	  --cov --cov-report=term:skip-covered --cov-report=html:.coverage-html
 
-# Import contracts (layers; only pmhc.ui imports Streamlit) and mypy on the core.
+# Import contracts (layers; only pmhc.ui imports Streamlit), mypy on the core, and
+# docs/indicators.md as the indicator registry writes it.
 check: $(DEV_STAMP)
 	$(VENV)/bin/lint-imports
 	$(PY) -m mypy
+	$(PY) -m tools.write_indicators --check
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .

@@ -219,20 +219,26 @@ ws = ui.workspace()
 values = ui.workspace_settings()
 ds, _ = ui.current_dataset()
 outcomes = metrics.available_outcomes(ds.calls) if ds.calls is not None else []
-labels = {o.label: o.key for o in outcomes}
+labels = {o.key: o.label for o in outcomes}
 with st.container(border=True):
     left, right = st.columns(2)
     with left:
         programme_start(ws, values)
+    # The key, kept in the session: the meeting pack draws the same chart (`_pack`).
     chosen = right.selectbox(
-        "Outcome for the control chart", list(labels) or ["—"], key="control_outcome"
+        "Outcome for the control chart",
+        list(labels) or ["—"],
+        format_func=lambda key: labels.get(key, key),
+        key="control_outcome",
     )
     targets_editor(ws, values, outcomes)
     milestones_editor(ws, values)
     split = split_choice(values)
 targets = tuple(sorted((values.get("targets") or {}).items()))
 ui.render(
-    ui.view("review", outcome_key=labels.get(chosen, "connection"), targets=targets, split=split)
+    ui.view(
+        "review", outcome_key=chosen if chosen in labels else None, targets=targets, split=split
+    )
 )
 st.divider()
 ui.meeting_pack_downloads()

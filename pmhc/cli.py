@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from pmhc import cli_access
+from pmhc.analysis import indicators
 from pmhc.analysis import release as partner_release
 from pmhc.analysis import released as partner_figures
 from pmhc.analysis.filters import LABELS, Filters
@@ -363,15 +364,11 @@ def render_text(result: dict) -> str:
                 + ", ".join(f"{d} {_n(n)}" for d, n in calls["by_district"].items())
             )
         for key, label in (
-            ("connection_rate", "Connected to services"),
-            ("arrest_rate", "Arrested"),
-            ("involuntary_rate", "Involuntary hold"),
-            ("use_of_force_rate", "Use of force"),
-            ("injury_rate", "Injury"),
-            ("cit_on_scene_rate", "CIT unit on scene (CAD)"),
-            ("trained_on_scene_rate", "CIT-certified officer on scene (training log)"),
+            *((f"{o.key}_rate", o.card) for o in indicators.outcomes()),
             ("repeat_person_share", "Persons with 2+ MH contacts"),
         ):
+            if key not in calls:  # an outcome partners do not see
+                continue
             lines.append(f"  {label}: {_pct(calls[key])}")
             if key == "connection_rate" and calls.get("connection_components"):
                 lines.append(

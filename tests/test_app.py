@@ -196,7 +196,10 @@ def test_overview_key_figures_match_an_independent_count(monkeypatch, sample_ws,
     # Each card states its period and base on the card itself, not only in a tooltip.
     text = captions(at)
     assert "Jan 2025–Dec 2025 · distinct incidents" in text
-    assert "Jan 2025–Dec 2025 · of 8,592 MH calls with a recorded disposition" in text
+    assert (
+        "Jan 2025–Dec 2025 · of 8,592 MH calls with a recorded disposition, or a treatment "
+        "transport, crisis unit, arrest or hold" in text
+    )
     assert "Jan 2025–Dec 2025 · of 8,592 MH calls with a recorded use-of-force flag" in text
     assert assert_charts_fit(at) >= 2  # monthly calls and the four outcomes
 

@@ -196,7 +196,10 @@ def test_key_figures_state_period_and_base_and_say_what_is_missing(write_text, i
     assert calls.caption == "Mar 2024–Feb 2025 · distinct incidents"
     assert "do not cover the Mar 2023–Feb 2024 before" in calls.help
     connected = figures["Connected"]
-    assert connected.caption == "Mar 2024–Feb 2025 · of 365 MH calls with a recorded disposition"
+    assert connected.caption == (
+        "Mar 2024–Feb 2025 · of 365 MH calls with a recorded disposition, or a treatment "
+        "transport, crisis unit, arrest or hold"
+    )
     assert connected.value == "100.0%"
 
 

@@ -5,8 +5,8 @@ numbers or small aggregated frames ready to chart. A figure whose source field i
 missing is None, never 0. Rates count distinct incidents.
 
 Unknown is not no: an incident whose outcome is not recorded (a blank flag or disposition)
-leaves the rate's denominator; each outcome names what "recorded" means (`Outcome.base`), and
-pages say "of N MH calls with a recorded …".
+leaves the rate's denominator; each outcome names what "recorded" means (its registry
+entry's `base`), and pages say "of N MH calls with …".
 """
 
 from __future__ import annotations
@@ -16,126 +16,41 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pmhc.analysis import indicators
+from pmhc.analysis.indicators import Indicator
 from pmhc.analysis.stats import Rate, compare, wilson, wilson_bounds
 from pmhc.domain.rules import COMPONENT_LABELS, GROUP_LABELS
-from pmhc.ingest.values import any_of
 from pmhc.storage.dataset import filled_share as completeness  # noqa: F401 (re-exported)
 from pmhc.storage.dataset import mh_incidents
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-@dataclass(frozen=True)
-class Outcome:
-    key: str
-    label: str
-    column: str  # incident column (or a derived one, see outcome_flags)
-    higher_is_better: bool | None
-    unlock: str  # the source column that would make it available
-    short: str = ""  # for a key-figure card, where long labels are cut
-    base: str = "a recorded value"  # what an incident needs to count in the denominator
-
-    @property
-    def card(self) -> str:
-        return self.short or self.label
+# Every outcome is an entry of the indicator registry (pmhc/analysis/indicators.py).
+Outcome = Indicator
 
 
-OUTCOMES = (
-    Outcome(
-        "connection",
-        "Connection to services",
-        "is_connection",
-        True,
-        "a disposition, transport destination or responder-type column",
-        "Connected",
-        "a recorded disposition",
-    ),
-    Outcome(
-        "arrest",
-        "Arrest",
-        "is_arrest",
-        False,
-        "a disposition or arrest column",
-        "Arrested",
-        "a recorded disposition or arrest flag",
-    ),
-    Outcome(
-        "involuntary",
-        "Involuntary hold",
-        "is_involuntary",
-        None,
-        "a disposition or involuntary-hold (apprehension) column",
-        "",
-        "a recorded disposition or hold flag",
-    ),
-    Outcome(
-        "use_of_force",
-        "Use of force",
-        "use_of_force",
-        False,
-        "a use-of-force column",
-        "Force used",
-        "a recorded use-of-force flag",
-    ),
-    Outcome(
-        "injury",
-        "Injury (person or officer)",
-        "is_injury",
-        False,
-        "a person-injury or officer-injury column",
-        "Injured",
-        "a recorded injury flag",
-    ),
-    Outcome(
-        "cit_on_scene",
-        "CIT unit on scene (CAD)",
-        "cit_on_scene",
-        True,
-        "a CIT-arrived column or a responder-type column",
-        "CIT unit on scene",
-        "a recorded CIT-arrived flag or unit type",
-    ),
-    Outcome(
-        "trained_on_scene",
-        "CIT-certified officer on scene (training log)",
-        "trained_on_scene",
-        True,
-        "officer ids on calls plus a training log",
-        "CIT-certified on scene",
-        "a recorded officer id",
-    ),
-)
-# The same outcome when the setting counts a hold that ends in a transport to treatment.
-CONNECTION_WITH_HOLDS = Outcome(
-    "connection",
-    "Connection to services (holds with a transport to treatment included)",
-    "is_connection_holds",
-    True,
-    OUTCOMES[0].unlock,
-    "Connected",
-    "a recorded disposition",
-)
-OUTCOME_BY_KEY = {o.key: o for o in OUTCOMES}
-KEY_OUTCOMES = ("connection", "arrest", "use_of_force", "injury")  # the framework's four, plus
-# repeat encounters, which are per person (see repeat_encounters)
+def __getattr__(name: str):
+    """Registry views under their former names, read when asked (tests add entries)."""
+    if name == "OUTCOMES":
+        return tuple(indicators.outcomes())
+    if name == "OUTCOME_BY_KEY":
+        return {o.key: o for o in indicators.outcomes()}
+    if name == "CONNECTION_WITH_HOLDS":
+        return indicators.with_holds(indicators.get("connection"))
+    raise AttributeError(name)
 
 
 def outcome_for(key: str, holds_as_connection: bool = False) -> Outcome:
     """The outcome of a key, the connection one following the hold setting."""
-    if key == "connection" and holds_as_connection:
-        return CONNECTION_WITH_HOLDS
-    return OUTCOME_BY_KEY[key]
+    entry = indicators.get(key)
+    return indicators.with_holds(entry) if holds_as_connection else entry
 
 
 def outcome_flag(incidents: pd.DataFrame, outcome: Outcome) -> pd.Series | None:
     """The outcome per incident as nullable booleans (NA: not recorded); None when the
     data has no field for it. Built datasets carry these ready (see dataset.collapse)."""
-    if outcome.column in incidents:
-        return incidents[outcome.column].astype("boolean")
-    if outcome.key == "injury":
-        cols = [c for c in ("person_injury", "officer_injury") if c in incidents]
-        return any_of([incidents[c] for c in cols]) if cols else None
-    return None
+    return outcome.flag(incidents)
 
 
 def known_and_hits(flag: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -146,7 +61,7 @@ def known_and_hits(flag: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def outcome_rate(mh: pd.DataFrame, outcome: Outcome | str) -> Rate | None:
     """Incidents with the outcome, of the incidents where it is recorded."""
-    outcome = OUTCOME_BY_KEY[outcome] if isinstance(outcome, str) else outcome
+    outcome = indicators.get(outcome) if isinstance(outcome, str) else outcome
     flag = outcome_flag(mh, outcome)
     if flag is None:
         return None
@@ -157,7 +72,7 @@ def outcome_rate(mh: pd.DataFrame, outcome: Outcome | str) -> Rate | None:
 def connection_components(mh: pd.DataFrame, outcome: Outcome | None = None) -> pd.DataFrame | None:
     """The components behind the connection rate: of the incidents counted as connected,
     how many had each component (an incident may have several)."""
-    outcome = outcome or OUTCOME_BY_KEY["connection"]
+    outcome = outcome or indicators.get("connection")
     flag = outcome_flag(mh, outcome)
     if flag is None:
         return None
@@ -173,7 +88,14 @@ def connection_components(mh: pd.DataFrame, outcome: Outcome | None = None) -> p
 
 
 def available_outcomes(incidents: pd.DataFrame) -> list[Outcome]:
-    return [o for o in OUTCOMES if outcome_flag(incidents.head(0), o) is not None]
+    return [o for o in indicators.outcomes() if o.flag(incidents.head(0)) is not None]
+
+
+def control_outcome(incidents: pd.DataFrame, chosen: str | None = None) -> Outcome | None:
+    """The outcome of the Review page's control chart, which the page and the meeting pack
+    both draw: the one chosen when the data have it, else the first the data have."""
+    available = available_outcomes(incidents)
+    return next((o for o in available if o.key == chosen), available[0] if available else None)
 
 
 # --- counts ----------------------------------------------------------------------------
@@ -428,7 +350,7 @@ def hour_weekday(mh: pd.DataFrame, outcome: Outcome | None = None) -> pd.DataFra
     if "hour" not in mh or "weekday" not in mh or mh["hour"].isna().all():
         return None
     frame = mh.dropna(subset=["hour", "weekday"])
-    connection = outcome_flag(frame, outcome or OUTCOME_BY_KEY["connection"])
+    connection = outcome_flag(frame, outcome or indicators.get("connection"))
     known, hit = known_and_hits(connection) if connection is not None else (np.nan, np.nan)
     grouped = pd.DataFrame(
         {

@@ -46,6 +46,24 @@ def span_text(start: pd.Timestamp, end: pd.Timestamp) -> str:
     return f"{start:%-d %b %Y}–{end:%-d %b %Y}"
 
 
+def date_precision(reports) -> str:
+    """How precisely the calls' dates are known ("day", "month" or "year"), from the load
+    reports of a dataset."""
+    return next(
+        (r.date_precision for r in reports if r.kind == "calls" and r.date_precision), "day"
+    )
+
+
+def known_end(last: pd.Timestamp, precision: str | None = "day") -> pd.Timestamp:
+    """The last day a latest date stands for: itself, or the end of its month or year when
+    dates are known only to the month or year (June 2015 ends on 30 Jun 2015)."""
+    if precision == "month":
+        return last.normalize() + pd.offsets.MonthEnd(0)
+    if precision == "year":
+        return last.normalize() + pd.offsets.YearEnd(0)
+    return last
+
+
 @dataclass(frozen=True)
 class Coverage:
     """The days the data cover, and the whole months among them."""

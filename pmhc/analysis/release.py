@@ -88,6 +88,7 @@ def build(
         meta["outcomes"] = [
             {"key": o.key, "label": o.label, "card": o.card, "higher_is_better": o.higher_is_better}
             for o in metrics.available_outcomes(mh)
+            if o.partner  # registry: partners may see it
         ]
         meta["flags"] = {k: v for k, v in FLAGS.items() if k in mh}
         meta["dispositions"] = (
@@ -175,6 +176,8 @@ def category_groups(mh: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     """Each partition of the MH calls: outcomes and flags as yes/no, dispositions by group."""
     groups: dict[str, tuple[str, ...]] = {}
     for o in metrics.available_outcomes(mh):
+        if not o.partner:  # registry: not for partners
+            continue
         groups[o.key] = (f"{o.key}:yes", f"{o.key}:no")
     for key in FLAGS:
         if key in mh:

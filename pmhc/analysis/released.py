@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pmhc.analysis import indicators
 from pmhc.analysis.cells import CellTable
 from pmhc.analysis.release import ALL_CALLS, ALL_DISTRICTS, WHOLE_PERIOD, axes_of
 from pmhc.analysis.stats import Rate
@@ -155,15 +156,8 @@ def _calls_summary(rel: Released) -> dict:
         "by_year": {y: _shown(rel.count(ALL_CALLS, whole, y)) for y in rel.years()},
         "by_district": {d: _shown(rel.count(ALL_CALLS, Selection(d))) for d in rel.districts()},
     }
-    for key in (
-        "arrest",
-        "connection",
-        "involuntary",
-        "use_of_force",
-        "injury",
-        "cit_on_scene",
-        "trained_on_scene",
-    ):
+    for o in indicators.for_partners():  # the registry's outcomes partners may see
+        key = o.key
         result[f"{key}_rate"] = _share_rate(rel.rate(key, whole)) if rel.outcome(key) else None
     persons = rel.cells.get("persons")
     result["persons"] = (

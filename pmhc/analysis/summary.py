@@ -7,7 +7,7 @@ from functools import partial
 
 import pandas as pd
 
-from pmhc.analysis import crisis_now, metrics, workforce
+from pmhc.analysis import crisis_now, indicators, metrics, periods, workforce
 from pmhc.analysis.stats import Rate
 from pmhc.analysis.suppression import (
     DEFAULT_THRESHOLD,
@@ -108,14 +108,9 @@ def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
     mh = metrics.mh_incidents(incidents)
     span = metrics.period(incidents)
     by_district = metrics.counts_by(mh, "district")
-    if span is not None and any(
-        r.kind == "calls" and r.date_precision == "month" for r in ds.reports
-    ):
-        span = (span[0], span[1] + pd.offsets.MonthEnd(0))  # dates known to the month only
-    elif span is not None and any(
-        r.kind == "calls" and r.date_precision == "year" for r in ds.reports
-    ):
-        span = (span[0], span[1] + pd.offsets.YearEnd(0))
+    precision = periods.date_precision(ds.reports)
+    if span is not None:  # dates known to the month (year) only end with that month (year)
+        span = (span[0], periods.known_end(span[1], precision))
     result: dict[str, object] = {
         "total_calls": _count(len(incidents), partner, threshold),
         "mh_calls": _count(len(mh), partner, threshold),
@@ -135,16 +130,8 @@ def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
             threshold,
         ),
     }
-    for key in (
-        "arrest",
-        "connection",
-        "involuntary",
-        "use_of_force",
-        "injury",
-        "cit_on_scene",
-        "trained_on_scene",
-    ):
-        result[f"{key}_rate"] = _rate(metrics.outcome_rate(mh, key), partner, threshold)
+    for o in indicators.outcomes():  # every outcome of the registry, `<key>_rate`
+        result[f"{o.key}_rate"] = _rate(metrics.outcome_rate(mh, o), partner, threshold)
     parts = metrics.connection_components(mh)
     # what counted as a connection, beside the rate (an incident may have several)
     result["connection_components"] = (

@@ -10,6 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from pmhc.analysis import indicators
 from pmhc.analysis.release import ALL_CALLS, ALL_DISTRICTS, WHOLE_PERIOD
 from pmhc.analysis.released import Released, Selection, staff_rate
 from pmhc.analysis.stats import wilson_bounds
@@ -18,8 +19,6 @@ from pmhc.present.charts import Figure
 from pmhc.present.views.base import KeyFigure, View, pct
 from pmhc.storage.releases import Release
 
-KEY_OUTCOMES = ("connection", "arrest", "use_of_force", "injury")
-OVERVIEW_OUTCOMES = ("connection", "arrest", "use_of_force")
 RATE_TOOLTIP = [
     alt.Tooltip("label:N", title="Outcome"),
     alt.Tooltip("rate:Q", title="Rate", format=".1%"),
@@ -29,6 +28,14 @@ RATE_TOOLTIP = [
 
 
 # --- pieces ----------------------------------------------------------------------------
+
+
+def add_cards(rel: Released, sel: Selection, view: View, page: str) -> None:
+    """The key cards of the registry's partner outcomes for a page, as the internal page
+    orders and names them; those the release does not hold are left out."""
+    for o in indicators.on_page(page):
+        if o.partner:
+            view.add(rate_figure(rel, sel, o.key, o.card))
 
 
 def too_few(rel: Released, sel: Selection) -> str | None:
@@ -143,8 +150,9 @@ def display(
     return out.astype("str")
 
 
-def outcome_trend(rel: Released, sel: Selection, keys: list[str], key: str) -> Figure | None:
-    keys = [k for k in keys if rel.outcome(k)]
+def outcome_trend(rel: Released, sel: Selection, key: str) -> Figure | None:
+    """The registry's outcomes for the trend chart `key` that the release holds."""
+    keys = [o.key for o in indicators.in_trend(key) if o.partner and rel.outcome(o.key)]
     if not keys:
         return None
     data = monthly_rates(rel, sel, keys)
@@ -243,7 +251,7 @@ def scores_figure(rel: Released) -> Figure | None:
 def by_district(rel: Released, sel: Selection) -> Figure | None:
     """Outcome rates per district over the selected period (for all districts only: one
     district's page has nothing to compare)."""
-    keys = [k for k in KEY_OUTCOMES if rel.outcome(k)]
+    keys = [o.key for o in indicators.on_page("outcomes") if rel.outcome(o.key)]
     if sel.district != ALL_DISTRICTS or not keys or len(rel.districts()) < 2:
         return None
     rows = []
@@ -530,13 +538,10 @@ def overview(rel: Released, sel: Selection) -> View:
     view, ok = _calls_view(rel, sel)
     if ok:
         view.add(calls_figure(rel, sel))
-        for key in OVERVIEW_OUTCOMES:
-            o = rel.outcome(key)
-            if o:
-                view.add(rate_figure(rel, sel, key, o["card"]))
+        add_cards(rel, sel, view, "overview")
         view.add(repeat_figure(rel, sel))
         view.add(monthly_calls(rel, sel))
-        view.add(outcome_trend(rel, sel, list(KEY_OUTCOMES), "overview_outcomes"))
+        view.add(outcome_trend(rel, sel, "overview_outcomes"))
     view.add(scores_figure(rel))
     return view
 
@@ -545,12 +550,9 @@ def outcomes(rel: Released, sel: Selection) -> View:
     view, ok = _calls_view(rel, sel)
     if not ok:
         return view
-    for key in KEY_OUTCOMES:
-        o = rel.outcome(key)
-        if o:
-            view.add(rate_figure(rel, sel, key, o["card"]))
+    add_cards(rel, sel, view, "outcomes")
     view.add(repeat_figure(rel, sel))
-    view.add(outcome_trend(rel, sel, [*KEY_OUTCOMES, "involuntary"], "outcome_trend"))
+    view.add(outcome_trend(rel, sel, "outcome_trend"))
     view.add(by_district(rel, sel))
     return view
 
@@ -559,8 +561,7 @@ def policies(rel: Released, sel: Selection) -> View:
     view, ok = _calls_view(rel, sel)
     if not ok:
         return view
-    view.add(rate_figure(rel, sel, "cit_dispatched", "CIT dispatched"))
-    view.add(rate_figure(rel, sel, "cit_on_scene", "CIT officer on scene"))
+    add_cards(rel, sel, view, "policies")
     view.add(rate_figure(rel, sel, "mh_at_dispatch", "Recognised as MH at dispatch"))
     view.add(funnel(rel, sel))
     return view
@@ -571,7 +572,7 @@ def training(rel: Released, sel: Selection) -> View:
     view.add(coverage_figure(rel, "Patrol", "Patrol with 40-hour CIT"))
     view.add(in_service_figure(rel))
     if rel.has_calls and too_few(rel, sel) is None:
-        view.add(rate_figure(rel, sel, "trained_on_scene", "MH calls with a CIT-trained officer"))
+        add_cards(rel, sel, view, "training")
     view.add(coverage_chart(rel))
     return view
 
@@ -589,7 +590,7 @@ def leadership(rel: Released, sel: Selection) -> View:
 def services(rel: Released, sel: Selection) -> View:
     view, ok = _calls_view(rel, sel)
     if ok:
-        view.add(rate_figure(rel, sel, "connection", "Connected"))
+        add_cards(rel, sel, view, "services")
         if rel.outcome("arrest"):
             view.add(
                 KeyFigure(
@@ -614,14 +615,19 @@ def services(rel: Released, sel: Selection) -> View:
     return view
 
 
-def review(rel: Released, sel: Selection, outcome_key: str = "connection") -> View:
+def review(rel: Released, sel: Selection, outcome_key: str | None = None) -> View:
+    """`outcome_key`: the control chart's outcome; the first released one when it is None
+    or not released (as on the internal page, `metrics.control_outcome`)."""
     view, ok = _calls_view(rel, sel)
     if not ok:
         return view
     targets = targets_table(rel, sel)
     if targets is not None:
         view.tables["Targets and actuals"] = targets
-    view.add(p_chart(rel, sel, outcome_key))
+    released = [o["key"] for o in rel.meta.get("outcomes", [])]
+    key = outcome_key if outcome_key in released else next(iter(released), None)
+    if key is not None:
+        view.add(p_chart(rel, sel, key))
     return view
 
 

@@ -16,6 +16,7 @@ from datetime import date
 
 import pandas as pd
 
+from pmhc.analysis import periods
 from pmhc.analysis.filters import LABELS, Filters
 from pmhc.analysis.released import Selection
 from pmhc.domain import checklist
@@ -57,10 +58,12 @@ class Pack:
         return next((s.view for s in self.sections if s.key == "review"), None)
 
 
-def review_options(values: dict) -> dict:
-    """The Review page's options as the page passes them: saved targets, the lead outcome."""
+def review_options(values: dict, control: str | None = None) -> dict:
+    """The Review page's options as the page passes them: saved targets, and the control
+    chart's outcome as the page chose it (`control`, an outcome key; None: the page's
+    default, the first outcome the data have, `metrics.control_outcome`)."""
     targets = tuple(sorted((values.get("targets") or {}).items()))
-    return {"outcome_key": "connection", "targets": targets}
+    return {"outcome_key": control, "targets": targets}
 
 
 def scope_for(ds, f: Filters, values: dict, answers: dict, audience: str) -> views.Scope:
@@ -77,17 +80,17 @@ def scope_for(ds, f: Filters, values: dict, answers: dict, audience: str) -> vie
     )
 
 
-def page_views(scope: views.Scope, values: dict) -> list[Section]:
+def page_views(scope: views.Scope, values: dict, control: str | None = None) -> list[Section]:
     """Each page's view, computed exactly as the page computes it."""
     out = []
     for page in PAGES:
-        options = review_options(values) if page.key == "review" else {}
+        options = review_options(values, control) if page.key == "review" else {}
         prefix = f"Question {page.question}: " if page.question else ""
         out.append(Section(page.key, prefix + page.title, views.PAGES[page.key](scope, **options)))
     return out
 
 
-def partner_views(release, selection) -> list[Section]:
+def partner_views(release, selection, control: str | None = None) -> list[Section]:
     """What a partner may see: each page of the partner release (the allow-list of
     suppressed aggregates), as the partner pages draw it. Nothing else reaches the pack."""
     if release is None:
@@ -95,7 +98,8 @@ def partner_views(release, selection) -> list[Section]:
     out = []
     for page in PAGES:
         prefix = f"Question {page.question}: " if page.question else ""
-        view = partner.page_view(release, page.key, selection)
+        options = {"outcome_key": control} if page.key == "review" else {}
+        view = partner.page_view(release, page.key, selection, **options)
         out.append(Section(page.key, prefix + page.title, view))
     return out
 
@@ -126,11 +130,12 @@ def build(
     meetings: pd.DataFrame | None = None,
     release=None,
     selection: Selection | None = None,
+    control: str | None = None,
 ) -> Pack:
     """The pack for staff from the dataset; for partners from the release alone (the
     dataset, settings and actions are not read then)."""
     if audience == "partner":
-        return partner_pack(release, selection or Selection(), values)
+        return partner_pack(release, selection or Selection(), values, control)
     scope = scope_for(ds, f, values, answers, audience)
     return Pack(
         agency=str(values.get("agency") or ds.label),
@@ -138,14 +143,14 @@ def build(
         period=period_text(scope),
         filters=filter_lines(f),
         sources=source_rows(ds),
-        sections=page_views(scope, values),
+        sections=page_views(scope, values, control),
         self_assessment=checklist.answers_frame(answers),
         actions=open_actions(actions),
         meetings=pd.DataFrame() if meetings is None else meetings,
     )
 
 
-def partner_pack(release, selection: Selection, values: dict) -> Pack:
+def partner_pack(release, selection: Selection, values: dict, control: str | None = None) -> Pack:
     shared = release.tables.get("actions") if release is not None else None
     return Pack(
         agency=str(values.get("agency") or "Partner release"),
@@ -153,7 +158,7 @@ def partner_pack(release, selection: Selection, values: dict) -> Pack:
         period=selection.text() if release is not None else "Nothing is published yet",
         filters=[f"Partner choice: {selection.text()}"],
         sources=[],
-        sections=partner_views(release, selection),
+        sections=partner_views(release, selection, control),
         self_assessment=partner_answers(release),
         actions=shared if shared is not None else pd.DataFrame(),
     )
@@ -163,7 +168,8 @@ def period_text(scope: views.Scope) -> str:
     mh = scope.mh
     if mh is None or mh.empty:
         return "No calls in the selected period"
-    first, last = mh["received_at"].min(), mh["received_at"].max()
+    first = mh["received_at"].min()
+    last = periods.known_end(mh["received_at"].max(), scope.precision)
     text = f"Calls from {first:%d %b %Y} to {last:%d %b %Y}"
     w = scope.window
     if w is not None:

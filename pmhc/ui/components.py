@@ -587,6 +587,7 @@ def _pack(kind: str) -> bytes:
             "partner",
             release=partner.session_release(),
             selection=st.session_state.get("partner_selection", Selection()),
+            control=st.session_state.get("p_control"),  # the Review page's chart outcome
         )
         return meeting_pack.WRITERS[kind](pack)
     ds, ds_id = current_dataset()
@@ -602,6 +603,7 @@ def _pack(kind: str) -> bytes:
         actions,
         audience(),
         review_log.meetings_frame(folder, actions),
+        control=st.session_state.get("control_outcome"),  # the Review page's chart outcome
     )
     return meeting_pack.WRITERS[kind](pack)
 

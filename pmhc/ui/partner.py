@@ -159,9 +159,13 @@ def page(key: str, **options) -> None:
     st.caption(header_caption(rel))
     st.info(f"**What good looks like.** {text.good}", icon=":material/lightbulb:")
     if key == "review" and rel.meta.get("outcomes"):
-        labels = {o["label"]: o["key"] for o in rel.meta["outcomes"]}
-        chosen = st.selectbox("Outcome for the control chart", list(labels), key="p_control")
-        options["outcome_key"] = labels[chosen]
+        labels = {o["key"]: o["label"] for o in rel.meta["outcomes"]}
+        options["outcome_key"] = st.selectbox(
+            "Outcome for the control chart",
+            list(labels),
+            format_func=lambda key: labels.get(key, key),
+            key="p_control",  # the key: the partner pack draws the same chart
+        )
     view = pv.PAGES[key](rel, sel, **options)
     if not (view.figures or view.charts or view.tables or view.notes):
         view.notes.append("The partner release holds no figures for this page.")

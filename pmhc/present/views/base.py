@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from pmhc.analysis import filters as flt
-from pmhc.analysis import metrics, periods, workforce
+from pmhc.analysis import indicators, metrics, periods, workforce
 from pmhc.analysis.metrics import Outcome
 from pmhc.analysis.stats import Rate, compare
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD, HIDDEN, protect, suppress_value
@@ -98,15 +98,16 @@ class Scope:
         return flt.apply(self.base, flt.Filters(start=self.filters.start, end=self.filters.end))
 
     @cached_property
+    def precision(self) -> str:
+        """How precisely the calls' dates are known: "day", "month" or "year"."""
+        return periods.date_precision(self.ds.reports)
+
+    @cached_property
     def coverage(self) -> periods.Coverage | None:
         """The days and complete months of all calls in the dataset (before any filter)."""
         if self.ds.calls is None:
             return None
-        precision = next(
-            (r.date_precision for r in self.ds.reports if r.kind == "calls" and r.date_precision),
-            "day",
-        )
-        return periods.coverage(self.ds.calls["received_at"], precision)
+        return periods.coverage(self.ds.calls["received_at"], self.precision)
 
     @cached_property
     def window(self) -> periods.Windows | None:
@@ -153,7 +154,13 @@ class Scope:
         keep = [c for c in mh.columns if c in ("received_at", "month") or mh[c].dtype.kind == "b"]
         keep += [c for c in mh.columns if str(mh[c].dtype) == "boolean" and c not in keep]
         inside = ((mh["received_at"] >= cov.start) & (mh["received_at"] <= cov.end)).to_numpy()
-        return mh.loc[inside, keep]
+        trend = mh.loc[inside, keep]
+        # An outcome the dataset does not carry ready is computed by its registry function
+        # from columns not kept above: its flag goes with the trend frame.
+        for o in indicators.outcomes():
+            if o.column not in trend and (flag := o.flag(mh)) is not None:
+                trend[o.column] = flag[inside].to_numpy()
+        return trend
 
     @cached_property
     def as_of(self) -> pd.Timestamp:

@@ -14,11 +14,10 @@ from pmhc.present.views.base import (
     View,
     figure,
     pct,
-    rate_figure,
 )
 from pmhc.present.views.shared import (
+    add_cards,
     components_table,
-    connection_figure,
     outcome_trend,
     repeat_figure,
 )
@@ -29,29 +28,13 @@ def outcomes(scope: Scope) -> View:
     if scope.mh is None:
         view.notes.append("No calls are loaded.")
         return view
-    for key in metrics.KEY_OUTCOMES:
-        o = scope.outcome(key)
-        fig = (
-            connection_figure(scope, o.card)
-            if key == "connection"
-            else rate_figure(scope, o.card, o)
-        )
-        if fig:
-            view.add(fig)
-        else:
-            view.needs(o.label, o.unlock)
+    add_cards(scope, view, "outcomes", say_missing=True)
     rep = repeat_figure(scope)
     if rep:
         view.add(rep)
     else:
         view.needs("Repeat encounters", "a person identifier column (pseudonymised on upload)")
-    view.add(
-        outcome_trend(
-            scope,
-            [scope.outcome(k) for k in (*metrics.KEY_OUTCOMES, "involuntary")],
-            "outcome_trend",
-        )
-    )
+    view.add(outcome_trend(scope, "outcome_trend"))
     components_table(scope, view)
     view.add(_by_district(scope))
     view.add(_contacts(scope))

@@ -4,13 +4,12 @@ self-assessment across the six questions."""
 from __future__ import annotations
 
 from pmhc.analysis import metrics
-from pmhc.analysis.metrics import OUTCOME_BY_KEY
 from pmhc.domain import checklist
 from pmhc.present import charts
 from pmhc.present.charts import Figure
-from pmhc.present.views.base import Scope, View, count_figure, figure, rate_figure
+from pmhc.present.views.base import Scope, View, count_figure, figure
 from pmhc.present.views.shared import (
-    connection_figure,
+    add_cards,
     outcome_trend,
     partial_text,
     repeat_figure,
@@ -25,16 +24,10 @@ def overview(scope: Scope) -> View:
         )
     else:
         view.add(count_figure(scope, "MH calls"))
-        view.add(connection_figure(scope, OUTCOME_BY_KEY["connection"].card))
-        for key in ("arrest", "use_of_force"):
-            view.add(rate_figure(scope, OUTCOME_BY_KEY[key].card, scope.outcome(key)))
+        add_cards(scope, view, "overview")
         view.add(repeat_figure(scope))
         view.add(monthly_calls(scope))
-        view.add(
-            outcome_trend(
-                scope, [scope.outcome(k) for k in metrics.KEY_OUTCOMES], "overview_outcomes"
-            )
-        )
+        view.add(outcome_trend(scope, "overview_outcomes"))
     view.add(_self_assessment(scope, view))
     return view
 

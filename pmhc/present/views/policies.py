@@ -7,19 +7,11 @@ import pandas as pd
 
 from pmhc.analysis import filters as flt
 from pmhc.analysis import metrics
-from pmhc.analysis.metrics import OUTCOME_BY_KEY, Outcome
 from pmhc.present import charts
 from pmhc.present.charts import Figure
-from pmhc.present.views.base import KeyFigure, Scope, View, figure, pct, rate_figure
+from pmhc.present.views.base import KeyFigure, Scope, View, figure, pct
+from pmhc.present.views.shared import add_cards
 
-CIT_DISPATCHED = Outcome(
-    "cit_dispatched",
-    "CIT dispatched",
-    "cit_dispatched",
-    True,
-    "a CIT-dispatched column",
-    base="a recorded CIT-dispatched flag",
-)
 STAGE_TEXT = {
     "CIT requested": "a CIT request",
     "CIT dispatched": "a CIT officer dispatched",
@@ -33,8 +25,7 @@ def policies(scope: Scope) -> View:
     if mh is None:
         view.notes.append("No calls are loaded.")
         return view
-    view.add(rate_figure(scope, "CIT dispatched", CIT_DISPATCHED))
-    view.add(rate_figure(scope, "CIT unit on scene (CAD)", OUTCOME_BY_KEY["cit_on_scene"]))
+    add_cards(scope, view, "policies")
     funnel = _funnel(scope)
     if funnel is None:
         view.needs(

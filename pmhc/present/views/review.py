@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pmhc.analysis import metrics, periods
-from pmhc.analysis.metrics import OUTCOME_BY_KEY
+from pmhc.analysis import indicators, metrics, periods
 from pmhc.present import charts
 from pmhc.present.views.base import DELTA_COLOUR, KeyFigure, Scope, View, figure, pct
 from pmhc.present.views.shared import partial_text, period_change
@@ -15,12 +14,14 @@ from pmhc.present.views.shared import partial_text, period_change
 
 def review(
     scope: Scope,
-    outcome_key: str = "connection",
+    outcome_key: str | None = None,
     targets: tuple[tuple[str, float], ...] = (),
     split: tuple[str, str] | None = None,
 ) -> View:
-    """`split` is (ISO date, label) of a milestone to compare before and after, in place of
-    the programme start; the control chart's limits stay those of the programme start."""
+    """`outcome_key` is the control chart's outcome (`metrics.control_outcome`: the first
+    the data have when it is None or not in the data). `split` is (ISO date, label) of a
+    milestone to compare before and after, in place of the programme start; the control
+    chart's limits stay those of the programme start."""
     view = View()
     mh = scope.mh
     if mh is None:
@@ -59,10 +60,11 @@ def review(
                         f"calls with {o.base}",
                     )
                 )
-    o = scope.outcome(outcome_key if outcome_key in OUTCOME_BY_KEY else "connection")
-    if metrics.outcome_flag(mh.head(0), o) is None or mh.empty:
-        view.needs("The control chart", o.unlock)
+    chosen = metrics.control_outcome(mh, outcome_key)
+    if chosen is None or mh.empty:
+        view.needs("The control chart", indicators.get("connection").unlock)
         return view
+    o = scope.outcome(chosen.key)
     data = p_chart(metrics.monthly_outcomes(scope.trend_mh, [o]), start)
     outside = int((data["signal"] == "Outside limits").sum())
     runs = int((data["signal"] == "Run rule").sum())
@@ -74,7 +76,7 @@ def review(
         )
     else:
         title = f"{o.label}: every month within the limits from {basis}, no run rule broken"
-    target = dict(targets).get(outcome_key)
+    target = dict(targets).get(o.key)
     view.add(
         figure(
             scope,
@@ -105,7 +107,7 @@ def targets_table(scope: Scope, targets: dict[str, float]) -> pd.DataFrame:
     current, _, w = scope.windows
     rows = []
     for key, target in targets.items():
-        o = scope.outcome(key) if key in OUTCOME_BY_KEY else None
+        o = scope.outcome(key) if key in metrics.OUTCOME_BY_KEY else None
         rate = metrics.outcome_rate(current, o) if o else None
         if rate is None or rate.value is None:
             continue

@@ -7,12 +7,11 @@ import numpy as np
 import pandas as pd
 
 from pmhc.analysis import crisis_now, metrics
-from pmhc.analysis.metrics import OUTCOME_BY_KEY
 from pmhc.analysis.suppression import HIDDEN, suppress
 from pmhc.present import charts
 from pmhc.present.charts import Figure
-from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct, rate_figure
-from pmhc.present.views.shared import components_table, connection_figure
+from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct
+from pmhc.present.views.shared import add_cards, components_table
 
 MIN_CELL = 30  # heatmap cells with fewer calls show no rate
 
@@ -21,8 +20,7 @@ def services(scope: Scope) -> View:
     view = View()
     mh = scope.mh
     if mh is not None:
-        view.add(connection_figure(scope, "Connected"))
-        view.add(rate_figure(scope, "Involuntary hold", OUTCOME_BY_KEY["involuntary"]))
+        add_cards(scope, view, "services")
         components_table(scope, view)
         grid = metrics.hour_weekday(mh, scope.outcome("connection"))
         if grid is None:

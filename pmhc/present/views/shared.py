@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmhc.analysis import metrics, workforce
+from pmhc.analysis import indicators, metrics, workforce
 from pmhc.analysis.metrics import Outcome
 from pmhc.analysis.stats import compare
 from pmhc.present import charts
@@ -15,6 +15,7 @@ from pmhc.present.views.base import (
     RATE_TOOLTIP,
     KeyFigure,
     Scope,
+    View,
     figure,
     for_audience,
     pct,
@@ -48,7 +49,9 @@ def repeat_figure(scope: Scope) -> KeyFigure | None:
     return fig
 
 
-def outcome_trend(scope: Scope, wanted: list[Outcome], key: str) -> Figure | None:
+def outcome_trend(scope: Scope, key: str) -> Figure | None:
+    """The registry's outcomes for the trend chart `key`, under the scope's settings."""
+    wanted = [scope.outcome(o.key) for o in indicators.in_trend(key)]
     mh = scope.trend_mh
     available = [o for o in wanted if metrics.outcome_flag(mh.head(0), o) is not None]
     if not available or mh.empty:
@@ -122,6 +125,22 @@ def connection_figure(scope: Scope, label: str = "Connected") -> KeyFigure | Non
     return fig
 
 
+def add_cards(scope: Scope, view: View, page: str, say_missing: bool = False) -> None:
+    """The key cards of the registry's outcomes for a page, in registry order; with
+    `say_missing`, what an unavailable one needs."""
+    for entry in indicators.on_page(page):
+        o = scope.outcome(entry.key)
+        fig = (
+            connection_figure(scope, o.card)
+            if o.key == "connection"
+            else rate_figure(scope, o.card, o)
+        )
+        if fig:
+            view.add(fig)
+        elif say_missing:
+            view.needs(o.label, o.unlock)
+
+
 def components_table(scope: Scope, view) -> None:
     """The connection components beside the rate, over the key-figure window."""
     if scope.windows is None:
@@ -150,7 +169,7 @@ def trend_takeaway(mh: pd.DataFrame, outcomes: list[Outcome], start: pd.Timestam
     services rose from 43% to 59%'; without a start date, the lead outcome's level."""
     if start is None:
         rate = metrics.outcome_rate(mh, outcomes[0])
-        return f"{outcomes[0].label}: {pct(rate.value, 0)} of MH calls over the period"
+        return outcomes[0].takeaway.format(label=outcomes[0].label, value=pct(rate.value, 0))
     changes = []
     for o in outcomes:
         split = metrics.split_rates(mh, o, start)

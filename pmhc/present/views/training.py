@@ -6,13 +6,12 @@ from __future__ import annotations
 import pandas as pd
 
 from pmhc.analysis import workforce
-from pmhc.analysis.metrics import OUTCOME_BY_KEY
 from pmhc.analysis.suppression import HIDDEN
 from pmhc.domain.rules import COURSE_LABELS
 from pmhc.present import charts
 from pmhc.present.charts import Figure
-from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct, rate_figure
-from pmhc.present.views.shared import coverage_figure
+from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct
+from pmhc.present.views.shared import add_cards, coverage_figure
 
 MONTH_BINS = ([-1, 12, 24, 36, 60, 10_000], ["0–12", "12–24", "24–36", "36–60", "60+"])
 
@@ -42,17 +41,7 @@ def training(scope: Scope) -> View:
     view.add(_hours_by_type(scope))
     view.add(_certified(scope))
     if scope.mh is not None:
-        fig = rate_figure(
-            scope,
-            "CIT-certified officer on scene (training log)",
-            OUTCOME_BY_KEY["trained_on_scene"],
-        )
-        if fig:
-            view.add(fig)
-        else:
-            view.needs(
-                "MH calls with a CIT-trained officer on scene", "officer ids on the calls export"
-            )
+        add_cards(scope, view, "training", say_missing=True)
     return view
 
 

@@ -1,0 +1,348 @@
+"""The indicator registry: one entry per outcome figure the product shows, and beside it the
+one function that computes it.
+
+Everything that shows an outcome reads this registry and nothing else: the pages' cards and
+trends (`pmhc.present.views`), the partner release and its pages, `python -m pmhc summarize`
+(text and JSON), the meeting pack and `docs/indicators.md`, which is written from it
+(`python -m tools.write_indicators`; a test fails when the checked-in file is stale).
+
+An entry's function takes incidents (one row each, already collapsed) and returns the outcome
+per incident as nullable booleans (NA: not recorded), or None when the data have no field
+for it. A built dataset carries most flags ready in `column` (see `storage.dataset.collapse`);
+the function is what computes it from the source fields otherwise.
+
+Adding an indicator is one `@indicator(...)` entry and its function, here (or, in a test,
+`registered(...)`): it then appears on the pages named in `pages`, in the trends named in
+`trends`, in `summarize`, in the pack, in the release when `partner` is true, and in the
+docs."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from pmhc.ingest.values import any_of
+
+Flag = Callable[[pd.DataFrame], "pd.Series | None"]
+
+# The rules shared by every outcome today, as data: the release and the docs read them.
+# The partner release does not follow UNKNOWN_LEAVES yet: it counts an unknown outcome as
+# no (`analysis/release.py`, `_category_codes`), so a partner rate can be lower than the
+# pages' until its yes/no/unknown cells land; the docs say so while this is False.
+RELEASE_FOLLOWS_UNKNOWN_RULE = False
+UNKNOWN_LEAVES = "leaves"  # an unrecorded outcome leaves the denominator (unknown is not no)
+UNKNOWN_RULES = {
+    UNKNOWN_LEAVES: "Unknown is not no: an incident whose outcome is not recorded leaves the "
+    "denominator; the card says what recorded means.",
+}
+ANY_ROW = (
+    "any row: yes if any row of the incident is yes, no if a row records no and none yes, "
+    "unknown when no row records it"
+)
+WINDOWS = (
+    "cards: the key-figure window (the last 12 complete months, or the selected period), "
+    "against the window before; charts: the selected period; `summarize`: all the data"
+)
+# The pages that show outcome cards, and the trend charts that draw outcomes (keys of the
+# pages' views and of their charts).
+PAGES = ("overview", "policies", "training", "services", "outcomes", "review")
+TRENDS = ("overview_outcomes", "outcome_trend")
+
+
+@dataclass(frozen=True)
+class Twin:
+    """Another figure that is the same count (a release category such as
+    "disposition:arrest"), as long as the source field `unless` is absent from the data."""
+
+    figure: str
+    unless: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str  # id: JSON keys (`<key>_rate`), release categories (`<key>:yes`), targets
+    label: str  # the full name (charts, tables, the control chart)
+    card: str  # the key-figure card's label
+    numerator: str  # what counts as yes (documentation)
+    base: str  # what an incident needs to be in the denominator: "of N MH calls with …"
+    column: str  # the incident column a built dataset carries it in
+    higher_is_better: bool | None
+    needs: tuple[str, ...]  # canonical source fields, any of which makes it available
+    unlock: str  # what a missing figure says it needs ("needs a use-of-force column")
+    doc: str = ""  # further documentation (docs/indicators.md)
+    pages: tuple[str, ...] = ()  # pages whose key cards include it, in registry order
+    trends: tuple[str, ...] = ()  # trend charts that draw it (`TRENDS`)
+    partner: bool = True  # partners see it (in the release)
+    outcome: bool = True  # one of the outcomes (summary, release, before/after); False: a
+    # card of its own (a dispatch step)
+    twins: tuple[Twin, ...] = ()
+    unknown: str = UNKNOWN_LEAVES  # how an unrecorded outcome is treated (`UNKNOWN_RULES`)
+    collapse: str = ANY_ROW  # how several rows of one incident give one value
+    window: str = WINDOWS
+    unit: str = "share of MH incidents"
+    format: str = ".1%"
+    takeaway: str = "{label}: {value} of MH calls over the period"  # a trend's title
+    holds: tuple[str, str] | None = None  # (label, column) when holds count as connections
+    compute: Flag | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.key
+
+    @property
+    def short(self) -> str:
+        return self.card
+
+    @property
+    def unknown_text(self) -> str:
+        return UNKNOWN_RULES[self.unknown]
+
+    def flag(self, incidents: pd.DataFrame) -> pd.Series | None:
+        """The outcome per incident (NA: not recorded); None without a field for it."""
+        if self.column in incidents:
+            return incidents[self.column].astype("boolean")
+        return None if self.compute is None else self.compute(incidents)
+
+    def twins_in(self, columns) -> list[str]:
+        """The figures that are this same count in data with these source columns."""
+        return [t.figure for t in self.twins if t.unless not in columns]
+
+
+REGISTRY: dict[str, Indicator] = {}
+
+
+def indicator(**entry) -> Callable[[Flag], Flag]:
+    """Register the decorated function as the computation of a new entry."""
+
+    def register(compute: Flag) -> Flag:
+        add(Indicator(**entry, compute=compute))
+        return compute
+
+    return register
+
+
+def add(entry: Indicator) -> None:
+    if entry.key in REGISTRY:
+        raise ValueError(f"The indicator {entry.key} is registered twice.")
+    REGISTRY[entry.key] = entry
+
+
+@contextlib.contextmanager
+def registered(entry: Indicator) -> Iterator[Indicator]:
+    """An entry registered for the duration of a block (tests)."""
+    add(entry)
+    try:
+        yield entry
+    finally:
+        REGISTRY.pop(entry.key, None)
+
+
+def get(key: str) -> Indicator:
+    return REGISTRY[key]
+
+
+def all_indicators() -> list[Indicator]:
+    return list(REGISTRY.values())
+
+
+def on_page(page: str) -> list[Indicator]:
+    """The outcomes whose key cards a page shows, in registry order."""
+    return [o for o in REGISTRY.values() if page in o.pages]
+
+
+def in_trend(trend: str) -> list[Indicator]:
+    return [o for o in REGISTRY.values() if trend in o.trends]
+
+
+def outcomes() -> list[Indicator]:
+    """The outcomes: what `summarize`, the release and the before/after table list."""
+    return [o for o in REGISTRY.values() if o.outcome]
+
+
+def for_partners() -> list[Indicator]:
+    return [o for o in outcomes() if o.partner]
+
+
+def with_holds(entry: Indicator) -> Indicator:
+    """The entry when the setting counts a hold ending in a transport to treatment."""
+    if entry.holds is None:
+        return entry
+    label, column = entry.holds
+    return replace(entry, label=label, column=column)
+
+
+def _column(name: str) -> Flag:
+    def read(incidents: pd.DataFrame) -> pd.Series | None:
+        return incidents[name].astype("boolean") if name in incidents else None
+
+    return read
+
+
+# --- the entries ------------------------------------------------------------------------
+
+
+@indicator(
+    key="connection",
+    label="Connection to services",
+    card="Connected",
+    numerator="the incident has a connection component (referral, transport to treatment, "
+    "hand-off to mobile crisis or a co-responder; see *Connection to resources*), and no "
+    "arrest; a held incident counts only under the hold setting, with a transport",
+    base="a recorded disposition, or a treatment transport, crisis unit, arrest or hold",
+    column="is_connection",
+    higher_is_better=True,
+    needs=("disposition", "transport_destination", "responder_type"),
+    unlock="a disposition, transport destination or responder-type column",
+    doc="An incident is recorded when its disposition is, or when another source settles the "
+    "outcome without it: a transport to treatment or a mobile-crisis or co-responder unit "
+    "(connected), an arrest or a hold (not connected). So the base can be larger than the "
+    "MH calls with a recorded disposition.",
+    pages=("overview", "services", "outcomes"),
+    trends=TRENDS,
+    collapse="any row per component (yes if any row has it, unknown when no row records "
+    "it), then per incident: an arrest is never a connection, a hold only under the setting",
+    holds=(
+        "Connection to services (holds with a transport to treatment included)",
+        "is_connection_holds",
+    ),
+)
+def connection(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("is_connection")(incidents)
+
+
+@indicator(
+    key="arrest",
+    label="Arrest",
+    card="Arrested",
+    numerator="the arrest flag is yes, or a row's disposition group is `arrest`",
+    base="a recorded disposition or arrest flag",
+    column="is_arrest",
+    higher_is_better=False,
+    needs=("disposition", "arrest"),
+    unlock="a disposition or arrest column",
+    pages=("overview", "outcomes"),
+    trends=TRENDS,
+    twins=(Twin("disposition:arrest", unless="arrest"),),
+    doc="Without an arrest column, arrests are the disposition group `arrest` (the most "
+    "serious group wins), so the count equals the MH calls whose disposition is an arrest.",
+)
+def arrest(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("is_arrest")(incidents)
+
+
+@indicator(
+    key="involuntary",
+    label="Involuntary hold",
+    card="Involuntary hold",
+    numerator="the hold flag is yes, or a row's disposition group is `involuntary`",
+    base="a recorded disposition or hold flag",
+    column="is_involuntary",
+    higher_is_better=None,
+    needs=("disposition", "involuntary_hold"),
+    unlock="a disposition or involuntary-hold (apprehension) column",
+    pages=("services",),
+    trends=("outcome_trend",),
+    doc="No direction is better: a change is only called unlikely to be chance.",
+)
+def involuntary(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("is_involuntary")(incidents)
+
+
+@indicator(
+    key="use_of_force",
+    label="Use of force",
+    card="Force used",
+    numerator="the use-of-force flag is yes",
+    base="a recorded use-of-force flag",
+    column="use_of_force",
+    higher_is_better=False,
+    needs=("use_of_force",),
+    unlock="a use-of-force column",
+    pages=("overview", "outcomes"),
+    trends=TRENDS,
+)
+def use_of_force(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("use_of_force")(incidents)
+
+
+INJURY_FLAGS = ("person_injury", "officer_injury")
+
+
+@indicator(
+    key="injury",
+    label="Injury (person or officer)",
+    card="Injured",
+    numerator="either injury flag is yes; no only when every injury flag the data have is a "
+    "recorded no (one blank flag without a yes is unknown)",
+    base="a recorded injury flag",
+    column="is_injury",
+    higher_is_better=False,
+    needs=INJURY_FLAGS,
+    unlock="a person-injury or officer-injury column",
+    pages=("outcomes",),
+    trends=TRENDS,
+    collapse=f"{ANY_ROW}, per injury flag; then either flag (above)",
+    doc="With both injury columns, an incident is recorded when either flag is yes or both "
+    "are a recorded no: one blank flag and no yes leave it unknown (out of the denominator). "
+    "With one column, that flag decides.",
+)
+def injury(incidents: pd.DataFrame) -> pd.Series | None:
+    return any_of([incidents[c] for c in INJURY_FLAGS if c in incidents])
+
+
+@indicator(
+    key="cit_dispatched",
+    label="CIT dispatched",
+    card="CIT dispatched",
+    numerator="the CIT-dispatched flag is yes on any row",
+    base="a recorded CIT-dispatched flag",
+    column="cit_dispatched",
+    higher_is_better=True,
+    needs=("cit_dispatched",),
+    unlock="a CIT-dispatched column",
+    pages=("policies",),
+    outcome=False,
+    doc="A dispatch step, not an outcome: shown as a card on question 2 and as a step of the "
+    "CIT funnel; the release holds it as a flag.",
+)
+def cit_dispatched(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("cit_dispatched")(incidents)
+
+
+@indicator(
+    key="cit_on_scene",
+    label="CIT unit on scene (CAD)",
+    card="CIT unit on scene (CAD)",
+    numerator="the CIT-arrived flag is yes; without that column, any unit's type is CIT "
+    "(unit-type rules)",
+    base="a recorded CIT-arrived flag or unit type",
+    column="cit_on_scene",
+    higher_is_better=True,
+    needs=("cit_arrived", "responder_type"),
+    unlock="a CIT-arrived column or a responder-type column",
+    pages=("policies",),
+    doc="What the CAD records about the unit; compare *CIT-certified officer on scene*.",
+)
+def cit_on_scene(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("cit_on_scene")(incidents)
+
+
+@indicator(
+    key="trained_on_scene",
+    label="CIT-certified officer on scene (training log)",
+    card="CIT-certified officer on scene (training log)",
+    numerator="a row's officer had completed a 40-hour CIT course (training log) on or "
+    "before the call's received time",
+    base="a recorded officer id",
+    column="trained_on_scene",
+    higher_is_better=True,
+    needs=("officer_id",),
+    unlock="officer ids on calls plus a training log",
+    pages=("training",),
+    doc="Computed from officer ids and the training log, not from the CAD.",
+)
+def trained_on_scene(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("trained_on_scene")(incidents)
