@@ -26,7 +26,7 @@ from pmhc.domain import schema
 from pmhc.domain.errors import RowAccountingError
 from pmhc.domain.rules import RESPONDERS, Rules
 from pmhc.ingest import mapping as mp
-from pmhc.ingest import values
+from pmhc.ingest import value_kinds, values
 from pmhc.ingest.profiles import Profile
 from pmhc.ingest.pseudonyms import pseudonymise
 from pmhc.ingest.reading import Table, open_tables
@@ -387,6 +387,9 @@ def _parse_column(
         return values.parse_flag(col, label)
     if f.type == schema.NUMBER:
         return values.parse_number(col, label)
+    if f.name in AFTER_RECEIVED and value_kinds.time_only(col):
+        # times of day, put on the received date once it is known (_on_received_day)
+        return values.parse_time_of_day(col, label)
     if f.type == schema.DATETIME:
         return values.parse_datetime(col, label, report.date1904)
     if f.type == schema.CATEGORY:
@@ -439,8 +442,29 @@ def _normalise_calls(raw, report, ctx, all_mh):
         report,
         when.dt.day_of_week if "received_year" not in raw or "received_day" in raw else None,
     )
+    for name in AFTER_RECEIVED:
+        if name in out and out[name].dtype.kind == "m":
+            out[name], note = _on_received_day(out[name], when, report.mapping[name])
+            notes.append(note)
     _derive_call_fields(out, ctx, all_mh, notes)
     return out, reasons, notes
+
+
+# Moments after the call was received: a column of times alone is dated by the call.
+AFTER_RECEIVED = ("arrived_at", "cleared_at")
+
+
+def _on_received_day(clock: pd.Series, received: pd.Series, label: str) -> tuple[pd.Series, str]:
+    """Times of day put on the received date, or the next day when earlier than the
+    received time (the call ran past midnight)."""
+    moment = received.dt.normalize() + clock
+    next_day = (moment < received.dt.floor("min")).fillna(False)
+    moment = moment.where(~next_day, moment + pd.Timedelta(days=1))
+    n, later = values.count(int(clock.notna().sum())), int(next_day.sum())
+    note = f"{label}: {n} times of day with no date, each put on its call's received date"
+    if later:
+        note += f" ({values.count(later)} past midnight, on the next day)"
+    return moment.astype("datetime64[us]"), note + "."
 
 
 def _received_at(raw: pd.DataFrame, report: SourceReport):

@@ -22,11 +22,6 @@ EARLIEST_YEAR, LATEST_YEAR = 1960, 2100  # a "date" outside these is a number, n
 YES, NO = {"y", "yes", "true", "t", "x"}, {"n", "no", "false", "f"}
 YES_NO = YES | NO
 
-_CLOCK = (
-    r"^\s*(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?"
-    # a time cell of a spreadsheet read as text carries Excel's day 0
-    r"|(?:1899-12-3[01]|1900-01-0[01])[ T]\d{1,2}:\d{2}(?::\d{2})?)\s*$"
-)
 _STAMP = r"^\s*\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}"
 
 DESCRIPTIONS = {
@@ -47,11 +42,6 @@ DESCRIPTIONS = {
 }
 
 
-def clock_only(text: pd.Series) -> pd.Series:
-    """'13:20', '1:20 PM', '1899-12-30 13:20:00': a time of day with no date."""
-    return text.astype("str").str.match(_CLOCK, case=False).fillna(False).astype(bool)
-
-
 def _yes_no(text: pd.Series) -> pd.Series:
     return text.str.strip().str.casefold().isin(YES_NO)
 
@@ -60,7 +50,7 @@ def _categories(text: pd.Series) -> pd.Series:
     """Names or codes: not times, and not a column of yes and no (a lone 'N' may be North)."""
     folded = text.str.strip().str.casefold()
     flags = folded.isin(YES_NO).all() and folded.isin(YES).any() and folded.isin(NO).any()
-    return ~clock_only(text) & ~text.str.match(_STAMP) & (not flags)
+    return ~values.clock_only(text) & ~text.str.match(_STAMP) & (not flags)
 
 
 def _numbers(text: pd.Series) -> pd.Series:
@@ -74,7 +64,7 @@ def _dates(text: pd.Series) -> pd.Series:
 
 def _times(text: pd.Series) -> pd.Series:
     packed = text.str.fullmatch(r"\s*\d{3,4}\s*") & values.parse_time_text(text).notna()
-    return clock_only(text) | packed.fillna(False).astype(bool) | text.str.match(_STAMP)
+    return values.clock_only(text) | packed.fillna(False).astype(bool) | text.str.match(_STAMP)
 
 
 def _part(part: str) -> Callable[[pd.Series], pd.Series]:
@@ -84,8 +74,8 @@ def _part(part: str) -> Callable[[pd.Series], pd.Series]:
 CHECKS: dict[str, Callable[[pd.Series], pd.Series]] = {
     "flag": lambda t: values.parse_flag(t, "")[0].notna().astype(bool),
     "id": lambda t: ~_yes_no(t) & (t.str.split().str.len() <= 4),
-    "date": lambda t: _dates(t) & ~clock_only(t),
-    "datetime": lambda t: _dates(t) | clock_only(t),
+    "date": lambda t: _dates(t) & ~values.clock_only(t),
+    "datetime": lambda t: _dates(t) | values.clock_only(t),
     "time": _times,
     "latitude": lambda t: _numbers(t).between(-90, 90),
     "longitude": lambda t: _numbers(t).between(-180, 180),
@@ -138,4 +128,4 @@ def time_only(column: pd.Series) -> bool:
         known = _spread(column, 8 * SAMPLE_SIZE).dropna()
         return bool(len(known)) and bool((known < pd.Timestamp("1900-01-02")).all())
     text = sample(column)
-    return bool(text) and int(clock_only(pd.Series(text, dtype="str")).sum()) * 2 > len(text)
+    return bool(text) and int(values.clock_only(pd.Series(text, dtype="str")).sum()) * 2 > len(text)
