@@ -159,11 +159,21 @@ def header_score(norm: str, synonym: str, fuzzy: bool = True) -> float:
         return 0.55 + 0.35 * len(syn_words) / len(words)
     if not fuzzy or 2 * min(len(norm), len(synonym)) / (len(norm) + len(synonym)) < 0.86:
         return 0.0  # lengths alone rule out a close spelling
+    if _negated(words, syn_words):
+        return 0.0  # "voluntary" is close to "involuntary" in spelling only
     matcher = difflib.SequenceMatcher(None, norm, synonym)
     if matcher.quick_ratio() < 0.86:
         return 0.0
     ratio = matcher.ratio()
     return round(0.8 * ratio, 3) if ratio >= 0.86 else 0.0
+
+
+def _negated(words: list[str], syn_words: list[str]) -> bool:
+    """A word of one is the other's word with a negating prefix (in-, un-, non-)."""
+    a, b = set(words), set(syn_words)
+    return any(p + w in b for w in a for p in ("in", "un", "non")) or any(
+        p + w in a for w in b for p in ("in", "un", "non")
+    )
 
 
 @lru_cache(maxsize=8)
@@ -548,3 +558,65 @@ def sample_values(peek: list[list[str | None]], row: int, column: int, n: int = 
         if len(seen) == n:
             break
     return seen
+
+
+# Words too common in headers to say which field a column is ("Force Y/N" names force).
+GENERIC_WORDS = WHOLE_HEADER_ONLY | {
+    "n", "yn", "yes", "no", "or", "of", "the", "to", "a", "by", "in", "on", "at", "is",
+    "flag", "indicator", "ind", "code", "number", "id", "type", "description", "call",
+    "event", "incident", "cad", "status", "made", "data", "value", "count", "total", "first",
+    "primary", "officer", "person", "subject", "report", "final", "initial", "received",
+}  # fmt: skip
+
+
+def misfit(f: schema.Field, header: str, samples: list[str]) -> str | None:
+    """A sentence when most of a mapped column's sampled values do not fit its field."""
+    bad = value_kinds.failing(f.value_kind, samples)
+    if not samples or 2 * len(bad) <= len(samples):
+        return None
+    examples = ", ".join(f"'{v}'" for v in list(dict.fromkeys(bad))[:3])
+    what = value_kinds.DESCRIPTIONS.get(f.value_kind, f.value_kind)
+    return (
+        f"The column '{header}' is mapped to {f.label}, but {len(bad):,} of the "
+        f"{len(samples):,} values looked at are not {what} (e.g. {examples}): check that "
+        "this is the right column."
+    )
+
+
+def suggestions(mapping: Mapping, samples: dict[int, list[str]]) -> list[dict[str, str]]:
+    """Unmapped columns that look like a field still unmapped: a word of the header in
+    the field's names, and values of the field's kind. Offered to the user, never mapped."""
+    if mapping.kind is None:
+        return []
+    kind = schema.KINDS[mapping.kind]
+    used = {m.column for m in mapping.matches.values()}
+    open_fields = [f for f in kind.fields if f.name not in mapping.matches]
+    found: list[dict[str, str]] = []
+    for pos, header in enumerate(mapping.headers):
+        if pos in used or not header or is_personal_data(header) or not samples.get(pos):
+            continue
+        f = _looks_like(normalise_header(header), open_fields, samples[pos])
+        if f is None or any(s["field"] == f.name for s in found):
+            continue
+        what = value_kinds.DESCRIPTIONS.get(f.value_kind, f.value_kind)
+        sentence = f"'{header}' looks like {f.label}: {what} — map it?"
+        found.append({"column": header, "field": f.name, "sentence": sentence})
+    return found
+
+
+def _looks_like(norm: str, fields: list[schema.Field], samples: list[str]) -> schema.Field | None:
+    """The one field sharing most distinctive header words with the column, its values
+    fitting; None when two fields share as many."""
+    words = set(norm.split()) - GENERIC_WORDS
+    by_shared: dict[int, list[schema.Field]] = {}
+    for f in fields:
+        if f.value_kind == "text":
+            continue  # anything fits free text: values say nothing
+        names = {w for syn in f.synonyms for w in syn.split()} - GENERIC_WORDS
+        n = len(words & names)
+        if n and value_kinds.fits(f.value_kind, samples):
+            by_shared.setdefault(n, []).append(f)
+    if not by_shared:
+        return None
+    best = by_shared[max(by_shared)]
+    return best[0] if len(best) == 1 else None  # "CIT Officer": requested, sent or there?

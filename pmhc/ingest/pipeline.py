@@ -61,6 +61,10 @@ class SourceReport:
     date_precision: str | None = None  # "month" when dates were built without a day
     # A title or parameter row naming mental-health calls (offered as "every call is MH")
     mh_title: str | None = None
+    # Mapped columns whose values mostly do not fit their field (sentences, also in notes)
+    misfits: list[str] = field(default_factory=list)
+    # Unmapped columns that look like a field: column, field and a sentence, for the user
+    suggestions: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -219,6 +223,7 @@ def ingest_table(
     report.rows_in = len(raw)
     if report.rows_in == 0:
         return _header_only(report, proposal)
+    _check_values(report, raw, proposal)
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
     reasons[footer] = "report footer or totals row"
@@ -266,6 +271,22 @@ def _describe_mapping(
         )
     report.mapping = proposal.as_sources()
     report.confidence = {n: m.confidence for n, m in proposal.matches.items()}
+    if profile is None:  # a profile is a complete mapping: what it leaves out, it meant to
+        samples = mp.column_samples(table.peek, proposal.header_row)
+        report.suggestions = mp.suggestions(proposal, samples)
+
+
+def _check_values(report: SourceReport, raw: pd.DataFrame, proposal: mp.Mapping) -> None:
+    """Warn of mapped columns (automatic or chosen) whose values mostly do not fit their
+    field, from a sample of each column."""
+    kind = schema.KINDS[proposal.kind or ""]
+    for name, m in proposal.matches.items():
+        if name == "person_id":
+            continue  # its values are never shown, not even as examples
+        sentence = mp.misfit(kind.field(name), m.header, value_kinds.sample(raw[name]))
+        if sentence:
+            report.misfits.append(sentence)
+    report.notes.extend(report.misfits)
 
 
 def _check_accounting(report: SourceReport) -> None:

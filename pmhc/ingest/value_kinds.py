@@ -47,9 +47,10 @@ def _yes_no(text: pd.Series) -> pd.Series:
 
 
 def _categories(text: pd.Series) -> pd.Series:
-    """Names or codes: not times, and not a column of yes and no (a lone 'N' may be North)."""
+    """Names or codes: not times, and not a column of yes words, or of yes and no (a
+    column of 'N' alone may be North)."""
     folded = text.str.strip().str.casefold()
-    flags = folded.isin(YES_NO).all() and folded.isin(YES).any() and folded.isin(NO).any()
+    flags = bool(folded.isin(YES_NO).all() and folded.isin(YES).any())
     return ~values.clock_only(text) & ~text.str.match(_STAMP) & (not flags)
 
 
@@ -90,9 +91,10 @@ def _failing(kind: str, samples: tuple[str, ...]) -> tuple[str, ...]:
     check = CHECKS.get(kind)
     if check is None or not samples:
         return ()
-    text = pd.Series(samples, dtype="str")
-    ok = check(text).fillna(False).to_numpy(bool)
-    return tuple(v for v, good in zip(samples, ok, strict=True) if not good)
+    distinct = list(dict.fromkeys(samples))  # each distinct value checked once
+    ok = check(pd.Series(distinct, dtype="str")).fillna(False).to_numpy(bool)
+    bad = {v for v, good in zip(distinct, ok, strict=True) if not good}
+    return tuple(v for v in samples if v in bad)
 
 
 def failing(kind: str, samples: Sequence[str]) -> list[str]:
@@ -118,8 +120,7 @@ def sample(column: pd.Series, n: int = SAMPLE_SIZE) -> list[str]:
     """Up to `n` non-blank values spread over the column, as text (a million-row column
     costs a look at a few thousand rows, not a scan)."""
     text = values.as_text(_spread(column, 8 * n)).dropna().astype("str")
-    text = text[text.str.strip() != ""]
-    return text.iloc[:n].tolist()
+    return _spread(text[text.str.strip() != ""], n).tolist()
 
 
 def time_only(column: pd.Series) -> bool:
