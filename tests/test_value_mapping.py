@@ -59,7 +59,7 @@ def test_a_sample_is_spread_over_the_column_and_skips_blanks():
     column = pd.Series(["", None, *[f"v{i}" for i in range(10_000)]], dtype="object")
     picked = vk.sample(column, n=50)
     assert len(picked) == 50 and "" not in picked
-    assert int(picked[0][1:]) < 100 and int(picked[-1][1:]) > 9_900  # from start to end
+    assert int(picked[0][1:]) < 100 and int(picked[-1][1:]) > 9_800  # from start to end
 
 
 # --------------------------------------------------------------------- header matching
@@ -248,3 +248,36 @@ def test_a_hand_picked_column_whose_values_do_not_fit_says_so(write_text, ctx):
         "right column.",
     ]
     assert set(loaded.report.misfits) <= set(loaded.report.notes)
+
+
+# --------------------------------------------------------------------- the Data page
+
+
+def test_the_data_page_warns_suggests_and_maps_on_request(monkeypatch, tmp_path):
+    """A latitude column redacted past its first rows is mapped but warned of; Hold Y/N is
+    offered, and mapped when the user clicks Map it."""
+    from test_app import assert_clean, open_app, shown  # tests/ is on the path
+
+    keep = [i for i, h in enumerate(TRAP_HEADER) if h != "EC/Pink slip"]
+    rows = [[r[i] for i in keep] for r in trap_rows()]
+    rows = [[*r, "40.7" if n < 30 else "REDACTED"] for n, r in enumerate(rows * 3)]
+    export = pd.DataFrame(rows, columns=[*(TRAP_HEADER[i] for i in keep), "Latitude"])
+    export["Incident Number"] = [f"24-{n:05d}" for n in range(len(export))]
+    at = open_app(monkeypatch, tmp_path, "data")
+    data = export.to_csv(index=False).encode()
+    at.file_uploader(key="uploads").set_value([("traps.csv", data, "text/csv")])
+    at.run()
+    assert_clean(at)
+    warnings = [shown(w.value) for w in at.warning]
+    assert (
+        "The column 'Latitude' is mapped to Latitude, but 114 of the 144 values looked at are "
+        "not latitudes (numbers from -90 to 90) (e.g. 'REDACTED'): check that this is the "
+        "right column."
+    ) in warnings
+    infos = [shown(i.value) for i in at.info]
+    assert "'Hold Y/N' looks like Involuntary hold: yes/no values — map it?" in infos
+    at.button(key="suggest-pending-0-0").click().run()
+    assert_clean(at)
+    new, _ = at.session_state["pending"]
+    assert new.reports[0].mapping["involuntary_hold"] == "Hold Y/N"
+    assert new.reports[0].suggestions == []

@@ -25,7 +25,8 @@ TEXT, CATEGORY, DATETIME, FLAG, NUMBER, PART, PERSON = (
 # What a field's values look like (see `Field.values`): the mapper never gives a field a
 # column whose sampled values do not fit, and the Data page warns when a mapped one does not.
 # "latitude" and "longitude" are numbers within -90..90 and -180..180; "year" to "weekday"
-# are pieces of a date; "text" is anything.
+# are pieces of a date; "date" may carry a time of day, "datetime" may also be a time alone
+# (an arrival time, dated by its call); "text" is anything.
 VALUE_KINDS = (
     "flag",
     "id",
@@ -160,6 +161,7 @@ CALLS = Kind(
                 "date of call",
             ),
             required=True,
+            values="date",  # a date, with or without its time: never a time alone
         ),
         Field(
             "received_time",

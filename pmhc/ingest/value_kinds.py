@@ -8,6 +8,8 @@ values spread over a loaded column), never on every row.
 from __future__ import annotations
 
 import functools
+import math
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -21,8 +23,6 @@ EARLIEST_YEAR, LATEST_YEAR = 1960, 2100  # a "date" outside these is a number, n
 # Whole values that only ever mean yes or no: an identifier or a category is never one.
 YES, NO = {"y", "yes", "true", "t", "x"}, {"n", "no", "false", "f"}
 YES_NO = YES | NO
-
-_STAMP = r"^\s*\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}"
 
 DESCRIPTIONS = {
     "flag": "yes/no values",
@@ -42,47 +42,95 @@ DESCRIPTIONS = {
 }
 
 
-def _yes_no(text: pd.Series) -> pd.Series:
-    return text.str.strip().str.casefold().isin(YES_NO)
+# Checks are plain Python on each distinct value: a sample is a few hundred short texts,
+# too small for pandas' per-call costs (the mapper checks many header candidates).
+_CLOCK = re.compile(values.CLOCK_ONLY, re.IGNORECASE)
+_STAMP = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+_COMPACT = re.compile(r"^\s*((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:\d{4,6})?\s*$")
+_MONTH = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])", re.I
+)
+_YEAR = re.compile(r"(?<!\d)(?:\d{4}|\d{2})(?!\d)")
+_FIRST_WORD = re.compile(r"^\s*([^\s\-,:;/]+)")
+_NOT_APPLICABLE = re.compile(r"\s*n\s*[/.]\s*a\b")
+_PACKED = re.compile(r"^\s*(\d{1,2})(\d{2})\s*$")
 
 
-def _categories(text: pd.Series) -> pd.Series:
-    """Names or codes: not times, and not a column of yes words, or of yes and no (a
-    column of 'N' alone may be North)."""
-    folded = text.str.strip().str.casefold()
-    flags = bool(folded.isin(YES_NO).all() and folded.isin(YES).any())
-    return ~values.clock_only(text) & ~text.str.match(_STAMP) & (not flags)
+def _number(v: str) -> float | None:
+    try:
+        x = float(re.sub(r"[,\s$]", "", v))
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
 
 
-def _numbers(text: pd.Series) -> pd.Series:
-    return pd.to_numeric(text.str.replace(r"[,\s$]", "", regex=True), errors="coerce")
+def _in_years(year: int) -> bool:
+    year = year if year >= 100 else year + (2000 if year < 70 else 1900)
+    return EARLIEST_YEAR <= year <= LATEST_YEAR
 
 
-def _dates(text: pd.Series) -> pd.Series:
-    when, _ = values.parse_datetime(text, "")
-    return when.dt.year.between(EARLIEST_YEAR, LATEST_YEAR).fillna(False).astype(bool)
+def _date(v: str) -> bool:
+    """ISO, numeric (either order), compact, written-out or Excel serial dates in range."""
+    m = _ISO.match(v) or _COMPACT.match(v)
+    if m:
+        return _in_years(int(m[1])) and 1 <= int(m[2]) <= 12 and 1 <= int(m[3]) <= 31
+    m = values._NUMERIC_DATE.match(v)
+    if m:
+        a, b, c = int(m[1]), int(m[2]), int(m[3])
+        if len(m[1]) == 4:
+            return _in_years(a) and 1 <= b <= 12 and 1 <= c <= 31
+        return _in_years(c) and min(a, b) <= 12 and max(a, b) <= 31
+    if _MONTH.search(v):
+        return any(_in_years(int(y)) for y in _YEAR.findall(v))
+    x = _number(v)  # Excel serial day numbers of 1960 to 2100
+    return x is not None and 21916 <= x < 73051
 
 
-def _times(text: pd.Series) -> pd.Series:
-    packed = text.str.fullmatch(r"\s*\d{3,4}\s*") & values.parse_time_text(text).notna()
-    return values.clock_only(text) | packed.fillna(False).astype(bool) | text.str.match(_STAMP)
+def _clock(v: str) -> bool:
+    return bool(_CLOCK.match(v))
 
 
-def _part(part: str) -> Callable[[pd.Series], pd.Series]:
-    return lambda text: values.parse_part(text, part, "")[0].notna().astype(bool)
+def _packed(v: str) -> bool:
+    m = _PACKED.match(v)
+    return bool(m) and int(m[1]) < 24 and int(m[2]) < 60
 
 
-CHECKS: dict[str, Callable[[pd.Series], pd.Series]] = {
-    "flag": lambda t: values.parse_flag(t, "")[0].notna().astype(bool),
-    "id": lambda t: ~_yes_no(t) & (t.str.split().str.len() <= 4),
-    "date": lambda t: _dates(t) & ~values.clock_only(t),
-    "datetime": lambda t: _dates(t) | values.clock_only(t),
-    "time": _times,
-    "latitude": lambda t: _numbers(t).between(-90, 90),
-    "longitude": lambda t: _numbers(t).between(-180, 180),
-    "number": lambda t: _numbers(t).notna(),
-    "category": _categories,
-    **{p: _part(p) for p in ("year", "month", "day", "hour", "weekday")},
+def _whole(v: str, low: int, high: int) -> bool:
+    x = _number(v)
+    return x is not None and x == int(x) and low <= x <= high
+
+
+def _named(v: str, names: dict[str, int]) -> bool:
+    return v.strip()[:3].casefold() in {k[:3] for k in names}
+
+
+def _flag(v: str) -> bool:
+    text = v.casefold()
+    first = _FIRST_WORD.match(text)
+    words = values.TRUE_WORDS | values.FALSE_WORDS
+    return bool(first) and first[1] in words and not _NOT_APPLICABLE.match(text)
+
+
+def _yes_no(v: str) -> bool:
+    return v.strip().casefold() in YES_NO
+
+
+CHECKS: dict[str, Callable[[str], bool]] = {
+    "flag": _flag,
+    "id": lambda v: not _yes_no(v) and len(v.split()) <= 4,
+    "date": lambda v: _date(v) and not _clock(v),
+    "datetime": lambda v: _date(v) or _clock(v),
+    "time": lambda v: _clock(v) or _packed(v) or bool(_STAMP.match(v)),
+    "latitude": lambda v: (x := _number(v)) is not None and -90 <= x <= 90,
+    "longitude": lambda v: (x := _number(v)) is not None and -180 <= x <= 180,
+    "number": lambda v: _number(v) is not None,
+    "category": lambda v: not _clock(v) and not _STAMP.match(v),
+    "year": lambda v: _whole(v, 1900, 2100),
+    "month": lambda v: _whole(v, 1, 12) or _named(v, values.MONTHS),
+    "day": lambda v: _whole(v, 1, 31),
+    "hour": lambda v: _whole(v, 0, 23) or _clock(v) or _packed(v),
+    "weekday": lambda v: _whole(v, 0, 7) or _named(v, values.WEEKDAYS),
 }
 
 
@@ -91,10 +139,17 @@ def _failing(kind: str, samples: tuple[str, ...]) -> tuple[str, ...]:
     check = CHECKS.get(kind)
     if check is None or not samples:
         return ()
-    distinct = list(dict.fromkeys(samples))  # each distinct value checked once
-    ok = check(pd.Series(distinct, dtype="str")).fillna(False).to_numpy(bool)
-    bad = {v for v, good in zip(distinct, ok, strict=True) if not good}
+    distinct = set(samples)  # each distinct value checked once
+    if kind in ("category", "id") and _all_yes_no(distinct):
+        return samples  # a column of yes and no: a flag, whatever else it could be
+    bad = {v for v in distinct if not check(v)}
     return tuple(v for v in samples if v in bad)
+
+
+def _all_yes_no(distinct: set[str]) -> bool:
+    """Only yes/no words, at least one of them a yes (a column of 'N' alone may be North)."""
+    folded = {v.strip().casefold() for v in distinct}
+    return folded <= YES_NO and bool(folded & YES)
 
 
 def failing(kind: str, samples: Sequence[str]) -> list[str]:
@@ -119,8 +174,12 @@ def _spread(column: pd.Series, n: int) -> pd.Series:
 def sample(column: pd.Series, n: int = SAMPLE_SIZE) -> list[str]:
     """Up to `n` non-blank values spread over the column, as text (a million-row column
     costs a look at a few thousand rows, not a scan)."""
-    text = values.as_text(_spread(column, 8 * n)).dropna().astype("str")
-    return _spread(text[text.str.strip() != ""], n).tolist()
+    picked = _spread(column, 4 * n)
+    if picked.dtype.kind in "biufcmM":  # numbers and dates written as a user reads them
+        picked = values.as_text(picked)
+    text = [str(v).strip() for v in picked.tolist() if v is not None and v == v]  # not NaN
+    text = [v for v in text if v]
+    return text[:: -(-len(text) // n)] if len(text) > n else text
 
 
 def time_only(column: pd.Series) -> bool:
@@ -129,4 +188,4 @@ def time_only(column: pd.Series) -> bool:
         known = _spread(column, 8 * SAMPLE_SIZE).dropna()
         return bool(len(known)) and bool((known < pd.Timestamp("1900-01-02")).all())
     text = sample(column)
-    return bool(text) and int(values.clock_only(pd.Series(text, dtype="str")).sum()) * 2 > len(text)
+    return bool(text) and sum(map(_clock, text)) * 2 > len(text)

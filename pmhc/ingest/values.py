@@ -210,7 +210,7 @@ def parse_number(series: pd.Series, label: str) -> tuple[pd.Series, Notes]:
 
 # A time of day with no date: '13:20', '1:20 PM', and a spreadsheet's time cell read as
 # text, which carries Excel's day 0 ('1899-12-30 13:20:00').
-_CLOCK_ONLY = (
+CLOCK_ONLY = (
     r"^\s*(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?"
     r"|(?:1899-12-3[01]|1900-01-0[01])[ T]\d{1,2}:\d{2}(?::\d{2})?)\s*$"
 )
@@ -218,7 +218,7 @@ _CLOCK_ONLY = (
 
 def clock_only(text: pd.Series) -> pd.Series:
     """True where a text is a time of day without a date."""
-    return text.astype("str").str.match(_CLOCK_ONLY, case=False).fillna(False).astype(bool)
+    return text.astype("str").str.match(CLOCK_ONLY, case=False).fillna(False).astype(bool)
 
 
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})(?:[ T]+(.*))?$")
