@@ -281,3 +281,44 @@ def test_the_data_page_warns_suggests_and_maps_on_request(monkeypatch, tmp_path)
     new, _ = at.session_state["pending"]
     assert new.reports[0].mapping["involuntary_hold"] == "Hold Y/N"
     assert new.reports[0].suggestions == []
+
+
+def test_a_date_column_next_to_a_time_column_is_the_date(write_text, ingest_file):
+    """'Time Rcvd' reads as 'time received', a name of the received date too: its values
+    (times alone) leave the received date to 'Date Rcvd'."""
+    rows = [["Event No", "Date Rcvd", "Time Rcvd", "Call Type", "District"]]
+    rows += [[f"E{i}", f"01/0{i}/2025", f"0{i}:10", "PERSON IN CRISIS", "Z1"] for i in (1, 2)]
+    (loaded,) = ingest_file(write_text("split.csv", rows))
+    assert loaded.report.mapping["received_at"] == "Date Rcvd"
+    assert loaded.report.mapping["received_time"] == "Time Rcvd"
+    assert loaded.records["received_at"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        "2025-01-01 01:10",
+        "2025-01-02 02:10",
+    ]
+
+
+def test_times_in_a_date_column_are_not_read_as_today():
+    from pmhc.ingest import values
+
+    column = pd.Series(["13:20", "Jan 6, 2024", "2:05 PM"], dtype="str")
+    when, notes = values.parse_datetime(column, "Received")
+    assert when.isna().tolist() == [True, False, True]
+    assert notes == [
+        "Received: 1 dates read from written-out text (e.g. 'Jan 6, 2024').",
+        "Received: 2 values are times of day without a date (e.g. '13:20'), so they give no date.",
+    ]
+
+
+def test_time_cells_of_a_workbook_are_dated_by_their_call(write_xlsx, ingest_file):
+    import datetime as dt
+
+    rows = [["Incident #", "Rcvd Dt/Tm", "Call Type", "District", "Arrival Time"]]
+    rows += [
+        ["A1", dt.datetime(2024, 3, 1, 23, 50), "PERSON IN CRISIS", "North", dt.time(0, 4)],
+        ["A2", dt.datetime(2024, 3, 2, 9, 0), "PERSON IN CRISIS", "North", dt.time(9, 11)],
+    ]
+    (loaded,) = ingest_file(write_xlsx("times.xlsx", {"Calls": rows}))
+    assert loaded.report.mapping["arrived_at"] == "Arrival Time"
+    arrived = loaded.records["arrived_at"].dt.strftime("%Y-%m-%d %H:%M").tolist()
+    assert arrived == ["2024-03-02 00:04", "2024-03-02 09:11"]
+    assert M.response_minutes(loaded.records).tolist() == [14.0, 11.0]

@@ -93,7 +93,7 @@ def _clock(v: str) -> bool:
 
 def _packed(v: str) -> bool:
     m = _PACKED.match(v)
-    return bool(m) and int(m[1]) < 24 and int(m[2]) < 60
+    return m is not None and int(m[1]) < 24 and int(m[2]) < 60
 
 
 def _whole(v: str, low: int, high: int) -> bool:
@@ -109,7 +109,7 @@ def _flag(v: str) -> bool:
     text = v.casefold()
     first = _FIRST_WORD.match(text)
     words = values.TRUE_WORDS | values.FALSE_WORDS
-    return bool(first) and first[1] in words and not _NOT_APPLICABLE.match(text)
+    return first is not None and first[1] in words and not _NOT_APPLICABLE.match(text)
 
 
 def _yes_no(v: str) -> bool:
