@@ -259,11 +259,13 @@ def mapping_checks(tag: str, report, key: tuple | None) -> None:
     (possible while the upload is at hand)."""
     for sentence in report.misfits:
         st.warning(escape_markdown(sentence, 1000), icon=":material/warning:")
+    choice = st.session_state.get("choices", {}).get(key, uploads.SheetChoice())
     for i, s in enumerate(report.suggestions):
+        if s["field"] in choice.fields and choice.fields[s["field"]] is None:
+            continue  # the user unmapped that field: not offered again
         text, button = st.columns([4, 1], vertical_alignment="center")
         text.info(escape_markdown(s["sentence"], 500), icon=":material/lightbulb:")
         if key and button.button("Map it", key=f"suggest-{tag}-{i}"):
-            choice = st.session_state["choices"].get(key, uploads.SheetChoice())
             fields = {**choice.fields, s["field"]: s["column"]}
             row = (report.header_row or 1) - 1
             choose(key, uploads.SheetChoice(report.kind, row, fields, choice.all_mh))

@@ -322,3 +322,10 @@ def test_time_cells_of_a_workbook_are_dated_by_their_call(write_xlsx, ingest_fil
     arrived = loaded.records["arrived_at"].dt.strftime("%Y-%m-%d %H:%M").tolist()
     assert arrived == ["2024-03-02 00:04", "2024-03-02 09:11"]
     assert M.response_minutes(loaded.records).tolist() == [14.0, 11.0]
+
+
+def test_commitment_phrasings_of_dispositions_are_holds(rules):
+    found = rules.disposition_group(
+        pd.Series(["Emergency Commitment", "CIVIL COMMITMENT", "Emerg Committal", "Voluntary"])
+    )
+    assert found.tolist() == ["involuntary", "involuntary", "involuntary", "connection"]
