@@ -244,8 +244,8 @@ def test_a_hand_picked_column_whose_values_do_not_fit_says_so(write_text, ctx):
         "The column 'CIT Officer' is mapped to Incident ID, but 48 of the 48 values looked at "
         "are not identifiers (e.g. 'N', 'Y'): check that this is the right column.",
         "The column 'Beat' is mapped to Latitude, but 48 of the 48 values looked at are not "
-        "latitudes (numbers from -90 to 90) (e.g. 'B0', 'B1', 'B2'): check that this is the "
-        "right column.",
+        "latitudes between -90 and 90 (e.g. 'B0', 'B1', 'B2'): check that this is the right "
+        "column.",
     ]
     assert set(loaded.report.misfits) <= set(loaded.report.notes)
 
@@ -271,8 +271,8 @@ def test_the_data_page_warns_suggests_and_maps_on_request(monkeypatch, tmp_path)
     warnings = [shown(w.value) for w in at.warning]
     assert (
         "The column 'Latitude' is mapped to Latitude, but 114 of the 144 values looked at are "
-        "not latitudes (numbers from -90 to 90) (e.g. 'REDACTED'): check that this is the "
-        "right column."
+        "not latitudes between -90 and 90 (e.g. 'REDACTED'): check that this is the right "
+        "column."
     ) in warnings
     infos = [shown(i.value) for i in at.info]
     assert "'Hold Y/N' looks like Involuntary hold: yes/no values — map it?" in infos

@@ -252,7 +252,8 @@ def parse_datetime(
         ("time", "values are times of day without a date (e.g. '{}'), so they give no date"),
     ):
         if how.get(key):
-            example = text[parsed["how"] == key].iloc[0]
+            # an example from the data where the sentence quotes one (a look at each row)
+            example = text[parsed["how"] == key].iloc[0] if "{}" in sentence else ""
             notes.append(f"{label}: {count(int(how[key]))} {sentence.format(example)}.")
     failed = parsed["how"].eq("failed") & text.notna()
     if failed.any():
