@@ -216,6 +216,7 @@ def source(ds, tag: str, index: int, report, data: bytes | None, file_hash: str 
         f"{report.rows_loaded:,} loaded, {report.rows_rejected:,} rejected"
     ):
         accounting(ds, tag, index, report)
+        mapping_checks(tag, report, key)
         if key:
             read_as(key, report)
             mapping_editor(tag, report, name, data, key)
@@ -233,8 +234,9 @@ def accounting(ds, tag: str, index: int, report) -> None:
     cols[1].metric("Loaded", f"{report.rows_loaded:,}")
     cols[2].metric("Rejected", f"{report.rows_rejected:,}")
     cols[3].metric("Header row", report.header_row)
-    if report.notes:
-        notes = (ui.escape_markdown(n, 1000) for n in report.notes)
+    shown = [n for n in report.notes if n not in report.misfits]  # those: by the mapping
+    if shown:
+        notes = (ui.escape_markdown(n, 1000) for n in shown)
         st.markdown("**Load report**\n" + "\n".join(f"- {n}" for n in notes))
     if report.personal_data_dropped:
         st.markdown(
@@ -251,6 +253,24 @@ def accounting(ds, tag: str, index: int, report) -> None:
             file_name=f"rejected_{index}.csv",
             key=f"rej-{tag}",
         )
+
+
+def mapping_checks(tag: str, report, key: tuple | None) -> None:
+    """Mapped columns whose values do not fit their field, and unmapped columns that look
+    like a field, each in a plain sentence; a suggestion is mapped only when the user says so
+    (possible while the upload is at hand)."""
+    for sentence in report.misfits:
+        st.warning(escape_markdown(sentence, 1000), icon=":material/warning:")
+    choice = st.session_state.get("choices", {}).get(key, uploads.SheetChoice())
+    for i, s in enumerate(report.suggestions):
+        if s["field"] in choice.fields and choice.fields[s["field"]] is None:
+            continue  # the user unmapped that field: not offered again
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        text.info(escape_markdown(s["sentence"], 500), icon=":material/lightbulb:")
+        if key and button.button("Map it", key=f"suggest-{tag}-{i}"):
+            fields = {**choice.fields, s["field"]: s["column"]}
+            row = (report.header_row or 1) - 1
+            choose(key, uploads.SheetChoice(report.kind, row, fields, choice.all_mh))
 
 
 def read_as(key: tuple, report) -> None:

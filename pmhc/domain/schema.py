@@ -22,6 +22,40 @@ TEXT, CATEGORY, DATETIME, FLAG, NUMBER, PART, PERSON = (
 )
 
 
+# What a field's values look like (see `Field.values`): the mapper never gives a field a
+# column whose sampled values do not fit, and the Data page warns when a mapped one does not.
+# "latitude" and "longitude" are numbers within -90..90 and -180..180; "year" to "weekday"
+# are pieces of a date; "date" may carry a time of day, "datetime" may also be a time alone
+# (an arrival time, dated by its call); "text" is anything.
+VALUE_KINDS = (
+    "flag",
+    "id",
+    "date",
+    "datetime",
+    "time",
+    "latitude",
+    "longitude",
+    "number",
+    "category",
+    "text",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "weekday",
+)
+_VALUES_OF_TYPE = {
+    TEXT: "text",
+    CATEGORY: "category",
+    DATETIME: "datetime",
+    FLAG: "flag",
+    NUMBER: "number",
+    PERSON: "id",
+}
+# Words kept as written in a field's label ("cit_requested" -> "CIT requested").
+_LABEL_WORDS = {"cit": "CIT", "mh": "MH", "id": "ID"}
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -29,6 +63,18 @@ class Field:
     description: str
     synonyms: tuple[str, ...] = ()
     required: bool = False
+    values: str = ""  # one of VALUE_KINDS; blank: the one its type implies
+
+    @property
+    def value_kind(self) -> str:
+        return self.values or _VALUES_OF_TYPE.get(self.type, "text")
+
+    @property
+    def label(self) -> str:
+        """The field's name in people's words: 'use_of_force' -> 'Use of force'."""
+        words = [_LABEL_WORDS.get(w, w) for w in self.name.split("_")]
+        text = " ".join(words)
+        return text[0].upper() + text[1:]
 
 
 @dataclass(frozen=True)
@@ -80,6 +126,7 @@ CALLS = Kind(
                 "cfs number",
             ),
             required=True,
+            values="id",
         ),
         Field(
             "received_at",
@@ -114,6 +161,7 @@ CALLS = Kind(
                 "date of call",
             ),
             required=True,
+            values="date",  # a date, with or without its time: never a time alone
         ),
         Field(
             "received_time",
@@ -130,6 +178,7 @@ CALLS = Kind(
                 "occurred time",
                 "call received time",
             ),
+            values="time",
         ),
         Field(
             "received_year",
@@ -144,6 +193,7 @@ CALLS = Kind(
                 "report year",
                 "occurred year",
             ),
+            values="year",
         ),
         Field(
             "received_month",
@@ -157,12 +207,14 @@ CALLS = Kind(
                 "incident month",
                 "occurred month",
             ),
+            values="month",
         ),
         Field(
             "received_day",
             PART,
             "Day of month received, for split dates.",
             ("received day", "event day", "day", "day of month", "call day", "occurred day"),
+            values="day",
         ),
         Field(
             "received_hour",
@@ -177,6 +229,7 @@ CALLS = Kind(
                 "occurred hour",
                 "incident hour",
             ),
+            values="hour",
         ),
         Field(
             "received_weekday",
@@ -192,6 +245,7 @@ CALLS = Kind(
                 "received day of week",
                 "occurred day of week",
             ),
+            values="weekday",
         ),
         Field(
             "call_type_initial",
@@ -282,12 +336,12 @@ CALLS = Kind(
             "District, division, precinct or area.",
             (
                 "district",
+                "patrol district",
+                "police district",
                 "division",
                 "precinct",
                 "area",
                 "zone",
-                "patrol district",
-                "police district",
                 "region",
                 "sector district",
                 "command",
@@ -317,12 +371,14 @@ CALLS = Kind(
             NUMBER,
             "Latitude of the call location (internal views only).",
             ("latitude", "lat", "y coordinate", "y", "geo latitude"),
+            values="latitude",
         ),
         Field(
             "longitude",
             NUMBER,
             "Longitude of the call location (internal views only).",
             ("longitude", "lon", "long", "lng", "x coordinate", "x", "geo longitude"),
+            values="longitude",
         ),
         Field(
             "arrived_at",
@@ -340,6 +396,13 @@ CALLS = Kind(
                 "arrive date time",
                 "unit arrived",
                 "at scene time",
+                "on scene",
+                "arrival",
+                "arrival date time",
+                "on scene date time",
+                "first on scene",
+                "first unit on scene",
+                "first unit arrived",
             ),
         ),
         Field(
@@ -369,13 +432,21 @@ CALLS = Kind(
                 "cit request",
                 "requested cit",
                 "crisis team requested",
+                "cit officer request",
+                "cit requested flag",
             ),
         ),
         Field(
             "cit_dispatched",
             FLAG,
             "A CIT officer was dispatched.",
-            ("cit dispatched", "cit officer dispatched", "cit dispatch", "dispatched cit"),
+            (
+                "cit dispatched",
+                "cit officer dispatched",
+                "cit dispatch",
+                "dispatched cit",
+                "cit unit dispatched",
+            ),
         ),
         Field(
             "cit_arrived",
@@ -407,6 +478,15 @@ CALLS = Kind(
                 "team type",
                 "response model",
                 "responding unit type",
+                "unit",
+                "unit id",
+                "primary unit",
+                "responding unit",
+                "assigned unit",
+                "unit number",
+                "primary unit id",
+                "first unit",
+                "units",
             ),
         ),
         Field(
@@ -459,6 +539,11 @@ CALLS = Kind(
                 "booked",
                 "custodial arrest",
                 "arrest indicator",
+                "taken into custody",
+                "in custody",
+                "placed in custody",
+                "booking",
+                "booked into jail",
             ),
         ),
         Field(
@@ -479,6 +564,16 @@ CALLS = Kind(
                 "emergent detention",
                 "involuntary commitment",
                 "mental health hold",
+                "emergency commitment",
+                "emergency committal",
+                "civil commitment",
+                "ec",
+                "pink slip",
+                "ec pink slip",
+                "emergency custody",
+                "emergency protective custody",
+                "emergency hospitalization",
+                "emergency evaluation",
             ),
         ),
         Field(
@@ -590,6 +685,7 @@ CALLS = Kind(
                 "unit officer id",
                 "officer",
             ),
+            values="id",
         ),
         Field(
             "shift", CATEGORY, "Shift or watch of the call.", ("shift", "watch", "platoon", "tour")
@@ -620,6 +716,7 @@ TRAINING = Kind(
                 "member id",
             ),
             required=True,
+            values="id",
         ),
         Field(
             "course",
@@ -659,6 +756,7 @@ TRAINING = Kind(
                 "completed date",
             ),
             required=True,
+            values="date",
         ),
         Field(
             "hours",
@@ -710,6 +808,7 @@ ROSTER = Kind(
                 "member id",
             ),
             required=True,
+            values="id",
         ),
         Field(
             "rank", CATEGORY, "Rank or title.", ("rank", "title", "job title", "position", "grade")
@@ -741,6 +840,7 @@ ROSTER = Kind(
             FLAG,
             "Currently active.",
             ("active", "status", "employment status", "active status", "is active"),
+            values="text",  # Active, Inactive, Retired, on leave: read by their own words
         ),
     ),
 )

@@ -24,6 +24,7 @@ import pandas as pd
 from pmhc.domain import schema
 from pmhc.domain.errors import InputError
 from pmhc.domain.rules import Rules, load_rules
+from pmhc.ingest import value_kinds
 
 ABBREVIATIONS = {
     "rcvd": "received",
@@ -82,7 +83,26 @@ ABBREVIATIONS = {
     "eventid": "event id",
     "veh": "vehicle",
     "mhflag": "mh flag",
+    # requested, dispatched, arrived as CAD reports shorten them ("CIT Req", "CIT Rqst")
+    "req": "requested",
+    "reqd": "requested",
+    "rqst": "requested",
+    "rqstd": "requested",
+    "dispd": "dispatched",
+    "dsptch": "dispatched",
+    "dsptchd": "dispatched",
+    "arrv": "arrived",
+    "arvd": "arrived",
+    "onscn": "on scene",
+    "bkd": "booked",
+    "emerg": "emergency",
+    "invol": "involuntary",
+    "commit": "commitment",
+    "pri": "primary",
+    "prim": "primary",
 }
+# "Disp" is dispatched next to a date, a time or a unit ("CIT Disp"), else disposition.
+DISPATCH_CONTEXT = {"date", "time", "dt", "tm", "dttm", "cit", "mcit", "mct", "unit", "units"}
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -99,9 +119,7 @@ def normalise_header(header: object) -> str:
     tokens = _WORD.findall(text)
     for token in tokens:
         if token == "disp":  # noqa: S105 (a column-name token, not a password)
-            # "Disp" is dispatched next to a date or time, otherwise disposition.
-            timed = {"date", "time", "dt", "tm", "dttm"} & set(tokens)
-            words.append("dispatched" if timed else "disposition")
+            words.append("dispatched" if DISPATCH_CONTEXT & set(tokens) else "disposition")
         else:
             words.append(ABBREVIATIONS.get(token, token))
     return " ".join(" ".join(words).split())
@@ -120,6 +138,9 @@ def is_personal_data(header: object) -> bool:
 # A bare date or time word inside a longer header names some other moment ("Disp Time",
 # "Arrived Date", "Date of Birth"): such synonyms match the whole header only.
 BARE_MOMENTS = {"date", "time", "day", "hour", "month", "year"}
+# Short words that name a field only as the whole header: "Unit Count" is no unit, the "y"
+# of "Force Y/N" no latitude, the "ec" of "EC Number" no emergency commitment.
+WHOLE_HEADER_ONLY = BARE_MOMENTS | {"unit", "units", "ec", "x", "y"}
 
 
 @lru_cache(maxsize=65536)
@@ -133,16 +154,26 @@ def header_score(norm: str, synonym: str, fuzzy: bool = True) -> float:
     words, syn_words = norm.split(), synonym.split()
     if sorted(words) == sorted(syn_words):
         return 0.95
-    if f" {synonym} " in f" {norm} " and synonym not in BARE_MOMENTS:
+    if f" {synonym} " in f" {norm} " and synonym not in WHOLE_HEADER_ONLY:
         # "cit officer requested flag" contains "cit officer requested": score by coverage.
         return 0.55 + 0.35 * len(syn_words) / len(words)
     if not fuzzy or 2 * min(len(norm), len(synonym)) / (len(norm) + len(synonym)) < 0.86:
         return 0.0  # lengths alone rule out a close spelling
+    if _negated(words, syn_words):
+        return 0.0  # "voluntary" is close to "involuntary" in spelling only
     matcher = difflib.SequenceMatcher(None, norm, synonym)
     if matcher.quick_ratio() < 0.86:
         return 0.0
     ratio = matcher.ratio()
     return round(0.8 * ratio, 3) if ratio >= 0.86 else 0.0
+
+
+def _negated(words: list[str], syn_words: list[str]) -> bool:
+    """A word of one is the other's word with a negating prefix (in-, un-, non-)."""
+    a, b = set(words), set(syn_words)
+    return any(p + w in b for w in a for p in ("in", "un", "non")) or any(
+        p + w in a for w in b for p in ("in", "un", "non")
+    )
 
 
 @lru_cache(maxsize=8)
@@ -156,10 +187,26 @@ def _synonyms_by_word(kind_name: str) -> dict[str, list[tuple[str, str]]]:
     return index
 
 
+# "Force Y/N", "CIT Rqst Y/N": a trailing yes/no marker says only that the column is a flag.
+_YES_NO_MARK = re.compile(r" (?:y n|yn|y or n|yes no|yes or no)$")
+MARKED_CAP = 0.95  # the rest of such a header is scored as a same-words match at best
+
+
 @lru_cache(maxsize=65536)
 def _header_scores(norm: str, kind_name: str, fuzzy: bool) -> tuple[tuple[str, float], ...]:
-    """Best score per field for one normalised header. Without `fuzzy`, only synonyms
-    sharing a word with the header are tried: cheap enough for every cell of 40 rows."""
+    """Best score per field for one normalised header, also read without a trailing
+    yes/no marker."""
+    best = dict(_scores_of(norm, kind_name, fuzzy))
+    bare = _YES_NO_MARK.sub("", norm)
+    if bare != norm and bare:
+        for name, score in _scores_of(bare, kind_name, fuzzy):
+            best[name] = max(best.get(name, 0.0), min(score, MARKED_CAP))
+    return tuple(best.items())
+
+
+def _scores_of(norm: str, kind_name: str, fuzzy: bool) -> tuple[tuple[str, float], ...]:
+    """Best score per field. Without `fuzzy`, only synonyms sharing a word with the header
+    are tried: cheap enough for every cell of 40 rows."""
     kind = schema.KINDS[kind_name]
     if fuzzy:
         pairs = [(f.name, syn) for f in kind.fields for syn in f.synonyms]
@@ -269,16 +316,19 @@ def match_columns(
     fuzzy: bool = True,
 ) -> dict[str, ColumnMatch]:
     """Greedy one-to-one assignment of columns to fields, best scores first. `samples`
-    (position -> values under the header) let values overrule a misleading header."""
+    (position -> values under the header) let values overrule a misleading header, and
+    rule out a field whose kind of values they do not fit (Y/N is never a latitude)."""
     candidates = []
     for pos, header in enumerate(headers):
         if header is None or not str(header).strip() or is_personal_data(header):
             continue
         norm = normalise_header(header)
-        scores = _field_scores(norm, kind, (samples or {}).get(pos), fuzzy)
+        values = (samples or {}).get(pos)
+        scores = _field_scores(norm, kind, values, fuzzy)
         for f in kind.fields:
             best = scores[f.name]
-            if best >= 0.5:
+            # A column whose values do not look like the field's is never given to it.
+            if best >= 0.5 and value_kinds.fits(f.value_kind, values):
                 # Earlier synonyms are the field's most typical names: break ties on them.
                 candidates.append((best, -_synonym_rank(norm, f), -pos, f.name, pos, str(header)))
     candidates.sort(reverse=True)
@@ -508,3 +558,65 @@ def sample_values(peek: list[list[str | None]], row: int, column: int, n: int = 
         if len(seen) == n:
             break
     return seen
+
+
+# Words too common in headers to say which field a column is ("Force Y/N" names force).
+GENERIC_WORDS = WHOLE_HEADER_ONLY | {
+    "n", "yn", "yes", "no", "or", "of", "the", "to", "a", "by", "in", "on", "at", "is",
+    "flag", "indicator", "ind", "code", "number", "id", "type", "description", "call",
+    "event", "incident", "cad", "status", "made", "data", "value", "count", "total", "first",
+    "primary", "officer", "person", "subject", "report", "final", "initial", "received",
+}  # fmt: skip
+
+
+def misfit(f: schema.Field, header: str, samples: list[str]) -> str | None:
+    """A sentence when most of a mapped column's sampled values do not fit its field."""
+    bad = value_kinds.failing(f.value_kind, samples)
+    if not samples or 2 * len(bad) <= len(samples):
+        return None
+    examples = ", ".join(f"'{v}'" for v in list(dict.fromkeys(bad))[:3])
+    what = value_kinds.DESCRIPTIONS.get(f.value_kind, f.value_kind)
+    return (
+        f"The column '{header}' is mapped to {f.label}, but {len(bad):,} of the "
+        f"{len(samples):,} values looked at are not {what} (e.g. {examples}): check that "
+        "this is the right column."
+    )
+
+
+def suggestions(mapping: Mapping, samples: dict[int, list[str]]) -> list[dict[str, str]]:
+    """Unmapped columns that look like a field still unmapped: a word of the header in
+    the field's names, and values of the field's kind. Offered to the user, never mapped."""
+    if mapping.kind is None:
+        return []
+    kind = schema.KINDS[mapping.kind]
+    used = {m.column for m in mapping.matches.values()}
+    open_fields = [f for f in kind.fields if f.name not in mapping.matches]
+    found: list[dict[str, str]] = []
+    for pos, header in enumerate(mapping.headers):
+        if pos in used or not header or is_personal_data(header) or not samples.get(pos):
+            continue
+        f = _looks_like(normalise_header(header), open_fields, samples[pos])
+        if f is None or any(s["field"] == f.name for s in found):
+            continue
+        what = value_kinds.DESCRIPTIONS.get(f.value_kind, f.value_kind)
+        sentence = f"'{header}' looks like {f.label}: {what} — map it?"
+        found.append({"column": header, "field": f.name, "sentence": sentence})
+    return found
+
+
+def _looks_like(norm: str, fields: list[schema.Field], samples: list[str]) -> schema.Field | None:
+    """The one field sharing most distinctive header words with the column, its values
+    fitting; None when two fields share as many."""
+    words = set(norm.split()) - GENERIC_WORDS
+    by_shared: dict[int, list[schema.Field]] = {}
+    for f in fields:
+        if f.value_kind == "text":
+            continue  # anything fits free text: values say nothing
+        names = {w for syn in f.synonyms for w in syn.split()} - GENERIC_WORDS
+        n = len(words & names)
+        if n and value_kinds.fits(f.value_kind, samples):
+            by_shared.setdefault(n, []).append(f)
+    if not by_shared:
+        return None
+    best = by_shared[max(by_shared)]
+    return best[0] if len(best) == 1 else None  # "CIT Officer": requested, sent or there?

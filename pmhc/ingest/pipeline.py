@@ -26,7 +26,7 @@ from pmhc.domain import schema
 from pmhc.domain.errors import RowAccountingError
 from pmhc.domain.rules import RESPONDERS, Rules
 from pmhc.ingest import mapping as mp
-from pmhc.ingest import values
+from pmhc.ingest import value_kinds, values
 from pmhc.ingest.profiles import Profile
 from pmhc.ingest.pseudonyms import pseudonymise
 from pmhc.ingest.reading import Table, open_tables
@@ -61,6 +61,10 @@ class SourceReport:
     date_precision: str | None = None  # "month" when dates were built without a day
     # A title or parameter row naming mental-health calls (offered as "every call is MH")
     mh_title: str | None = None
+    # Mapped columns whose values mostly do not fit their field (sentences, also in notes)
+    misfits: list[str] = field(default_factory=list)
+    # Unmapped columns that look like a field: column, field and a sentence, for the user
+    suggestions: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -219,6 +223,7 @@ def ingest_table(
     report.rows_in = len(raw)
     if report.rows_in == 0:
         return _header_only(report, proposal)
+    _check_values(report, raw, proposal)
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
     reasons[footer] = "report footer or totals row"
@@ -266,6 +271,22 @@ def _describe_mapping(
         )
     report.mapping = proposal.as_sources()
     report.confidence = {n: m.confidence for n, m in proposal.matches.items()}
+    if profile is None:  # a profile is a complete mapping: what it leaves out, it meant to
+        samples = mp.column_samples(table.peek, proposal.header_row)
+        report.suggestions = mp.suggestions(proposal, samples)
+
+
+def _check_values(report: SourceReport, raw: pd.DataFrame, proposal: mp.Mapping) -> None:
+    """Warn of mapped columns (automatic or chosen) whose values mostly do not fit their
+    field, from a sample of each column."""
+    kind = schema.KINDS[proposal.kind or ""]
+    for name, m in proposal.matches.items():
+        if name == "person_id":
+            continue  # its values are never shown, not even as examples
+        sentence = mp.misfit(kind.field(name), m.header, value_kinds.sample(raw[name]))
+        if sentence:
+            report.misfits.append(sentence)
+    report.notes.extend(report.misfits)
 
 
 def _check_accounting(report: SourceReport) -> None:
@@ -387,6 +408,9 @@ def _parse_column(
         return values.parse_flag(col, label)
     if f.type == schema.NUMBER:
         return values.parse_number(col, label)
+    if f.name in AFTER_RECEIVED and value_kinds.time_only(col):
+        # times of day, put on the received date once it is known (_on_received_day)
+        return values.parse_time_of_day(col, label)
     if f.type == schema.DATETIME:
         return values.parse_datetime(col, label, report.date1904)
     if f.type == schema.CATEGORY:
@@ -439,8 +463,29 @@ def _normalise_calls(raw, report, ctx, all_mh):
         report,
         when.dt.day_of_week if "received_year" not in raw or "received_day" in raw else None,
     )
+    for name in AFTER_RECEIVED:
+        if name in out and out[name].dtype.kind == "m":
+            out[name], note = _on_received_day(out[name], when, report.mapping[name])
+            notes.append(note)
     _derive_call_fields(out, ctx, all_mh, notes)
     return out, reasons, notes
+
+
+# Moments after the call was received: a column of times alone is dated by the call.
+AFTER_RECEIVED = ("arrived_at", "cleared_at")
+
+
+def _on_received_day(clock: pd.Series, received: pd.Series, label: str) -> tuple[pd.Series, str]:
+    """Times of day put on the received date, or the next day when earlier than the
+    received time (the call ran past midnight)."""
+    moment = received.dt.normalize() + clock
+    next_day = (moment < received.dt.floor("min")).fillna(False)
+    moment = moment.where(~next_day, moment + pd.Timedelta(days=1))
+    n, later = values.count(int(clock.notna().sum())), int(next_day.sum())
+    note = f"{label}: {n} times of day with no date, each put on its call's received date"
+    if later:
+        note += f" ({values.count(later)} past midnight, on the next day)"
+    return moment.astype("datetime64[us]"), note + "."
 
 
 def _received_at(raw: pd.DataFrame, report: SourceReport):

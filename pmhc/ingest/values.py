@@ -208,6 +208,19 @@ def parse_number(series: pd.Series, label: str) -> tuple[pd.Series, Notes]:
 
 # --- dates and times -------------------------------------------------------------------
 
+# A time of day with no date: '13:20', '1:20 PM', and a spreadsheet's time cell read as
+# text, which carries Excel's day 0 ('1899-12-30 13:20:00').
+CLOCK_ONLY = (
+    r"^\s*(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?"
+    r"|(?:1899-12-3[01]|1900-01-0[01])[ T]\d{1,2}:\d{2}(?::\d{2})?)\s*$"
+)
+
+
+def clock_only(text: pd.Series) -> pd.Series:
+    """True where a text is a time of day without a date."""
+    return text.astype("str").str.match(CLOCK_ONLY, case=False).fillna(False).astype(bool)
+
+
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})(?:[ T]+(.*))?$")
 
 
@@ -235,11 +248,14 @@ def parse_datetime(
     for key, sentence in (
         ("serial", "dates read from Excel serial numbers"),
         ("numeric", f"dates read from text, {order[0] if order else 'month-first'}"),
-        ("written", "dates read from written-out text (e.g. 'Jan 6, 2024')"),
+        ("written", "dates read from written-out text (e.g. '{}')"),
+        ("time", "values are times of day without a date (e.g. '{}'), so they give no date"),
     ):
         if how.get(key):
-            notes.append(f"{label}: {count(int(how[key]))} {sentence}.")
-    failed = parsed["when"].isna() & text.notna()
+            # an example from the data where the sentence quotes one (a look at each row)
+            example = text[parsed["how"] == key].iloc[0] if "{}" in sentence else ""
+            notes.append(f"{label}: {count(int(how[key]))} {sentence.format(example)}.")
+    failed = parsed["how"].eq("failed") & text.notna()
     if failed.any():
         notes.append(
             f"{label}: {count(int(failed.sum()))} values are not dates "
@@ -271,10 +287,13 @@ def _parse_date_texts(u: pd.Series, base: pd.Timestamp, order: list[str]) -> pd.
         order.append("day-first" if day_first else "month-first")
     rest = when.isna() & (how == "failed")
     rest[dotted] = False
+    # '13:20' is a time of day: read as a date it would become today's
+    clock = rest & clock_only(u)
+    how[clock], rest = "time", rest & ~clock
     if rest.any():
         when[rest] = pd.to_datetime(u[rest], format="mixed", errors="coerce")
         how[rest & when.notna()] = "written"
-    how[when.isna()] = "failed"
+    how[when.isna() & (how != "time")] = "failed"
     return pd.DataFrame({"when": when, "how": how})
 
 
