@@ -16,6 +16,7 @@ and starting a fresh interpreter per read would cost a second of imports each ti
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import signal
 import sys
@@ -52,10 +53,14 @@ def context() -> Any:
     return _context
 
 
-def warm_up() -> None:
-    """Start the fork server now, so that its imports overlap the caller's own work."""
-    if not in_process:
-        context()
+def warm_up(wait: bool = False) -> None:
+    """Start the fork server now, so that its imports overlap the caller's own work
+    (`wait`: until it has forked a first child)."""
+    if in_process:
+        return
+    context()
+    if wait:
+        run(os.getpid, (), "a test read", Limits())
 
 
 def run(
@@ -120,7 +125,12 @@ def _outcome(status, value, exitcode, timed_out, label, limits, crashed) -> Any:
         raise value
     if status == "memory":
         raise out_of_memory(label, limits)
-    if timed_out or exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
+    if exitcode == -signal.SIGXCPU:
+        raise InputError(
+            f"{label} needed more than the {limits.max_reader_cpu_seconds:,} seconds of "
+            f"processor time allowed for reading one file and was stopped; {SHORTER}."
+        )
+    if timed_out or exitcode == -signal.SIGKILL:  # the watchdog, or the hard CPU limit
         raise out_of_time(label, limits)
     raise crashed() if crashed else failures.damaged(label)
 
