@@ -17,6 +17,7 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bench import make_files
 
@@ -49,7 +50,7 @@ def median_of(runs: list[dict]) -> dict:
 def measure_file(name: str, repeat: int, openpyxl: bool) -> dict:
     path = str(make_files.ensure(name))
     workspace = tempfile.mkdtemp(prefix="pmhc-bench-")
-    result = {
+    result: dict[str, Any] = {
         "file": name,
         "rows": make_files.SIZES[name],
         "megabytes": round(Path(path).stat().st_size / 1e6, 1),
@@ -107,7 +108,11 @@ def main() -> None:
         help="also time filter changes in Chromium on the largest workbook",
     )
     args = parser.parse_args()
-    results = {"date": date.today().isoformat(), "machine": machine(), "files": []}
+    results: dict[str, Any] = {
+        "date": date.today().isoformat(),
+        "machine": machine(),
+        "files": [],
+    }
     for name in args.files:
         print(f"measuring {name}…", file=sys.stderr)
         results["files"].append(measure_file(name, args.repeat, not args.no_openpyxl))

@@ -62,7 +62,7 @@ def full_ingest(path: str, workspace: str, in_process: bool = False) -> dict:
 
     ws = Workspace(Path(workspace))
     ctx = ingest.Context(rules=ws.rules(), key=ws.key)
-    stages = {}
+    stages: dict[str, float] = {}
     isolation.in_process = in_process
     server_start = time.perf_counter()
     isolation.warm_up(wait=True)
@@ -82,7 +82,7 @@ def full_ingest(path: str, workspace: str, in_process: bool = False) -> dict:
         "seconds": time.perf_counter() - started,
         "rows": report.rows_in,
         "rows_loaded": report.rows_loaded,
-        "incidents": len(ds.calls),
+        "incidents": 0 if ds.calls is None else len(ds.calls),
         "stages": stages,
         "reader_server_seconds": None if in_process else server_seconds,
         "child_peak_mb": isolation.peak_child_kib / 1024,
@@ -108,7 +108,7 @@ def page_compute(workspace: str) -> dict:
 
     ws = Workspace(Path(workspace))
     started = time.perf_counter()
-    ds = store.load(ws.datasets_dir, store.last_choice(ws.datasets_dir, "local"))
+    ds = store.load(ws.datasets_dir, store.last_choice(ws.datasets_dir, "local") or "")
     load_seconds = time.perf_counter() - started
     results = {}
     for page, compute in views.PAGES.items():

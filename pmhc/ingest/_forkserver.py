@@ -8,13 +8,15 @@ needs nothing from the parent's main, so this fork server's children skip that s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from multiprocessing import spawn
+from typing import Any
 
 _prepare = spawn.prepare
 _MAIN_KEYS = ("init_main_from_path", "init_main_from_name")
 
 
-def _prepare_without_main(data: dict) -> None:
+def _prepare_without_main(data: Mapping[str, Any]) -> None:
     _prepare({k: v for k, v in data.items() if k not in _MAIN_KEYS})
 
 
