@@ -76,7 +76,9 @@ def run(
     here (pickled). An InputError raised in the child is raised here; a child that dies,
     runs out of memory or time becomes one sentence about `label`. `crashed` says why a
     child that died did (default: the file is damaged). `fn` must be importable by name."""
-    if in_process:
+    if in_process or multiprocessing.current_process().daemon:
+        # A daemonic process (a multiprocessing pool's worker) may not start children; it
+        # is itself a disposable child, so a reader crashing there takes only it down.
         return fn(payload, *args) if payload is not None else fn(*args)
     ctx = context()
     ours, theirs = ctx.Pipe()
