@@ -214,7 +214,7 @@ def source(ds, tag: str, index: int, report, data: bytes | None, file_hash: str 
         f"{report.rows_loaded:,} loaded, {report.rows_rejected:,} rejected"
     ):
         accounting(ds, tag, index, report)
-        if key:
+        if key and data is not None:
             read_as(key, report)
             mapping_editor(tag, report, name, data, key)
         else:
@@ -454,7 +454,7 @@ def definitions(ws) -> None:
         "A call is a mental-health call by",
         list(labels),
         default=list(settings.mh_routes(values)),
-        format_func=labels.get,
+        format_func=lambda route: labels.get(route, route),
         help="Any of the chosen routes is enough; the load report counts calls by route.",
         disabled=not ui.can("edit"),
     )

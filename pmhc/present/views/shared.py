@@ -50,6 +50,8 @@ def repeat_figure(scope: Scope) -> KeyFigure | None:
 
 def outcome_trend(scope: Scope, wanted: list[Outcome], key: str) -> Figure | None:
     mh = scope.trend_mh
+    if mh is None:
+        return None
     available = [o for o in wanted if metrics.outcome_flag(mh.head(0), o) is not None]
     if not available or mh.empty:
         return None
@@ -132,7 +134,7 @@ def components_table(scope: Scope, view) -> None:
     if parts is None or parts.empty:
         return
     rate = metrics.outcome_rate(current, o)
-    table = parts.assign(period=w.text, connected=rate.numerator)
+    table = parts.assign(period=w.text, connected=rate.numerator if rate else None)
     if scope.partner:
         table, _ = for_audience(scope, table, ["calls", "connected"])
         table = table.drop(columns=["share_of_connected"])
@@ -150,7 +152,8 @@ def trend_takeaway(mh: pd.DataFrame, outcomes: list[Outcome], start: pd.Timestam
     services rose from 43% to 59%'; without a start date, the lead outcome's level."""
     if start is None:
         rate = metrics.outcome_rate(mh, outcomes[0])
-        return f"{outcomes[0].label}: {pct(rate.value, 0)} of MH calls over the period"
+        value = rate.value if rate else None
+        return f"{outcomes[0].label}: {pct(value, 0)} of MH calls over the period"
     changes = []
     for o in outcomes:
         split = metrics.split_rates(mh, o, start)
@@ -176,6 +179,8 @@ def period_change(
     rows = []
     for o in outcomes or metrics.available_outcomes(after if len(after) else before):
         a, b = metrics.outcome_rate(before, o), metrics.outcome_rate(after, o)
+        if a is None or b is None:  # available outcomes always have a rate
+            continue
         c = compare(a, b, o.higher_is_better)
         rows.append(
             {
