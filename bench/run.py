@@ -42,6 +42,7 @@ def median_of(runs: list[dict]) -> dict:
     return {
         **best,
         "seconds": statistics.median(r["seconds"] for r in runs),
+        "cpu_seconds": statistics.median(r.get("cpu_seconds", 0.0) for r in runs),
         "peak_mb": max(r["peak_mb"] for r in runs),
         "runs": [r["seconds"] for r in runs],
     }

@@ -35,8 +35,10 @@ PRELOAD = ["pmhc.ingest._forkserver", "pmhc.ingest.reading"]
 # Set by the benchmarks (to measure what the isolation costs) and by tests that patch a
 # reader in this process: reads then run here, unprotected.
 in_process = False
-# The largest resident set a reader child reached, in KiB (the benchmarks report it).
+# The largest resident set a reader child reached, in KiB, and the processor time all of
+# them used, in seconds (the benchmarks report both).
 peak_child_kib = 0
+child_cpu_seconds = 0.0
 
 _context: Any = None
 _lock = threading.Lock()
@@ -103,22 +105,23 @@ def run(
     try:
         if payload is not None:
             ours.send_bytes(payload)
-        status, value, peak = _receive(ours)
+        status, value, usage = _receive(ours)
     except (EOFError, OSError):  # the child ended without answering
-        status, value, peak = "died", None, 0
+        status, value, usage = "died", None, (0, 0.0)
     finally:
         watchdog.cancel()
         if status == "died" and child.is_alive():
             child.kill()
         child.join()
         ours.close()
-    _note_peak(peak)
+    _note_usage(*usage)
     return _outcome(status, value, child.exitcode, stopped.is_set(), label, limits, crashed)
 
 
-def _note_peak(kib: int) -> None:
-    global peak_child_kib
+def _note_usage(kib: int, cpu_seconds: float) -> None:
+    global peak_child_kib, child_cpu_seconds
     peak_child_kib = max(peak_child_kib, kib)
+    child_cpu_seconds += cpu_seconds
 
 
 def _outcome(status, value, exitcode, timed_out, label, limits, crashed) -> Any:
@@ -170,9 +173,9 @@ def _child(conn, fn, args: tuple, budget: tuple[int, int], has_payload: bool, la
             raise
         message = ("input", failures.damaged(label))
     try:
-        _send(conn, (*message, _peak_kib()))
+        _send(conn, (*message, _usage()))
     except MemoryError:  # the result itself does not fit in what is left
-        _send(conn, ("memory", None, _peak_kib()))
+        _send(conn, ("memory", None, _usage()))
     conn.close()
 
 
@@ -207,6 +210,8 @@ def _limit(memory: int, cpu_seconds: int) -> None:
         resource.setrlimit(kind, (soft, hard))
 
 
-def _peak_kib() -> int:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak // 1024 if sys.platform == "darwin" else peak
+def _usage() -> tuple[int, float]:
+    """(peak resident set in KiB, processor seconds) of this child so far."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    peak = own.ru_maxrss // 1024 if sys.platform == "darwin" else own.ru_maxrss
+    return peak, own.ru_utime + own.ru_stime
