@@ -128,3 +128,26 @@ def test_summarize_reads_without_importing_the_meeting_packs_libraries(tmp_path)
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_reader_child_dying_in_the_cli_leaves_one_line_on_stderr(tmp_path):
+    # A sheet that declares A1:E4 but holds a cell at XFD1048576: its reader child fails to
+    # allocate 17 billion cells and aborts; what the reader prints goes to the workspace's
+    # log, and the full extent scan then says why in one line.
+    from corpus import far_cell
+
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(far_cell())
+    proc = subprocess.run(
+        [sys.executable, "-m", "pmhc", "summarize", str(path), "--data-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == (
+        "error: Sheet 'Calls' of far.xlsx is too large to read: it spans 17,179,869,184 cells "
+        "(the limit is 25,000,000); export a shorter period or fewer columns and upload that.\n"
+    )
+    assert "memory allocation" in (tmp_path / "logs" / "pmhc.log").read_text()
