@@ -5,6 +5,7 @@ from tests/faulty_readers.py, put in place of the real ones for the child to run
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import subprocess
 import sys
@@ -151,3 +152,13 @@ def test_a_reader_child_dying_in_the_cli_leaves_one_line_on_stderr(tmp_path):
         "(the limit is 25,000,000); export a shorter period or fewer columns and upload that.\n"
     )
     assert "memory allocation" in (tmp_path / "logs" / "pmhc.log").read_text()
+
+
+def test_an_interrupt_while_waiting_stops_the_child_and_is_not_swallowed(monkeypatch):
+    def interrupted(conn):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(isolation, "_receive", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        isolation.run(faulty_readers.hangs, (), "a test", Limits())
+    assert not [p for p in multiprocessing.active_children() if p.name == "pmhc-reader"]

@@ -102,17 +102,21 @@ def run(
     watchdog = threading.Timer(limits.max_reader_seconds, stop)
     watchdog.daemon = True
     watchdog.start()
+    status, value, usage = "died", None, (0, 0.0)  # also when this thread is interrupted
     try:
         if payload is not None:
             ours.send_bytes(payload)
         status, value, usage = _receive(ours)
     except (EOFError, OSError):  # the child ended without answering
-        status, value, usage = "died", None, (0, 0.0)
+        pass
     finally:
         watchdog.cancel()
         if status == "died" and child.is_alive():
             child.kill()
-        child.join()
+        child.join(5)  # a child that has answered exits at once; never wait on one that hangs
+        if child.is_alive():
+            child.kill()
+            child.join()
         ours.close()
     _note_usage(*usage)
     return _outcome(status, value, child.exitcode, stopped.is_set(), label, limits, crashed)
