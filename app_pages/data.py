@@ -217,7 +217,7 @@ def source(ds, tag: str, index: int, report, data: bytes | None, file_hash: str 
     ):
         accounting(ds, tag, index, report)
         mapping_checks(tag, report, key)
-        if key:
+        if key and data is not None:
             read_as(key, report)
             mapping_editor(tag, report, name, data, key)
         else:
@@ -480,7 +480,7 @@ def definitions(ws) -> None:
         "A call is a mental-health call by",
         list(labels),
         default=list(settings.mh_routes(values)),
-        format_func=labels.get,
+        format_func=lambda route: labels.get(route, route),
         help="Any of the chosen routes is enough; the load report counts calls by route.",
         disabled=not ui.can("edit"),
     )

@@ -18,6 +18,8 @@ st.header("The six questions")
 answers = checklist.load_answers(ui.answers_path())
 columns = st.columns(3)
 for i, page in enumerate(p for p in PAGES if p.question):
+    if page.question is None:  # the filter above: for the type checker
+        continue
     score, answered = checklist.score(checklist.QUESTION_BY_NUMBER[page.question], answers)
     with columns[i % 3], st.container(border=True):
         st.markdown(f"**{page.question}. {page.title}**")

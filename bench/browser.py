@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -96,7 +97,7 @@ def measure(workspace: str) -> dict:
 
     port = _free_port()
     server = _serve(workspace, port)
-    results = {}
+    results: dict[str, Any] = {}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(

@@ -1,4 +1,4 @@
-"""Generate the large calls exports the benchmarks read: workbooks of 100k, 250k and
+"""Generate the large calls exports the benchmarks read: workbooks of 100k, 200k, 250k and
 1,048,575 rows (a sheet's limit under one header row) and a 2M-row CSV, 15 columns each,
 shaped like the sample CAD export (title-free, one header row). Cached in bench/files/."""
 
@@ -15,6 +15,7 @@ import xlsxwriter
 FILES = Path(__file__).parent / "files"
 SIZES = {
     "calls_100k.xlsx": 100_000,
+    "calls_200k.xlsx": 200_000,
     "calls_250k.xlsx": 250_000,
     "calls_1m.xlsx": 1_048_575,
     "calls_2m.csv": 2_000_000,

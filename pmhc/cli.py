@@ -31,7 +31,7 @@ from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.failures import UnreadableFile, is_reader_panic
-from pmhc.present import numbers, report
+from pmhc.present import numbers
 from pmhc.storage import audit, dataset, releases, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
@@ -107,6 +107,10 @@ def _day(text: str) -> date:
 
 def run_report(args) -> str:
     """Write the pack; the line to print."""
+    # The pack's libraries (charts, PDF, Excel) cost most of a second to import: only when
+    # a pack is made, never for `summarize` or `load`.
+    from pmhc.present import report
+
     out = Path(args.out)
     writer = report.WRITERS.get(out.suffix.lower())
     if writer is None:

@@ -241,7 +241,8 @@ def cit_basic_dates(rng: np.random.Generator, roster: pd.DataFrame) -> pd.Series
 
 def _refresher_dates(rng, basic: pd.Timestamp, overdue: bool) -> list[pd.Timestamp]:
     """In-service every 11-23 months after the 40-hour course; overdue officers stop early."""
-    dates, when = [], basic
+    dates: list = []
+    when = basic
     while True:
         when = when + pd.Timedelta(days=int(rng.integers(335, 700)))
         if when > pd.Timestamp(PERIOD_END) or (overdue and when >= pd.Timestamp("2023-12-01")):
@@ -521,7 +522,8 @@ def _assign_badges(rng, rows: pd.DataFrame, roster: pd.DataFrame, basic: pd.Seri
     patrol = _pools(roster, roster["hire_date"] + pd.Timedelta(days=120), field)
     cit = _pools(roster, basic, basic.notna() & roster["district"].isin(list(DISTRICTS)))
     until, badge_of = roster["active_until"].tolist(), roster["badge"].tolist()
-    badges, taken = [], (None, set())  # (incident, badges already on it)
+    badges: list = []
+    taken: tuple = (None, set())  # (incident, badges already on it)
     names = ("incident", "received", "district", "hour", "cit_on_scene")
     columns = [rows[c].tolist() for c in names]
     for inc, when, district, hour, on_scene, u in zip(*columns, rng.random(len(rows)), strict=True):

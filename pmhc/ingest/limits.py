@@ -55,6 +55,12 @@ class Limits:
     max_span: int = 1_000  # HTML colspan/rowspan, XML 2003 MergeAcross/MergeDown
     max_rows: int = 1_048_576  # Excel's own limits, for HTML and XML 2003 indexes
     max_columns: int = 16_384
+    # What one reader child may use (see isolation.py): address space, CPU time and time
+    # on the clock. Address space counts every library's reservations, not only the data:
+    # reading 1,048,575 rows x 15 columns takes 2.8 GB of it (1.6 GB resident).
+    max_reader_memory: int = 8 << 30
+    max_reader_cpu_seconds: int = 600
+    max_reader_seconds: int = 900
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -92,8 +98,10 @@ def check_biff(data: bytes, name: str, limits: Limits) -> None:
             raise too_large(where, "it spans {:,} cells", cells, limits.max_sheet_cells)
 
 
-def check_zip(data: bytes, name: str, limits: Limits) -> None:
-    """Entry count and declared sizes of a zip-based workbook, from its directory only."""
+def check_zip(data: bytes, name: str, limits: Limits, thorough: bool = False) -> None:
+    """Entry count and declared sizes of a zip-based workbook, from its directory, and each
+    sheet's extent as its XML declares it (`thorough`: as its cells span, by reading all
+    of it, which the caller does only once a reader has died on the file)."""
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except ZIP_READ_ERRORS:
@@ -120,7 +128,7 @@ def check_zip(data: bytes, name: str, limits: Limits) -> None:
             if "content.xml" in z.NameToInfo and "xl/workbook.xml" not in z.NameToInfo:
                 check_ods_repeats(data, z.getinfo("content.xml"), name, limits)
             extents = {
-                sheet: sheet_extent(data, z.getinfo(path), name, limits)
+                sheet: sheet_extent(data, z.getinfo(path), name, limits, thorough)
                 for sheet, path in _sheet_parts(z).items()
                 if path in z.NameToInfo
             }
@@ -170,9 +178,26 @@ _ROW = re.compile(rb'<row (?:[^>]*? )?r="(\d+)"')
 _WIDE_CELL = re.compile(rb' r="([A-Z]{2,3})\d')  # column AA or later; A..Z cannot be too wide
 
 
-def sheet_extent(data: bytes, info: zipfile.ZipInfo, name: str, limits: Limits) -> int:
-    """Rows x columns the sheet spans: the larger of its declared dimension and the cells
-    it holds, found by streaming its XML once (about a tenth of the reader's own time)."""
+HEAD_BYTES = 1 << 16  # where a sheet's XML declares its dimension, before any cell
+
+
+def sheet_extent(
+    data: bytes, info: zipfile.ZipInfo, name: str, limits: Limits, thorough: bool = False
+) -> int:
+    """Rows x columns the sheet spans, as its `<dimension ref="A1:O200001"/>` declares it
+    (read from the head of its XML only). A sheet that declares no range, or with
+    `thorough`, is measured by streaming all of its XML (about a tenth of the reader's own
+    time): the larger of the declared range and the cells it holds. A sheet that declares
+    less than it holds passes here and is stopped by its reader child's memory limit."""
+    if not thorough:
+        head = next(inflated(data, info, name, limits.max_unzipped_bytes, HEAD_BYTES), b"")
+        dim = _DIMENSION.search(head.split(b"<sheetData", 1)[0])
+        if dim and dim.group(3):
+            return _dimension_cells(*dim.groups())
+    return _streamed_extent(data, info, name, limits)
+
+
+def _streamed_extent(data: bytes, info: zipfile.ZipInfo, name: str, limits: Limits) -> int:
     declared, first_row, last_row, last_col = 0, None, 0, 1
     tail = b""
     for chunk in inflated(data, info, name, limits.max_unzipped_bytes):
@@ -201,13 +226,15 @@ def sheet_extent(data: bytes, info: zipfile.ZipInfo, name: str, limits: Limits) 
 CHUNK = 1 << 22
 
 
-def inflated(data: bytes, info: zipfile.ZipInfo, name: str, limit: int) -> Iterator[bytes]:
-    """A part's content as it really unpacks, in chunks: TooLarge once it passes `limit`
-    bytes, UnreadableFile (damaged) once it passes the size its header declares (a zip
-    bomb may declare a small size)."""
+def inflated(
+    data: bytes, info: zipfile.ZipInfo, name: str, limit: int, size: int = CHUNK
+) -> Iterator[bytes]:
+    """A part's content as it really unpacks, in chunks of at most `size` bytes: TooLarge
+    once it passes `limit` bytes, UnreadableFile (damaged) once it passes the size its
+    header declares (a zip bomb may declare a small size)."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(info) as f:
-            while chunk := f.read(CHUNK):  # bounded by the declared size
+            while chunk := f.read(size):  # bounded by the declared size
                 yield chunk
         return
     at = info.header_offset
@@ -218,14 +245,14 @@ def inflated(data: bytes, info: zipfile.ZipInfo, name: str, limit: int) -> Itera
     packed = memoryview(data)[start : start + info.compress_size]
     total = 0
     if info.compress_type == zipfile.ZIP_STORED:
-        for i in range(0, len(packed), CHUNK):
-            yield bytes(packed[i : i + CHUNK])
+        for i in range(0, len(packed), size):
+            yield bytes(packed[i : i + size])
         return
     inflate = zlib.decompressobj(-15)
     for i in range(0, len(packed), CHUNK):
         pending = bytes(packed[i : i + CHUNK])
         while pending:
-            out = inflate.decompress(pending, CHUNK)
+            out = inflate.decompress(pending, size)
             pending = inflate.unconsumed_tail
             total += len(out)
             if total > limit:

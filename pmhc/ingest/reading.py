@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 import zipfile
@@ -25,7 +26,8 @@ import fastexcel
 import numpy as np
 import pandas as pd
 
-from pmhc.ingest import failures
+from pmhc.domain.errors import InputError
+from pmhc.ingest import failures, isolation
 from pmhc.ingest import limits as limits_mod
 from pmhc.ingest.failures import UnreadableFile
 from pmhc.ingest.limits import Limits, check_span, too_large
@@ -51,6 +53,8 @@ class Table:
     _load: Callable[[int, list[int]], pd.DataFrame] = field(repr=False)
     date1904: bool = False
     problem: str | None = None  # why this sheet cannot be read (the others still can)
+    # A workbook sheet's column positions in the sheet (the reader skips blank ones).
+    positions: Sequence[int] | None = field(default=None, repr=False)
 
     def load(self, header_row: int, columns: list[int]) -> pd.DataFrame:
         return self._load(header_row, columns)
@@ -61,7 +65,100 @@ def open_tables(
 ) -> list[Table]:
     """Every table in a file. `source` is a path or the bytes of an upload named `name`.
 
-    Raises UnreadableFile (or limits.TooLarge) with one sentence naming the file."""
+    The file is opened, peeked at and later loaded in child processes (isolation.py): a
+    reader that crashes, hangs or runs out of memory costs that child, not this process.
+    Raises UnreadableFile (or another InputError) with one sentence naming the file."""
+    limits = limits or Limits.from_env()
+    described = _isolated(_describe_here, source, name, limits)
+    return [
+        Table(
+            str(name or source),
+            sheet,
+            peek,
+            _isolated_loader(source, name, limits, index, sheet, positions),
+            date1904=date1904,
+            problem=problem,
+            positions=positions,
+        )
+        for index, (sheet, peek, date1904, problem, positions) in enumerate(described)
+    ]
+
+
+def _isolated(fn: Callable, source: str | Path | bytes, name: str | None, limits: Limits, *rest):
+    """`fn(source, name, limits, *rest)` in a reader child; an upload's bytes go by pipe."""
+    label = Path(str(name or source)).name
+    crashed = functools.partial(_why_it_died, source, label, limits)
+    if isinstance(source, bytes):
+        args: tuple = (name, limits, *rest)
+        return isolation.run(fn, args, label, limits, payload=source, crashed=crashed)
+    return isolation.run(fn, (source, name, limits, *rest), label, limits, crashed=crashed)
+
+
+def _isolated_loader(
+    source: str | Path | bytes,
+    name: str | None,
+    limits: Limits,
+    index: int,
+    sheet: str | None,
+    positions: Sequence[int] | None,
+) -> Callable[[int, list[int]], pd.DataFrame]:
+    def load(header_row: int, columns: list[int]) -> pd.DataFrame:
+        rest = (index, sheet, positions, header_row, columns)
+        return _isolated(_load_here, source, name, limits, *rest)
+
+    return load
+
+
+def _describe_here(source: str | Path | bytes, name: str | None, limits: Limits) -> list[tuple]:
+    """In the reader child: what the parent needs of each table to show and load it."""
+    return [
+        (t.sheet, t.peek, t.date1904, t.problem, t.positions)
+        for t in open_tables_here(source, name, limits)
+    ]
+
+
+def _load_here(
+    source: str | Path | bytes,
+    name: str | None,
+    limits: Limits,
+    index: int,
+    sheet: str | None,
+    positions: Sequence[int] | None,
+    header_row: int,
+    columns: list[int],
+) -> pd.DataFrame:
+    """In the reader child: the rows of one table. A workbook sheet is read without
+    peeking at the others again; text tables are opened again (cheap next to the load)."""
+    if positions is None or sheet is None:
+        return open_tables_here(source, name, limits)[index].load(header_row, columns)
+    path = str(name or source)
+    label = Path(path).name
+    data = source if isinstance(source, bytes) else None
+    raw = data if data is not None else _as_path(source).read_bytes()
+    _check_workbook(raw, label, limits)
+    with failures.reading(label):
+        reader = fastexcel.read_excel(_reader_source(path, source, data, raw))
+    return _sheet_loader(reader, sheet, positions, label)(header_row, columns)
+
+
+def _why_it_died(source: str | Path | bytes, label: str, limits: Limits) -> InputError:
+    """Why a reader child died: a sheet that spans more cells than it declared (found by the
+    full scan, which only a file that killed its reader pays for), else a damaged file."""
+    try:
+        raw = source if isinstance(source, bytes) else _as_path(source).read_bytes()
+        if raw.startswith(b"PK"):
+            limits_mod.check_zip(raw, label, limits, thorough=True)
+    except InputError as e:
+        return e
+    except OSError:
+        pass
+    return failures.damaged(label)
+
+
+def open_tables_here(
+    source: str | Path | bytes, name: str | None = None, limits: Limits | None = None
+) -> list[Table]:
+    """open_tables in this process, unprotected: what a reader child runs."""
     limits = limits or Limits.from_env()
     data = source if isinstance(source, bytes) else None
     path = str(name or source)
@@ -160,12 +257,7 @@ def _workbook_tables(
 ) -> list[Table]:
     label = Path(path).name
     raw = data if data is not None else _as_path(source).read_bytes()
-    if raw.startswith(b"PK"):
-        limits_mod.check_zip(raw, label, limits)
-    elif failures.biff_encrypted(raw):
-        raise failures.password_protected(label)
-    elif raw.startswith(failures.OLE_MAGIC):
-        limits_mod.check_biff(raw, label, limits)
+    _check_workbook(raw, label, limits)
     try:
         with failures.reading(label):
             reader = fastexcel.read_excel(_reader_source(path, source, data, raw))
@@ -186,7 +278,8 @@ def _workbook_tables(
             except UnreadableFile as e:  # one damaged sheet: the others may still load
                 peek, absolute, problem = [], [], str(e)
         loader = _sheet_loader(reader, sheet, absolute, label)
-        tables.append(Table(path, sheet, peek, loader, date1904=date1904, problem=problem))
+        table = Table(path, sheet, peek, loader, date1904, problem, positions=absolute)
+        tables.append(table)
         problem = None
     if tables and not any(t.peek for t in tables):
         broken = [t.problem for t in tables if t.problem]
@@ -195,6 +288,16 @@ def _workbook_tables(
         if _no_cells(reader, names, label):
             raise failures.no_cells(label)
     return tables
+
+
+def _check_workbook(raw: bytes, label: str, limits: Limits) -> None:
+    """What the file declares, against the limits, before the reader parses it."""
+    if raw.startswith(b"PK"):
+        limits_mod.check_zip(raw, label, limits)
+    elif failures.biff_encrypted(raw):
+        raise failures.password_protected(label)
+    elif raw.startswith(failures.OLE_MAGIC):
+        limits_mod.check_biff(raw, label, limits)
 
 
 def _reader_source(path: str, source, data: bytes | None, raw: bytes) -> str | bytes:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import itertools
 import json
 import textwrap
+from typing import Any, Final
 
 import altair as alt
 import pandas as pd
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-SEQUENTIAL = "viridis"
+SEQUENTIAL: Final = "viridis"
 MAX_ROWS = 5000  # charts receive aggregates; more rows than this is a bug
 
 
@@ -168,7 +169,7 @@ def trend(
     programme start and the dataset's milestones marked."""
     fmt = ".0%" if percent else ",.0f"
     base = alt.Chart(data)
-    enc = {
+    enc: dict[str, Any] = {
         "x": alt.X(f"{x}:T", title="Month", axis=alt.Axis(format="%b %Y")),
         "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)),
     }
@@ -195,7 +196,7 @@ def trend(
     marks = [(marker, marker_label)] if marker is not None else []
     layers += marker_layers([*marks, *milestones], data[x])
     if targets is not None and len(targets):
-        goal = {"y": alt.Y("target:Q")}
+        goal: dict[str, Any] = {"y": alt.Y("target:Q")}
         if colour:
             goal["color"] = enc["color"]
         layers.append(
@@ -270,7 +271,7 @@ def bars(
 ):
     """Horizontal bars (easier to read category names), optional target line and CIs."""
     fmt = ".0%" if percent else ",.0f"
-    enc = {
+    enc: dict[str, Any] = {
         "y": alt.Y(f"{category}:N", title=category_title, sort=sort),
         "x": alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
     }

@@ -6,6 +6,8 @@ imports nothing that reads incidents: it cannot compute from what it is not give
 
 from __future__ import annotations
 
+from typing import cast
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -49,6 +51,12 @@ def too_few(rel: Released, sel: Selection) -> str | None:
     )
 
 
+def _label(rel: Released, key: str) -> str:
+    """An outcome's label as the release names it (its key if the release lacks it)."""
+    outcome = rel.outcome(key)
+    return str(outcome["label"]) if outcome else key
+
+
 def rate_figure(rel: Released, sel: Selection, key: str, label: str) -> KeyFigure | None:
     known = {o["key"] for o in rel.meta.get("outcomes", [])} | set(rel.meta.get("flags", {}))
     if key not in known:
@@ -56,7 +64,7 @@ def rate_figure(rel: Released, sel: Selection, key: str, label: str) -> KeyFigur
     r = rel.rate(key, sel)
     if r is None:
         return KeyFigure(label, rel.hidden, help=_hidden_help(rel))
-    lo, hi = r.interval
+    lo, hi = cast(tuple[float, float], r.interval)  # a released rate has calls behind it
     return KeyFigure(
         label,
         pct(r.value),
@@ -114,7 +122,7 @@ def monthly_rates(rel: Released, sel: Selection, keys: list[str]) -> pd.DataFram
                 {
                     "month": pd.Timestamp(month + "-01"),
                     "outcome": key,
-                    "label": rel.outcome(key)["label"],
+                    "label": _label(rel, key),
                     "numerator": _num(yes if shown else None),
                     "denominator": _num(total),
                 }
@@ -166,7 +174,7 @@ def outcome_trend(rel: Released, sel: Selection, key: str) -> Figure | None:
                 f"{last['label']}: {pct(last['rate'], 0)} of MH calls in "
                 f"{last['month']:%B %Y}, {sel.text()}"
             )
-    names = ", ".join(rel.outcome(k)["label"].lower() for k in keys)
+    names = ", ".join(_label(rel, k).lower() for k in keys)
     hidden_months = int(data["rate"].isna().sum())
     return Figure(
         key,
@@ -264,7 +272,7 @@ def by_district(rel: Released, sel: Selection) -> Figure | None:
                 {
                     "district": d,
                     "outcome": k,
-                    "label": rel.outcome(k)["label"],
+                    "label": _label(rel, k),
                     "numerator": _num(yes if total else None),
                     "denominator": _num(total),
                 }
@@ -470,7 +478,7 @@ def p_chart(rel: Released, sel: Selection, key: str) -> Figure | None:
         ["Above limits", "Below limits"],
         "Within limits",
     )
-    label = rel.outcome(key)["label"]
+    label = _label(rel, key)
     above = int((data["signal"] == "Above limits").sum())
     below = int((data["signal"] == "Below limits").sum())
     title = f"{label}: {above} months above and {below} below the limits, of the months shown"

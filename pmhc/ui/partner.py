@@ -9,6 +9,7 @@ dataset, and publish it with "Publish for partners"."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import streamlit as st
 
@@ -28,7 +29,7 @@ SELECTION_KEYS = ("partner_district", "partner_period")
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _published(folder: str, version: str) -> releases.Release | None:
-    return releases.load(folder, version)
+    return releases.load(Path(folder), version)
 
 
 def published() -> releases.Release | None:
@@ -125,7 +126,8 @@ def publish_control(key: str) -> None:
     if current is None:
         st.caption("Nothing is published for partners yet.")
     elif current == fresh.fingerprint():
-        st.caption(f"Partners see this preview (published {record['published_at'][:16]} UTC).")
+        when = record["published_at"][:16] if record else "at an unknown time"
+        st.caption(f"Partners see this preview (published {when} UTC).")
     else:
         st.caption(
             ":material/warning: Partners see an older release "

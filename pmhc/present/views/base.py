@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import cast
 
 import altair as alt
 import pandas as pd
@@ -228,7 +229,7 @@ def rate_change_figure(
         return KeyFigure(
             label, "too few to judge", help=f"Only {now.denominator} {what}.", caption=caption
         )
-    lo, hi = now.interval
+    lo, hi = cast(tuple[float, float], now.interval)  # judgeable: never None
     help_text = (
         f"{now.numerator:,} of {now.denominator:,} {what}"
         + (f", {period}" if period else "")

@@ -60,6 +60,8 @@ def monthly_calls(scope: Scope) -> Figure:
 def _calls_takeaway(scope: Scope) -> str:
     """The key-figure window against the one before (a year against a year by default,
     so seasons cancel out)."""
+    if scope.windows is None:
+        return "Mental-health calls per month"
     current, previous, w = scope.windows
     now, before = len(current), 0 if previous is None else len(previous)
     if not before or scope.partner:

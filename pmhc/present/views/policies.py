@@ -129,17 +129,17 @@ def _identification(scope: Scope, view: View) -> None:
 
 def _response(scope: Scope, view: View) -> None:
     monthly = metrics.monthly_response(scope.mh)
-    if monthly is None:
+    minutes = metrics.response_minutes(scope.mh)
+    if monthly is None or minutes is None:
         view.needs("Response times", "an arrived date-time column")
         return
-    median = metrics.response_minutes(scope.mh).median()
+    median = minutes.median()
     view.add(
         KeyFigure(
             "Median response",
             f"{median:.0f} min",
             help="From call received to first unit arrived, over MH calls with both times.",
-            caption=f"{scope.period_text} · of {len(metrics.response_minutes(scope.mh)):,} MH "
-            "calls with both times",
+            caption=f"{scope.period_text} · of {len(minutes):,} MH calls with both times",
         )
     )
     if scope.partner:  # a median of a handful of calls says too much about them
@@ -174,8 +174,10 @@ def _responders(scope: Scope) -> Figure | None:
     """MH calls by the unit types on scene: an incident counts once under each type any of
     its units had (a call with a patrol car and a mobile crisis team counts under both)."""
     mh = scope.mh
-    units = [(label, col) for label, col in flt.UNIT_BY_LABEL.items() if col in mh]
-    if not units:
+    units = [
+        (label, col) for label, col in flt.UNIT_BY_LABEL.items() if mh is not None and col in mh
+    ]
+    if mh is None or not units:
         return None
     recorded = int(mh["responders"].notna().sum()) if "responders" in mh else len(mh)
     data = pd.DataFrame(

@@ -104,12 +104,14 @@ def review(
 
 def targets_table(scope: Scope, targets: dict[str, float]) -> pd.DataFrame:
     """Each outcome with a target: the rate over the key-figure window against it."""
+    if scope.windows is None:
+        return pd.DataFrame()
     current, _, w = scope.windows
     rows = []
     for key, target in targets.items():
         o = scope.outcome(key) if key in metrics.OUTCOME_BY_KEY else None
         rate = metrics.outcome_rate(current, o) if o else None
-        if rate is None or rate.value is None:
+        if o is None or rate is None or rate.value is None:
             continue
         hidden = scope.partner and 1 <= rate.numerator <= scope.threshold
         met = rate.value >= target if o.higher_is_better is not False else rate.value <= target

@@ -53,6 +53,8 @@ def outcome_trend(scope: Scope, key: str) -> Figure | None:
     """The registry's outcomes for the trend chart `key`, under the scope's settings."""
     wanted = [scope.outcome(o.key) for o in indicators.in_trend(key)]
     mh = scope.trend_mh
+    if mh is None:
+        return None
     available = [o for o in wanted if metrics.outcome_flag(mh.head(0), o) is not None]
     if not available or mh.empty:
         return None
@@ -151,7 +153,7 @@ def components_table(scope: Scope, view) -> None:
     if parts is None or parts.empty:
         return
     rate = metrics.outcome_rate(current, o)
-    table = parts.assign(period=w.text, connected=rate.numerator)
+    table = parts.assign(period=w.text, connected=rate.numerator if rate else None)
     if scope.partner:
         table, _ = for_audience(scope, table, ["calls", "connected"])
         table = table.drop(columns=["share_of_connected"])
@@ -169,7 +171,8 @@ def trend_takeaway(mh: pd.DataFrame, outcomes: list[Outcome], start: pd.Timestam
     services rose from 43% to 59%'; without a start date, the lead outcome's level."""
     if start is None:
         rate = metrics.outcome_rate(mh, outcomes[0])
-        return outcomes[0].takeaway.format(label=outcomes[0].label, value=pct(rate.value, 0))
+        value = rate.value if rate else None
+        return outcomes[0].takeaway.format(label=outcomes[0].label, value=pct(value, 0))
     changes = []
     for o in outcomes:
         split = metrics.split_rates(mh, o, start)
@@ -195,6 +198,8 @@ def period_change(
     rows = []
     for o in outcomes or metrics.available_outcomes(after if len(after) else before):
         a, b = metrics.outcome_rate(before, o), metrics.outcome_rate(after, o)
+        if a is None or b is None:  # available outcomes always have a rate
+            continue
         c = compare(a, b, o.higher_is_better)
         rows.append(
             {
