@@ -147,7 +147,7 @@ def test_no_secrets_file_is_not_an_error(app):
         "rebind-port",
         "no-host",
         "no-peer",
-    ],  # fmt: skip
+    ],
 )
 def test_the_local_administrator_needs_a_local_connection(app, request_):
     at = app(None, request_)
@@ -240,7 +240,7 @@ def test_passphrase_guesses_are_slowed_with_constant_work(app, tmp_path, monkeyp
 
 
 def test_partner_link_guesses_are_slowed(app, tmp_path):
-    token, share = shares.create(tmp_path / "ws", "County", days=30)
+    token, _ = shares.create(tmp_path / "ws", "County", days=30)
     wrong = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     where = Request("203.0.113.9", LOCAL)
     for _ in range(5):
