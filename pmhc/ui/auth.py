@@ -299,7 +299,7 @@ def _try_token(ws: Workspace, token: str) -> shares.Share | None:
 
 def _too_many(wait: float) -> None:
     st.title("Too many tries")
-    st.write(f"Wait {math.ceil(wait)} seconds, then try again.")
+    st.write(f"Wait {math.ceil(wait):d} seconds, then try again.")
     st.stop()
 
 
@@ -406,7 +406,7 @@ def _passphrase(ws: Workspace, phrases: dict) -> Visitor:
         wait = PASSPHRASE_TRIES.wait(who)
         if wait > 0:  # refused before any hashing: a flood costs the server nothing
             _write(ws, PASSPHRASE_TRIES.refused(who), "sign-in-refused", method="passphrase")
-            st.error(f"Too many tries. Wait {math.ceil(wait)} seconds, then try again.")
+            st.error(f"Too many tries. Wait {math.ceil(wait):d} seconds, then try again.")
             st.stop()
         role = access.passphrase_role(typed, phrases)
         if role:
@@ -434,7 +434,7 @@ def _local() -> Visitor:
         "No identity provider or passphrase is configured, so this server shows its data "
         "only to a browser on the computer it runs on, opened at localhost or 127.0.0.1 "
         "and not through a proxy. Configure sign-in in .streamlit/secrets.toml (see "
-        f"docs/deploy.md), or set {OPEN_FLAG}=1 to let anyone who reaches this address in "
+        "docs/deploy.md), or set PMHC\\_ALLOW\\_OPEN=1 to let anyone who reaches this address in "
         "as an administrator."
     )
     st.stop()
@@ -452,11 +452,11 @@ def sidebar_identity(v: Visitor) -> None:
         return
     if v.method == "open":
         st.caption(
-            f":material/warning: **Open server.** No sign-in is configured and {OPEN_FLAG} "
+            ":material/warning: **Open server.** No sign-in is configured and PMHC\\_ALLOW\\_OPEN "
             "lets anyone who reaches it in as an administrator."
         )
         return
-    st.caption(f":material/person: {escape_markdown(v.who)} · {v.role}")
+    st.caption(f":material/person: {escape_markdown(v.who)} · {escape_markdown(v.role)}")
     if st.button("Sign out", key="sign-out", icon=":material/logout:"):
         if v.method == "oidc":
             st.logout()
