@@ -170,15 +170,25 @@ def test_private_folders_and_atomic_writes(tmp_path):
         ":red[alarm] :material/home:",
         "$x^2$",
         "line one\nline two",
+        "- a list item",
+        "1. first",
+        "# heading",
+        "mail eve@example.org",
         "see http://198.51.100.7/x.png or WWW.example.org",
     ],
 )
 def test_escaped_text_has_no_markdown_left(text):
     escaped = escape_markdown(text)
     assert "\n" not in escaped
-    assert not re.search(r"(?<!\\)[\[\]()<>*_`#:$!]", escaped), escaped
+    assert not re.search(r"(?<!\\)[\[\]<>*_`$|~@]", escaped), escaped
+    assert not re.search(r"(?<!\\):\S", escaped) and not re.match(r"[#+\-=>]|\d+\.", escaped)
     assert not re.search(r"(?i)(https?:|www\.)", escaped.replace("\\", ""))
     assert re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "") == " ".join(text.split())
+
+
+@pytest.mark.parametrize("text", ["2+ MH contacts", "Share (%)", "Harbor-North", "Note: x"])
+def test_ordinary_labels_keep_their_look(text):
+    assert escape_markdown(text) == text
 
 
 def test_escape_cuts_long_text():
