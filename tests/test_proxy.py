@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -83,7 +84,9 @@ def behind_caddy(app_url: str, state: Path):
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"https://localhost:{port}"
     try:
-        _wait_for(url, process, log_path)
+        _wait_for(
+            url, process, log_path, state / "data" / "pki" / "authorities" / "local" / "root.crt"
+        )
         yield url
     finally:
         process.terminate()
@@ -94,16 +97,15 @@ def behind_caddy(app_url: str, state: Path):
             process.wait()
 
 
-def _wait_for(url: str, process, log_path: Path) -> None:
-    import ssl
-
-    unverified = ssl._create_unverified_context()  # Caddy's own test CA
+def _wait_for(url: str, process, log_path: Path, root: Path) -> None:
+    """Until Caddy answers over HTTPS with a certificate from its own local authority."""
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
             pytest.fail(f"caddy exited with {process.returncode}:\n{log_path.read_text()}")
         with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/_stcore/health", context=unverified, timeout=2):
+            trusted = ssl.create_default_context(cafile=root)
+            with urllib.request.urlopen(f"{url}/_stcore/health", context=trusted, timeout=2):
                 return
         if time.monotonic() > deadline:
             pytest.fail(f"caddy did not answer in 30 s:\n{log_path.read_text()}")
