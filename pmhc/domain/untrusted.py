@@ -24,7 +24,8 @@ def defuse_formula(value: object) -> object:
 # one is shown as itself. Escaped everywhere: what builds an inline element (emphasis,
 # code, link and image brackets, HTML and autolinks, maths, strikethrough, a table's
 # cells, an e-mail autolink). Then a ':' that touches the next character (Streamlit's
-# ":material/icon:" and ":red[...]" directives; "Note: x" keeps its colon) and, at the
+# ":material/icon:" and ":red[...]" directives; "Note: x" keeps its colon), with an
+# invisible word joiner after it, and, at the
 # start of the text, whatever would open a block there (heading, list, quote, rule). What
 # is left ("2+ calls", "(%)", "Harbor-North.") can build nothing, so ordinary names and
 # labels keep their look in the page source too.
@@ -48,7 +49,9 @@ def escape_markdown(value: object, max_chars: int = 2000) -> str:
         text = text[: max_chars - 1] + "…"
     text = _AUTOLINK.sub(lambda m: (m.group(0) or "") + WORD_JOINER, text)
     text = "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
-    text = _COLON_DIRECTIVE.sub(r"\\:", text)
+    # Streamlit finds ":material/icon:" in the text after escapes are read: only an
+    # invisible joiner after the colon stops it.
+    text = _COLON_DIRECTIVE.sub("\\\\:" + WORD_JOINER, text)
     return _BLOCK_START.sub(lambda m: m.group(1) + _escape_all(m.group(2)), text)
 
 
