@@ -22,9 +22,7 @@ def open_umask():
 
 
 def modes(folder: Path) -> dict[str, int]:
-    return {
-        str(p.relative_to(folder)): stat.S_IMODE(p.stat().st_mode) for p in folder.rglob("*")
-    }
+    return {str(p.relative_to(folder)): stat.S_IMODE(p.stat().st_mode) for p in folder.rglob("*")}
 
 
 def test_load_and_publish_write_private_files_under_any_umask(tmp_path, open_umask):
