@@ -1,6 +1,8 @@
 # PMHC Dashboard: the app as an unprivileged user, its workspace in the /data volume.
-# Sign-in comes from /app/.streamlit/secrets.toml, mounted read-only (docs/deploy.md):
-# without it the app listens but shows nothing but "Sign-in is not set up".
+# Sign-in comes from /app/.streamlit/secrets.toml, given at run time as a compose secret
+# (deploy/compose.yaml, docs/deploy.md) and never part of the image: .dockerignore keeps
+# every secrets file out of the build context. Without it the app listens but shows only
+# "Sign-in is not set up"; with one it cannot read or parse, only "not available".
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,7 +14,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STREAMLIT_SERVER_PORT=8501 \
     STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
 
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin pmhc \
+# The system packages come from one list, installed the way .ci/run installs them.
+COPY deploy/system-packages.txt deploy/install-system-packages /tmp/deploy/
+RUN /tmp/deploy/install-system-packages && rm -rf /var/lib/apt/lists/* /tmp/deploy
+
+# uid and gid 10001: the secrets file on the host is made readable by group 10001.
+RUN groupadd --gid 10001 pmhc \
+    && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin pmhc \
     && install -d -o pmhc -g pmhc -m 0700 /data
 
 WORKDIR /app

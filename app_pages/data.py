@@ -175,7 +175,8 @@ def fail_unexpectedly(status, error: BaseException, payload: list) -> None:
     names = ", ".join(name for name, _ in payload)
     status.update(label="That file could not be used", state="error")
     st.error(
-        f"An unexpected {type(error).__name__} stopped loading {names}; save the file again "
+        f"An unexpected {ui.escape_markdown(type(error).__name__)} stopped loading "
+        f"{ui.escape_markdown(names)}; save the file again "
         "from Excel as .xlsx and retry, and report it if it happens again.",
         icon=":material/error:",
     )
@@ -191,7 +192,7 @@ def loaded(ds, payload: dict, title: str | None = "What was loaded") -> None:
     """Each sheet read: row accounting, rejected rows, and the mapping, editable while
     the upload's bytes are at hand (before it is confirmed)."""
     if title:
-        st.header(f"{title} (sample data)" if ds.is_sample else title)
+        st.header(ui.escape_markdown(f"{title} (sample data)" if ds.is_sample else title))
     st.dataframe(uploads.sources_table(ds.reports), hide_index=True)
     prefix = "pending" if payload else "active"
     for index, report in enumerate(ds.reports):
@@ -431,10 +432,12 @@ def unmatched(ws, current, ds, kind: str) -> None:
         else "Values no rule recognised"
     )
     if not ui.can("edit"):  # a viewer sees what is unmatched, and cannot add rules
-        st.markdown(f"**{what}** (most frequent first)")
+        st.markdown(f"**{ui.escape_markdown(what)}** (most frequent first)")
         st.dataframe(top, hide_index=True)
         return
-    st.markdown(f"**{what}** (most frequent first; pick a group and add them as rules)")
+    st.markdown(
+        f"**{ui.escape_markdown(what)}** (most frequent first; pick a group and add them as rules)"
+    )
     table = top.assign(assign="")
     edited = st.data_editor(
         table,
@@ -455,7 +458,7 @@ def unmatched(ws, current, ds, kind: str) -> None:
         try:
             uploads.assign_values(ws, kind, chosen)
         except ValueError as e:
-            st.error(str(e))
+            st.error(ui.escape_markdown(e))
         else:
             reapply(ws)
 
@@ -499,11 +502,11 @@ def rule_values(current, ds, kind: str) -> None:
     calls = ds.calls
     if kind == "courses" and ds.training is not None:
         other = current.unmatched(ds.training["course"].astype("str"), "course")
-        st.markdown(f"**Course names that matched no rule** ({len(other)})")
+        st.markdown(f"**Course names that matched no rule** ({len(other):d})")
         st.dataframe(other, hide_index=True)
     elif kind == "services" and ds.services is not None and "type" in ds.services:
         other = current.unmatched(ds.services["type"].astype("str"), "service")
-        st.markdown(f"**Service types that matched no rule** ({len(other)})")
+        st.markdown(f"**Service types that matched no rule** ({len(other):d})")
         st.dataframe(other, hide_index=True)
     elif kind == "mh_terms" and calls is not None and "call_type_final" in calls:
         st.markdown(
@@ -517,7 +520,7 @@ def for_partners() -> None:
     threshold = int(ui.workspace_settings().get("threshold") or DEFAULT_THRESHOLD)
     st.caption(
         "Community partners on a partner link see only the partner release: monthly and "
-        f"yearly counts by district with every count of {threshold} or fewer hidden (and any "
+        f"yearly counts by district with every count of {threshold:d} or fewer hidden (and any "
         "figure it could be worked out from), never a record, a name or an unshared note. "
         "Turn on 'Partner view' in the sidebar to preview it; publish to make it what "
         "partners see."
@@ -560,5 +563,7 @@ for_partners()
 rule_tables(ws, ds)
 with st.expander("The canonical fields"):
     for kind in schema.KINDS.values():
-        st.markdown(f"**{kind.label}** — {kind.description}")
+        st.markdown(
+            f"**{ui.escape_markdown(kind.label)}** — {ui.escape_markdown(kind.description)}"
+        )
         st.dataframe(uploads.schema_table(kind.name), hide_index=True)

@@ -22,11 +22,11 @@ for i, page in enumerate(p for p in PAGES if p.question):
         continue
     score, answered = checklist.score(checklist.QUESTION_BY_NUMBER[page.question], answers)
     with columns[i % 3], st.container(border=True):
-        st.markdown(f"**{page.question}. {page.title}**")
+        st.markdown(f"**{page.question:d}\\. {ui.escape_markdown(page.title)}**")
         st.caption(
             "Self-assessment not started"
             if score is None
-            else f"Self-assessment {score:.0%} ({answered} items answered)"
+            else f"Self-assessment {score:.0%} ({answered:d} items answered)"
         )
         st.page_link(
             f"app_pages/{page.key}.py", label=f"Open {page.nav.split('· ')[-1]}", icon=page.icon

@@ -93,7 +93,7 @@ def milestones_editor(ws, values: dict) -> None:
             return
         rows, problems = settings.check_milestones(edited)
         for problem in problems:
-            st.error(problem, icon=":material/error:")
+            st.error(ui.escape_markdown(problem), icon=":material/error:")
         if not problems:
             ui.save_settings(milestones=rows)
             st.rerun()
@@ -155,12 +155,12 @@ def action_tracker(ws) -> None:
     if save.button("Save actions", icon=":material/save:", disabled=not unsaved):
         problems = review_log.check_actions(edited)
         for problem in problems:
-            st.error(problem, icon=":material/error:")
+            st.error(ui.escape_markdown(problem), icon=":material/error:")
         if not problems:
             entries = review_log.save_actions(records_folder(ws), edited)
             ui.record("actions-edit", rows=len(edited))
             _restart_tracker()
-            st.toast(f"Actions saved ({len(entries)} changes in the history)")
+            st.toast(f"Actions saved ({len(entries):d} changes in the history)")
             st.rerun()
     if discard.button("Discard changes", icon=":material/undo:", disabled=not unsaved):
         _restart_tracker()
@@ -208,7 +208,7 @@ def meeting_log(ws) -> None:
         if st.form_submit_button("Log the meeting", icon=":material/save:"):
             problems = review_log.add_meeting(records_folder(ws), when, roles, decisions, linked)
             for problem in problems:
-                st.error(problem, icon=":material/error:")
+                st.error(ui.escape_markdown(problem), icon=":material/error:")
             if not problems:
                 st.toast("Meeting logged")
     st.dataframe(review_log.meetings_frame(records_folder(ws), actions), hide_index=True)

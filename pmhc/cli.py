@@ -32,7 +32,7 @@ from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.failures import UnreadableFile, is_reader_panic
 from pmhc.present import numbers
-from pmhc.storage import audit, dataset, releases, settings, uploads
+from pmhc.storage import audit, dataset, files, releases, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
 
@@ -177,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help
         return int(e.code or 0)
     ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
-    with library_output_to(ws.folder / "logs" / "pmhc.log"):
+    # Files 0600 and folders 0700 whatever the umask: releases, Parquet, logs, the audit log.
+    with files.private_files(), library_output_to(ws.folder / "logs" / "pmhc.log"):
         try:
             if args.command == "report":
                 print(run_report(args))
@@ -228,7 +229,7 @@ def library_output_to(log_path: Path) -> Iterator[None]:
     panic message) to `log_path` while the block runs; `sys.stderr` keeps the terminal."""
     handler: logging.Handler
     try:
-        log_path.parent.mkdir(parents=True, exist_ok=True)
+        files.private_dir(log_path.parent)
         handler = logging.FileHandler(log_path, encoding="utf-8")
         target = str(log_path)
     except OSError:  # a read-only workspace: drop the library noise rather than show it

@@ -16,34 +16,51 @@ from pmhc.domain.untrusted import WORD_JOINER, escape_markdown
 from pmhc.ingest import mapping as mp
 from pmhc.storage import audit, files, shares
 
+ISSUER = "https://idp.agency.gov"
 ROLES = {
-    "admin": ["chief@agency.gov"],
+    "admin": ["chief@agency.gov", f"sub:{ISSUER}#chief-0001"],
     "analyst": ["ana@agency.gov", "group:pmhc-analysts"],
     "viewer": ["@agency.gov"],
 }
 
 
+def person(sub: str, email: str = "", verified: bool = True, groups=(), issuer: str = ISSUER):
+    return access.Identity(issuer, sub, email, verified, tuple(groups))
+
+
 @pytest.mark.parametrize(
-    ("email", "groups", "role"),
+    ("who", "role"),
     [
-        ("chief@agency.gov", [], "admin"),
-        ("CHIEF@Agency.gov", [], "admin"),  # e-mails compare without case
-        ("ana@agency.gov", [], "analyst"),
-        ("bob@agency.gov", ["pmhc-analysts"], "analyst"),  # by group
-        ("bob@agency.gov", [], "viewer"),  # by domain
-        ("eve@elsewhere.org", [], None),  # nobody gave her a role
-        ("eve@elsewhere.org", ["pmhc-analysts"], "analyst"),
-        ("", [], None),
+        (person("c", "chief@agency.gov"), "admin"),
+        (person("chief-0001"), "admin"),  # by account: issuer and subject
+        (person("CHIEF-0001"), None),  # a subject is compared exactly
+        (person("chief-0001", issuer="https://other.example"), None),  # same sub elsewhere
+        (person("m", "CHIEF@Agency.gov"), None),  # e-mails compare exactly too
+        (person("m", "chief@agency.gov", verified=False), None),  # unverified: a label only
+        (person("a", "ana@agency.gov"), "analyst"),
+        (person("b", "bob@agency.gov", groups=["pmhc-analysts"]), "analyst"),  # by group
+        (person("b", "bob@agency.gov", groups=["PMHC-Analysts"]), "viewer"),  # exact group
+        (person("b", "bob@agency.gov"), "viewer"),  # by domain
+        (person("e", "eve@elsewhere.org"), None),  # nobody gave her a role
+        (person("e", "eve@elsewhere.org", groups=["pmhc-analysts"]), "analyst"),
+        (person(""), None),  # no subject: nobody
     ],
 )
-def test_roles_from_emails_domains_and_groups(email, groups, role):
-    assert access.role_for(email, groups, ROLES) == role
+def test_roles_from_accounts_groups_and_verified_emails(who, role):
+    assert access.role_for(who, ROLES, trusted_email_issuers=[ISSUER]) == role
 
 
-def test_default_role_only_for_a_signed_in_email():
-    assert access.role_for("x@y.org", [], {"default": "viewer"}) == "viewer"
-    assert access.role_for("", [], {"default": "viewer"}) is None
-    assert access.role_for("x@y.org", [], {"default": "superuser"}) is None
+def test_emails_count_only_from_a_trusted_issuer():
+    chief = person("x", "chief@agency.gov")
+    assert access.role_for(chief, ROLES, trusted_email_issuers=[]) is None
+    assert access.role_for(chief, ROLES, trusted_email_issuers=["https://other"]) is None
+    assert access.verified("true") and not access.verified("false") and not access.verified(1)
+
+
+def test_default_role_only_for_a_signed_in_account():
+    assert access.role_for(person("x"), {"default": "viewer"}) == "viewer"
+    assert access.role_for(person(""), {"default": "viewer"}) is None
+    assert access.role_for(person("x"), {"default": "superuser"}) is None
 
 
 def test_abilities_grow_with_the_role():
@@ -153,15 +170,25 @@ def test_private_folders_and_atomic_writes(tmp_path):
         ":red[alarm] :material/home:",
         "$x^2$",
         "line one\nline two",
+        "- a list item",
+        "1. first",
+        "# heading",
+        "mail eve@example.org",
         "see http://198.51.100.7/x.png or WWW.example.org",
     ],
 )
 def test_escaped_text_has_no_markdown_left(text):
     escaped = escape_markdown(text)
     assert "\n" not in escaped
-    assert not re.search(r"(?<!\\)[\[\]()<>*_`#:$!]", escaped), escaped
+    assert not re.search(r"(?<!\\)[\[\]<>*_`$|~@]", escaped), escaped
+    assert not re.search(r"(?<!\\):\S", escaped) and not re.match(r"[#+\-=>]|\d+\.", escaped)
     assert not re.search(r"(?i)(https?:|www\.)", escaped.replace("\\", ""))
     assert re.sub(r"\\(.)", r"\1", escaped).replace(WORD_JOINER, "") == " ".join(text.split())
+
+
+@pytest.mark.parametrize("text", ["2+ MH contacts", "Share (%)", "Harbor-North", "Note: x"])
+def test_ordinary_labels_keep_their_look(text):
+    assert escape_markdown(text) == text
 
 
 def test_escape_cuts_long_text():

@@ -47,7 +47,10 @@ def oidc_provider():
         from oidc_provider_mock import User, run_server_in_thread
     except ImportError:
         pytest.fail("oidc-provider-mock is not installed (requirements-dev.txt)")
-    users = [User(sub=sub, claims={"email": email, "name": sub}) for sub, email in USERS.items()]
+    users = [
+        User(sub=sub, claims={"email": email, "email_verified": True, "name": sub})
+        for sub, email in USERS.items()
+    ]
     with run_server_in_thread(port=free_port(), user_claims=users) as server:
         yield f"http://localhost:{server.server_port}"
 
@@ -70,6 +73,9 @@ cookie_secret = "test-cookie-secret-0123456789abcdef"
 client_id = "pmhc-dashboard"
 client_secret = "test-client-secret"
 server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"
+
+[pmhc]
+trusted_email_issuers = ["{oidc_provider}"]
 
 [pmhc.roles]
 admin = ["{USERS["chief"]}"]

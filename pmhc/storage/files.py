@@ -22,6 +22,17 @@ def restrict_new_files() -> None:
     os.umask(0o077)
 
 
+@contextlib.contextmanager
+def private_files() -> Iterator[None]:
+    """umask 077 while the block runs, then the caller's again: the command line writes its
+    workspace private whatever the shell's umask, and leaves the umask as it found it."""
+    before = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
 def private_dir(path: Path) -> Path:
     path = Path(path)
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)

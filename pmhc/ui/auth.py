@@ -1,38 +1,64 @@
 """Who is using the app, checked before anything else is drawn.
 
-Four ways in, tried in this order:
+First the settings: secrets.toml (and roles.toml in the workspace) must read and make
+sense, or the app shows nothing and says why in the server log, once. A hosted server may
+list the host names it answers to ([pmhc] allowed_hosts or PMHC_ALLOWED_HOSTS).
+
+Then four ways in, tried in this order:
 1. a partner server (PMHC_AUDIENCE=partner) or a partner link (`?share=TOKEN`): the
    partner view only, no account, never the Data page;
 2. sign-in with an identity provider (Streamlit's `st.login`, OIDC: Microsoft Entra ID,
-   Google, Okta...) when secrets.toml has an `[auth]` section; the role comes from
-   `[pmhc.roles]` in secrets.toml or `roles.toml` in the workspace;
+   Google, Okta, Keycloak...) when secrets.toml has an `[auth]` section; the role comes
+   from `[pmhc.roles]` in secrets.toml or `roles.toml` in the workspace, keyed on the
+   account (issuer and subject), groups, or e-mails the provider verified and the
+   deployment trusts (access.role_for);
 3. a passphrase, for an agency with no identity provider: `[pmhc.passphrases]` maps a
    role to a `hashlib.scrypt` hash (`python -m pmhc passphrase` makes one);
-4. nothing configured: the local user is the admin, and the app only serves a server
-   bound to this computer (127.0.0.1) unless PMHC_ALLOW_OPEN=1 says otherwise.
+4. nothing configured: the local user is the admin, only when the server is bound to this
+   computer and the connection itself is local (origin.local_only), unless
+   PMHC_ALLOW_OPEN=1 says otherwise.
 
-Anyone else sees a sign-in page and no data."""
+Guesses at a passphrase or a partner link are slowed per client and for everyone
+(pmhc.domain.throttle). Anyone else sees a sign-in page and no data."""
 
 from __future__ import annotations
 
+import atexit
+import logging
+import math
 import os
 import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pmhc.domain import access
+from pmhc.domain import access, origin
+from pmhc.domain.throttle import Burst, Throttle
 from pmhc.domain.untrusted import escape_markdown
 from pmhc.storage import audit, shares
 from pmhc.storage.workspace import Workspace
 
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
 OPEN_FLAG = "PMHC_ALLOW_OPEN"
+HOSTS_VARIABLE = "PMHC_ALLOWED_HOSTS"
+PROXIES_VARIABLE = "PMHC_TRUSTED_PROXIES"
+log = logging.getLogger("pmhc")
+# Guesses, counted in this process (a restart forgets them; see docs/deploy.md).
+PASSPHRASE_TRIES = Throttle()
+LINK_TRIES = Throttle()
+
+
+class SettingsError(Exception):
+    """secrets.toml or roles.toml cannot be read or makes no sense: one sentence."""
 
 
 @dataclass(frozen=True)
 class Visitor:
-    who: str  # account e-mail or subject, "local", "passphrase:<role>", "partner-link:<id>"
+    who: str  # verified e-mail or ISSUER#SUB, "local", "passphrase:<role>", "partner-link:<id>"
     role: str | None  # admin, analyst, viewer; None for a partner link
     method: str  # oidc, passphrase, local, open, share
     share: shares.Share | None = None
@@ -49,22 +75,79 @@ def _workspace() -> Workspace:
     return Workspace.default()
 
 
-def _secrets_section(name: str) -> dict:
+def _secrets_files() -> list[Path]:
+    return [Path(p) for p in (st.get_option("secrets.files") or [])]
+
+
+def _read_secrets() -> dict:
+    """All of secrets.toml, or SettingsError. A file that exists must be a readable,
+    valid TOML file: Streamlit itself only logs a broken one and carries on without it."""
+    present = [p for p in _secrets_files() if os.path.lexists(p)]
+    for path in present:
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror or type(e).__name__
+            raise SettingsError(f"The secrets file {path} cannot be read ({reason}).") from e
+        except tomllib.TOMLDecodeError as e:
+            raise SettingsError(f"The secrets file {path} is not valid TOML ({e}).") from e
     try:
-        value = st.secrets.get(name)
-    except Exception:  # no secrets.toml, or one that does not parse
+        return st.secrets.to_dict()
+    except FileNotFoundError:  # Streamlit's "no secrets file": nothing configured
+        if present:
+            raise SettingsError(f"The secrets file {present[0]} could not be loaded.") from None
         return {}
-    return dict(value) if value else {}
+
+
+def settings() -> dict:
+    """secrets.toml, checked; SettingsError when any part would be misread."""
+    found = _read_secrets()
+    for name in ("auth", "pmhc"):
+        if name in found and not isinstance(found[name], dict):
+            raise SettingsError(f"[{name}] in the secrets file must be a table.")
+    section = found.get("pmhc", {})
+    problems = [
+        access.mapping_problem(section["roles"]) if "roles" in section else None,
+        access.passphrase_problem(section["passphrases"]) if "passphrases" in section else None,
+        *(_text_list(section, key) for key in ("allowed_hosts", "trusted_email_issuers")),
+        *(_text_list(section, key) for key in ("trusted_proxies",)),
+        _auth_problem(found.get("auth"), section.get("provider")),
+    ]
+    problem = next((p for p in problems if p), None)
+    if problem:
+        raise SettingsError(problem)
+    return found
+
+
+def _text_list(section: dict, key: str) -> str | None:
+    value = section.get(key, [])
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return None
+    return f'[pmhc] {key} must be a list of text, like ["pmhc.agency.example"].'
+
+
+def _auth_problem(section: dict | None, wanted: object) -> str | None:
+    if section is None:
+        return None
+    named = [k for k, v in section.items() if isinstance(v, dict) and "client_id" in v]
+    if "client_id" not in section and not named:
+        return "[auth] names no provider: give client_id, or a table such as [auth.microsoft]."
+    for key in ("redirect_uri", "cookie_secret"):
+        if not section.get(key):
+            return f"[auth] needs {key} (see .streamlit/secrets.toml.example)."
+    if wanted is not None and wanted not in named:
+        return f"[pmhc] provider = {wanted!r} is not a provider table under [auth]."
+    return None
 
 
 def pmhc_secrets() -> dict:
-    return _secrets_section("pmhc")
+    return settings().get("pmhc", {})
 
 
 def oidc_provider() -> str | None:
     """'default' for a flat [auth] section, the name of its first provider section
     ([auth.microsoft]...), or None when no identity provider is configured."""
-    section = _secrets_section("auth")
+    section = settings().get("auth")
     if not section:
         return None
     if "client_id" in section:
@@ -80,9 +163,64 @@ def role_mapping(ws: Workspace) -> dict:
         return dict(mapping)
     path = ws.folder / "roles.toml"
     try:
-        return tomllib.loads(path.read_text()).get("roles", {})
-    except (FileNotFoundError, tomllib.TOMLDecodeError):
+        mapping = tomllib.loads(path.read_text()).get("roles", {})
+    except FileNotFoundError:
         return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise SettingsError(f"The roles file {path} cannot be read ({e}).") from e
+    problem = access.mapping_problem(mapping)
+    if problem:
+        raise SettingsError(f"{path}: {problem}")
+    return mapping
+
+
+def request() -> origin.Request | None:
+    """What the server saw of this session's connection; None when the script runs with no
+    server at all (AppTest runs it in this process, with a stand-in runtime and no socket,
+    so nobody can be connected from anywhere)."""
+    if not runtime.exists() or type(runtime.get_instance()) is not Runtime:
+        return None
+    ctx = get_script_run_ctx()
+    client = runtime.get_instance().get_client(ctx.session_id) if ctx else None
+    context = getattr(client, "client_context", None)
+    peer = getattr(context, "remote_ip", None)
+    headers = {k.lower(): v for k, v in (st.context.headers or {}).items()}
+    return origin.Request(peer if isinstance(peer, str) else None, headers)
+
+
+def allowed_hosts() -> list[str]:
+    listed = pmhc_secrets().get("allowed_hosts") or []
+    env = [h.strip() for h in os.environ.get(HOSTS_VARIABLE, "").split(",") if h.strip()]
+    return [*listed, *env]
+
+
+_AT_EXIT: list[bool] = []
+
+
+def client() -> str:
+    """Who a guess counts against. A real server also writes the bursts still open when it
+    stops (AppTest runs in-process: nothing to flush into whatever workspace is default)."""
+    req = request()
+    if req is None:
+        return "in-process"
+    if not _AT_EXIT:
+        _AT_EXIT.append(True)
+        atexit.register(_flush_at_exit)
+    env = [p.strip() for p in os.environ.get(PROXIES_VARIABLE, "").split(",") if p.strip()]
+    return origin.client_of(req, [*(pmhc_secrets().get("trusted_proxies") or []), *env])
+
+
+_LOGGED: set[str] = set()
+
+
+def _unavailable(sentence: str) -> None:
+    """The fail-closed page: nothing but a title; the reason goes to the server log once."""
+    if sentence not in _LOGGED:
+        _LOGGED.add(sentence)
+        log.error("Sign-in is switched off until this is fixed: %s", sentence)
+    st.title("This dashboard is not available")
+    st.write("Its sign-in settings could not be used. The server log says why.")
+    st.stop()
 
 
 def visitor() -> Visitor:
@@ -93,7 +231,17 @@ def visitor() -> Visitor:
 def gate() -> Visitor:
     """The visitor, or a sign-in page and st.stop() for anyone who may not see data."""
     ws = _workspace()
-    found = _partner_server() or _partner_link(ws) or _signed_in(ws)
+    try:
+        settings()
+        if oidc_provider():
+            role_mapping(ws)  # a broken roles.toml stops everyone, not only who signs in
+        hosts = allowed_hosts()
+        req = request()
+        if hosts and req is not None and not origin.host_allowed(req, hosts):
+            _wrong_host()
+        found = _partner_server() or _partner_link(ws) or _signed_in(ws)
+    except SettingsError as e:
+        _unavailable(str(e))
     st.session_state["visitor"] = found
     if not st.session_state.get("audited_sign_in"):
         st.session_state["audited_sign_in"] = True
@@ -101,6 +249,12 @@ def gate() -> Visitor:
         details = {"link": found.share.id} if found.share else {"method": found.method}
         audit.record(ws.folder, found.who, found.role, action, **details)
     return found
+
+
+def _wrong_host() -> None:
+    st.title("This address is not served here")
+    st.write("Open the dashboard at the address your agency gave you.")
+    st.stop()
 
 
 def _partner_server() -> Visitor | None:
@@ -116,14 +270,11 @@ def _partner_link(ws: Workspace) -> Visitor | None:
     share_id = st.session_state.get("share_id")
     if token is None and share_id is None:
         return None
-    share = shares.verify(ws.folder, token) if token is not None else None
+    share = _try_token(ws, token) if token is not None else None
     if share is None and share_id:  # checked again on every run: revocation applies now
         share = next((s for s in shares.load(ws.folder) if s.id == share_id), None)
         share = share if share and share.status() == "active" else None
     if share is None:
-        if not st.session_state.get("audited_refusal"):
-            st.session_state["audited_refusal"] = True
-            audit.record(ws.folder, "anonymous", None, "share-refused")
         st.session_state.pop("share_id", None)
         st.title("This link does not open anything")
         st.write(
@@ -133,6 +284,63 @@ def _partner_link(ws: Workspace) -> Visitor | None:
         st.stop()
     st.session_state["share_id"] = share.id
     return Visitor(f"partner-link:{share.id}", None, "share", share)
+
+
+def _try_token(ws: Workspace, token: str) -> shares.Share | None:
+    """The share this token opens, counted against the client's guesses. A token already
+    accepted in this session is not checked (nor counted) again on each rerun."""
+    if st.session_state.get("share_token_ok") == token:
+        return shares.verify(ws.folder, token)
+    who = client()
+    wait = LINK_TRIES.wait(who)
+    if wait > 0:
+        _write(ws, LINK_TRIES.refused(who), "share-refused")
+        _too_many(wait)
+    share = shares.verify(ws.folder, token)
+    if share is None:
+        _write(ws, LINK_TRIES.failed(who), "share-refused")
+        return None
+    _write(ws, LINK_TRIES.succeeded(who), "share-refused")
+    st.session_state["share_token_ok"] = token
+    return share
+
+
+def _too_many(wait: float) -> None:
+    st.title("Too many tries")
+    st.write(f"Wait {math.ceil(wait):d} seconds, then try again.")
+    st.stop()
+
+
+def _write(ws: Workspace, bursts: list[Burst], action: str, **details) -> None:
+    """One audit line per burst of refused tries, with how many there were."""
+    for burst in bursts:
+        audit.record(
+            ws.folder,
+            "anonymous",
+            None,
+            action,
+            client=burst.client,
+            attempts=burst.failures + burst.refused,
+            refused_unchecked=burst.refused,
+            **details,
+        )
+
+
+def _flush_at_exit() -> None:  # bursts still open when the server stops
+    try:
+        folder = _workspace().folder
+        for tries, action in ((PASSPHRASE_TRIES, "sign-in-refused"), (LINK_TRIES, "share-refused")):
+            for burst in tries.close_all():
+                audit.record(
+                    folder,
+                    "anonymous",
+                    None,
+                    action,
+                    client=burst.client,
+                    attempts=burst.failures + burst.refused,
+                )
+    except OSError:
+        pass
 
 
 def _signed_in(ws: Workspace) -> Visitor:
@@ -145,6 +353,20 @@ def _signed_in(ws: Workspace) -> Visitor:
     return _local()
 
 
+def identity() -> access.Identity:
+    """The signed-in account from the ID token's claims (st.user)."""
+    claim = pmhc_secrets().get("groups_claim", "groups")
+    groups = st.user.get(claim) or []
+    groups = groups if isinstance(groups, list) else [groups]
+    return access.Identity(
+        issuer=str(st.user.get("iss") or ""),
+        subject=str(st.user.get("sub") or ""),
+        email=str(st.user.get("email") or ""),
+        email_verified=access.verified(st.user.get("email_verified")),
+        groups=tuple(str(g) for g in groups),
+    )
+
+
 def _oidc(ws: Workspace, provider: str) -> Visitor:
     if not st.user.is_logged_in:
         st.title("PMHC Dashboard")
@@ -152,25 +374,28 @@ def _oidc(ws: Workspace, provider: str) -> Visitor:
         if st.button("Sign in", type="primary", icon=":material/login:", key="sign-in"):
             st.login() if provider == "default" else st.login(provider)
         st.stop()
-    email = str(st.user.get("email") or st.user.get("sub") or "")
-    claim = pmhc_secrets().get("groups_claim", "groups")
-    groups = st.user.get(claim) or []
-    role = access.role_for(
-        email, groups if isinstance(groups, list) else [groups], role_mapping(ws)
-    )
+    who = identity()
+    trusted = pmhc_secrets().get("trusted_email_issuers") or []
+    role = access.role_for(who, role_mapping(ws), trusted)
+    # The name kept in the audit log and for per-user datasets: the e-mail only when it
+    # also counts for roles, else the account key no one else can claim.
+    email_counts = who.email and who.email_verified and who.issuer in trusted
+    name = who.email if email_counts else who.key
     if role is None:
         if not st.session_state.get("audited_refusal"):
             st.session_state["audited_refusal"] = True
-            audit.record(ws.folder, email, None, "sign-in-refused")
+            audit.record(ws.folder, name or "anonymous", None, "sign-in-refused")
         st.title("No access yet")
         st.write(
-            f"You are signed in as {escape_markdown(email)}, but this account has no role "
-            "on this dashboard. Ask the dashboard's administrator to add you."
+            f"You are signed in as {escape_markdown(who.label)}, but this account has no "
+            "role on this dashboard. Ask the dashboard's administrator to add your account "
+            "id, shown below, to [pmhc.roles]."
         )
+        st.code(f"sub:{who.key}", language=None)
         if st.button("Sign out", key="sign-out-refused"):
             st.logout()
         st.stop()
-    return Visitor(email, role, "oidc")
+    return Visitor(name, role, "oidc")
 
 
 def _passphrase(ws: Workspace, phrases: dict) -> Visitor:
@@ -182,12 +407,18 @@ def _passphrase(ws: Workspace, phrases: dict) -> Visitor:
         typed = st.text_input("Passphrase", type="password")
         sent = st.form_submit_button("Enter", type="primary")
     if sent:
-        for candidate in reversed(access.ROLES):  # the most able role whose phrase fits
-            stored = phrases.get(candidate)
-            if stored and access.check_passphrase(typed, str(stored)):
-                st.session_state["passphrase_role"] = candidate
-                st.rerun()
-        audit.record(ws.folder, "anonymous", None, "sign-in-refused", method="passphrase")
+        who = client()
+        wait = PASSPHRASE_TRIES.wait(who)
+        if wait > 0:  # refused before any hashing: a flood costs the server nothing
+            _write(ws, PASSPHRASE_TRIES.refused(who), "sign-in-refused", method="passphrase")
+            st.error(f"Too many tries. Wait {math.ceil(wait):d} seconds, then try again.")
+            st.stop()
+        role = access.passphrase_role(typed, phrases)
+        if role:
+            _write(ws, PASSPHRASE_TRIES.succeeded(who), "sign-in-refused", method="passphrase")
+            st.session_state["passphrase_role"] = role
+            st.rerun()
+        _write(ws, PASSPHRASE_TRIES.failed(who), "sign-in-refused", method="passphrase")
         st.error("That passphrase is not right.")
     st.stop()
 
@@ -198,16 +429,18 @@ def serving_locally() -> bool:
 
 
 def _local() -> Visitor:
-    if serving_locally():
+    req = request()
+    if serving_locally() and (req is None or origin.local_only(req)):
         return Visitor("local", "admin", "local")
     if os.environ.get(OPEN_FLAG, "").lower() in ("1", "true", "yes"):
         return Visitor("open", "admin", "open")
     st.title("Sign-in is not set up")
     st.write(
-        "This server answers on a network address, and no identity provider or passphrase "
-        "is configured, so it shows nothing. Configure sign-in in .streamlit/secrets.toml "
-        "(see docs/deploy.md), serve on 127.0.0.1 only, or set "
-        f"{OPEN_FLAG}=1 to let anyone who reaches this address in as an administrator."
+        "No identity provider or passphrase is configured, so this server shows its data "
+        "only to a browser on the computer it runs on, opened at localhost or 127.0.0.1 "
+        "and not through a proxy. Configure sign-in in .streamlit/secrets.toml (see "
+        "docs/deploy.md), or set PMHC\\_ALLOW\\_OPEN=1 to let anyone who reaches this address in "
+        "as an administrator."
     )
     st.stop()
 
@@ -224,11 +457,11 @@ def sidebar_identity(v: Visitor) -> None:
         return
     if v.method == "open":
         st.caption(
-            f":material/warning: **Open server.** No sign-in is configured and {OPEN_FLAG} "
+            ":material/warning: **Open server.** No sign-in is configured and PMHC\\_ALLOW\\_OPEN "
             "lets anyone who reaches it in as an administrator."
         )
         return
-    st.caption(f":material/person: {escape_markdown(v.who)} · {v.role}")
+    st.caption(f":material/person: {escape_markdown(v.who)} · {escape_markdown(v.role)}")
     if st.button("Sign out", key="sign-out", icon=":material/logout:"):
         if v.method == "oidc":
             st.logout()

@@ -194,7 +194,9 @@ def sidebar_filters(ds: dataset.Dataset, ds_id: str) -> filters.Filters:
     unfit = _unfit_filters(options)
     if unfit:  # Streamlit drops them from the widget and the URL; say so
         st.sidebar.caption(
-            ":material/filter_alt_off: Reset, not in this dataset: " + ", ".join(unfit) + "."
+            ":material/filter_alt_off: Reset, not in this dataset: "
+            + ", ".join(escape_markdown(u) for u in unfit)
+            + "."
         )
     picked = st.sidebar.date_input(
         "Period",
@@ -326,30 +328,30 @@ def page_header(key: str) -> None:
     prefix = f"Question {text.question} · " if text.question else ""
     # The browser tab and a screen reader's first words name the page, not just the app.
     st.set_page_config(page_title=f"{text.nav} · PMHC Dashboard")
-    st.title(f"{prefix}{text.title}")
-    if ds.is_sample:
-        label = "Sample data"
-    elif locked_partner():  # a partner never sees the name of an uploaded file
-        label = "Published figures"
-    else:
-        label = escape_markdown(dataset_name())
+    st.title(escape_markdown(f"{prefix}{text.title}"))
     st.caption(
-        f"{':material/science: ' if ds.is_sample else ''}**{label}**"
+        (
+            ":material/science: **Sample data**"
+            if ds.is_sample
+            else "**Published figures**"  # a partner never sees the name of an uploaded file
+            if locked_partner()
+            else f"**{escape_markdown(dataset_name())}**"
+        )
         + (" · partner view: counts from 1 to 10 are hidden" if audience() == "partner" else "")
     )
-    st.info(f"**What good looks like.** {text.good}", icon=":material/lightbulb:")
+    st.info(f"**What good looks like.** {escape_markdown(text.good)}", icon=":material/lightbulb:")
 
 
 def render(v: views.View, prefix: str = "") -> None:
     for note in v.notes:
-        st.warning(note, icon=":material/info:")  # notes are the app's own sentences
+        st.warning(escape_markdown(note), icon=":material/info:")
     if v.figures:
         # Half a page (side by side) holds two cards whose labels and values stay whole.
         columns = st.columns(min(len(v.figures), 2 if prefix else 5))
         for i, fig in enumerate(v.figures):
             with columns[i % len(columns)]:
                 st.metric(
-                    fig.label,
+                    escape_markdown(fig.label),
                     fig.value,
                     fig.delta,
                     delta_color=fig.delta_color,
@@ -357,11 +359,11 @@ def render(v: views.View, prefix: str = "") -> None:
                     border=True,
                 )
                 if fig.caption:  # the period and base, on the card itself
-                    st.caption(fig.caption)
+                    st.caption(escape_markdown(fig.caption))
     for chart in v.charts:
         show_figure(chart, prefix)
     for name, table in v.tables.items():
-        st.header(name)
+        st.header(escape_markdown(name))
         st.dataframe(table, hide_index=True)
         st.download_button(
             f"Download {name.lower()} (CSV)",
@@ -374,7 +376,7 @@ def render(v: views.View, prefix: str = "") -> None:
         with st.container(border=True):
             st.markdown("**Unlock more of this page**")
             for item in v.missing:
-                st.markdown(f"- {item}")
+                st.markdown(f"- {escape_markdown(item.replace('**', ''))}")
 
 
 PRINT_CSS = """<style>
@@ -406,8 +408,8 @@ def print_styles() -> None:
 def show_figure(fig: Figure, prefix: str = "") -> None:
     with st.container(border=True):
         if fig.empty:
-            st.markdown(f"**{fig.alt.rstrip('.')}**")
-            st.caption(fig.empty)
+            st.markdown(f"**{escape_markdown(fig.alt.rstrip('.'))}**")
+            st.caption(escape_markdown(fig.empty))
             return
         st.altair_chart(fig.chart, key=f"chart-{prefix}{fig.key}")
         with st.expander("Numbers behind this chart"):
@@ -448,7 +450,7 @@ def checklist_section(number: int) -> None:
     for item_id, text in q.items:
         current = answers.get(item_id, {})
         cols = st.columns([5, 2, 3, 1])
-        cols[0].markdown(f"**{item_id}** {text}")  # the framework's own wording
+        cols[0].markdown(f"**{escape_markdown(item_id)}** {escape_markdown(text)}")
         choice = cols[1].selectbox(
             # Collapsed, but still the control's accessible name: the item it answers.
             f"Answer to {item_id}: {text}",
@@ -480,7 +482,7 @@ def checklist_section(number: int) -> None:
         ):
             checklist.save_answer(answers_path(), item_id, choice, note, shared)
             record("answers-edit", item=item_id, shared=shared)
-            st.toast(f"Saved {item_id}")
+            st.toast(f"Saved {escape_markdown(item_id)}")
     st.download_button(
         "Export the self-assessment (Excel)",
         export_answers,  # built when clicked, from the answers as saved then
@@ -556,7 +558,7 @@ def side_by_side(key: str) -> bool:
         st.columns(2), (left, right), titles, ("l-", "r-"), strict=True
     ):
         with column:
-            st.header(str(title))
+            st.header(escape_markdown(title))
             render(view(key, chosen), prefix=side)
     return True
 

@@ -16,6 +16,7 @@ import streamlit as st
 from pmhc.analysis import release as builder
 from pmhc.analysis.release import ALL_DISTRICTS, WHOLE_PERIOD
 from pmhc.domain import checklist
+from pmhc.domain.untrusted import escape_markdown
 from pmhc.present import partner as pv
 from pmhc.present.guidance import PAGE_BY_KEY, PAGES
 from pmhc.storage import releases, settings
@@ -127,11 +128,11 @@ def publish_control(key: str) -> None:
         st.caption("Nothing is published for partners yet.")
     elif current == fresh.fingerprint():
         when = record["published_at"][:16] if record else "at an unknown time"
-        st.caption(f"Partners see this preview (published {when} UTC).")
+        st.caption(f"Partners see this preview (published {escape_markdown(when)} UTC).")
     else:
         st.caption(
             ":material/warning: Partners see an older release "
-            f"(published {record['published_at'][:16] if record else '?'} UTC)."
+            f"(published {escape_markdown(record['published_at'][:16] if record else '?')} UTC)."
         )
     if not ui.can("edit"):  # viewers see where the release stands, analysts publish
         return
@@ -151,15 +152,15 @@ def page(key: str, **options) -> None:
     release = session_release()
     text = PAGE_BY_KEY[key]
     prefix = f"Question {text.question} · " if text.question else ""
-    st.title(f"{prefix}{text.title}")
+    st.title(escape_markdown(f"{prefix}{text.title}"))
     if release is None:
         st.caption("Partner view")
         st.info("Nothing is published for partners yet.", icon=":material/hourglass_empty:")
         return
     rel = pv.Released(release)
     sel = st.session_state.get("partner_selection", pv.Selection())
-    st.caption(header_caption(rel))
-    st.info(f"**What good looks like.** {text.good}", icon=":material/lightbulb:")
+    header_caption(rel)
+    st.info(f"**What good looks like.** {escape_markdown(text.good)}", icon=":material/lightbulb:")
     if key == "review" and rel.meta.get("outcomes"):
         labels = {o["key"]: o["label"] for o in rel.meta["outcomes"]}
         options["outcome_key"] = st.selectbox(
@@ -179,13 +180,14 @@ def page(key: str, **options) -> None:
         answers(rel, text.question)
 
 
-def header_caption(rel: pv.Released) -> str:
+def header_caption(rel: pv.Released) -> None:
     months = rel.months(WHOLE_PERIOD) if rel.has_calls else []
     span = f" · calls from {months[0]} to {months[-1]}" if months else ""
     agency = rel.meta.get("agency") or "Published for partners"
-    return (
-        f"**{_plain(agency)}**{span} · partner view: counts of {rel.threshold} or fewer "
-        "are hidden, with any figure they could be worked out from"
+    st.caption(
+        f"**{escape_markdown(agency)}**{escape_markdown(span)} · partner view: counts of "
+        f"{int(rel.threshold):d} or fewer are hidden, with any figure they could be worked "
+        "out from"
     )
 
 
@@ -204,17 +206,11 @@ def answers(rel: pv.Released, number: int) -> None:
     if q is None:
         return
     if q["score"] is not None:
-        st.caption(f"Score {q['score']:.0%} over {q['answered']} of {len(q['items'])} items")
+        st.caption(f"Score {q['score']:.0%} over {q['answered']:d} of {len(q['items']):d} items")
     for item in q["items"]:
-        line = f"**{item['id']}** {_plain(item['text'])} — {item['answer'] or 'not answered'}"
-        if item["note"]:
-            line += f"  \n{_plain(item['note'])}"
-        st.markdown(line)
-
-
-def _plain(text: str) -> str:
-    """Shared text is the analyst's: shown as text, never as markdown or HTML."""
-    out = str(text)
-    for ch in "\\`*_{}[]()#+-.!|<>~$":
-        out = out.replace(ch, "\\" + ch)
-    return out
+        # Shared text is the analyst's: shown as text, never as markdown or HTML.
+        st.markdown(
+            f"**{escape_markdown(item['id'])}** {escape_markdown(item['text'])} — "
+            f"{escape_markdown(item['answer'] or 'not answered')}"
+            + (f"  \n{escape_markdown(item['note'])}" if item["note"] else "")
+        )
