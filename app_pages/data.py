@@ -237,8 +237,9 @@ def accounting(ds, tag: str, index: int, report) -> None:
     cols[3].metric("Header row", report.header_row)
     shown = [n for n in report.notes if n not in report.misfits]  # those: by the mapping
     if shown:
-        notes = (ui.escape_markdown(n, 1000) for n in shown)
-        st.markdown("**Load report**\n" + "\n".join(f"- {n}" for n in notes))
+        st.markdown(
+            "**Load report**\n" + "\n".join(f"- {ui.escape_markdown(n, 1000)}" for n in shown)
+        )
     if report.personal_data_dropped:
         st.markdown(
             ":material/shield: **Personal data not read:** "
@@ -547,8 +548,10 @@ if ui.can("upload"):
     if appended is not None:
         added, replaced, total = appended
         st.success(
-            f"Added {added:,} new incident{'s' * (added != 1)} and replaced {replaced:,} "
-            f"already loaded with this export's copy: {total:,} incidents now.",
+            ui.escape_markdown(
+                f"Added {added:,} new incident{'s' * (added != 1)} and replaced {replaced:,} "
+                f"already loaded with this export's copy: {total:,} incidents now."
+            ),
             icon=":material/check:",
         )
 else:

@@ -190,7 +190,7 @@ def sidebar_filters(ds: dataset.Dataset, ds_id: str) -> filters.Filters:
     st.sidebar.markdown("**Filters**")
     followed = _follow_the_data(ds_id, lo, hi, options)
     if followed:
-        st.sidebar.caption(followed)
+        st.sidebar.caption(escape_markdown(followed))
     unfit = _unfit_filters(options)
     if unfit:  # Streamlit drops them from the widget and the URL; say so
         st.sidebar.caption(
