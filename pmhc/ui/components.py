@@ -6,14 +6,18 @@ computed elsewhere (`views`, `metrics`, `summary`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import threading
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from pmhc.analysis import filters
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD
@@ -389,7 +393,11 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
             st.markdown(f"**{fig.alt.rstrip('.')}**")
             st.caption(fig.empty)
             return
-        st.altair_chart(fig.chart, key=f"chart-{prefix}{fig.key}")
+        spec, datasets = vega_lite(fig)
+        # A fresh dict each run: Streamlit moves the datasets out of the spec it is given.
+        st.vega_lite_chart(
+            {**json.loads(spec), "datasets": datasets}, key=f"chart-{prefix}{fig.key}"
+        )
         with st.expander("Numbers behind this chart"):
             st.dataframe(fig.data, hide_index=True)
             st.download_button(
@@ -399,6 +407,43 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
                 mime="text/csv",
                 key=f"dl-{prefix}{fig.key}",
             )
+
+
+# Altair's theme and data transformer are process-wide settings: one conversion at a time.
+_ALTAIR_LOCK = threading.Lock()
+
+
+def _to_arrow(data, datasets: dict[str, bytes]) -> dict[str, str]:
+    """An Altair data transformer: the chart's frame as Arrow IPC bytes, named by content."""
+    raw = dataframe_util.convert_anything_to_arrow_bytes(data)
+    name = "data-" + hashlib.blake2b(raw, digest_size=16).hexdigest()
+    datasets[name] = raw
+    return {"name": name}
+
+
+alt.data_transformers.register("pmhc_arrow", _to_arrow)
+
+
+def vega_lite(fig: Figure) -> tuple[str, dict[str, bytes]]:
+    """The figure's Vega-Lite spec (JSON, without data) and its data as Arrow IPC bytes,
+    as `st.altair_chart` would send them, made once per figure: the figure lives in the
+    cached view, so every later run of the page, in any session, reuses them. Altair's
+    schema validation, most of the cost, is skipped here; tests/test_views.py validates
+    every chart the views build."""
+    if fig.vega_lite is not None:
+        return fig.vega_lite
+    datasets: dict[str, bytes] = {}
+    with (
+        _ALTAIR_LOCK,
+        alt.theme.enable("none"),  # Streamlit's theme sizes the chart, not Altair's default
+        alt.data_transformers.enable("pmhc_arrow", datasets=datasets),
+    ):
+        spec = fig.chart.to_dict(validate=False)
+    for name, values in spec.pop("datasets", {}).items():  # inline values (not frames)
+        datasets.setdefault(name, dataframe_util.convert_anything_to_arrow_bytes(values))
+    made = (json.dumps(spec), datasets)
+    fig.vega_lite = made
+    return made
 
 
 def _file_name(text: str) -> str:
