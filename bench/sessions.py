@@ -186,7 +186,6 @@ def rss_mb(pid: int) -> float:
 CADDYFILE = """{{
 	admin off
 	auto_https off
-	persist_config off
 }}
 http://127.0.0.1:{port} {{
 	reverse_proxy {upstreams} {{

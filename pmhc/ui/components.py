@@ -22,6 +22,7 @@ from streamlit import dataframe_util
 from pmhc.analysis import filters
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import checklist
+from pmhc.domain.rules import Rules
 from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import pipeline as ingest
 from pmhc.present import excel as reports
@@ -93,6 +94,32 @@ def current_dataset() -> tuple[dataset.Dataset, str]:
     version = ws.rules_version()
     routes = settings.mh_routes(settings.load_settings(ws.folder))
     return _sample(str(ws.folder), version, routes), f"sample:{version}:{','.join(routes)}"
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _rules(folder: str, version: str) -> Rules:
+    return Workspace(folder).rules()
+
+
+def rules() -> Rules:
+    """The workspace's rules, read and checked once per saved version of its rule files
+    (every page run of the Data page would otherwise parse them all again). Read-only:
+    edits are saved to the files, which makes a new version."""
+    ws = workspace()
+    return _rules(str(ws.folder), ws.rules_version())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _unmatched(folder: str, ds_id: str, version: str, kind: str) -> pd.DataFrame | None:
+    return uploads.unmatched_values(rules(), current_dataset()[0].calls, kind)
+
+
+def unmatched_values(kind: str) -> pd.DataFrame | None:
+    """The values of the dataset in view that no rule of `kind` recognises, counted once
+    per (workspace, dataset id, rules version): a dataset id names its content."""
+    ws = workspace()
+    _, ds_id = current_dataset()
+    return _unmatched(str(ws.folder), ds_id, ws.rules_version(), kind)
 
 
 def dataset_name() -> str:
