@@ -146,12 +146,17 @@ async def session(url: str, n: int, districts: list[str]) -> dict:
 
 
 async def probe(url: str) -> Run:
-    """One visit before the clock starts: the server reads the sample once (as a server up
-    for a while has) and the District filter says which districts there are."""
+    """One visit of every page, unfiltered, before the clock starts: the server reads the
+    sample and imports each page's libraries once, as a server up for a while has; the
+    District filter says which districts there are."""
     async with websockets.connect(
-        url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"]
+        url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"], max_size=None
     ) as ws:
-        return await script_run(ws, "")
+        first = await script_run(ws, "")
+        for path, page_hash in first.pages:
+            if path:
+                await script_run(ws, "", page_hash, path)
+        return first
 
 
 def percentiles(values: list[float]) -> dict:

@@ -279,6 +279,7 @@ def _period(picked, lo: date, hi: date) -> tuple[date | None, date | None]:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _view(
     page: str,
+    folder: str,
     ds_id: str,
     f: filters.Filters,
     start: str | None,
@@ -306,15 +307,17 @@ def _view(
 
 
 def view(page: str, _filters: filters.Filters | None = None, **options) -> views.View:
-    """The page's computed view, cached on dataset id, filters and settings (never on a
-    DataFrame, which Streamlit would hash from a sample of rows). `_filters` replaces the
-    sidebar's (a side-by-side comparison)."""
+    """The page's computed view, cached on workspace, dataset id (a hash of the dataset's
+    content), filters and settings (never on a DataFrame, which Streamlit would hash from
+    a sample of rows), and shared by every session of the server process. `_filters`
+    replaces the sidebar's (a side-by-side comparison)."""
     _ds, ds_id = current_dataset()
     values = workspace_settings()
     f = _filters or st.session_state.get("filters", filters.Filters())
     answers = checklist.load_answers(answers_path()) if page == "overview" else {}
     return _view(
         page,
+        str(workspace().folder),  # two workspaces' samples share an id, not their settings
         ds_id,
         f,
         values.get("programme_start"),
