@@ -17,6 +17,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import streamlit as st
+from altair.utils import schemapi
 from streamlit import dataframe_util
 
 from pmhc.analysis import filters
@@ -458,13 +459,15 @@ def vega_lite(fig: Figure) -> tuple[str, dict[str, bytes]]:
     """The figure's Vega-Lite spec (JSON, without data) and its data as Arrow IPC bytes,
     as `st.altair_chart` would send them, made once per figure: the figure lives in the
     cached view, so every later run of the page, in any session, reuses them. Altair's
-    schema validation, most of the cost, is skipped here; tests/test_views.py validates
-    every chart the views build."""
+    schema validation, most of the cost of building and converting, is skipped here;
+    tests/test_views.py validates every chart the views build."""
     if fig.vega_lite is not None:
         return fig.vega_lite
     datasets: dict[str, bytes] = {}
     with (
         _ALTAIR_LOCK,
+        # Altair also validates every part of a chart as it is built: half the build time.
+        schemapi.debug_mode(False),
         alt.theme.enable("none"),  # Streamlit's theme sizes the chart, not Altair's default
         alt.data_transformers.enable("pmhc_arrow", datasets=datasets),
     ):
