@@ -30,6 +30,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +122,7 @@ async def session(url: str, n: int, districts: list[str]) -> dict:
     query = urllib.parse.urlencode({"district": district}) if district else ""
     times: dict[str, float] = {}
     problems: list[str] = []
+    cookie = None
     try:
         cookie = await asyncio.to_thread(_cookie, url + "/?" + query)
         stream = url.replace("http", "ws", 1) + "/_stcore/stream"
@@ -142,7 +144,8 @@ async def session(url: str, n: int, districts: list[str]) -> dict:
                 problems.append(f"session {n} page '{path}': district {run.district_value}")
     except Exception as error:  # a timeout or a refused connection: counted, not raised
         problems.append(f"session {n}: {type(error).__name__}: {error}")
-    return {"session": n, "district": district, "times": times, "problems": problems}
+    server = cookie.split("=", 1)[1] if cookie else "one"
+    return {"session": n, "server": server, "times": times, "problems": problems}
 
 
 async def probe(url: str) -> Run:
@@ -194,7 +197,7 @@ CADDYFILE = """{{
 }}
 http://127.0.0.1:{port} {{
 	reverse_proxy {upstreams} {{
-		lb_policy cookie pmhc_server
+		lb_policy cookie pmhc_server{fallback}
 	}}
 }}
 """
@@ -212,26 +215,34 @@ def _wait_http(url: str, process: subprocess.Popen) -> None:
 
 
 def start(servers: int, workdir: Path) -> tuple[str, list[subprocess.Popen]]:
-    """`servers` Streamlit processes sharing one workspace; behind Caddy when more than one."""
+    """`servers` Streamlit processes sharing one workspace; behind Caddy when more than one.
+    The Streamlit processes come first in the list, the proxy last."""
     workspace = str(workdir / "workspace")
     ports = [_free_port() for _ in range(servers)]
     procs = [_serve(workspace, port) for port in ports]
+    for proc, port in zip(procs, ports, strict=True):
+        proc.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
     if servers == 1:
-        return f"http://127.0.0.1:{ports[0]}", procs
+        return procs[0].url, procs  # type: ignore[attr-defined]
     port = _free_port()
     upstreams = " ".join(f"127.0.0.1:{p}" for p in ports)
     config = workdir / "Caddyfile"
-    config.write_text(CADDYFILE.format(port=port, upstreams=upstreams))
+    caddy = shutil.which("caddy") or "/usr/bin/caddy"
+    version = subprocess.run([caddy, "version"], capture_output=True, text=True).stdout
+    # A first visit goes to the least busy process (Caddy 2.7+; 2.6 picks at random).
+    newer = tuple(int(x) for x in version.lstrip("v").split()[0].split(".")[:2]) >= (2, 7)
+    fallback = " {\n\t\t\tfallback least_conn\n\t\t}" if newer else ""
+    config.write_text(CADDYFILE.format(port=port, upstreams=upstreams, fallback=fallback))
     env = {**os.environ, "XDG_DATA_HOME": str(workdir), "XDG_CONFIG_HOME": str(workdir)}
-    caddy = subprocess.Popen(
-        [shutil.which("caddy") or "/usr/bin/caddy", "run", "--config", str(config)],
+    proxy = subprocess.Popen(
+        [caddy, "run", "--config", str(config)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    _wait_http(url + "/_stcore/health", caddy)
-    return url, [*procs, caddy]
+    _wait_http(url + "/_stcore/health", proxy)
+    return url, [*procs, proxy]
 
 
 def stop(procs: list[subprocess.Popen]) -> None:
@@ -245,9 +256,12 @@ def stop(procs: list[subprocess.Popen]) -> None:
             proc.wait()
 
 
-async def measure(url: str, sessions: int, pids: list[int]) -> dict:
-    """A warm-up visit, one session alone, then `sessions` at once."""
-    first = await probe(url)
+async def measure(url: str, sessions: int, servers: dict[int, str]) -> dict:
+    """A warm-up visit of each server (pid: its own address), one session alone, then
+    `sessions` at once."""
+    pids = list(servers)
+    for server in list(servers.values()) or [url]:
+        first = await probe(server)
     districts = first.districts
     alone = await session(url, 0, districts)
     load_before = load_average()
@@ -267,6 +281,7 @@ async def measure(url: str, sessions: int, pids: list[int]) -> dict:
             p or "overview": percentiles([r["times"][p] for r in results if p in r["times"]])
             for p in pages
         },
+        "sessions_per_server": sorted(Counter(r["server"] for r in results).values()),
         "wall_seconds": round(wall, 1),
         "page_runs_per_second": round(len(times) / wall, 2),
         "server_cpu_seconds": round(sum(cpu_seconds(p) for p in pids) - cpu_before, 1),
@@ -296,8 +311,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pmhc-sessions-") as tmp:
         url, procs = (args.url, []) if args.url else start(args.servers, Path(tmp))
         try:
-            pids = [p.pid for p in procs if "caddy" not in str(p.args[0])]
-            result = asyncio.run(measure(url.rstrip("/"), args.sessions, pids))
+            servers = {p.pid: p.url for p in procs if hasattr(p, "url")}
+            result = asyncio.run(measure(url.rstrip("/"), args.sessions, servers))
         finally:
             stop(procs)
     result["servers"] = args.servers
