@@ -461,11 +461,19 @@ def vega_lite(fig: Figure) -> tuple[str, dict[str, bytes]]:
     cached view, so every later run of the page, in any session, reuses them. Altair's
     schema validation, most of the cost of building and converting, is skipped here;
     tests/test_views.py validates every chart the views build."""
-    if fig.vega_lite is not None:
-        return fig.vega_lite
+    made = fig.vega_lite
+    if made is None:
+        with _ALTAIR_LOCK:  # sessions waiting here for the same figure find it made
+            made = fig.vega_lite or _convert(fig)
+            fig.vega_lite = made
+    return made
+
+
+def _convert(fig: Figure) -> tuple[str, dict[str, bytes]]:
+    """Build and convert the chart; it changes Altair's global settings, so only under
+    _ALTAIR_LOCK."""
     datasets: dict[str, bytes] = {}
     with (
-        _ALTAIR_LOCK,
         # Altair also validates every part of a chart as it is built: half the build time.
         schemapi.debug_mode(False),
         alt.theme.enable("none"),  # Streamlit's theme sizes the chart, not Altair's default
@@ -474,9 +482,7 @@ def vega_lite(fig: Figure) -> tuple[str, dict[str, bytes]]:
         spec = fig.chart.to_dict(validate=False)
     for name, values in spec.pop("datasets", {}).items():  # inline values (not frames)
         datasets.setdefault(name, dataframe_util.convert_anything_to_arrow_bytes(values))
-    made = (json.dumps(spec), datasets)
-    fig.vega_lite = made
-    return made
+    return json.dumps(spec), datasets
 
 
 def _file_name(text: str) -> str:
