@@ -1,7 +1,8 @@
 """The app's caches (page views, chart specs, rules) are shared by every session of a server
 process, so their keys must name everything a figure depends on: two datasets, two filters
 or two rule versions never get each other's figures, and a dataset replaced under the same
-name shows its own. Each chart sent is the spec and data `st.altair_chart` would send."""
+name shows its own. Each chart sent is the spec and data `st.altair_chart` would send, and
+its table the bytes `st.dataframe` would make."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from streamlit import dataframe_util
 from streamlit.elements import vega_charts
 from streamlit.testing.v1 import AppTest
 
@@ -117,5 +119,8 @@ def test_charts_are_sent_as_streamlit_would_send_them(ws):
         for their_name, raw in their_data.items():
             text = text.replace(their_name, next(k for k, v in datasets.items() if v == raw))
         assert json.loads(text) == json.loads(spec)
+        # The numbers behind the chart: the bytes st.dataframe would make from the frame.
+        table = dataframe_util.convert_arrow_table_to_arrow_bytes(ui.arrow_table(fig))
+        assert table == dataframe_util.convert_pandas_df_to_arrow_bytes(fig.data)
         sent.append(datasets)
     assert sent[0] != sent[1]  # each dataset's own numbers

@@ -430,7 +430,7 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
             {**json.loads(spec), "datasets": datasets}, key=f"chart-{prefix}{fig.key}"
         )
         with st.expander("Numbers behind this chart"):
-            st.dataframe(fig.data, hide_index=True)
+            st.dataframe(arrow_table(fig), hide_index=True)
             st.download_button(
                 "Download CSV",
                 lambda: reports.csv_bytes(fig.data),  # built when clicked
@@ -483,6 +483,14 @@ def _convert(fig: Figure) -> tuple[str, dict[str, bytes]]:
     for name, values in spec.pop("datasets", {}).items():  # inline values (not frames)
         datasets.setdefault(name, dataframe_util.convert_anything_to_arrow_bytes(values))
     return json.dumps(spec), datasets
+
+
+def arrow_table(fig: Figure):
+    """The numbers behind the chart as an Arrow table, converted from the frame once per
+    figure (as Streamlit converts a DataFrame on every run), like its spec."""
+    if fig.table is None:
+        fig.table = dataframe_util.convert_pandas_df_to_arrow_table(fig.data)
+    return fig.table
 
 
 def _file_name(text: str) -> str:
