@@ -44,6 +44,7 @@ PAGE_SECONDS = 120  # one page run may take this long before the session gives u
 SESSION_SECONDS = 600  # bound on the whole run
 RAMP_SECONDS = 0.05  # between session starts: twenty people at (almost) the same instant
 FAILED_TEXT = "Something went wrong"
+STICKY = "pmhc_server"  # Caddy's cookie naming a session's process, as in deploy/Caddyfile
 
 
 @dataclass
@@ -144,7 +145,8 @@ async def session(url: str, n: int, districts: list[str]) -> dict:
                 problems.append(f"session {n} page '{path}': district {run.district_value}")
     except Exception as error:  # a timeout or a refused connection: counted, not raised
         problems.append(f"session {n}: {type(error).__name__}: {error}")
-    server = cookie.split("=", 1)[1] if cookie else "one"
+    sticky = [c.split("=", 1)[1] for c in (cookie or "").split("; ") if c.startswith(STICKY)]
+    server = sticky[0] if sticky else "one"
     return {"session": n, "server": server, "times": times, "problems": problems}
 
 
@@ -197,7 +199,7 @@ CADDYFILE = """{{
 }}
 http://127.0.0.1:{port} {{
 	reverse_proxy {upstreams} {{
-		lb_policy cookie pmhc_server{fallback}
+		lb_policy cookie {sticky}{fallback}
 	}}
 }}
 """
@@ -232,7 +234,9 @@ def start(servers: int, workdir: Path) -> tuple[str, list[subprocess.Popen]]:
     # A first visit goes to the least busy process (Caddy 2.7+; 2.6 picks at random).
     newer = tuple(int(x) for x in version.lstrip("v").split()[0].split(".")[:2]) >= (2, 7)
     fallback = " {\n\t\t\tfallback least_conn\n\t\t}" if newer else ""
-    config.write_text(CADDYFILE.format(port=port, upstreams=upstreams, fallback=fallback))
+    config.write_text(
+        CADDYFILE.format(port=port, upstreams=upstreams, sticky=STICKY, fallback=fallback)
+    )
     env = {**os.environ, "XDG_DATA_HOME": str(workdir), "XDG_CONFIG_HOME": str(workdir)}
     proxy = subprocess.Popen(
         [caddy, "run", "--config", str(config)],
