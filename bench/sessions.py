@@ -218,35 +218,46 @@ def _wait_http(url: str, process: subprocess.Popen) -> None:
 
 def start(servers: int, workdir: Path) -> tuple[str, list[subprocess.Popen]]:
     """`servers` Streamlit processes sharing one workspace; behind Caddy when more than one.
-    The Streamlit processes come first in the list, the proxy last."""
+    The Streamlit processes come first in the list, the proxy last. Whatever started is
+    stopped again when a later one does not start."""
     workspace = str(workdir / "workspace")
-    ports = [_free_port() for _ in range(servers)]
-    procs = [_serve(workspace, port) for port in ports]
-    for proc, port in zip(procs, ports, strict=True):
-        proc.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
-    if servers == 1:
-        return procs[0].url, procs  # type: ignore[attr-defined]
-    port = _free_port()
-    upstreams = " ".join(f"127.0.0.1:{p}" for p in ports)
-    config = workdir / "Caddyfile"
+    procs: list[subprocess.Popen] = []
+    try:
+        for _ in range(servers):
+            port = _free_port()
+            procs.append(_serve(workspace, port))
+            procs[-1].url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+        if servers == 1:
+            return procs[0].url, procs  # type: ignore[attr-defined]
+        port = _free_port()
+        procs.append(_proxy(port, [p.url for p in procs], workdir))  # type: ignore[attr-defined]
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(url + "/_stcore/health", procs[-1])
+        return url, procs
+    except BaseException:
+        stop(procs)
+        raise
+
+
+def _proxy(port: int, upstreams: list[str], workdir: Path) -> subprocess.Popen:
+    """Caddy on `port` in front of `upstreams`, sticky by cookie as deploy/Caddyfile is."""
     caddy = shutil.which("caddy") or "/usr/bin/caddy"
     version = subprocess.run([caddy, "version"], capture_output=True, text=True).stdout
     # A first visit goes to the least busy process (Caddy 2.7+; 2.6 picks at random).
     newer = tuple(int(x) for x in version.lstrip("v").split()[0].split(".")[:2]) >= (2, 7)
     fallback = " {\n\t\t\tfallback least_conn\n\t\t}" if newer else ""
+    config = workdir / "Caddyfile"
+    hosts = " ".join(u.removeprefix("http://") for u in upstreams)
     config.write_text(
-        CADDYFILE.format(port=port, upstreams=upstreams, sticky=STICKY, fallback=fallback)
+        CADDYFILE.format(port=port, upstreams=hosts, sticky=STICKY, fallback=fallback)
     )
     env = {**os.environ, "XDG_DATA_HOME": str(workdir), "XDG_CONFIG_HOME": str(workdir)}
-    proxy = subprocess.Popen(
+    return subprocess.Popen(
         [caddy, "run", "--config", str(config)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
-    _wait_http(url + "/_stcore/health", proxy)
-    return url, [*procs, proxy]
 
 
 def stop(procs: list[subprocess.Popen]) -> None:
