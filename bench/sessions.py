@@ -9,8 +9,9 @@ dataset's districts). Each page's time is request → `script_finished`.
 
 Checked per page: the run finished successfully, drew no exception and no "Something went
 wrong", and the sidebar's District filter holds the session's district. Reported: p50, p95
-and max per page over all sessions, per page, the load average before and after, and the
-servers' CPU seconds and resident memory.
+and max of all page times and of each page, one session alone for comparison, the load
+average before and after, the servers' CPU seconds and resident memory, and how the
+sessions were shared between servers.
 
 Run: `python -m bench.sessions [--sessions 20] [--servers 1] [--json out.json]`; with
 `--servers 2` it starts two Streamlit processes behind Caddy (cookie-sticky sessions, as
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import websockets
+from websockets.typing import Subprotocol
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -44,6 +46,7 @@ PAGE_SECONDS = 120  # one page run may take this long before the session gives u
 SESSION_SECONDS = 600  # bound on the whole run
 RAMP_SECONDS = 0.05  # between session starts: twenty people at (almost) the same instant
 FAILED_TEXT = "Something went wrong"
+PROTOCOL = Subprotocol("streamlit")  # what Streamlit's own front end asks for
 STICKY = "pmhc_server"  # Caddy's cookie naming a session's process, as in deploy/Caddyfile
 
 
@@ -129,7 +132,7 @@ async def session(url: str, n: int, districts: list[str]) -> dict:
         stream = url.replace("http", "ws", 1) + "/_stcore/stream"
         headers = {"Cookie": cookie} if cookie else {}
         async with websockets.connect(
-            stream, subprotocols=["streamlit"], additional_headers=headers, max_size=None
+            stream, subprotocols=[PROTOCOL], additional_headers=headers, max_size=None
         ) as ws:
             first = await script_run(ws, query)
             times[""] = first.seconds
@@ -155,7 +158,7 @@ async def probe(url: str) -> Run:
     sample and imports each page's libraries once, as a server up for a while has; the
     District filter says which districts there are."""
     async with websockets.connect(
-        url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"], max_size=None
+        url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=[PROTOCOL], max_size=None
     ) as ws:
         first = await script_run(ws, "")
         for path, page_hash in first.pages:
