@@ -382,7 +382,7 @@ def rule_tables(ws, ds) -> None:
         "words only: 'OD' never matches 'ODOR'. Saving a table applies it to the loaded data "
         "at once."
     )
-    current = ws.rules()
+    current = ui.rules()
     editable = ui.can("edit")
     tabs = st.tabs(list(RULE_TABS.values()))
     for tab, kind in zip(tabs, RULE_TABS, strict=True):
@@ -424,7 +424,7 @@ def unmatched(ws, current, ds, kind: str) -> None:
     """The most frequent values no rule recognised, each assignable in one click."""
     if kind not in ASSIGN_CHOICES:
         return
-    top = uploads.unmatched_values(current, ds.calls, kind)
+    top = ui.unmatched_values(kind)
     if top is None or top.empty:
         return
     what = (

@@ -1,211 +1,339 @@
-"""Load: N concurrent browser sessions (default 20) on one local server, each uploading its
-own export, confirming it, switching to the sample and back, and filtering by district.
+"""Load: N concurrent sessions (default 20) on a local server, each a light client speaking
+Streamlit's own websocket protocol (no browser competes with the server for the CPU).
 
-Checks, for every session: no error on any page, its sidebar names its own file, and its
-district filter offers only its own districts (no session sees another's data). Measures
-each step's time and the server's resident memory (sampled every 0.2 s, and after the
-sessions close). Run: `python -m bench.sessions [--sessions 20] [--json out.json]`."""
+Each session opens the app as a browser does (an HTTP GET of the page, then the websocket
+`/_stcore/stream`), asks for a script run with a `BackMsg.rerun_script`, and reads
+`ForwardMsg`s until `script_finished`; it then steps through every page of the navigation
+with a district in the address (`?district=...`, one per session, round robin over the
+dataset's districts). Each page's time is request → `script_finished`.
+
+Checked per page: the run finished successfully, drew no exception and no "Something went
+wrong", and the sidebar's District filter holds the session's district. Reported: p50, p95
+and max of all page times and of each page, one session alone for comparison, the load
+average before and after, the servers' CPU seconds and resident memory, and how the
+sessions were shared between servers.
+
+Run: `python -m bench.sessions [--sessions 20] [--servers 1] [--json out.json]`; with
+`--servers 2` it starts two Streamlit processes behind Caddy (cookie-sticky sessions, as
+deploy/Caddyfile does); `--url` measures a server already running on 127.0.0.1."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import Workbook
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.typing import Subprotocol
 
-from bench.browser import CHROMIUM, _free_port, _serve
+from bench.browser import _free_port, _serve
 
-STEP_MS = 300_000  # per step: 20 Chromium pages and the server share 2 cores
-RAMP_SECONDS = 1.0  # between session starts, as people arrive rather than in one instant
-CALLS = 400  # rows per session's export
-
-
-def export(path: Path, n: int) -> tuple[Path, dict[str, int]]:
-    """A calls export whose districts are this session's own: S07-North, S07-South."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Calls"
-    ws.append(["Incident #", "Rcvd Date", "Rcvd Time", "Call Type", "District", "Disposition"])
-    districts = {f"S{n:02d}-North": 0, f"S{n:02d}-South": 0}
-    names = list(districts)
-    for i in range(CALLS):
-        district = names[i % 2 if i % 5 else 0]
-        districts[district] += 1
-        ws.append(
-            [
-                f"S{n:02d}-{i:05d}",
-                dt.date(2025, 1 + i % 12, 1 + i % 28),
-                f"{i % 24:02d}:{i % 60:02d}",
-                "PERSON IN CRISIS",
-                district,
-                "Transported to ED",
-            ]
-        )
-    wb.save(path)
-    return path, districts
+PAGE_SECONDS = 120  # one page run may take this long before the session gives up
+SESSION_SECONDS = 600  # bound on the whole run
+RAMP_SECONDS = 0.05  # between session starts: twenty people at (almost) the same instant
+FAILED_TEXT = "Something went wrong"
+PROTOCOL = Subprotocol("streamlit")  # what Streamlit's own front end asks for
+STICKY = "pmhc_server"  # Caddy's cookie naming a session's process, as in deploy/Caddyfile
 
 
-def rss_mb(pid: int, field: str = "VmRSS") -> float:
+@dataclass
+class Run:
+    """What one script run sent back."""
+
+    seconds: float
+    status: str
+    messages: int = 0
+    bytes: int = 0
+    problems: list[str] = field(default_factory=list)
+    districts: list[str] = field(default_factory=list)  # the District filter's options
+    district_value: list[str] = field(default_factory=list)  # and its value
+    pages: list[tuple[str, str]] = field(default_factory=list)  # (url path, script hash)
+
+
+def _read_delta(msg: ForwardMsg, run: Run) -> None:
+    element = msg.delta.new_element
+    kind = element.WhichOneof("type")
+    if kind == "exception":
+        run.problems.append(f"exception {element.exception.type}: {element.exception.message}")
+    elif kind == "alert" and FAILED_TEXT in element.alert.body:
+        run.problems.append("the page says: " + element.alert.body[:80])
+    elif kind == "multiselect" and element.multiselect.label == "District":
+        ms = element.multiselect
+        run.districts = list(ms.options)
+        run.district_value = list(ms.raw_values) or [ms.options[i] for i in ms.default]
+
+
+async def script_run(ws, query: str, page_hash: str = "", page_name: str = "") -> Run:
+    """Ask for one run and read until it finishes; the time is request → script_finished."""
+    back = BackMsg()
+    state = back.rerun_script
+    state.query_string = query
+    state.page_script_hash = page_hash
+    state.page_name = page_name
+    state.context_info.timezone = "UTC"
+    state.context_info.locale = "en-GB"
+    started = time.perf_counter()
+    await ws.send(back.SerializeToString())
+    run = Run(0.0, "timeout")
+    async with asyncio.timeout(PAGE_SECONDS):
+        async for payload in ws:
+            msg = ForwardMsg.FromString(payload)
+            run.messages += 1
+            run.bytes += len(payload)
+            kind = msg.WhichOneof("type")
+            if kind == "delta":
+                _read_delta(msg, run)
+            elif kind == "navigation":
+                run.pages = [(p.url_pathname, p.page_script_hash) for p in msg.navigation.app_pages]
+            elif kind == "script_finished":
+                status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+                if status == "FINISHED_EARLY_FOR_RERUN":
+                    continue  # a rerun the script asked for: the page is not drawn yet
+                run.status = status
+                break
+    run.seconds = time.perf_counter() - started
+    if run.status != "FINISHED_SUCCESSFULLY":
+        run.problems.append(f"script run ended {run.status}")
+    return run
+
+
+def _cookie(url: str) -> str | None:
+    """Open the page as a browser does; keep the load balancer's sticky cookie, if any."""
+    with urllib.request.urlopen(url, timeout=PAGE_SECONDS) as response:  # noqa: S310 (http)
+        response.read()
+        cookies = [c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []]
+    return "; ".join(cookies) or None
+
+
+async def session(url: str, n: int, districts: list[str]) -> dict:
+    """Open the app on the Overview with this session's district, then every page."""
+    await asyncio.sleep(n * RAMP_SECONDS)
+    district = districts[n % len(districts)] if districts else ""
+    query = urllib.parse.urlencode({"district": district}) if district else ""
+    times: dict[str, float] = {}
+    problems: list[str] = []
+    cookie = None
+    try:
+        cookie = await asyncio.to_thread(_cookie, url + "/?" + query)
+        stream = url.replace("http", "ws", 1) + "/_stcore/stream"
+        headers = {"Cookie": cookie} if cookie else {}
+        async with websockets.connect(
+            stream, subprotocols=[PROTOCOL], additional_headers=headers, max_size=None
+        ) as ws:
+            first = await script_run(ws, query)
+            times[""] = first.seconds
+            runs = [("", first)]
+            for path, page_hash in first.pages:
+                if path:  # the default page ("") is the one just opened
+                    run = await script_run(ws, query, page_hash, path)
+                    times[path] = run.seconds
+                    runs.append((path, run))
+        for path, run in runs:
+            problems += [f"session {n} page '{path}': {p}" for p in run.problems]
+            if district and run.district_value != [district]:
+                problems.append(f"session {n} page '{path}': district {run.district_value}")
+    except Exception as error:  # a timeout or a refused connection: counted, not raised
+        problems.append(f"session {n}: {type(error).__name__}: {error}")
+    sticky = [c.split("=", 1)[1] for c in (cookie or "").split("; ") if c.startswith(STICKY)]
+    server = sticky[0] if sticky else "one"
+    return {"session": n, "server": server, "times": times, "problems": problems}
+
+
+async def probe(url: str) -> Run:
+    """One visit of every page, unfiltered, before the clock starts: the server reads the
+    sample and imports each page's libraries once, as a server up for a while has; the
+    District filter says which districts there are."""
+    async with websockets.connect(
+        url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=[PROTOCOL], max_size=None
+    ) as ws:
+        first = await script_run(ws, "")
+        for path, page_hash in first.pages:
+            if path:
+                await script_run(ws, "", page_hash, path)
+        return first
+
+
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "n": len(ordered),
+        "p50": round(statistics.median(ordered), 2),
+        "p95": round(p95, 2),
+        "max": round(ordered[-1], 2),
+    }
+
+
+def load_average() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
+        if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
-class Sampler(threading.Thread):
-    def __init__(self, pid: int):
-        super().__init__(daemon=True)
-        self.pid, self.peak, self.samples, self.done = pid, 0.0, [], False
+CADDYFILE = """{{
+	admin off
+	auto_https off
+}}
+http://127.0.0.1:{port} {{
+	reverse_proxy {upstreams} {{
+		lb_policy cookie {sticky}{fallback}
+	}}
+}}
+"""
 
-    def run(self) -> None:
-        while not self.done:
-            mb = rss_mb(self.pid)
-            self.peak = max(self.peak, mb)
-            self.samples.append(mb)
-            time.sleep(0.2)
+
+def _wait_http(url: str, process: subprocess.Popen) -> None:
+    deadline = time.time() + 60
+    while time.time() < deadline and process.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 (http only)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer")
 
 
-async def session(browser, url: str, n: int, path: Path, districts: dict) -> dict:
-    from playwright.async_api import expect
-
-    await asyncio.sleep(n * RAMP_SECONDS)
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(STEP_MS)
-    page = await context.new_page()
-    times, problems = {}, []
-    sidebar = page.get_by_test_id("stSidebar")
-    nav = page.get_by_test_id("stSidebarNav")
-
-    async def step(name, coro):
-        started = time.perf_counter()
-        await coro
-        times[name] = time.perf_counter() - started
-
-    async def open_and_upload():
-        await page.goto(url)
-        await sidebar.wait_for()
-        await nav.locator("a[href$='/data']").click()
-        await (
-            page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(path)
-        )
-        await page.get_by_role("button", name="Use this data").click()
-        await expect(sidebar.get_by_text(path.name).first).to_be_visible()
-
-    async def switch(option_text: str, shown: str):
-        box = page.get_by_test_id("stSelectbox").filter(has_text="Dataset in view")
-        await box.click()
-        await page.get_by_role("option").filter(has_text=option_text).first.click()
-        await expect(sidebar.get_by_text(shown).first).to_be_visible()
-
-    async def filter_district():
-        await nav.locator("a", has_text="Overview").click()
-        await expect(page.locator("h1").first).to_have_text("Overview")
-        select = sidebar.get_by_test_id("stMultiSelect").filter(has_text="District")
-        await select.locator("input").click()
-        offered = [t.strip() for t in await page.get_by_role("option").all_inner_texts()]
-        offered = [t for t in offered if t and t != "Select all"]
-        if sorted(offered) != sorted(districts):
-            problems.append(f"session {n} was offered districts {offered}")
-        await page.get_by_role("option").filter(has_text=f"S{n:02d}-South").first.click()
-        await page.keyboard.press("Escape")
-        await page.wait_for_url(f"**district=S{n:02d}-South*")
-        await expect(page.get_by_test_id("stMetric").first).to_be_visible()
-
+def start(servers: int, workdir: Path) -> tuple[str, list[subprocess.Popen]]:
+    """`servers` Streamlit processes sharing one workspace; behind Caddy when more than one.
+    The Streamlit processes come first in the list, the proxy last. Whatever started is
+    stopped again when a later one does not start."""
+    workspace = str(workdir / "workspace")
+    procs: list[subprocess.Popen] = []
     try:
-        await step("open + upload + confirm", open_and_upload())
-        await step("switch to sample", switch("Sample data", "Sample data"))
-        await step("switch back", switch(path.name, path.name))
-        await step("filter by district", filter_district())
-        if await sidebar.get_by_text(path.name).count() == 0:
-            problems.append(f"session {n} does not show its own file")
-        if await page.get_by_test_id("stException").count():
-            problems.append(f"session {n} shows an exception")
-    except Exception as error:  # a timeout or a missing element: counted, not raised
-        problems.append(f"session {n}: {type(error).__name__}: {str(error).splitlines()[0]}")
-    finally:
-        await context.close()
-    return {"session": n, "times": times, "problems": problems}
+        for _ in range(servers):
+            port = _free_port()
+            procs.append(_serve(workspace, port))
+            procs[-1].url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+        if servers == 1:
+            return procs[0].url, procs  # type: ignore[attr-defined]
+        port = _free_port()
+        procs.append(_proxy(port, [p.url for p in procs], workdir))  # type: ignore[attr-defined]
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(url + "/_stcore/health", procs[-1])
+        return url, procs
+    except BaseException:
+        stop(procs)
+        raise
 
 
-async def warm_up(browser, url: str) -> None:
-    """One visit before the clock starts: the server reads the sample workbooks once, as a
-    server that has been up for a while has."""
-    from playwright.async_api import expect
+def _proxy(port: int, upstreams: list[str], workdir: Path) -> subprocess.Popen:
+    """Caddy on `port` in front of `upstreams`, sticky by cookie as deploy/Caddyfile is."""
+    caddy = shutil.which("caddy") or "/usr/bin/caddy"
+    version = subprocess.run([caddy, "version"], capture_output=True, text=True).stdout
+    # A first visit goes to the least busy process (Caddy 2.7+; 2.6 picks at random).
+    newer = tuple(int(x) for x in version.lstrip("v").split()[0].split(".")[:2]) >= (2, 7)
+    fallback = " {\n\t\t\tfallback least_conn\n\t\t}" if newer else ""
+    config = workdir / "Caddyfile"
+    hosts = " ".join(u.removeprefix("http://") for u in upstreams)
+    config.write_text(
+        CADDYFILE.format(port=port, upstreams=hosts, sticky=STICKY, fallback=fallback)
+    )
+    env = {**os.environ, "XDG_DATA_HOME": str(workdir), "XDG_CONFIG_HOME": str(workdir)}
+    return subprocess.Popen(
+        [caddy, "run", "--config", str(config)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
-    expect.set_options(timeout=STEP_MS)
-    page = await browser.new_page()
-    await page.goto(url)
-    await expect(page.get_by_test_id("stMetric").first).to_be_visible()
-    await page.close()
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    for proc in reversed(procs):
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
-async def run(sessions: int, workdir: Path) -> dict:
-    from playwright.async_api import async_playwright
-
-    files = [export(workdir / f"session_{n:02d}.xlsx", n) for n in range(sessions)]
-    workspace = workdir / "workspace"
-    port = _free_port()
-    server = _serve(str(workspace), port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        idle = rss_mb(server.pid)
-        sampler = Sampler(server.pid)
-        sampler.start()
-        started = time.perf_counter()
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True
-            )
-            await warm_up(browser, url)
-            results = await asyncio.gather(
-                *(session(browser, url, n, path, d) for n, (path, d) in enumerate(files))
-            )
-            await browser.close()
-        wall = time.perf_counter() - started
-        await asyncio.sleep(5)
-        sampler.done = True
-        after = rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-    steps = sorted({k for r in results for k in r["times"]})
+async def measure(url: str, sessions: int, servers: dict[int, str]) -> dict:
+    """A warm-up visit of each server (pid: its own address), one session alone, then
+    `sessions` at once."""
+    pids = list(servers)
+    for server in list(servers.values()) or [url]:
+        first = await probe(server)
+    districts = first.districts
+    alone = await session(url, 0, districts)
+    load_before = load_average()
+    cpu_before = sum(cpu_seconds(p) for p in pids)
+    started = time.perf_counter()
+    async with asyncio.timeout(SESSION_SECONDS):
+        results = await asyncio.gather(*(session(url, n, districts) for n in range(sessions)))
+    wall = time.perf_counter() - started
+    times = [t for r in results for t in r["times"].values()]
+    pages = sorted({p for r in results for p in r["times"]})
     return {
         "sessions": sessions,
-        "rows_per_upload": CALLS,
+        "districts": len(districts),
+        "one_session_alone": percentiles(list(alone["times"].values())),
+        "all_pages": percentiles(times),
+        "per_page": {
+            p or "overview": percentiles([r["times"][p] for r in results if p in r["times"]])
+            for p in pages
+        },
+        "sessions_per_server": sorted(Counter(r["server"] for r in results).values()),
         "wall_seconds": round(wall, 1),
-        "problems": [p for r in results for p in r["problems"]],
-        "completed": sum(1 for r in results if not r["problems"]),
-        "steps": {
-            s: {
-                "median": round(statistics.median(v), 2),
-                "max": round(max(v), 2),
-            }
-            for s in steps
-            if (v := [r["times"][s] for r in results if s in r["times"]])
-        },
-        "server_rss_mb": {
-            "idle": round(idle),
-            "peak": round(sampler.peak),
-            "after": round(after),
-        },
+        "page_runs_per_second": round(len(times) / wall, 2),
+        "server_cpu_seconds": round(sum(cpu_seconds(p) for p in pids) - cpu_before, 1),
+        "server_rss_mb": [round(rss_mb(p)) for p in pids],
+        "load_before": load_before,
+        "load_after": load_average(),
+        "problems": [p for r in [alone, *results] for p in r["problems"]],
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="Streamlit processes (Caddy in front when more than one)",
+    )
+    parser.add_argument(
+        "--url", help="a server already running on 127.0.0.1 (no start, no CPU figures)"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    if args.url and urllib.parse.urlsplit(args.url).hostname not in ("127.0.0.1", "localhost"):
+        parser.error("only a server on this computer (127.0.0.1)")
     with tempfile.TemporaryDirectory(prefix="pmhc-sessions-") as tmp:
-        result = asyncio.run(run(args.sessions, Path(tmp)))
+        url, procs = (args.url, []) if args.url else start(args.servers, Path(tmp))
+        try:
+            servers = {p.pid: p.url for p in procs if hasattr(p, "url")}
+            result = asyncio.run(measure(url.rstrip("/"), args.sessions, servers))
+        finally:
+            stop(procs)
+    result["servers"] = args.servers
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:

@@ -31,6 +31,9 @@ class Figure:
             raise ValueError(f"{key}: {len(data)} rows sent to a chart; aggregate first.")
         self.key, self.data, self.title, self.alt = key, data, title, alt
         self._chart = chart
+        # (spec JSON, Arrow datasets) as drawn, made once by the app (pmhc.ui.components)
+        self.vega_lite: tuple[str, dict[str, bytes]] | None = None
+        self.table: object | None = None  # `data` as an Arrow table, made once by the app
         # A short sentence drawn instead of the chart when it would show nothing.
         self.empty = empty or ("No calls match these filters." if data.empty else None)
 

@@ -6,18 +6,24 @@ computed elsewhere (`views`, `metrics`, `summary`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import threading
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
+from altair.utils import schemapi
+from streamlit import dataframe_util
 
 from pmhc.analysis import filters
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD
 from pmhc.domain import checklist
+from pmhc.domain.rules import Rules
 from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import pipeline as ingest
 from pmhc.present import excel as reports
@@ -89,6 +95,32 @@ def current_dataset() -> tuple[dataset.Dataset, str]:
     version = ws.rules_version()
     routes = settings.mh_routes(settings.load_settings(ws.folder))
     return _sample(str(ws.folder), version, routes), f"sample:{version}:{','.join(routes)}"
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _rules(folder: str, version: str) -> Rules:
+    return Workspace(folder).rules()
+
+
+def rules() -> Rules:
+    """The workspace's rules, read and checked once per saved version of its rule files
+    (every page run of the Data page would otherwise parse them all again). Read-only:
+    edits are saved to the files, which makes a new version."""
+    ws = workspace()
+    return _rules(str(ws.folder), ws.rules_version())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _unmatched(folder: str, ds_id: str, version: str, kind: str) -> pd.DataFrame | None:
+    return uploads.unmatched_values(rules(), current_dataset()[0].calls, kind)
+
+
+def unmatched_values(kind: str) -> pd.DataFrame | None:
+    """The values of the dataset in view that no rule of `kind` recognises, counted once
+    per (workspace, dataset id, rules version): a dataset id names its content."""
+    ws = workspace()
+    _, ds_id = current_dataset()
+    return _unmatched(str(ws.folder), ds_id, ws.rules_version(), kind)
 
 
 def dataset_name() -> str:
@@ -270,6 +302,7 @@ def _period(picked, lo: date, hi: date) -> tuple[date | None, date | None]:
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _view(
     page: str,
+    folder: str,
     ds_id: str,
     f: filters.Filters,
     start: str | None,
@@ -297,15 +330,17 @@ def _view(
 
 
 def view(page: str, _filters: filters.Filters | None = None, **options) -> views.View:
-    """The page's computed view, cached on dataset id, filters and settings (never on a
-    DataFrame, which Streamlit would hash from a sample of rows). `_filters` replaces the
-    sidebar's (a side-by-side comparison)."""
+    """The page's computed view, cached on workspace, dataset id (a hash of the dataset's
+    content), filters and settings (never on a DataFrame, which Streamlit would hash from
+    a sample of rows), and shared by every session of the server process. `_filters`
+    replaces the sidebar's (a side-by-side comparison)."""
     _ds, ds_id = current_dataset()
     values = workspace_settings()
     f = _filters or st.session_state.get("filters", filters.Filters())
     answers = checklist.load_answers(answers_path()) if page == "overview" else {}
     return _view(
         page,
+        str(workspace().folder),  # two workspaces' samples share an id, not their settings
         ds_id,
         f,
         values.get("programme_start"),
@@ -411,9 +446,13 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
             st.markdown(f"**{escape_markdown(fig.alt.rstrip('.'))}**")
             st.caption(escape_markdown(fig.empty))
             return
-        st.altair_chart(fig.chart, key=f"chart-{prefix}{fig.key}")
+        spec, datasets = vega_lite(fig)
+        # A fresh dict each run: Streamlit moves the datasets out of the spec it is given.
+        st.vega_lite_chart(
+            {**json.loads(spec), "datasets": datasets}, key=f"chart-{prefix}{fig.key}"
+        )
         with st.expander("Numbers behind this chart"):
-            st.dataframe(fig.data, hide_index=True)
+            st.dataframe(arrow_table(fig), hide_index=True)
             st.download_button(
                 "Download CSV",
                 lambda: reports.csv_bytes(fig.data),  # built when clicked
@@ -421,6 +460,59 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
                 mime="text/csv",
                 key=f"dl-{prefix}{fig.key}",
             )
+
+
+# Altair's theme and data transformer are process-wide settings: one conversion at a time.
+_ALTAIR_LOCK = threading.Lock()
+
+
+def _to_arrow(data, datasets: dict[str, bytes]) -> dict[str, str]:
+    """An Altair data transformer: the chart's frame as Arrow IPC bytes, named by content."""
+    raw = dataframe_util.convert_anything_to_arrow_bytes(data)
+    name = "data-" + hashlib.blake2b(raw, digest_size=16).hexdigest()
+    datasets[name] = raw
+    return {"name": name}
+
+
+alt.data_transformers.register("pmhc_arrow", _to_arrow)
+
+
+def vega_lite(fig: Figure) -> tuple[str, dict[str, bytes]]:
+    """The figure's Vega-Lite spec (JSON, without data) and its data as Arrow IPC bytes,
+    as `st.altair_chart` would send them, made once per figure: the figure lives in the
+    cached view, so every later run of the page, in any session, reuses them. Altair's
+    schema validation, most of the cost of building and converting, is skipped here;
+    tests/test_views.py validates every chart the views build."""
+    made = fig.vega_lite
+    if made is None:
+        with _ALTAIR_LOCK:  # sessions waiting here for the same figure find it made
+            made = fig.vega_lite or _convert(fig)
+            fig.vega_lite = made
+    return made
+
+
+def _convert(fig: Figure) -> tuple[str, dict[str, bytes]]:
+    """Build and convert the chart; it changes Altair's global settings, so only under
+    _ALTAIR_LOCK."""
+    datasets: dict[str, bytes] = {}
+    with (
+        # Altair also validates every part of a chart as it is built: half the build time.
+        schemapi.debug_mode(False),
+        alt.theme.enable("none"),  # Streamlit's theme sizes the chart, not Altair's default
+        alt.data_transformers.enable("pmhc_arrow", datasets=datasets),
+    ):
+        spec = fig.chart.to_dict(validate=False)
+    for name, values in spec.pop("datasets", {}).items():  # inline values (not frames)
+        datasets.setdefault(name, dataframe_util.convert_anything_to_arrow_bytes(values))
+    return json.dumps(spec), datasets
+
+
+def arrow_table(fig: Figure):
+    """The numbers behind the chart as an Arrow table, converted from the frame once per
+    figure (as Streamlit converts a DataFrame on every run), like its spec."""
+    if fig.table is None:
+        fig.table = dataframe_util.convert_pandas_df_to_arrow_table(fig.data)
+    return fig.table
 
 
 def _file_name(text: str) -> str:
