@@ -59,8 +59,10 @@ def shipped_config(upstream: int, https_port: int, state: Path) -> str:
     that keep Caddy to this test: no admin API, no trust store change, no port 80, its
     certificates in a temporary folder."""
     site = CADDYFILE.read_text()
-    assert "app:8501" in site, "the shipped Caddyfile no longer proxies to app:8501"
-    site = site.replace("app:8501", f"127.0.0.1:{upstream}")
+    # Every upstream (app, app2, ...: one process per core) becomes the one test server.
+    upstreams = re.findall(r"\bapp\d*:8501\b", site)
+    assert "app:8501" in upstreams, "the shipped Caddyfile no longer proxies to app:8501"
+    site = re.sub(r"(\bapp\d*:8501\b ?)+", f"127.0.0.1:{upstream} ", site)
     options = (
         "{\n\tadmin off\n\tskip_install_trust\n\tauto_https disable_redirects\n"
         f"\thttp_port {free_port()}\n\thttps_port {https_port}\n"
