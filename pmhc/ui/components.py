@@ -21,8 +21,8 @@ from pmhc.domain import checklist
 from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import pipeline as ingest
 from pmhc.present import excel as reports
+from pmhc.present import labels, views
 from pmhc.present import report as meeting_pack
-from pmhc.present import views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGE_BY_KEY
 from pmhc.storage import audit, dataset, review_log, settings, uploads
@@ -362,7 +362,7 @@ def render(v: views.View, prefix: str = "") -> None:
         show_figure(chart, prefix)
     for name, table in v.tables.items():
         st.header(name)
-        st.dataframe(table, hide_index=True)
+        table_view(table)
         st.download_button(
             f"Download {name.lower()} (CSV)",
             lambda table=table: reports.csv_bytes(table),  # built when clicked
@@ -411,7 +411,7 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
             return
         st.altair_chart(fig.chart, key=f"chart-{prefix}{fig.key}")
         with st.expander("Numbers behind this chart"):
-            st.dataframe(fig.data, hide_index=True)
+            table_view(fig.data)
             st.download_button(
                 "Download CSV",
                 lambda: reports.csv_bytes(fig.data),  # built when clicked
@@ -419,6 +419,30 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
                 mime="text/csv",
                 key=f"dl-{prefix}{fig.key}",
             )
+
+
+_FORMATS = {
+    "percent": lambda label: st.column_config.NumberColumn(label, format="percent"),
+    "decimal": lambda label: st.column_config.NumberColumn(label, format="%.1f"),
+    "month": lambda label: st.column_config.DateColumn(label, format="MMM YYYY"),
+    "date": lambda label: st.column_config.DateColumn(label, format="D MMM YYYY"),
+}
+
+
+def column_config(frame: pd.DataFrame, **overrides) -> dict:
+    """Headings and formats in people's words for a table (`labels`), with a page's own
+    settings for some columns on top."""
+    config = {
+        name: _FORMATS[kind](label) if kind else label
+        for name, (label, kind) in labels.column_formats(frame).items()
+    }
+    return {**config, **overrides}
+
+
+def table_view(frame: pd.DataFrame, **kwargs) -> None:
+    """A read-only table in people's words: headings, codes, percentages and dates."""
+    config = column_config(frame, **kwargs.pop("column_config", {}))
+    st.dataframe(labels.readable(frame), hide_index=True, column_config=config, **kwargs)
 
 
 def _file_name(text: str) -> str:

@@ -8,6 +8,7 @@ import altair as alt
 from pmhc.analysis import metrics
 from pmhc.present import charts
 from pmhc.present.charts import Figure
+from pmhc.present.labels import words
 from pmhc.present.views.base import (
     RATE_TOOLTIP,
     Scope,
@@ -106,11 +107,9 @@ def _completeness(scope: Scope) -> Figure | None:
     data = scope.ds.completeness
     if data is None or data.empty:
         return None
+    data = data.assign(field=data["field"].map(words))  # "Use of force", not use_of_force
     worst = data.sort_values("filled").iloc[0]
-    title = (
-        f"{worst['field'].replace('_', ' ').capitalize()} is the least complete field "
-        f"({pct(worst['filled'], 0)} filled)"
-    )
+    title = f"{worst['field']} is the least complete field ({pct(worst['filled'], 0)} filled)"
     return figure(
         scope,
         "completeness",
