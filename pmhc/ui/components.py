@@ -409,7 +409,7 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
             st.markdown(f"**{fig.alt.rstrip('.')}**")
             st.caption(fig.empty)
             return
-        st.altair_chart(fig.chart, key=f"chart-{prefix}{fig.key}")
+        st.altair_chart(fig.chart_for(meeting_mode()), key=f"chart-{prefix}{fig.key}")
         with st.expander("Numbers behind this chart"):
             table_view(fig.data)
             st.download_button(
@@ -536,6 +536,11 @@ MEETING_CSS = """<style>
 [data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 2.4rem !important; }
 [data-testid="stMain"] [data-testid="stMetricLabel"] p {
   font-size: 1.1rem !important; white-space: normal !important; overflow: visible !important; }
+[data-testid="stMain"] h1 { font-size: 2rem; }
+/* The projector gets the whole width: the sidebar (its filters, its toggles) is hidden and
+   "Leave meeting mode" at the top of the page brings it back. */
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"] { display: none !important; }
 </style>"""
 
 
@@ -547,6 +552,12 @@ def meeting_mode() -> bool:
 def meeting_styles() -> None:
     if meeting_mode():
         st.html(MEETING_CSS)
+        st.button(
+            "Leave meeting mode",
+            key="leave_meeting",
+            icon=":material/close_fullscreen:",
+            on_click=lambda: st.session_state.update(meeting_mode=False),
+        )
 
 
 def side_by_side(key: str) -> bool:

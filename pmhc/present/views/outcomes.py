@@ -48,12 +48,15 @@ def _by_district(scope: Scope) -> Figure | None:
     if data is None or data.empty:
         return None
     conn = data[data["outcome"] == "connection"].sort_values("rate")
-    title = (
-        f"{conn.iloc[0]['district']} has the lowest connection rate "
-        f"({pct(conn.iloc[0]['rate'], 0)})"
-        if len(conn)
-        else "Outcome rates by district"
-    )
+    if len(conn) > 1:
+        title = (
+            f"{conn.iloc[0]['district']} has the lowest connection rate "
+            f"({pct(conn.iloc[0]['rate'], 0)})"
+        )
+    elif len(conn):  # one district in view: nothing to compare it with
+        title = f"Connection rate in {conn.iloc[0]['district']}: {pct(conn.iloc[0]['rate'], 0)}"
+    else:
+        title = "Outcome rates by district"
     return figure(
         scope,
         "outcomes_by_district",
