@@ -471,7 +471,7 @@ def checklist_section(number: int) -> None:
     disabled = audience() == "partner" or not can("edit")
     for item_id, text in q.items:
         current = answers.get(item_id, {})
-        cols = st.columns([5, 2, 3, 1])
+        cols = st.columns([4, 3, 3, 1])  # the answer's box holds "Not answered" at 1280 px
         cols[0].markdown(f"**{item_id}** {text}")  # the framework's own wording
         choice = cols[1].selectbox(
             # Collapsed, but still the control's accessible name: the item it answers.
@@ -479,6 +479,7 @@ def checklist_section(number: int) -> None:
             ("", *checklist.ANSWERS),
             index=(("", *checklist.ANSWERS)).index(current.get("answer", "")),
             key=f"answer-{item_id}",
+            format_func=lambda answer: answer or "Not answered",
             label_visibility="collapsed",
             disabled=disabled,
         )
