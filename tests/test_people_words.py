@@ -234,3 +234,28 @@ def test_refresher_table_reads_dates_and_whole_months(monkeypatch, workspace):
     months = frame["months_since"].dropna()
     assert len(months) and (months == months.round()).all()
     assert months.max() >= 24  # overdue: two years and more
+
+
+def test_headings_and_formats_of_a_table():
+    from pmhc.present import labels
+
+    frame = pd.DataFrame(
+        {
+            "share_of_connected": [0.4362, 0.21],
+            "months_since": [45.9, 24.2],
+            "overdue": [True, False],
+            "hours_per_officer": [7.2254, 1.5],
+            "month": pd.to_datetime(["2026-03-01", "2026-04-01"]),
+        }
+    )
+    assert labels.column_formats(frame) == {
+        "share_of_connected": ("Share of connected", "percent"),
+        "months_since": ("Months since", "whole"),
+        "overdue": ("Overdue", None),
+        "hours_per_officer": ("Hours per officer", "decimal"),
+        "month": ("Month", "month"),
+    }
+    shown = labels.readable(frame)
+    assert shown["months_since"].tolist() == [46, 24]
+    # A share above 1 is not a share: a count of hours stays a number with one decimal.
+    assert labels.column_format("share", pd.Series([1.5, 0.2])) == "decimal"

@@ -98,7 +98,8 @@ def wrapped(text: str, extent: int = AXIS_EXTENT) -> dict | str:
         chars = max(12, int(width / size("char")))
         return json.dumps(textwrap.wrap(text, chars), ensure_ascii=False)
 
-    expr = lines(1200)
+    # A wide screen: one long line; in meeting mode's large type, lines that fit 920 px.
+    expr = lines(TITLE_STEPS[-1] if _MEETING.get() else 1200)
     for low, high in reversed(list(itertools.pairwise(TITLE_STEPS))):
         expr = f"width + {extent} < {high} ? {lines(low)} : {expr}"
     expr = f"width + {extent} < {TITLE_STEPS[0]} ? {lines(TITLE_STEPS[0] - 40)} : {expr}"

@@ -57,7 +57,8 @@ def _is_share(name: str, values: pd.Series) -> bool:
 
 
 def column_format(name: str, series: pd.Series) -> str | None:
-    """How a column is shown: 'percent', 'decimal', 'month', 'date' or None (as it is)."""
+    """How a column is shown: 'percent', 'decimal', 'whole', 'month', 'date' or None (as
+    it is)."""
     values = series.dropna()
     if values.empty:
         return None
@@ -68,6 +69,8 @@ def column_format(name: str, series: pd.Series) -> str | None:
             return None
         monthly = str(name).lower() in _MONTH_NAMES and (values.dt.day == 1).all()
         return "month" if monthly else "date"
+    if str(name).startswith("months") and pd.api.types.is_numeric_dtype(values):
+        return "whole"  # months since a course: 46, not 45.9
     if not pd.api.types.is_float_dtype(values):
         return None
     if _is_share(str(name), values):
@@ -77,7 +80,13 @@ def column_format(name: str, series: pd.Series) -> str | None:
 
 def column_formats(frame: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
     """{column: (heading, format)} for each column of a table."""
-    return {str(c): (words(str(c)), column_format(str(c), frame[c])) for c in frame.columns}
+    return {str(c): (heading(str(c)), column_format(str(c), frame[c])) for c in frame.columns}
+
+
+def heading(name: str) -> str:
+    """A column's heading: its name in words, starting with a capital ("overdue")."""
+    text = words(name)
+    return text[:1].upper() + text[1:]
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:

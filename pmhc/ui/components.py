@@ -424,6 +424,7 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
 _FORMATS = {
     "percent": lambda label: st.column_config.NumberColumn(label, format="percent"),
     "decimal": lambda label: st.column_config.NumberColumn(label, format="%.1f"),
+    "whole": lambda label: st.column_config.NumberColumn(label, format="%d"),
     "month": lambda label: st.column_config.DateColumn(label, format="MMM YYYY"),
     "date": lambda label: st.column_config.DateColumn(label, format="D MMM YYYY"),
 }
