@@ -109,7 +109,8 @@ def wrapped(text: str, extent: int = AXIS_EXTENT) -> dict | str:
 def _title(text: str, subtitle: str | None, extent: int) -> alt.TitleParams:
     return alt.TitleParams(
         text=wrapped(text, extent),
-        subtitle=textwrap.wrap(subtitle, int(SUBTITLE_CHARS * 11 / size("subtitle")))
+        # A phone's width on screen; in meeting mode a projector's (~600 px at 16 px).
+        subtitle=textwrap.wrap(subtitle, 70 if _MEETING.get() else SUBTITLE_CHARS)
         if subtitle
         else "",
         subtitleFontSize=size("subtitle"),
