@@ -66,7 +66,9 @@ def internal_navigation():
     data_page = st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:")
     admin = st.Page("app_pages/admin.py", title="Access & audit", icon=":material/shield_person:")
     start = [pages["overview"], data_page] + ([admin] if ui.can("admin") else [])
-    return st.navigation({"Start": start, "The six questions": [pages[k] for k in QUESTIONS]})
+    sections = {"Start": start, "The six questions": [pages[k] for k in QUESTIONS]}
+    # In meeting mode the sidebar is hidden (the projector gets the width): pages at the top.
+    return st.navigation(sections, position="top" if ui.meeting_mode() else "sidebar")
 
 
 navigation = internal_navigation()

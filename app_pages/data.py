@@ -13,6 +13,7 @@ from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import failures, profiles
 from pmhc.ingest.reading import ACCEPTED_EXTENSIONS
 from pmhc.present import excel as reports
+from pmhc.present.labels import words
 from pmhc.storage import datasets as store
 from pmhc.storage import settings, uploads
 from pmhc.ui import components as ui
@@ -193,7 +194,7 @@ def loaded(ds, payload: dict, title: str | None = "What was loaded") -> None:
     the upload's bytes are at hand (before it is confirmed)."""
     if title:
         st.header(ui.escape_markdown(f"{title} (sample data)" if ds.is_sample else title))
-    st.dataframe(uploads.sources_table(ds.reports), hide_index=True)
+    ui.table_view(uploads.sources_table(ds.reports))
     prefix = "pending" if payload else "active"
     for index, report in enumerate(ds.reports):
         data, file_hash = payload.get(report.path.split("/")[-1], (None, None))
@@ -223,9 +224,13 @@ def source(ds, tag: str, index: int, report, data: bytes | None, file_hash: str 
             mapping_editor(tag, report, name, data, key)
         else:
             st.markdown("**Column mapping**")
-            st.dataframe(
-                pd.DataFrame([{"field": f, "column": c} for f, c in report.mapping.items()]),
-                hide_index=True,
+            ui.table_view(
+                pd.DataFrame(
+                    [
+                        {"field": words(f), "column in your file": c}
+                        for f, c in report.mapping.items()
+                    ]
+                )
             )
 
 
@@ -248,7 +253,7 @@ def accounting(ds, tag: str, index: int, report) -> None:
     rejected = ds.rejected[index] if index < len(ds.rejected) else pd.DataFrame()
     if len(rejected):
         st.markdown("**Rejected rows** (row number in the sheet, reason, original values)")
-        st.dataframe(rejected.head(200), hide_index=True)
+        ui.table_view(rejected.head(200))
         st.download_button(
             "Download all rejected rows (CSV)",
             lambda: reports.csv_bytes(rejected),
@@ -310,12 +315,16 @@ def mapping_editor(index: str, report, name: str, data: bytes, key: tuple) -> No
         key=f"allmh-{index}",
         disabled=report.kind != "calls",
     )
+    table = view.table.copy()
+    table.insert(0, "name", table["field"].map(words))  # the field's code stays, hidden
     edited = st.data_editor(
-        view.table,
+        table,
         hide_index=True,
         key=f"map-{index}",
-        disabled=["field", "required", "confidence", "description", "sample values"],
+        disabled=["name", "field", "required", "confidence", "description", "sample values"],
         column_config={
+            "name": st.column_config.TextColumn("Field"),
+            "field": None,
             "column": st.column_config.SelectboxColumn(
                 "Column in your file", options=["", *view.headers]
             ),
@@ -394,6 +403,7 @@ def rule_tables(ws, ds) -> None:
                 hide_index=True,
                 key=f"rules-{kind}",
                 disabled=not editable,
+                column_config=rule_columns(getattr(current, kind), kind),
             )
             if editable and st.button(
                 "Save these rules", key=f"save-{kind}", icon=":material/save:"
@@ -406,6 +416,21 @@ def rule_tables(ws, ds) -> None:
                 else:
                     reapply(ws)
             rule_values(current, ds, kind)
+
+
+def rule_columns(table: pd.DataFrame, kind: str) -> dict:
+    """Headings in words, and the class column as a choice shown in words (the file keeps
+    its codes: "no_contact" reads "No contact")."""
+    config = ui.column_config(table)
+    spec = rules.class_column(kind)
+    if spec:
+        column, allowed, names = spec
+        config[column] = st.column_config.SelectboxColumn(
+            words(column),
+            options=list(allowed),
+            format_func=lambda code: names.get(code) or words(code),
+        )
+    return config
 
 
 def reapply(ws) -> None:
@@ -434,7 +459,7 @@ def unmatched(ws, current, ds, kind: str) -> None:
     )
     if not ui.can("edit"):  # a viewer sees what is unmatched, and cannot add rules
         st.markdown(f"**{ui.escape_markdown(what)}** (most frequent first)")
-        st.dataframe(top, hide_index=True)
+        ui.table_view(top)
         return
     st.markdown(
         f"**{ui.escape_markdown(what)}** (most frequent first; pick a group and add them as rules)"
@@ -504,16 +529,16 @@ def rule_values(current, ds, kind: str) -> None:
     if kind == "courses" and ds.training is not None:
         other = current.unmatched(ds.training["course"].astype("str"), "course")
         st.markdown(f"**Course names that matched no rule** ({len(other):d})")
-        st.dataframe(other, hide_index=True)
+        ui.table_view(other)
     elif kind == "services" and ds.services is not None and "type" in ds.services:
         other = current.unmatched(ds.services["type"].astype("str"), "service")
         st.markdown(f"**Service types that matched no rule** ({len(other):d})")
-        st.dataframe(other, hide_index=True)
+        ui.table_view(other)
     elif kind == "mh_terms" and calls is not None and "call_type_final" in calls:
         st.markdown(
             "**Call types and the term that flagged them** (blank: not a mental-health call)"
         )
-        st.dataframe(uploads.call_types_flagged(current, calls), hide_index=True)
+        ui.table_view(uploads.call_types_flagged(current, calls))
 
 
 def for_partners() -> None:
@@ -569,4 +594,4 @@ with st.expander("The canonical fields"):
         st.markdown(
             f"**{ui.escape_markdown(kind.label)}** — {ui.escape_markdown(kind.description)}"
         )
-        st.dataframe(uploads.schema_table(kind.name), hide_index=True)
+        ui.table_view(uploads.schema_table(kind.name))

@@ -211,7 +211,7 @@ def meeting_log(ws) -> None:
                 st.error(ui.escape_markdown(problem), icon=":material/error:")
             if not problems:
                 st.toast("Meeting logged")
-    st.dataframe(review_log.meetings_frame(records_folder(ws), actions), hide_index=True)
+    ui.table_view(review_log.meetings_frame(records_folder(ws), actions))
 
 
 ui.page_header("review")

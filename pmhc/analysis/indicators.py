@@ -86,6 +86,8 @@ class Indicator:
     format: str = ".1%"
     takeaway: str = "{label}: {value} of MH calls over the period"  # a trend's title
     holds: tuple[str, str] | None = None  # (label, column) when holds count as connections
+    # Its colour on every chart of every page (Okabe & Ito 2008; `colour_by_label`).
+    colour: str = "#595959"
     compute: Flag | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -122,6 +124,14 @@ def indicator(**entry) -> Callable[[Flag], Flag]:
         return compute
 
     return register
+
+
+def colour_by_label() -> dict[str, str]:
+    """Each indicator's full name and its colour: one colour per outcome on every page.
+    Outcomes drawn together (connection, arrest, hold, force, injury; the three CIT
+    figures) stay apart under deuteranopia and protanopia (tests/test_colours.py); the
+    last CIT figure is a dark grey because Okabe-Ito's yellow is unreadable on white."""
+    return {entry.label: entry.colour for entry in REGISTRY.values()}
 
 
 def add(entry: Indicator) -> None:
@@ -186,6 +196,7 @@ def _column(name: str) -> Flag:
 
 @indicator(
     key="connection",
+    colour="#009E73",
     label="Connection to services",
     card="Connected",
     numerator="the incident has a connection component (referral, transport to treatment, "
@@ -215,6 +226,7 @@ def connection(incidents: pd.DataFrame) -> pd.Series | None:
 
 @indicator(
     key="arrest",
+    colour="#D55E00",
     label="Arrest",
     card="Arrested",
     numerator="the arrest flag is yes, or a row's disposition group is `arrest`",
@@ -235,6 +247,7 @@ def arrest(incidents: pd.DataFrame) -> pd.Series | None:
 
 @indicator(
     key="involuntary",
+    colour="#CC79A7",
     label="Involuntary hold",
     card="Involuntary hold",
     numerator="the hold flag is yes, or a row's disposition group is `involuntary`",
@@ -253,6 +266,7 @@ def involuntary(incidents: pd.DataFrame) -> pd.Series | None:
 
 @indicator(
     key="use_of_force",
+    colour="#000000",
     label="Use of force",
     card="Force used",
     numerator="the use-of-force flag is yes",
@@ -273,6 +287,7 @@ INJURY_FLAGS = ("person_injury", "officer_injury")
 
 @indicator(
     key="injury",
+    colour="#0072B2",
     label="Injury (person or officer)",
     card="Injured",
     numerator="either injury flag is yes; no only when every injury flag the data have is a "
@@ -295,6 +310,7 @@ def injury(incidents: pd.DataFrame) -> pd.Series | None:
 
 @indicator(
     key="cit_dispatched",
+    colour="#56B4E9",
     label="CIT dispatched",
     card="CIT dispatched",
     numerator="the CIT-dispatched flag is yes on any row",
@@ -314,6 +330,7 @@ def cit_dispatched(incidents: pd.DataFrame) -> pd.Series | None:
 
 @indicator(
     key="cit_on_scene",
+    colour="#E69F00",
     label="CIT unit on scene (CAD)",
     card="CIT unit on scene (CAD)",
     numerator="the CIT-arrived flag is yes; without that column, any unit's type is CIT "
@@ -332,6 +349,7 @@ def cit_on_scene(incidents: pd.DataFrame) -> pd.Series | None:
 
 @indicator(
     key="trained_on_scene",
+    colour="#595959",
     label="CIT-certified officer on scene (training log)",
     card="CIT-certified officer on scene (training log)",
     numerator="a row's officer had completed a 40-hour CIT course (training log) on or "

@@ -202,6 +202,16 @@ _SPEC: dict[str, tuple[str, str, tuple[str, ...], dict[str, str]]] = {
     "services": ("pattern", "service_group", SERVICE_GROUPS, SERVICE_LABELS),
     "roles": ("pattern", "role_group", ROLE_GROUPS, ROLE_LABELS),
 }
+
+
+def class_column(kind: str) -> tuple[str, tuple[str, ...], dict[str, str]] | None:
+    """(column, allowed classes, their labels) of a rule table; None for abbreviations."""
+    if kind not in _SPEC:
+        return None
+    _pattern, column, allowed, labels = _SPEC[kind]
+    return column, allowed, labels
+
+
 _TITLE = {
     "mh_terms": "MH call-type",
     "dispositions": "disposition",

@@ -4,6 +4,8 @@ colour-blind-safe palette and a text description for screen readers."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import itertools
 import json
 import textwrap
@@ -11,6 +13,8 @@ from typing import Any, Final
 
 import altair as alt
 import pandas as pd
+
+from pmhc.analysis import indicators
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -40,8 +44,41 @@ class Figure:
     @property
     def chart(self) -> alt.TopLevelMixin:
         if callable(self._chart):
-            self._chart = self._chart()
+            self._build, self._chart = self._chart, self._chart()
         return self._chart
+
+    def chart_for(self, meeting: bool) -> alt.TopLevelMixin:
+        """The chart, or in meeting mode the same chart built with projector-sized text
+        and data labels on its bars."""
+        chart = self.chart
+        if not meeting or getattr(self, "_build", None) is None:
+            return chart
+        if getattr(self, "_meeting", None) is None:
+            with meeting_text():
+                self._meeting = self._build()
+        return self._meeting
+
+
+# Text sizes (px): on screen, and in meeting mode on a projector at 1280 x 800.
+SIZES = {
+    False: {"title": 15, "subtitle": 11, "label": 11, "axis_title": 12, "char": 9.0},
+    True: {"title": 22, "subtitle": 16, "label": 16, "axis_title": 17, "char": 13.2},
+}
+_MEETING = contextvars.ContextVar("meeting_text", default=False)  # per session thread
+
+
+@contextlib.contextmanager
+def meeting_text():
+    """Charts built inside the block have meeting mode's sizes and bar labels."""
+    token = _MEETING.set(True)
+    try:
+        yield
+    finally:
+        _MEETING.reset(token)
+
+
+def size(name: str) -> float:
+    return SIZES[_MEETING.get()][name]
 
 
 BAR_STEP = 24  # px per category on a horizontal bar chart: bars ~20 px thick with padding
@@ -62,9 +99,11 @@ def wrapped(text: str, extent: int = AXIS_EXTENT) -> dict | str:
         return ""
 
     def lines(width: float) -> str:
-        return json.dumps(textwrap.wrap(text, max(12, int(width / TITLE_PX))), ensure_ascii=False)
+        chars = max(12, int(width / size("char")))
+        return json.dumps(textwrap.wrap(text, chars), ensure_ascii=False)
 
-    expr = lines(1200)
+    # A wide screen: one long line; in meeting mode's large type, lines that fit 920 px.
+    expr = lines(TITLE_STEPS[-1] if _MEETING.get() else 1200)
     for low, high in reversed(list(itertools.pairwise(TITLE_STEPS))):
         expr = f"width + {extent} < {high} ? {lines(low)} : {expr}"
     expr = f"width + {extent} < {TITLE_STEPS[0]} ? {lines(TITLE_STEPS[0] - 40)} : {expr}"
@@ -74,10 +113,13 @@ def wrapped(text: str, extent: int = AXIS_EXTENT) -> dict | str:
 def _title(text: str, subtitle: str | None, extent: int) -> alt.TitleParams:
     return alt.TitleParams(
         text=wrapped(text, extent),
-        subtitle=textwrap.wrap(subtitle, SUBTITLE_CHARS) if subtitle else "",
-        subtitleFontSize=11,
+        # A phone's width on screen; in meeting mode a projector's (~600 px at 16 px).
+        subtitle=textwrap.wrap(subtitle, 70 if _MEETING.get() else SUBTITLE_CHARS)
+        if subtitle
+        else "",
+        subtitleFontSize=size("subtitle"),
         anchor="start",
-        fontSize=15,
+        fontSize=size("title"),
         frame="bounds",
     )
 
@@ -114,6 +156,9 @@ def _finish(
         )
         .configure_range(category=PALETTE)
         .configure_axisBand(labelLimit=CATEGORY_LABEL_LIMIT)
+        .configure_axis(labelFontSize=size("label"), titleFontSize=size("axis_title"))
+        .configure_legend(labelFontSize=size("label"), titleFontSize=size("axis_title"))
+        .configure_text(fontSize=size("label") - 1)
     )
 
 
@@ -126,27 +171,56 @@ def bar_height(data: pd.DataFrame, category: str, per_category: int = BAR_STEP) 
 def _colour(
     field: str, title: str, domain: list[str] | None = None, data: pd.DataFrame | None = None
 ) -> alt.Color:
-    scale = (
-        alt.Scale(domain=domain, range=PALETTE[: len(domain)])
-        if domain
-        else alt.Scale(range=PALETTE)
-    )
-    labels = domain or ([] if data is None else data[field].dropna().astype(str).unique())
+    labels = domain or ([] if data is None else list(data[field].dropna().astype(str).unique()))
+    registered = indicators.colour_by_label()
+    if labels and all(label in registered for label in labels):
+        # An outcome has its own colour on every page, whichever others share the chart.
+        scale = alt.Scale(domain=list(labels), range=[registered[x] for x in labels])
+    elif domain:
+        scale = alt.Scale(domain=domain, range=PALETTE[: len(domain)])
+    else:
+        scale = alt.Scale(range=PALETTE)
     return alt.Color(f"{field}:N", title=title, scale=scale, legend=_legend(labels))
 
 
 def _legend(labels) -> alt.Legend:
-    """Below the plot, in as many columns as its width holds (one on a phone), so the
-    entries never run past the chart's edge."""
+    """Below the plot, in as many columns as its width holds (one on a phone), each as
+    wide as the longest label at the legend's type size, so no entry is cut short
+    ("CIT-certified officer on scene (training log)") where the plot holds it."""
     longest = max((len(str(label)) for label in labels), default=10)
-    column = int(min(LEGEND_LABEL_LIMIT, 6.5 * longest) + 30)  # symbol, label, gap
+    label_px = int(0.6 * size("label") * longest) + 4
+    column = label_px + 30  # symbol, label, gap
     return alt.Legend(
         orient="bottom",
         direction="horizontal",
         columns=alt.ExprRef(f"max(1, floor(width / {column}))"),
-        # On a narrow plot a long label ends in "…" rather than past the chart's edge.
-        labelLimit=alt.ExprRef(f"min({LEGEND_LABEL_LIMIT}, width - 30)"),
+        # Only a plot narrower than the label itself ends it in "…".
+        labelLimit=alt.ExprRef(f"max(60, min({label_px}, width - 30))"),
     )
+
+
+def month_axis(dates: pd.Series, title: str = "Month") -> alt.X:
+    """A time axis labelled once per month when a year or less is shown: Vega's own
+    ticks on two months fall on weeks, and "Mar 2026" was written four times."""
+    field = dates.name
+    months = pd.to_datetime(dates.dropna()).dt.to_period("M").nunique() if len(dates) else 0
+    if 0 < months <= 12:
+        axis = alt.Axis(format="%b %Y", tickCount=alt.TimeIntervalStep(interval="month", step=1))
+    else:
+        axis = alt.Axis(format="%b %Y")
+    return alt.X(f"{field}:T", title=title, axis=axis)
+
+
+def bar_labels(base: alt.Chart, enc: dict, value: str, fmt: str) -> list:
+    """In meeting mode, each bar's value written at its end (read from across a room)."""
+    if not _MEETING.get():
+        return []
+    place = {k: v for k, v in enc.items() if k in ("x", "y", "yOffset")}
+    return [
+        base.mark_text(align="left", baseline="middle", dx=4, color="#222").encode(
+            **place, text=alt.Text(f"{value}:Q", format=fmt)
+        )
+    ]
 
 
 def trend(
@@ -173,7 +247,7 @@ def trend(
     fmt = ".0%" if percent else ",.0f"
     base = alt.Chart(data)
     enc: dict[str, Any] = {
-        "x": alt.X(f"{x}:T", title="Month", axis=alt.Axis(format="%b %Y")),
+        "x": month_axis(data[x]),
         "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)),
     }
     if colour:
@@ -285,6 +359,7 @@ def bars(
     ]
     base = alt.Chart(data)
     layers = [base.mark_bar().encode(**enc, tooltip=tips).properties(name="hbars")]
+    layers += bar_labels(base, enc, value, fmt)
     if error:
         layers.append(
             base.mark_rule(color="#333").encode(
@@ -327,18 +402,24 @@ def grouped(
     tooltip: list | None = None,
 ):
     """Horizontal bars grouped by colour within each category (rates, as percentages)."""
+    enc = {
+        "y": alt.Y(f"{category}:N", title=category_title),
+        "yOffset": alt.YOffset(f"{colour}:N"),
+        "x": alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%")),
+    }
     chart = (
         alt.Chart(data, name="hbars")
         .mark_bar()
         .encode(
-            y=alt.Y(f"{category}:N", title=category_title),
-            yOffset=alt.YOffset(f"{colour}:N"),
-            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=".0%")),
+            **enc,
             color=_colour(colour, "", data=data),
             tooltip=tooltip
             or [f"{category}:N", f"{colour}:N", alt.Tooltip(f"{value}:Q", format=".1%")],
         )
     )
+    labels = bar_labels(alt.Chart(data), enc, value, ".0%")
+    if labels:
+        chart = alt.layer(chart, *labels)
     groups = data[colour].nunique() if len(data) else 1
     step = 20 * groups + 12  # each bar of a group ~17 px after padding, a gap between groups
     return _finish(
@@ -369,11 +450,7 @@ def stacked(
     milestones: tuple = (),
 ):
     """Stacked bars over time (counts or shares), with the dataset's milestones."""
-    x_enc = (
-        alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%b %Y"))
-        if temporal
-        else alt.X(f"{x}:O", title=x_title)
-    )
+    x_enc = month_axis(data[x], x_title) if temporal else alt.X(f"{x}:O", title=x_title)
     y_enc = alt.Y(
         f"{y}:Q",
         title=y_title,
@@ -460,17 +537,20 @@ def control_chart(
     """p-chart: monthly rate with centre line, 3-sigma limits, points that break a run rule
     marked, and the target as a line."""
     base = alt.Chart(data)
-    x = alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y"))
+    x = month_axis(data["month"])
+    scale = alt.Scale(domain=rate_domain(data, target))
     limits = base.mark_area(opacity=0.12, color=PALETTE[5]).encode(
-        x=x, y=alt.Y("lcl:Q", title=y_title), y2="ucl:Q"
+        x=x, y=alt.Y("lcl:Q", title=y_title, scale=scale), y2="ucl:Q"
     )
-    centre = base.mark_line(strokeDash=[4, 3], color="#555").encode(x=x, y="centre:Q")
+    centre = base.mark_line(strokeDash=[4, 3], color="#555").encode(
+        x=x, y=alt.Y("centre:Q", scale=scale)
+    )
     line = base.mark_line(color=PALETTE[0]).encode(
-        x=x, y=alt.Y("rate:Q", axis=alt.Axis(format=".0%"))
+        x=x, y=alt.Y("rate:Q", axis=alt.Axis(format=".0%"), scale=scale)
     )
     points = base.mark_point(filled=True, size=60).encode(
         x=x,
-        y="rate:Q",
+        y=alt.Y("rate:Q", scale=scale),
         color=alt.Color(
             "signal:N",
             title="",
@@ -498,12 +578,21 @@ def control_chart(
             alt.Chart(goal)
             .mark_rule(strokeDash=[2, 2], color=PALETTE[2], size=2)
             .encode(
-                y="target:Q",
+                y=alt.Y("target:Q", scale=scale),
                 tooltip=[alt.Tooltip("label:N", title="Target")],
             )
         )
     layers += marker_layers(milestones, data["month"])
     return _finish(alt.layer(*layers), title, subtitle, description)
+
+
+def rate_domain(data: pd.DataFrame, target: float | None = None) -> list[float]:
+    """The y range of a control chart: from 0 to above every point, limit and target, so
+    one month's point is never drawn above the axis."""
+    columns = [c for c in ("rate", "lcl", "ucl", "centre") if c in data]
+    values = pd.concat([data[c] for c in columns]) if columns else pd.Series(dtype=float)
+    top = max([*pd.to_numeric(values, errors="coerce").dropna().tolist(), target or 0, 0.01])
+    return [0.0, min(1.0, round(top * 1.1 + 0.005, 2))]
 
 
 def scores(data: pd.DataFrame, *, title: str, subtitle: str | None, description: str):

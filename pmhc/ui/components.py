@@ -27,8 +27,8 @@ from pmhc.domain.rules import Rules
 from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import pipeline as ingest
 from pmhc.present import excel as reports
+from pmhc.present import labels, views
 from pmhc.present import report as meeting_pack
-from pmhc.present import views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGE_BY_KEY
 from pmhc.storage import audit, dataset, review_log, settings, uploads
@@ -399,7 +399,7 @@ def render(v: views.View, prefix: str = "") -> None:
         show_figure(chart, prefix)
     for name, table in v.tables.items():
         st.header(escape_markdown(name))
-        st.dataframe(table, hide_index=True)
+        table_view(table)
         st.download_button(
             f"Download {name.lower()} (CSV)",
             lambda table=table: reports.csv_bytes(table),  # built when clicked
@@ -446,13 +446,16 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
             st.markdown(f"**{escape_markdown(fig.alt.rstrip('.'))}**")
             st.caption(escape_markdown(fig.empty))
             return
-        spec, datasets = vega_lite(fig)
-        # A fresh dict each run: Streamlit moves the datasets out of the spec it is given.
-        st.vega_lite_chart(
-            {**json.loads(spec), "datasets": datasets}, key=f"chart-{prefix}{fig.key}"
-        )
+        if meeting_mode():  # projector-sized text and bar labels, built for this view
+            st.altair_chart(fig.chart_for(True), key=f"chart-{prefix}{fig.key}")
+        else:
+            spec, datasets = vega_lite(fig)
+            # A fresh dict each run: Streamlit moves the datasets out of the spec it is given.
+            st.vega_lite_chart(
+                {**json.loads(spec), "datasets": datasets}, key=f"chart-{prefix}{fig.key}"
+            )
         with st.expander("Numbers behind this chart"):
-            st.dataframe(arrow_table(fig), hide_index=True)
+            table_view(fig.data)
             st.download_button(
                 "Download CSV",
                 lambda: reports.csv_bytes(fig.data),  # built when clicked
@@ -515,6 +518,31 @@ def arrow_table(fig: Figure):
     return fig.table
 
 
+_FORMATS = {
+    "percent": lambda label: st.column_config.NumberColumn(label, format="percent"),
+    "decimal": lambda label: st.column_config.NumberColumn(label, format="%.1f"),
+    "whole": lambda label: st.column_config.NumberColumn(label, format="%d"),
+    "month": lambda label: st.column_config.DateColumn(label, format="MMM YYYY"),
+    "date": lambda label: st.column_config.DateColumn(label, format="D MMM YYYY"),
+}
+
+
+def column_config(frame: pd.DataFrame, **overrides) -> dict:
+    """Headings and formats in people's words for a table (`labels`), with a page's own
+    settings for some columns on top."""
+    config = {
+        name: _FORMATS[kind](label) if kind else label
+        for name, (label, kind) in labels.column_formats(frame).items()
+    }
+    return {**config, **overrides}
+
+
+def table_view(frame: pd.DataFrame, **kwargs) -> None:
+    """A read-only table in people's words: headings, codes, percentages and dates."""
+    config = column_config(frame, **kwargs.pop("column_config", {}))
+    st.dataframe(labels.readable(frame), hide_index=True, column_config=config, **kwargs)
+
+
 def _file_name(text: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")
 
@@ -541,7 +569,7 @@ def checklist_section(number: int) -> None:
     disabled = audience() == "partner" or not can("edit")
     for item_id, text in q.items:
         current = answers.get(item_id, {})
-        cols = st.columns([5, 2, 3, 1])
+        cols = st.columns([4, 3, 3, 1])  # the answer's box holds "Not answered" at 1280 px
         cols[0].markdown(f"**{escape_markdown(item_id)}** {escape_markdown(text)}")
         choice = cols[1].selectbox(
             # Collapsed, but still the control's accessible name: the item it answers.
@@ -549,6 +577,7 @@ def checklist_section(number: int) -> None:
             ("", *checklist.ANSWERS),
             index=(("", *checklist.ANSWERS)).index(current.get("answer", "")),
             key=f"answer-{item_id}",
+            format_func=lambda answer: answer or "Not answered",
             label_visibility="collapsed",
             disabled=disabled,
         )
@@ -606,6 +635,11 @@ MEETING_CSS = """<style>
 [data-testid="stMain"] [data-testid="stMetricValue"] p { font-size: 2.4rem !important; }
 [data-testid="stMain"] [data-testid="stMetricLabel"] p {
   font-size: 1.1rem !important; white-space: normal !important; overflow: visible !important; }
+[data-testid="stMain"] h1 { font-size: 2rem; }
+/* The projector gets the whole width: the sidebar (its filters, its toggles) is hidden and
+   "Leave meeting mode" at the top of the page brings it back. */
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"] { display: none !important; }
 </style>"""
 
 
@@ -617,6 +651,12 @@ def meeting_mode() -> bool:
 def meeting_styles() -> None:
     if meeting_mode():
         st.html(MEETING_CSS)
+        st.button(
+            "Leave meeting mode",
+            key="leave_meeting",
+            icon=":material/close_fullscreen:",
+            on_click=lambda: st.session_state.update(meeting_mode=False),
+        )
 
 
 def side_by_side(key: str) -> bool:

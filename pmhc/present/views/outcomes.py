@@ -8,6 +8,7 @@ import altair as alt
 from pmhc.analysis import metrics
 from pmhc.present import charts
 from pmhc.present.charts import Figure
+from pmhc.present.labels import words
 from pmhc.present.views.base import (
     RATE_TOOLTIP,
     Scope,
@@ -47,12 +48,15 @@ def _by_district(scope: Scope) -> Figure | None:
     if data is None or data.empty:
         return None
     conn = data[data["outcome"] == "connection"].sort_values("rate")
-    title = (
-        f"{conn.iloc[0]['district']} has the lowest connection rate "
-        f"({pct(conn.iloc[0]['rate'], 0)})"
-        if len(conn)
-        else "Outcome rates by district"
-    )
+    if len(conn) > 1:
+        title = (
+            f"{conn.iloc[0]['district']} has the lowest connection rate "
+            f"({pct(conn.iloc[0]['rate'], 0)})"
+        )
+    elif len(conn):  # one district in view: nothing to compare it with
+        title = f"Connection rate in {conn.iloc[0]['district']}: {pct(conn.iloc[0]['rate'], 0)}"
+    else:
+        title = "Outcome rates by district"
     return figure(
         scope,
         "outcomes_by_district",
@@ -106,11 +110,9 @@ def _completeness(scope: Scope) -> Figure | None:
     data = scope.ds.completeness
     if data is None or data.empty:
         return None
+    data = data.assign(field=data["field"].map(words))  # "Use of force", not use_of_force
     worst = data.sort_values("filled").iloc[0]
-    title = (
-        f"{worst['field'].replace('_', ' ').capitalize()} is the least complete field "
-        f"({pct(worst['filled'], 0)} filled)"
-    )
+    title = f"{worst['field']} is the least complete field ({pct(worst['filled'], 0)} filled)"
     return figure(
         scope,
         "completeness",

@@ -74,7 +74,7 @@ def _heatmaps(scope: Scope, grid: pd.DataFrame) -> list[Figure]:
     figures = [
         Figure(
             "heatmap_calls",
-            charts.heatmap(
+            lambda title=title: charts.heatmap(  # built when drawn, as meeting mode needs
                 data,
                 value="calls",
                 title=title,
@@ -94,7 +94,7 @@ def _heatmaps(scope: Scope, grid: pd.DataFrame) -> list[Figure]:
     figures.append(
         Figure(
             "heatmap_connection",
-            charts.heatmap(
+            lambda title=title: charts.heatmap(
                 rates,
                 value="connection_rate",
                 title=title,

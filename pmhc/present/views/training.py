@@ -50,7 +50,11 @@ def _coverage_by(scope: Scope, staff: pd.DataFrame, column: str) -> Figure | Non
     if data is None or data.empty:
         return None
     low = data.iloc[0]
-    title = f"{low[column]} has the lowest patrol CIT coverage: {pct(low['rate'], 0)}"
+    title = (
+        f"{low[column]} has the lowest patrol CIT coverage: {pct(low['rate'], 0)}"
+        if len(data) > 1
+        else f"Patrol CIT coverage in {low[column]}: {pct(low['rate'], 0)}"  # one in view
+    )
     return figure(
         scope,
         f"coverage_by_{column}",
