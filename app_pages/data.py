@@ -471,6 +471,21 @@ def definitions(ws) -> None:
         "never a connection.",
         disabled=not ui.can("edit"),
     )
+    contact = st.checkbox(
+        "A mobile-crisis or co-responder hand-off is a connection only when there was contact",
+        value=bool(values.get("handoff_needs_contact", True)),
+        help="On (the default): a crisis unit on a call that ended Resolved, No action, "
+        "Resources declined or Unable to contact attended but connected nobody; attendance "
+        "is its own figure (Crisis unit attended). See docs/indicators.md.",
+        disabled=not ui.can("edit"),
+    )
+    shelter = st.checkbox(
+        "Count a transport to a shelter as a connection",
+        value=bool(values.get("shelter_as_treatment", False)),
+        help="Off (the default): a shelter is not a treatment destination (crisis centre, "
+        "emergency department, detox), so a shelter transport alone is not a connection.",
+        disabled=not ui.can("edit"),
+    )
     labels = {
         "final": "Final call type",
         "initial": "Initial call type",
@@ -484,9 +499,15 @@ def definitions(ws) -> None:
         help="Any of the chosen routes is enough; the load report counts calls by route.",
         disabled=not ui.can("edit"),
     )
-    if holds != bool(values.get("holds_as_connection")):
-        settings.save_settings(ws.folder, holds_as_connection=holds)
-        ui.record("settings-edit", keys=["holds_as_connection"])
+    chosen = {
+        "holds_as_connection": holds,
+        "handoff_needs_contact": contact,
+        "shelter_as_treatment": shelter,
+    }
+    changed = {k: v for k, v in chosen.items() if v != bool(values.get(k))}
+    if changed:
+        settings.save_settings(ws.folder, **changed)
+        ui.record("settings-edit", keys=sorted(changed))
         st.rerun()
     if routes and tuple(routes) != settings.mh_routes(values):
         settings.save_settings(ws.folder, mh_routes=routes)

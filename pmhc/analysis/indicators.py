@@ -24,7 +24,9 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from pmhc.ingest.pipeline import HANDOFF_UNITS
 from pmhc.ingest.values import any_of
+from pmhc.storage.dataset import connection_flag
 
 Flag = Callable[[pd.DataFrame], "pd.Series | None"]
 
@@ -168,10 +170,33 @@ def for_partners() -> list[Indicator]:
 
 def with_holds(entry: Indicator) -> Indicator:
     """The entry when the setting counts a hold ending in a transport to treatment."""
-    if entry.holds is None:
+    return with_definitions(entry, holds=True)
+
+
+# The connection's definitions (settings, issue 20), each with its default.
+DEFINITION_DEFAULTS = {"holds": False, "contact": True, "shelter": False}
+
+
+def with_definitions(
+    entry: Indicator, holds: bool = False, contact: bool = True, shelter: bool = False
+) -> Indicator:
+    """The connection entry under the definition settings (other entries unchanged): its
+    column is `is_connection`, suffixed by what differs from the default (`_holds`,
+    `_attended`: a hand-off counts without contact, `_shelter`), computed from the
+    incidents' components when a built dataset does not carry it."""
+    if entry.holds is None or (not holds and contact and not shelter):
         return entry
-    label, column = entry.holds
-    return replace(entry, label=label, column=column)
+    label, column = entry.holds if holds else (entry.label, entry.column)
+    column += "_attended" * (not contact) + "_shelter" * shelter
+    named = (("hand-offs without contact", not contact), ("shelter", shelter))
+    extra = [text for text, on in named if on]
+    if extra:
+        label += f" ({' and '.join(extra)} included)"
+
+    def compute(incidents: pd.DataFrame) -> pd.Series | None:
+        return connection_flag(incidents, holds, contact, shelter)
+
+    return replace(entry, label=label, column=column, compute=compute)
 
 
 def _column(name: str) -> Flag:
@@ -190,7 +215,10 @@ def _column(name: str) -> Flag:
     card="Connected",
     numerator="the incident has a connection component (referral, transport to treatment, "
     "hand-off to mobile crisis or a co-responder; see *Connection to resources*), and no "
-    "arrest; a held incident counts only under the hold setting, with a transport",
+    "arrest; by default a hand-off counts only with contact (not when the disposition is "
+    "Resolved, No action, Resources declined, Unable to contact or another no-contact or "
+    "resolved disposition), a shelter transport is not treatment, and a held incident "
+    "counts only under the hold setting, with a transport",
     base="a recorded disposition, or a treatment transport, crisis unit, arrest or hold",
     column="is_connection",
     higher_is_better=True,
@@ -199,7 +227,18 @@ def _column(name: str) -> Flag:
     doc="An incident is recorded when its disposition is, or when another source settles the "
     "outcome without it: a transport to treatment or a mobile-crisis or co-responder unit "
     "(connected), an arrest or a hold (not connected). So the base can be larger than the "
-    "MH calls with a recorded disposition.",
+    "MH calls with a recorded disposition. Three definitions are settings (Data page, "
+    "*Definitions*), named on every connection card: (1) **hand-off needs contact** (on by "
+    "default): a mobile-crisis or co-responder unit on the call is a linkage only when the "
+    "disposition does not say the call was resolved on scene or nobody was contacted; "
+    "the BJA PMHC toolkit (*Measuring Performance*) and the CSG Justice Center's data "
+    "collection guidance count a connection as a referral or linkage made, not as a unit's "
+    "presence, so attendance is reported apart (*Crisis unit attended*); on the sample, "
+    "2025 moves from 52.1% to 48.3% with this rule alone; (2) **shelter is not treatment** "
+    "(default): the toolkit names crisis centres, emergency departments and detox as "
+    "treatment destinations, so a shelter transport is its own component, a connection "
+    "only when the setting says so (52.1% to 50.1% alone); (3) **holds** (off by default, "
+    "below).",
     pages=("overview", "services", "outcomes"),
     trends=TRENDS,
     collapse="any row per component (yes if any row has it, unknown when no row records "
@@ -211,6 +250,32 @@ def _column(name: str) -> Flag:
 )
 def connection(incidents: pd.DataFrame) -> pd.Series | None:
     return _column("is_connection")(incidents)
+
+
+@indicator(
+    key="crisis_attended",
+    label="Mobile crisis or co-responder attended",
+    card="Crisis unit attended",
+    numerator="a mobile-crisis or co-responder unit was on the call (responder-type rules, "
+    "or the mobile-crisis flag), whatever the disposition",
+    base="a recorded responder type or mobile-crisis flag",
+    column="crisis_attended",
+    higher_is_better=None,
+    needs=("responder_type", "mobile_crisis"),
+    unlock="a responder-type or mobile-crisis column",
+    pages=("services",),
+    partner=False,
+    doc="Attendance, not a connection: the connection rate counts a crisis unit's hand-off "
+    "only when there was contact (a setting). Reported apart so that neither figure hides "
+    "the other (BJA PMHC toolkit, *Measuring Performance*: report the response and the "
+    "linkage as separate measures). No direction is better: more attendance is the "
+    "programme's intent, but the figure is a process measure.",
+)
+def crisis_attended(incidents: pd.DataFrame) -> pd.Series | None:
+    parts = [incidents[f"unit_{u}"] for u in HANDOFF_UNITS if f"unit_{u}" in incidents]
+    if "mobile_crisis" in incidents:
+        parts.append(incidents["mobile_crisis"])
+    return any_of(parts)
 
 
 @indicator(
@@ -269,28 +334,48 @@ def use_of_force(incidents: pd.DataFrame) -> pd.Series | None:
 
 
 INJURY_FLAGS = ("person_injury", "officer_injury")
+INJURY_DOC = (
+    "Injury to the person and injury to officers are two figures, not one: they answer "
+    "different questions (the person's safety; officer safety) and the CSG Justice Center's "
+    "data collection guidance and the BJA PMHC toolkit list them apart. A blank flag is "
+    "unknown and leaves the denominator."
+)
 
 
 @indicator(
-    key="injury",
-    label="Injury (person or officer)",
-    card="Injured",
-    numerator="either injury flag is yes; no only when every injury flag the data have is a "
-    "recorded no (one blank flag without a yes is unknown)",
-    base="a recorded injury flag",
-    column="is_injury",
+    key="person_injury",
+    label="Injury to the person",
+    card="Person injured",
+    numerator="the person-injury flag is yes on any row",
+    base="a recorded person-injury flag",
+    column="person_injury",
     higher_is_better=False,
-    needs=INJURY_FLAGS,
-    unlock="a person-injury or officer-injury column",
+    needs=("person_injury",),
+    unlock="a person-injury (subject injury) column",
     pages=("outcomes",),
     trends=TRENDS,
-    collapse=f"{ANY_ROW}, per injury flag; then either flag (above)",
-    doc="With both injury columns, an incident is recorded when either flag is yes or both "
-    "are a recorded no: one blank flag and no yes leave it unknown (out of the denominator). "
-    "With one column, that flag decides.",
+    doc=INJURY_DOC,
 )
-def injury(incidents: pd.DataFrame) -> pd.Series | None:
-    return any_of([incidents[c] for c in INJURY_FLAGS if c in incidents])
+def person_injury(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("person_injury")(incidents)
+
+
+@indicator(
+    key="officer_injury",
+    label="Injury to officers",
+    card="Officer injured",
+    numerator="the officer-injury flag is yes on any row",
+    base="a recorded officer-injury flag",
+    column="officer_injury",
+    higher_is_better=False,
+    needs=("officer_injury",),
+    unlock="an officer-injury column",
+    pages=("outcomes",),
+    trends=TRENDS,
+    doc=INJURY_DOC,
+)
+def officer_injury(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("officer_injury")(incidents)
 
 
 @indicator(

@@ -41,10 +41,11 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def outcome_for(key: str, holds_as_connection: bool = False) -> Outcome:
-    """The outcome of a key, the connection one following the hold setting."""
-    entry = indicators.get(key)
-    return indicators.with_holds(entry) if holds_as_connection else entry
+def outcome_for(
+    key: str, holds_as_connection: bool = False, contact: bool = True, shelter: bool = False
+) -> Outcome:
+    """The outcome of a key, the connection one following the definition settings."""
+    return indicators.with_definitions(indicators.get(key), holds_as_connection, contact, shelter)
 
 
 def outcome_flag(incidents: pd.DataFrame, outcome: Outcome) -> pd.Series | None:

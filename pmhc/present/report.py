@@ -75,6 +75,8 @@ def scope_for(ds, f: Filters, values: dict, answers: dict, audience: str) -> vie
         int(str(values.get("threshold") or store.DEFAULTS["threshold"])),
         answers,
         holds_as_connection=bool(values.get("holds_as_connection")),
+        handoff_needs_contact=store.definitions(values)[1],
+        shelter_as_treatment=store.definitions(values)[2],
         targets=dict(values.get("targets") or {}),
         milestones=store.milestones(values),
     )

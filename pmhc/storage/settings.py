@@ -25,6 +25,10 @@ WORKSPACE_DEFAULTS: dict[str, object] = {
     "agency": "",
     # a hold that ends in a transport to treatment also counts as a connection
     "holds_as_connection": False,
+    # a mobile-crisis or co-responder hand-off connects only when there was contact
+    "handoff_needs_contact": True,
+    # a shelter transport counts as a connection (it is not a transport to treatment)
+    "shelter_as_treatment": False,
     # how a call is recognised as a mental-health call (pipeline.MH_ROUTES)
     "mh_routes": ["final", "initial", "flag"],
 }
@@ -103,6 +107,15 @@ def programme_start(settings: dict) -> pd.Timestamp | None:
         return pd.Timestamp(date.fromisoformat(value)) if value else None
     except ValueError:
         return None
+
+
+def definitions(settings: dict) -> tuple[bool, bool, bool]:
+    """The connection's definition settings: (holds, hand-off needs contact, shelter)."""
+    return (
+        bool(settings.get("holds_as_connection", False)),
+        bool(settings.get("handoff_needs_contact", True)),
+        bool(settings.get("shelter_as_treatment", False)),
+    )
 
 
 def mh_routes(settings: dict) -> tuple[str, ...]:

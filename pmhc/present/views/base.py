@@ -70,14 +70,18 @@ class Scope:
     threshold: int = DEFAULT_THRESHOLD
     answers: dict = field(default_factory=dict)
     holds_as_connection: bool = False  # a hold ending in a transport to treatment connects
+    handoff_needs_contact: bool = True  # a crisis unit's hand-off connects only with contact
+    shelter_as_treatment: bool = False  # a shelter transport connects
     targets: dict = field(default_factory=dict)  # outcome key -> target rate (review page)
     # (date, label) of dated events (a CIT class graduated, mobile crisis launched), drawn
     # on every time chart and offered as before/after splits on the Review page.
     milestones: tuple[tuple[pd.Timestamp, str], ...] = ()
 
     def outcome(self, key: str) -> Outcome:
-        """The outcome of a key under this scope's settings (the hold setting)."""
-        return metrics.outcome_for(key, self.holds_as_connection)
+        """The outcome of a key under this scope's definition settings."""
+        return metrics.outcome_for(
+            key, self.holds_as_connection, self.handoff_needs_contact, self.shelter_as_treatment
+        )
 
     @property
     def partner(self) -> bool:

@@ -93,15 +93,24 @@ def outcome_trend(scope: Scope, key: str) -> Figure | None:
     )
 
 
-HOLDS_APART = (
-    "Connection: referral, transport to treatment, or hand-off to mobile crisis or a "
-    "co-responder. An arrest is never a connection; involuntary holds are counted apart"
-)
-HOLDS_IN = (
-    "Connection: referral, transport to treatment, or hand-off to mobile crisis or a "
-    "co-responder. An arrest is never a connection; a hold counts only when it ended in a "
-    "transport to treatment (a setting)"
-)
+def connection_definition(scope: Scope) -> str:
+    """The connection's definition under the scope's settings, as a card's help says it."""
+    handoff = (
+        "hand-off to mobile crisis or a co-responder with contact (not when the call was "
+        "resolved on scene or nobody was contacted)"
+        if scope.handoff_needs_contact
+        else "a mobile-crisis or co-responder unit on the call, whatever the disposition"
+    )
+    shelter = "a shelter transport counts" if scope.shelter_as_treatment else "a shelter is not"
+    holds = (
+        "a hold counts only when it ended in a transport to treatment"
+        if scope.holds_as_connection
+        else "involuntary holds are counted apart"
+    )
+    return (
+        f"Connection: referral, transport to treatment ({shelter}), or {handoff}. An arrest "
+        f"is never a connection; {holds} (settings: Data page, Definitions)"
+    )
 
 
 def connection_figure(scope: Scope, label: str = "Connected") -> KeyFigure | None:
@@ -111,8 +120,7 @@ def connection_figure(scope: Scope, label: str = "Connected") -> KeyFigure | Non
     if fig is None or scope.windows is None:
         return fig
     parts = metrics.connection_components(scope.windows[0], o)
-    definition = HOLDS_IN if scope.holds_as_connection else HOLDS_APART
-    fig.help = f"{fig.help or ''} {definition}."
+    fig.help = f"{fig.help or ''} {connection_definition(scope)}."
     if parts is not None and len(parts) and not scope.partner:
         fig.help += (
             " Of the connected calls: "
