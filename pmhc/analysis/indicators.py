@@ -310,7 +310,7 @@ def arrest(incidents: pd.DataFrame) -> pd.Series | None:
     unlock="a disposition or involuntary-hold (apprehension) column",
     pages=("services",),
     trends=("outcome_trend",),
-    doc="No direction is better: a change is only called unlikely to be chance.",
+    doc="No direction is better: a change is only called statistically significant.",
 )
 def involuntary(incidents: pd.DataFrame) -> pd.Series | None:
     return _column("is_involuntary")(incidents)

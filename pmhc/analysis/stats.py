@@ -1,4 +1,5 @@
-"""Rates with 95% Wilson intervals, and the two-proportion test used to compare periods."""
+"""Rates with 95% Wilson intervals, the two-proportion test used to compare periods, the
+control chart's overdispersion check (Laney p') and the interrupted time series."""
 
 from __future__ import annotations
 
@@ -9,6 +10,18 @@ import numpy as np
 
 Z95 = 1.959963984540054
 MIN_COUNT = 30  # below this many calls a rate is "too few to judge"
+# Expected events: with fewer than 5 yes or 5 no (n*p or n*(1-p) < 5) the normal
+# approximation behind the intervals, the z-test and the control limits does not hold, so a
+# rate is "too few to judge" however many calls it has (3% of 30 calls is one event).
+MIN_EXPECTED = 5
+
+
+def enough_events(n, p) -> np.ndarray:
+    """n*p and n*(1-p) both at least MIN_EXPECTED, element-wise."""
+    n, p = np.asarray(n, dtype=float), np.asarray(p, dtype=float)
+    least = MIN_EXPECTED - 1e-9  # 30 * (5 / 30) is 4.999…: a count of 5 is enough
+    with np.errstate(invalid="ignore"):
+        return (n * p >= least) & (n * (1 - p) >= least)
 
 
 @dataclass(frozen=True)
@@ -26,7 +39,10 @@ class Rate:
 
     @property
     def judgeable(self) -> bool:
-        return self.denominator >= MIN_COUNT
+        """At least MIN_COUNT calls, and at least MIN_EXPECTED yes and no among them."""
+        if self.denominator < MIN_COUNT:
+            return False
+        return bool(enough_events(self.denominator, self.numerator / self.denominator))
 
     def text(self, digits: int = 1) -> str:
         if not self.judgeable:
@@ -93,11 +109,17 @@ def compare(
 
 
 def verdict(diff: float, p_value: float, higher_is_better: bool | None, alpha: float = 0.05) -> str:
+    """What a two-proportion test can say: whether the change is larger than chance, never
+    why (the windows are not adjusted for trend or season, and a person's repeat calls are
+    not independent), so never "a real improvement"."""
     points = f"{abs(100 * diff):.1f} points"
     if p_value >= alpha:
         return f"No clear change ({'up' if diff > 0 else 'down'} {points}, within chance)."
     direction = "rose" if diff > 0 else "fell"
-    if higher_is_better is None:
-        return f"It {direction} by {points}; the change is unlikely to be chance."
-    good = (diff > 0) == higher_is_better
-    return f"It {direction} by {points}: a real {'improvement' if good else 'worsening'}."
+    way = ""
+    if higher_is_better is not None:
+        way = f" in the {'better' if (diff > 0) == higher_is_better else 'worse'} direction"
+    return (
+        f"It {direction} by {points}{way}: a statistically significant change, not adjusted "
+        "for trend or season."
+    )

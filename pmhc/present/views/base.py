@@ -14,7 +14,7 @@ import pandas as pd
 from pmhc.analysis import filters as flt
 from pmhc.analysis import indicators, metrics, periods, workforce
 from pmhc.analysis.metrics import Outcome
-from pmhc.analysis.stats import Rate, compare
+from pmhc.analysis.stats import MIN_COUNT, MIN_EXPECTED, Rate, compare
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD, HIDDEN, protect, suppress_value
 from pmhc.present import numbers
 from pmhc.present.charts import Figure
@@ -229,9 +229,14 @@ def rate_change_figure(
             label, HIDDEN, help=f"Hidden: {scope.threshold} or fewer.", caption=caption
         )
     if not now.judgeable:
-        return KeyFigure(
-            label, "too few to judge", help=f"Only {now.denominator} {what}.", caption=caption
+        # partners see the base only: a count of the calls without the outcome could be small
+        counted = f"{now.denominator:,}" if scope.partner else f"{now.numerator:,} of "
+        counted += "" if scope.partner else f"{now.denominator:,}"
+        few = (
+            f"{counted} {what}: a rate is judged from at least {MIN_COUNT} calls, "
+            f"{MIN_EXPECTED} or more with the outcome and {MIN_EXPECTED} or more without."
         )
+        return KeyFigure(label, "too few to judge", help=few, caption=caption)
     lo, hi = now.interval
     help_text = (
         f"{now.numerator:,} of {now.denominator:,} {what}"
