@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from pmhc.analysis import metrics as M
+from pmhc.analysis import stats
 from pmhc.analysis.stats import Rate
 from pmhc.present import report
 from pmhc.storage.workspace import Workspace
@@ -62,3 +63,48 @@ def test_a_hand_off_counts_only_with_contact_and_a_shelter_is_not_treatment(samp
     attended = M.outcome_rate(y, "crisis_attended")
     assert attended.numerator == int(crisis_unit.sum())
     assert attended.denominator == int(y["unit_mobile_crisis"].notna().sum())
+
+
+# --- the interrupted time series --------------------------------------------------------
+
+
+def generated_series(level: float = 0.10, seed: int = 20) -> pd.DataFrame:
+    """36 months of 700 calls: 30% with a trend of +0.1 points a month and a season of
+    +/-2 points, binomial noise, and a step of `level` from month 19 (Jul 2024), slope 0."""
+    rng = np.random.default_rng(seed)
+    month = pd.date_range("2023-01-01", periods=36, freq="MS")
+    t = np.arange(36)
+    p = 0.30 + 0.001 * t + 0.02 * np.sin(2 * np.pi * month.month / 12) + level * (t >= 18)
+    k = rng.binomial(700, p)
+    return pd.DataFrame({"month": month, "numerator": k, "denominator": 700, "rate": k / 700})
+
+
+def test_the_interrupted_time_series_finds_a_known_step():
+    fit = stats.segmented(generated_series(), pd.Timestamp("2024-07-01"))
+    assert (fit.months_before, fit.months_after, fit.seasonal) == (18, 18, True)
+    assert fit.lags == 3  # floor(4 * (36/100)^(2/9)) = floor(3.19)
+    # the known effect lies in the intervals: level +10 points, slope change 0
+    assert fit.level_ci[0] < 10 < fit.level_ci[1]
+    assert fit.slope_ci[0] < 0 < fit.slope_ci[1]
+    assert 8 < fit.level < 12 and fit.level_p < 0.001
+    assert fit.text().startswith(f"The level changed by {fit.level:+.1f} points (95% CI ")
+    # the pre-start trend extended: 30% + 0.1 pt a month, with the season, and no step
+    july = fit.series.set_index("month").loc[pd.Timestamp("2024-07-01")]
+    assert july["counterfactual"] == pytest.approx(
+        0.30 + 0.018 + 0.02 * np.sin(np.pi * 7 / 6), abs=0.02
+    )
+    # with no step, zero lies in the level's interval
+    flat = stats.segmented(generated_series(level=0.0), pd.Timestamp("2024-07-01"))
+    assert flat.level_ci[0] < 0 < flat.level_ci[1]
+
+
+def test_the_interrupted_time_series_leaves_out_a_transition_month_and_needs_months():
+    series = generated_series()
+    mid = stats.segmented(series, pd.Timestamp("2024-07-15"))  # July is half before, half after
+    assert (mid.months_before, mid.months_after) == (18, 17)
+    assert pd.Timestamp("2024-07-01") not in set(mid.series["month"])
+    short = stats.segmented(series.head(22), pd.Timestamp("2024-07-01"))
+    assert short == (
+        "Too few months for an interrupted time series: 18 before and 4 after the start "
+        "(at least 6 whole months each)."
+    )
