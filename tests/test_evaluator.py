@@ -16,6 +16,8 @@ from pmhc.analysis import metrics as M
 from pmhc.analysis import stats
 from pmhc.analysis.stats import Rate
 from pmhc.present import report
+from pmhc.present.charts import SIGNALS
+from pmhc.present.views.review import RUN_CONVENTION, control_caption, p_chart
 from pmhc.storage.workspace import Workspace
 
 
@@ -108,3 +110,60 @@ def test_the_interrupted_time_series_leaves_out_a_transition_month_and_needs_mon
         "Too few months for an interrupted time series: 18 before and 4 after the start "
         "(at least 6 whole months each)."
     )
+
+
+# --- the control chart ------------------------------------------------------------------
+
+
+def months(spec: list[tuple[str, int, int]]) -> pd.DataFrame:
+    """(YYYY-MM, calls, yes) -> the monthly frame the control chart reads."""
+    frame = pd.DataFrame(spec, columns=["month", "denominator", "numerator"])
+    frame["month"] = pd.to_datetime(frame["month"] + "-01")
+    frame["rate"] = frame["numerator"] / frame["denominator"]
+    return frame
+
+
+def test_the_baseline_is_whole_months_before_the_start_and_the_start_month_a_transition():
+    spec = [(f"2024-{m:02d}", 100, 30) for m in range(1, 7)]
+    spec += [("2024-07", 100, 60)] + [(f"2024-{m:02d}", 100, 50) for m in range(8, 13)]
+    data = p_chart(months(spec), pd.Timestamp("2024-07-15"))
+    # Baseline: Jan-Jun, 180 of 600 = 0.30. Counting July (the start month) as before the
+    # start, as the chart did, made it (180 + 60) / 700 = 0.342857 and judged July by it.
+    assert data["centre"].iloc[0] == pytest.approx(0.30)
+    july = data.set_index("month").loc[pd.Timestamp("2024-07-01")]
+    assert (july["signal"], july["phase"], july["rules"]) == ("Transition", "transition", "")
+    # 50 of 100 from August: sigma = sqrt(0.3 * 0.7 / 100) = 0.045826, UCL 0.437477
+    assert data["ucl"].iloc[-1] == pytest.approx(0.3 + 3 * np.sqrt(0.21 / 100))
+    assert (data["signal"].iloc[7:] == "Outside limits").all()
+    # A start on the 1st: July is the first month after, judged like the others.
+    first = p_chart(months(spec), pd.Timestamp("2024-07-01"))
+    assert first.loc[6, "signal"] == "Outside limits" and first.loc[6, "phase"] == "after"
+    assert "Transition" in SIGNALS and "Too few to judge" in SIGNALS
+
+
+def test_laney_p_prime_when_the_baseline_is_overdispersed():
+    # 12 months of 100 calls alternating 15 and 35 yes: p = 0.25, each sigma = 0.0433013,
+    # z = -/+2.3094, moving ranges 4.6188, sigma-Z = 4.6188 / 1.128 = 4.0947; chi-square
+    # = 12 * 5.3333 = 64 on 11 df, p ~ 1.6e-9: clearly above 1, so p' limits.
+    spec = [(f"2023-{m:02d}", 100, 15 if m % 2 else 35) for m in range(1, 13)]
+    spread = stats.dispersion([k for _, _, k in spec], [n for _, n, _ in spec])
+    assert spread.sigma_z == pytest.approx(4.6188 / 1.128, abs=1e-3)
+    assert spread.p_value < 1e-8 and spread.laney and spread.chart == "Laney p′-chart"
+    data = p_chart(months(spec))
+    assert data["chart"].iloc[0] == "Laney p′-chart"
+    assert data["ucl"].iloc[0] == pytest.approx(min(1, 0.25 + 3 * 0.0433013 * 4.0947), abs=1e-3)
+    assert (data["signal"] == "Within limits").all()  # a plain p-chart flagged every month
+    # 4 months alternating 20 and 30: sigma-Z 2.05 but chi-square 5.33 on 3 df (p = 0.149):
+    # not clearly overdispersed, so the plain p-chart, and the caption says so.
+    few = [("2023-01", 100, 20), ("2023-02", 100, 30), ("2023-03", 100, 20), ("2023-04", 100, 30)]
+    plain = p_chart(months(few))
+    assert plain["chart"].iloc[0] == "p-chart" and plain["sigma_z"].iloc[0] == 2.047
+    assert "within chance, so plain p limits" in control_caption(plain, None)
+    assert RUN_CONVENTION in control_caption(plain, None)
+
+
+def test_sparse_months_are_greyed_not_judged():
+    # p = 60 / 200 = 0.3 over the baseline; a month of 10 calls expects 3 yes (< 5).
+    spec = [("2024-01", 100, 30), ("2024-02", 90, 27), ("2024-03", 10, 3)]
+    data = p_chart(months(spec))
+    assert data["signal"].tolist() == ["Within limits", "Within limits", "Too few to judge"]

@@ -265,6 +265,7 @@ def connection(incidents: pd.DataFrame) -> pd.Series | None:
     unlock="a responder-type or mobile-crisis column",
     pages=("services",),
     partner=False,
+    outcome=False,
     doc="Attendance, not a connection: the connection rate counts a crisis unit's hand-off "
     "only when there was contact (a setting). Reported apart so that neither figure hides "
     "the other (BJA PMHC toolkit, *Measuring Performance*: report the response and the "

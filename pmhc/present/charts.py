@@ -440,7 +440,8 @@ def heatmap(
     return _finish(chart, title, subtitle, description, height=260)
 
 
-SIGNALS = ["Within limits", "Run rule", "Outside limits"]  # what control_signals writes
+# what the control chart's points say; the last two are greyed, not judged (issue 20)
+SIGNALS = ["Within limits", "Run rule", "Outside limits", "Transition", "Too few to judge"]
 
 
 def control_chart(
@@ -470,13 +471,17 @@ def control_chart(
         color=alt.Color(
             "signal:N",
             title="",
-            scale=alt.Scale(domain=SIGNALS, range=[PALETTE[0], PALETTE[1], PALETTE[3]]),
+            scale=alt.Scale(
+                domain=SIGNALS, range=[PALETTE[0], PALETTE[1], PALETTE[3], "#9e9e9e", "#c8c8c8"]
+            ),
             legend=_legend(SIGNALS),
         ),
         shape=alt.Shape(
             "signal:N",
             title="",
-            scale=alt.Scale(domain=SIGNALS, range=["circle", "diamond", "triangle-up"]),
+            scale=alt.Scale(
+                domain=SIGNALS, range=["circle", "diamond", "triangle-up", "square", "circle"]
+            ),
         ),
         tooltip=[
             alt.Tooltip("month:T", format="%B %Y", title="Month"),

@@ -217,7 +217,7 @@ def control_signals(view: views.View | None) -> pd.DataFrame:
     fig = view.chart("control_chart") if view else None
     if fig is None or "signal" not in fig.data:
         return pd.DataFrame()
-    out = fig.data[fig.data["signal"] != "Within limits"]
+    out = fig.data[fig.data["signal"].isin(["Outside limits", "Run rule"])]
     months = pd.to_datetime(out["month"], errors="coerce")
     out = out.assign(month=months.dt.strftime("%b %Y").fillna(out["month"].astype(str)))
     return out.reindex(columns=["month", "rate", "centre", "lcl", "ucl", "signal"])
