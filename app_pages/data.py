@@ -509,10 +509,32 @@ def definitions(ws) -> None:
         settings.save_settings(ws.folder, **changed)
         ui.record("settings-edit", keys=sorted(changed))
         st.rerun()
+    data_end_setting()
     if routes and tuple(routes) != settings.mh_routes(values):
         settings.save_settings(ws.folder, mh_routes=routes)
         ui.record("settings-edit", keys=["mh_routes"])
         reapply(ws)
+
+
+def data_end_setting() -> None:
+    """The last day the export covers, kept with the dataset: a last month that stops
+    before its end is partial even when dates are known only to the month."""
+    values = ui.workspace_settings()
+    saved = settings.data_end(values)
+    picked = st.date_input(
+        "Data end date (optional: the last day this export covers)",
+        value=saved,
+        format="DD/MM/YYYY",
+        help="When the export stops before the end of its last month, that month is partial: "
+        "it is left out of the 12-month window, the trends and the control chart. Month-only "
+        "dates are also checked by volume (a last month with under half the usual calls).",
+        disabled=not ui.can("edit"),
+        key="data_end_input",
+    )
+    chosen = None if picked is None else pd.Timestamp(picked)
+    if chosen != saved:
+        ui.save_settings(data_end=None if chosen is None else chosen.date().isoformat())
+        st.rerun()
 
 
 def rule_values(current, ds, kind: str) -> None:

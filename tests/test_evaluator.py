@@ -11,13 +11,15 @@ import tempfile
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TORONTO, real_file  # tests/ is on the path under pytest
 
 from pmhc.analysis import metrics as M
-from pmhc.analysis import stats
+from pmhc.analysis import periods, stats
 from pmhc.analysis.stats import Rate
-from pmhc.present import report
+from pmhc.present import report, views
 from pmhc.present.charts import SIGNALS
 from pmhc.present.views.review import RUN_CONVENTION, control_caption, p_chart
+from pmhc.storage import dataset
 from pmhc.storage.workspace import Workspace
 
 
@@ -167,3 +169,45 @@ def test_sparse_months_are_greyed_not_judged():
     spec = [("2024-01", 100, 30), ("2024-02", 90, 27), ("2024-03", 10, 3)]
     data = p_chart(months(spec))
     assert data["signal"].tolist() == ["Within limits", "Within limits", "Too few to judge"]
+
+
+# --- partial months of month-only dates -------------------------------------------------
+
+
+def test_toronto_june_2015_is_a_partial_month_by_its_volume(ingest_file):
+    """Toronto's dates are known to the month; June 2015 has 743 calls against 1,447-2,050
+    in every other month (under half the median), so it is partial: out of the 12-month
+    window, the trends and the control chart."""
+    (loaded,) = ingest_file(real_file(TORONTO))
+    ds = dataset.build([loaded], "toronto")
+    per_month = ds.calls["received_at"].dt.to_period("M").value_counts()
+    june = per_month[pd.Period("2015-06", "M")]
+    others = per_month.drop(pd.Period("2015-06", "M"))
+    assert (june, others.min(), others.max()) == (743, 1447, 2050)
+    assert june < 0.5 * others.median()
+    scope = views.Scope(ds)
+    assert scope.coverage.partial_months() == [pd.Timestamp("2015-06-01")]
+    assert scope.coverage.partial_note() == (
+        "Partial months left out of trends: Jun 2015 (743 calls against 1,447–2,050 in the "
+        "other months)."
+    )
+    view = views.overview(scope)
+    calls = {f.label: f for f in view.figures}["MH calls"]
+    assert calls.caption == "Jun 2014–May 2015 · distinct incidents"
+    assert (
+        calls.value == f"{int(per_month[pd.period_range('2014-06', '2015-05', freq='M')].sum()):,}"
+    )
+    assert len(view.chart("monthly_calls").data) == 17  # Jan 2014 to May 2015
+
+
+def test_a_data_end_date_makes_the_last_month_partial():
+    month_dated = pd.Series(pd.to_datetime([f"2024-{m:02d}-01" for m in range(1, 7)] * 100))
+    cov = periods.coverage(month_dated, "month")
+    assert not cov.partial_months()  # 100 calls every month: none is low
+    cut = periods.coverage(month_dated, "month", pd.Timestamp("2024-06-20"))
+    assert cut.partial_months() == [pd.Timestamp("2024-06-01")]
+    assert cut.end == pd.Timestamp("2024-05-31 23:59:59.999999")
+    assert "Jun 2024 (data end set to 20 Jun 2024)" in cut.partial_note()
+    # a data end on the month's last day, or in an earlier month, changes nothing
+    assert not periods.coverage(month_dated, "month", pd.Timestamp("2024-06-30")).last_partial
+    assert not periods.coverage(month_dated, "month", pd.Timestamp("2024-03-10")).last_partial

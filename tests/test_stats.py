@@ -63,18 +63,27 @@ def test_compare_significant_improvement():
     assert change.p_value == pytest.approx(0.00389, abs=1e-5)
     # Newcombe's interval for the difference
     assert change.interval == pytest.approx((0.0642, 0.3258), abs=1e-4)
-# Issue 20: a pooled z-test on two windows cannot say "a real improvement" (no allowance for
+    # Issue 20: a pooled z-test on two windows cannot say "a real improvement" (no allowance for
     # trend, season or repeat people); the verdict says what the test shows.
-    assert change.verdict == "It rose by 20.0 points in the better direction: a statistically significant change, not adjusted for trend or season."
+    assert (
+        change.verdict
+        == "It rose by 20.0 points in the better direction: a statistically significant change, not adjusted for trend or season."
+    )
 
 
 def test_compare_significant_worsening():
     # Arrests going up is a worsening.
     change = compare(Rate(10, 200), Rate(30, 200), higher_is_better=False)
     assert change.p_value < 0.01
-    assert change.verdict == "It rose by 10.0 points in the worse direction: a statistically significant change, not adjusted for trend or season."
+    assert (
+        change.verdict
+        == "It rose by 10.0 points in the worse direction: a statistically significant change, not adjusted for trend or season."
+    )
     fell = compare(Rate(30, 100), Rate(10, 100), higher_is_better=True)
-    assert fell.verdict == "It fell by 20.0 points in the worse direction: a statistically significant change, not adjusted for trend or season."
+    assert (
+        fell.verdict
+        == "It fell by 20.0 points in the worse direction: a statistically significant change, not adjusted for trend or season."
+    )
 
 
 def test_compare_no_clear_change():
@@ -86,7 +95,10 @@ def test_compare_no_clear_change():
 
 def test_compare_without_a_direction_and_with_too_few():
     change = compare(Rate(20, 100), Rate(40, 100))
-    assert change.verdict == "It rose by 20.0 points: a statistically significant change, not adjusted for trend or season."
+    assert (
+        change.verdict
+        == "It rose by 20.0 points: a statistically significant change, not adjusted for trend or season."
+    )
     assert compare(Rate(2, 20), Rate(10, 20)) is None  # below MIN_COUNT calls
     assert compare(Rate(0, 50), Rate(0, 50)) is None  # no events: too few (issue 20)
     assert compare(Rate(5, 50), Rate(5, 50)).p_value == 1.0

@@ -77,6 +77,7 @@ def scope_for(ds, f: Filters, values: dict, answers: dict, audience: str) -> vie
         holds_as_connection=bool(values.get("holds_as_connection")),
         handoff_needs_contact=store.definitions(values)[1],
         shelter_as_treatment=store.definitions(values)[2],
+        data_end=store.data_end(values),
         targets=dict(values.get("targets") or {}),
         milestones=store.milestones(values),
     )

@@ -35,7 +35,13 @@ WORKSPACE_DEFAULTS: dict[str, object] = {
 SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
 ANSWERS_FILE = "self_assessment.json"
 # What describes one dataset: kept with it.
-DATASET_DEFAULTS: dict[str, object] = {"programme_start": None, "targets": {}, "milestones": []}
+# data_end: the last day the export covers, when the analyst knows it (a partial last month)
+DATASET_DEFAULTS: dict[str, object] = {
+    "programme_start": None,
+    "targets": {},
+    "milestones": [],
+    "data_end": None,
+}
 DEFAULTS = {**WORKSPACE_DEFAULTS, **DATASET_DEFAULTS}
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status", "shared"]  # shared: partners see it
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
@@ -101,12 +107,17 @@ def with_sample_defaults(values: dict, is_sample: bool) -> dict:
     return values
 
 
-def programme_start(settings: dict) -> pd.Timestamp | None:
-    value = settings.get("programme_start")
+def programme_start(settings: dict, key: str = "programme_start") -> pd.Timestamp | None:
+    value = settings.get(key)
     try:
         return pd.Timestamp(date.fromisoformat(value)) if value else None
     except ValueError:
         return None
+
+
+def data_end(settings: dict) -> pd.Timestamp | None:
+    """The analyst's data end date (None: not set, or unreadable)."""
+    return programme_start(settings, "data_end")
 
 
 def definitions(settings: dict) -> tuple[bool, bool, bool]:

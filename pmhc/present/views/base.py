@@ -72,6 +72,7 @@ class Scope:
     holds_as_connection: bool = False  # a hold ending in a transport to treatment connects
     handoff_needs_contact: bool = True  # a crisis unit's hand-off connects only with contact
     shelter_as_treatment: bool = False  # a shelter transport connects
+    data_end: pd.Timestamp | None = None  # the last day the export covers (analyst's)
     targets: dict = field(default_factory=dict)  # outcome key -> target rate (review page)
     # (date, label) of dated events (a CIT class graduated, mobile crisis launched), drawn
     # on every time chart and offered as before/after splits on the Review page.
@@ -111,7 +112,7 @@ class Scope:
         """The days and complete months of all calls in the dataset (before any filter)."""
         if self.ds.calls is None:
             return None
-        return periods.coverage(self.ds.calls["received_at"], self.precision)
+        return periods.coverage(self.ds.calls["received_at"], self.precision, self.data_end)
 
     @cached_property
     def window(self) -> periods.Windows | None:
