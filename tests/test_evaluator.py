@@ -7,6 +7,7 @@ look-back). Every expected figure is worked out by hand or by an independent pan
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,9 @@ from conftest import TORONTO, real_file  # tests/ is on the path under pytest
 
 from pmhc.analysis import metrics as M
 from pmhc.analysis import periods, stats
+from pmhc.analysis.filters import Filters
 from pmhc.analysis.stats import Rate
+from pmhc.analysis.summary import summarize
 from pmhc.present import report, views
 from pmhc.present.charts import SIGNALS
 from pmhc.present.views.review import RUN_CONVENTION, control_caption, p_chart
@@ -211,3 +214,38 @@ def test_a_data_end_date_makes_the_last_month_partial():
     # a data end on the month's last day, or in an earlier month, changes nothing
     assert not periods.coverage(month_dated, "month", pd.Timestamp("2024-06-30")).last_partial
     assert not periods.coverage(month_dated, "month", pd.Timestamp("2024-03-10")).last_partial
+
+
+# --- repeat encounters over a rolling 12-month look-back ----------------------------------
+
+
+def test_repeat_encounters_look_back_12_months_across_the_window_edge():
+    when = [
+        ("p1", "2024-11-15"),  # before the window: p1's Feb 2025 contact looks back to it
+        ("p1", "2025-02-01"),
+        ("p2", "2024-01-10"),  # 13.7 months before p2's next: outside the look-back
+        ("p2", "2025-03-01"),
+        ("p3", "2025-05-01"),
+        ("p3", "2025-06-01"),
+        ("p3", "2025-07-01"),
+        ("p4", "2025-12-20"),
+        ("p4", "2026-01-05"),  # after the window: the look-back never looks forward
+    ]
+    history = pd.DataFrame(when, columns=["person_id", "received_at"])
+    history["received_at"] = pd.to_datetime(history["received_at"])
+    window = history[history["received_at"].dt.year == 2025]
+    r = M.repeat_encounters(window, history)
+    # 2025: p1, p2, p3, p4 seen; 2+ within 12 months: p1 (Nov 2024 - Feb 2025) and p3;
+    # 3+: p3. Counted inside the window alone, p1 had one contact and was not a repeat.
+    assert (r.persons, r.repeat_2, r.repeat_3) == (4, Rate(2, 4), Rate(1, 4))
+    assert M.repeat_encounters(window).repeat_2 == Rate(1, 4)  # no history: p3 only
+    assert r.contacts_per_person == 6 / 4
+
+
+def test_the_cli_and_the_page_give_one_repeat_figure_for_one_window():
+    ds = report.workspace_dataset(Workspace(tempfile.mkdtemp()))
+    whole = Filters(start=date(2023, 1, 1), end=date(2025, 12, 31))
+    page = {f.label: f for f in views.outcomes(views.Scope(ds, whole)).figures}["2+ MH contacts"]
+    cli = summarize(ds, exact=True)["calls"]["repeat_person_share"]
+    assert page.value == f"{100 * cli:.1f}%"
+    assert "within 12 months before it" in page.help and "Jan 2023–Dec 2025" in page.help

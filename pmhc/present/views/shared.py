@@ -30,8 +30,9 @@ def repeat_figure(scope: Scope) -> KeyFigure | None:
     if scope.windows is None:
         return None
     current, previous, w = scope.windows
-    now = metrics.repeat_encounters(current)
-    before = None if previous is None else metrics.repeat_encounters(previous)
+    # the look-back reaches before each window into the unfiltered period (scope.base)
+    now = metrics.repeat_encounters(current, scope.base)
+    before = None if previous is None else metrics.repeat_encounters(previous, scope.base)
     if now is None:
         return None
     fig = rate_change_figure(
@@ -45,7 +46,12 @@ def repeat_figure(scope: Scope) -> KeyFigure | None:
         w.missing,
     )
     if fig and fig.help:
-        fig.help += f" {now.contacts_per_person:.2f} MH contacts per person."
+        fig.help += (
+            f" People with an MH contact in {w.text} who had another within "
+            f"{metrics.LOOKBACK_MONTHS} months before it (a rolling look-back per person, "
+            f"which reaches back before {w.start:%b %Y}). {now.contacts_per_person:.2f} MH "
+            "contacts per person in the period."
+        )
     return fig
 
 
