@@ -249,3 +249,23 @@ def test_the_cli_and_the_page_give_one_repeat_figure_for_one_window():
     cli = summarize(ds, exact=True)["calls"]["repeat_person_share"]
     assert page.value == f"{100 * cli:.1f}%"
     assert "within 12 months before it" in page.help and "Jan 2023–Dec 2025" in page.help
+
+
+def test_every_card_of_a_row_states_one_period():
+    """The sample's key-figure window is Jan-Dec 2025: every dated card on the call pages
+    names it (Question 2's dispatch and response cards and Question 4's arrest count
+    described all 36 months, beside 12-month rates)."""
+    ds = report.workspace_dataset(Workspace(tempfile.mkdtemp()))
+    scope = views.Scope(ds)
+    for page in ("overview", "policies", "services", "outcomes"):
+        captions = [f.caption for f in views.PAGES[page](scope).figures if f.caption]
+        dated = [c for c in captions if "inventory" not in c]
+        assert dated and all(c.startswith("Jan 2025–Dec 2025 · ") for c in dated), (page, dated)
+    policies = {f.label: f for f in views.policies(scope).figures}
+    window = scope.windows[0]
+    minutes = (window["arrived_at"] - window["received_at"]).dt.total_seconds() / 60
+    minutes = minutes[(minutes >= 0) & (minutes < 24 * 60)]
+    assert policies["Median response"].value == f"{minutes.median():.0f} min"
+    assert policies["Median response"].caption.endswith(
+        f"of {len(minutes):,} MH calls with both times"
+    )

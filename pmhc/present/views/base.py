@@ -150,6 +150,14 @@ class Scope:
         return periods.span_text(start, end + periods.DAY - periods.TICK)
 
     @cached_property
+    def cards(self) -> tuple[pd.DataFrame, str]:
+        """The MH incidents and period of a page's key cards: the key-figure window, so every
+        card of a row describes one period (issue 20); all of `mh` without a window."""
+        if self.windows is not None:
+            return self.windows[0], self.windows[2].text
+        return self.mh, self.period_text
+
+    @cached_property
     def trend_mh(self) -> pd.DataFrame | None:
         """MH incidents for trends (dates and yes/no columns only: copying the text columns
         of a million incidents costs more than the trend): partial months left out."""
