@@ -51,6 +51,106 @@ WINDOWS = (
 # The pages that show outcome cards, and the trend charts that draw outcomes (keys of the
 # pages' views and of their charts).
 PAGES = ("overview", "policies", "training", "services", "outcomes", "review")
+
+# The guidance the choices below follow (docs/indicators.md cites these by their short name).
+GUIDANCE = {
+    "BJA toolkit": "Bureau of Justice Assistance, Police-Mental Health Collaboration (PMHC) "
+    "Toolkit: Essential Element 10 and *Measuring Performance*",
+    "CSG data": "Council of State Governments Justice Center, data collection guidance for "
+    "police-mental health collaborations (*Police-Mental Health Collaborations: A Framework "
+    "for Implementing Effective Law Enforcement Responses*, and its six questions)",
+    "Laney": "D. B. Laney, Improved control charts for attributes, Quality Engineering 14(4), 2002",
+    "ITS": "J. L. Bernal, S. Cummins, A. Gasparrini, Interrupted time series regression for "
+    "the evaluation of public health interventions: a tutorial, Int. J. Epidemiology 46(1), "
+    "2017",
+}
+
+# What an evaluator would ask of each figure, the choice made and why (issue 20); written to
+# docs/indicators.md, "Choices and the guidance behind them".
+CHOICES: tuple[tuple[str, str, str], ...] = (
+    (
+        "Connection needs contact",
+        "A mobile-crisis or co-responder unit on a call is a connection only when the "
+        "disposition does not record that the call was resolved on scene or nobody was "
+        "contacted (groups `resolved` and `no_contact`: Resolved, No action, Resources "
+        "declined, Unable to contact). Attendance is its own figure (*Crisis unit "
+        "attended*). A setting (on by default).",
+        "BJA toolkit: a connection is a linkage made; the response and the linkage are "
+        "reported as separate measures. CSG data: record the disposition and the "
+        "services the person was connected to.",
+    ),
+    (
+        "Shelter is not treatment",
+        "A shelter transport is its own component (`shelter`), a connection only under a "
+        "setting (off by default); TRANSPORT* in a shelter disposition is not a treatment "
+        "transport.",
+        "BJA toolkit: treatment destinations are crisis centres, emergency departments and "
+        "detox/sobering centres.",
+    ),
+    (
+        "Injuries apart",
+        "Injury to the person and injury to officers are two figures, each with its own unknowns.",
+        "CSG data and the BJA toolkit list them as separate safety measures.",
+    ),
+    (
+        "Partial months",
+        "A first or last month is partial when the data start or stop inside it (daily "
+        "dates), when it has under half the median month's calls (dates known only to the "
+        "month), or when the analyst's data end date falls inside it. Partial months are "
+        "out of the 12-month window, the trends and the control chart.",
+        "CSG data: compare like periods; a part month is not a month.",
+    ),
+    (
+        "One period per row of cards",
+        "Every card states its period; every card of a page's top row describes the "
+        "key-figure window.",
+        "BJA toolkit (*Measuring Performance*): a measure is reported with its period.",
+    ),
+    (
+        "Too few to judge",
+        "A rate needs at least 30 calls and at least 5 with and 5 without the outcome "
+        "(n·p and n·(1−p) ≥ 5); control-chart months with fewer than 5 expected events "
+        "either way are greyed and not judged.",
+        "The normal approximation behind the intervals, the z-test and the p-chart limits "
+        "needs n·p and n·(1−p) of 5 or more.",
+    ),
+    (
+        "Before and after",
+        "A two-proportion z-test says whether the change is larger than chance: *a "
+        "statistically significant change, not adjusted for trend or season*, never *a "
+        "real improvement* (the windows differ in length, the rate may have been rising "
+        "already, and a person's repeat calls are not independent).",
+        "ITS: a before/after comparison ignores the underlying trend.",
+    ),
+    (
+        "Interrupted time series",
+        "Beside before/after: least squares of the monthly rate on time, a step and a "
+        "slope change at the start, with a yearly sine and cosine from 24 months; Newey-"
+        "West (HAC) errors, never narrower than ordinary ones, with t intervals; a month "
+        "the start falls inside is left out; at least 6 whole months each side. The page "
+        "says the level and slope change with 95% intervals and draws the pre-start trend "
+        "extended.",
+        "ITS (segmented regression, seasonality, autocorrelation).",
+    ),
+    (
+        "Control chart",
+        "The baseline is the whole months before the programme start; a start after the "
+        "1st makes its month a transition month (marked, not in the baseline, not judged). "
+        "Laney's sigma-Z of the baseline is computed; when it is above 1 and a chi-square "
+        "test of binomial variation gives p < 0.05, the limits are widened by it (Laney "
+        "p′-chart), and the caption says which chart is drawn. Run rules mark every point "
+        "of a broken run, not only the point that completes it.",
+        "Laney: with large monthly counts a p-chart signals on ordinary variation.",
+    ),
+    (
+        "Repeat encounters",
+        "A person in the window counts as 2+ (3+) when one of their MH contacts in the "
+        "window had 1+ (2+) other MH contacts in the 12 months up to it, looking back "
+        "before the window's start; the card names the window and the look-back, and the "
+        "CLI uses the same rule over its period.",
+        "CSG data: repeat contacts with the same person over a fixed look-back.",
+    ),
+)
 TRENDS = ("overview_outcomes", "outcome_trend")
 
 
