@@ -142,6 +142,7 @@ def its_figure(scope: Scope, o, fit: stats.Segmented, at: pd.Timestamp, name: st
             description=f"Observed monthly {o.label.lower()} rate against the trend before "
             f"{name} extended.",
             marker=at,
+            milestones=scope.milestones,
         ),
     )
 
