@@ -269,3 +269,23 @@ def test_every_card_of_a_row_states_one_period():
     assert policies["Median response"].caption.endswith(
         f"of {len(minutes):,} MH calls with both times"
     )
+
+
+def test_the_trend_follows_the_definition_settings_in_a_partial_month_dataset():
+    """Trends drop partial months by keeping only the columns they need: a connection under
+    non-default settings must still find the disposition group there."""
+    ds = report.workspace_dataset(Workspace(tempfile.mkdtemp()))
+    calls = ds.calls
+    ds.calls = calls[calls["received_at"] < pd.Timestamp("2025-12-15")]  # December partial
+    ds.__dict__.pop("mh", None)
+    scope = views.Scope(ds, shelter_as_treatment=True)  # hand-offs still need contact
+    o = scope.outcome("connection")
+    assert o.column == "is_connection_shelter"
+    trend = M.monthly_outcomes(scope.trend_mh, [o]).set_index("month")
+    june = ds.mh[ds.mh["month"] == pd.Timestamp("2025-06-01")]
+    assert pd.Timestamp("2025-12-01") not in trend.index
+    expected = M.outcome_rate(june, o)
+    got = trend.loc[pd.Timestamp("2025-06-01")]
+    assert (got["numerator"], got["denominator"]) == (expected.numerator, expected.denominator)
+    loose = M.outcome_rate(june, M.outcome_for("connection", contact=False, shelter=True))
+    assert loose.numerator > expected.numerator  # the contact rule applied in the trend

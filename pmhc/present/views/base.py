@@ -164,7 +164,9 @@ class Scope:
         mh, cov = self.mh, self.coverage
         if mh is None or cov is None or not cov.partial_months():
             return mh
-        keep = [c for c in mh.columns if c in ("received_at", "month") or mh[c].dtype.kind == "b"]
+        # the disposition group too: a connection under non-default settings reads it
+        kept = ("received_at", "month", "disposition_group")
+        keep = [c for c in mh.columns if c in kept or mh[c].dtype.kind == "b"]
         keep += [c for c in mh.columns if str(mh[c].dtype) == "boolean" and c not in keep]
         inside = ((mh["received_at"] >= cov.start) & (mh["received_at"] <= cov.end)).to_numpy()
         trend = mh.loc[inside, keep]
