@@ -381,6 +381,14 @@ def test_the_hold_setting_changes_the_one_connection_figure(monkeypatch, tmp_pat
     label = "Count an involuntary hold that ends in a transport to treatment as a connection"
     box = next(c for c in at.checkbox if c.label == label)
     assert box.value is False
+    # issue 20's definitions beside it, with their defaults: a hand-off needs contact, a
+    # shelter is not treatment; and the data end date (empty)
+    boxes = {c.label: c.value for c in at.checkbox}
+    assert boxes[
+        "A mobile-crisis or co-responder hand-off is a connection only when there was contact"
+    ]
+    assert boxes["Count a transport to a shelter as a connection"] is False
+    assert any(d.label.startswith("Data end date") and d.value is None for d in at.date_input)
     at.switch_page("app_pages/overview.py").run()
     before = metrics(at)["Connected"]
     at.switch_page("app_pages/data.py").run()

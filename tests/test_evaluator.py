@@ -261,6 +261,10 @@ def test_every_card_of_a_row_states_one_period():
         captions = [f.caption for f in views.PAGES[page](scope).figures if f.caption]
         dated = [c for c in captions if "inventory" not in c]
         assert dated and all(c.startswith("Jan 2025–Dec 2025 · ") for c in dated), (page, dated)
+    # the connection card names its definitions and where they are set
+    connected = {f.label: f for f in views.overview(scope).figures}["Connected"]
+    assert "hand-off to mobile crisis or a co-responder with contact" in connected.help
+    assert "(a shelter is not)" in connected.help and "Data page, Definitions" in connected.help
     policies = {f.label: f for f in views.policies(scope).figures}
     window = scope.windows[0]
     minutes = (window["arrived_at"] - window["received_at"]).dt.total_seconds() / 60
