@@ -6,6 +6,7 @@ look-back). Every expected figure is worked out by hand or by an independent pan
 
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import date
 
@@ -293,3 +294,19 @@ def test_the_trend_follows_the_definition_settings_in_a_partial_month_dataset():
     assert (got["numerator"], got["denominator"]) == (expected.numerator, expected.denominator)
     loose = M.outcome_rate(june, M.outcome_for("connection", contact=False, shelter=True))
     assert loose.numerator > expected.numerator  # the contact rule applied in the trend
+
+
+def test_sparse_months_are_grey_on_the_outcome_trend():
+    from test_views import incidents  # tests/ is on the path: the hand-made dataset helper
+
+    # 100 calls a month, 30 connected and 70 arrested; February has 10 calls, 3 connected:
+    # 10 * 0.3 = 3 expected connections (< 5), so February is too few to judge.
+    spec = [("2024-01", 100, 30, "N"), ("2024-02", 10, 3, "N"), ("2024-03", 100, 30, "N")]
+    ds = incidents(spec)
+    fig = views.outcomes(views.Scope(ds)).chart("outcome_trend")
+    sparse = fig.data.set_index(["month", "outcome"])["sparse"]
+    assert bool(sparse[(pd.Timestamp("2024-02-01"), "connection")])
+    assert not sparse[(pd.Timestamp("2024-03-01"), "connection")]
+    assert "grey points: too few to judge" in json.dumps(fig.chart.to_dict())
+    partner = views.outcomes(views.Scope(ds, audience="partner")).chart("outcome_trend")
+    assert "sparse" not in partner.data

@@ -192,6 +192,12 @@ def trend(
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15))
         )
     layers.append(line)
+    if "sparse" in data and data["sparse"].any():  # too few to judge: greyed over the line
+        layers.append(
+            base.transform_filter("datum.sparse")
+            .mark_point(filled=True, size=70, color="#bdbdbd", opacity=1)
+            .encode(x=enc["x"], y=enc["y"], tooltip=tips)
+        )
     marks = [(marker, marker_label)] if marker is not None else []
     layers += marker_layers([*marks, *milestones], data[x])
     if targets is not None and len(targets):

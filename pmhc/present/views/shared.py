@@ -8,7 +8,7 @@ import pandas as pd
 
 from pmhc.analysis import indicators, metrics, workforce
 from pmhc.analysis.metrics import Outcome
-from pmhc.analysis.stats import compare
+from pmhc.analysis.stats import compare, enough_events
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import (
@@ -63,10 +63,16 @@ def outcome_trend(scope: Scope, key: str) -> Figure | None:
     if not available or mh.empty:
         return None
     data = metrics.monthly_outcomes(mh, available)
+    # a month with under 5 expected events either way is drawn grey: too few to judge
+    # (not for partners: it would tell a hidden count of 1-4 from one of 5-10)
+    if not scope.partner:
+        data["sparse"] = ~enough_events(data["denominator"], data["rate"].fillna(0))
     start = scope.programme_start
     subtitle = "Share of MH calls with the outcome recorded, per month" + (
         "; the dashed line marks the programme start" if start is not None else ""
     )
+    if "sparse" in data and data["sparse"].any():
+        subtitle += "; grey points: too few to judge (under 5 expected events)"
     targets = pd.DataFrame(
         [(o.label, scope.targets[o.key]) for o in available if o.key in scope.targets],
         columns=["label", "target"],
