@@ -310,3 +310,15 @@ def test_sparse_months_are_grey_on_the_outcome_trend():
     assert "grey points: too few to judge" in json.dumps(fig.chart.to_dict())
     partner = views.outcomes(views.Scope(ds, audience="partner")).chart("outcome_trend")
     assert "sparse" not in partner.data
+
+
+def test_a_dataset_saved_before_issue_20_follows_the_contact_rule(tmp_path):
+    from pmhc.storage import datasets
+
+    ds = report.workspace_dataset(Workspace(tempfile.mkdtemp()))
+    calls = ds.calls.drop(columns="conn_shelter")
+    old = dataset.connection_flag(calls, contact=False)  # the flag as it was saved then
+    ds.calls = calls.assign(is_connection=old)
+    datasets.save(tmp_path, ds, "0123456789abcdef")
+    loaded = datasets.load(tmp_path, "0123456789abcdef").calls
+    assert loaded["is_connection"].sum() == dataset.connection_flag(calls).sum() < old.sum()
