@@ -506,7 +506,7 @@ def definitions(ws) -> None:
     }
     changed = {k: v for k, v in chosen.items() if v != bool(values.get(k))}
     if changed:
-        settings.save_settings(ws.folder, **changed)
+        settings.save_settings(ws.folder, None, **changed)  # workspace-wide keys
         ui.record("settings-edit", keys=sorted(changed))
         st.rerun()
     data_end_setting()

@@ -236,9 +236,10 @@ def segmented(monthly: pd.DataFrame, start: pd.Timestamp) -> Segmented | str:
             ),
         }
     )
+    (level, level_ci, level_p), (slope, slope_ci, slope_p) = terms["after"], terms["since"]
     return Segmented(
-        *terms["after"][:2], *terms["since"][:2], terms["after"][2], terms["since"][2],
-        n_before, n_after, "sin" in x, lags, series,
+        level, level_ci, slope, slope_ci, level_p, slope_p, n_before, n_after, "sin" in x, lags,
+        series,
     )  # fmt: skip
 
 

@@ -254,7 +254,9 @@ def connection_flag(
         parts.append(handoff)
     if shelter and "conn_shelter" in incidents:
         parts.append(incidents["conn_shelter"])
-    conn = any_of(parts) if parts else incidents["conn_any"].astype("boolean")
+    conn = any_of(parts)
+    if conn is None:
+        conn = incidents["conn_any"].astype("boolean")
     # a component's blank is unknown; the incident stays recorded where conn_any is
     conn = conn.fillna(False).astype("boolean").where(incidents["conn_any"].notna(), conn)
     arrest, held = _flag(incidents, "is_arrest"), _flag(incidents, "is_involuntary")
