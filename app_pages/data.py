@@ -500,6 +500,21 @@ def definitions(ws) -> None:
         "never a connection.",
         disabled=not ui.can("edit"),
     )
+    contact = st.checkbox(
+        "A mobile-crisis or co-responder hand-off is a connection only when there was contact",
+        value=bool(values.get("handoff_needs_contact", True)),
+        help="On (the default): a crisis unit on a call that ended Resolved, No action, "
+        "Resources declined or Unable to contact attended but connected nobody; attendance "
+        "is its own figure (Crisis unit attended). See docs/indicators.md.",
+        disabled=not ui.can("edit"),
+    )
+    shelter = st.checkbox(
+        "Count a transport to a shelter as a connection",
+        value=bool(values.get("shelter_as_treatment", False)),
+        help="Off (the default): a shelter is not a treatment destination (crisis centre, "
+        "emergency department, detox), so a shelter transport alone is not a connection.",
+        disabled=not ui.can("edit"),
+    )
     labels = {
         "final": "Final call type",
         "initial": "Initial call type",
@@ -513,14 +528,42 @@ def definitions(ws) -> None:
         help="Any of the chosen routes is enough; the load report counts calls by route.",
         disabled=not ui.can("edit"),
     )
-    if holds != bool(values.get("holds_as_connection")):
-        settings.save_settings(ws.folder, holds_as_connection=holds)
-        ui.record("settings-edit", keys=["holds_as_connection"])
+    chosen = {
+        "holds_as_connection": holds,
+        "handoff_needs_contact": contact,
+        "shelter_as_treatment": shelter,
+    }
+    changed = {k: v for k, v in chosen.items() if v != bool(values.get(k))}
+    if changed:
+        settings.save_settings(ws.folder, None, **changed)  # workspace-wide keys
+        ui.record("settings-edit", keys=sorted(changed))
         st.rerun()
+    data_end_setting()
     if routes and tuple(routes) != settings.mh_routes(values):
         settings.save_settings(ws.folder, mh_routes=routes)
         ui.record("settings-edit", keys=["mh_routes"])
         reapply(ws)
+
+
+def data_end_setting() -> None:
+    """The last day the export covers, kept with the dataset: a last month that stops
+    before its end is partial even when dates are known only to the month."""
+    values = ui.workspace_settings()
+    saved = settings.data_end(values)
+    picked = st.date_input(
+        "Data end date (optional: the last day this export covers)",
+        value=saved,
+        format="DD/MM/YYYY",
+        help="When the export stops before the end of its last month, that month is partial: "
+        "it is left out of the 12-month window, the trends and the control chart. Month-only "
+        "dates are also checked by volume (a last month with under half the usual calls).",
+        disabled=not ui.can("edit"),
+        key="data_end_input",
+    )
+    chosen = None if picked is None else pd.Timestamp(picked)
+    if chosen != saved:
+        ui.save_settings(data_end=None if chosen is None else chosen.date().isoformat())
+        st.rerun()
 
 
 def rule_values(current, ds, kind: str) -> None:

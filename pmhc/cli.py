@@ -370,7 +370,7 @@ def render_text(result: dict) -> str:
             )
         for key, label in (
             *((f"{o.key}_rate", o.card) for o in indicators.outcomes()),
-            ("repeat_person_share", "Persons with 2+ MH contacts"),
+            ("repeat_person_share", "Persons with 2+ MH contacts within 12 months"),
         ):
             if key not in calls:  # an outcome partners do not see
                 continue

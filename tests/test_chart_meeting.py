@@ -52,7 +52,7 @@ def distance(a: str, b: str, vision: np.ndarray) -> float:
 
 # Outcomes drawn on one chart: the outcome trends; the three CIT figures.
 TOGETHER = [
-    ["connection", "arrest", "involuntary", "use_of_force", "injury"],
+    ["connection", "arrest", "involuntary", "use_of_force", "person_injury", "officer_injury"],
     ["cit_dispatched", "cit_on_scene", "trained_on_scene"],
 ]
 

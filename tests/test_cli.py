@@ -82,7 +82,8 @@ def test_toronto_figures_without_a_source_field_are_null(toronto_summary):
         "arrest_rate",  # an apprehension is not an arrest
         "connection_rate",
         "use_of_force_rate",
-        "injury_rate",
+        "person_injury_rate",  # injury is two figures since issue 20
+        "officer_injury_rate",
         "cit_on_scene_rate",
         "persons",
         "repeat_person_share",

@@ -156,22 +156,21 @@ def test_the_checked_in_indicator_docs_are_the_registrys():
 # --- the drift of the issue, gone ------------------------------------------------------
 
 
-def test_injury_is_unknown_when_one_flag_is_blank_and_the_docs_say_so():
+def test_injury_is_two_figures_each_with_its_own_unknowns():
+    """Issue 20: injury to the person and to officers are apart; a blank flag is unknown
+    for its own figure only (the combined figure left the incident out when either was)."""
     incidents = pd.DataFrame(
         {
             "person_injury": pd.array([True, False, False, None, None], dtype="boolean"),
             "officer_injury": pd.array([None, False, None, None, True], dtype="boolean"),
         }
     )
-    flag = indicators.get("injury").flag(incidents)
-    assert flag.tolist() == [True, False, pd.NA, pd.NA, True]
-    assert metrics.outcome_rate(incidents, "injury") == metrics.Rate(2, 3)
-    built = incidents.copy()
-    dataset._incident_outcomes(built)  # the built dataset's rule is the registry's
-    assert built["is_injury"].tolist() == flag.tolist()
+    assert "injury" not in indicators.REGISTRY
+    assert metrics.outcome_rate(incidents, "person_injury") == metrics.Rate(1, 3)
+    assert metrics.outcome_rate(incidents, "officer_injury") == metrics.Rate(1, 2)
     text = indicator_docs.DOC.read_text(encoding="utf-8")
-    assert "one blank flag without a yes is unknown" in text
-    assert "unknown when both are blank" not in text
+    assert "(`person_injury`)" in text and "(`officer_injury`)" in text
+    assert "CSG Justice Center" in text
 
 
 def test_the_connection_base_says_what_it_counts(write_text, ingest_file):

@@ -73,7 +73,10 @@ def test_outcome_rates_with_wilson_intervals(mh):
     # Unknown is not no: e's blank force flag leaves the denominator (it was 1/7 when a
     # blank counted as no): 1 of the 6 calls with a recorded flag.
     assert M.outcome_rate(mh, "use_of_force") == Rate(1, 6)
-    assert M.outcome_rate(mh, "injury") == Rate(2, 7)  # b (officer) and c (both)
+    # Injury is two figures since issue 20 (it was one, 2 of 7: b officer, c both): the
+    # person was hurt on c only, officers on b and c.
+    assert M.outcome_rate(mh, "person_injury") == Rate(1, 7)
+    assert M.outcome_rate(mh, "officer_injury") == Rate(2, 7)
     assert M.outcome_rate(mh, "cit_on_scene") is None  # no cit_on_scene column
     assert M.outcome_rate(mh, "involuntary") is None
     assert M.rate_dict(M.outcome_rate(mh, "connection")) == {
@@ -90,7 +93,8 @@ def test_outcome_rates_with_wilson_intervals(mh):
 
 def test_available_outcomes(mh):
     keys = [o.key for o in M.available_outcomes(mh)]
-    assert keys == ["connection", "arrest", "use_of_force", "injury"]
+    # the combined injury became person and officer injury (issue 20)
+    assert keys == ["connection", "arrest", "use_of_force", "person_injury", "officer_injury"]
 
 
 def test_repeat_encounters(mh):
@@ -230,5 +234,9 @@ def test_compare_outcome_between_windows(mh):
     assert (len(jan), len(feb)) == (30, 30)
     change = M.compare_outcome(jan, feb, M.OUTCOME_BY_KEY["connection"])
     assert change.before == Rate(20, 30) and change.after == Rate(10, 30)
-    assert change.verdict == "It fell by 33.3 points: a real worsening."
+    # issue 20's wording: significant, not "real"
+    assert (
+        change.verdict
+        == "It fell by 33.3 points in the worse direction: a statistically significant change, not adjusted for trend or season."
+    )
     assert M.compare_outcome(jan, feb, M.OUTCOME_BY_KEY["involuntary"]) is None

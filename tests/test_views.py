@@ -64,7 +64,10 @@ def test_key_figure_compares_the_last_12_months_with_the_12_before():
     assert connected.value == "45.0%"  # 540 of 1,200
     assert connected.delta == "+15.0 pts"  # against 360 of 1,200
     assert connected.delta_color == "normal"
-    assert "540 of 1,200" in connected.help and "real improvement" in connected.help
+    assert (
+        "540 of 1,200" in connected.help
+        and "better direction: a statistically significant change" in connected.help
+    )
     arrested = figures["Arrested"]
     assert arrested.value == "55.0%" and arrested.delta == "-15.0 pts"
     assert arrested.delta_color == "inverse"  # down is good for arrests

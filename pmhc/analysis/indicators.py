@@ -24,7 +24,9 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from pmhc.ingest.pipeline import HANDOFF_UNITS
 from pmhc.ingest.values import any_of
+from pmhc.storage.dataset import connection_flag
 
 Flag = Callable[[pd.DataFrame], "pd.Series | None"]
 
@@ -49,6 +51,106 @@ WINDOWS = (
 # The pages that show outcome cards, and the trend charts that draw outcomes (keys of the
 # pages' views and of their charts).
 PAGES = ("overview", "policies", "training", "services", "outcomes", "review")
+
+# The guidance the choices below follow (docs/indicators.md cites these by their short name).
+GUIDANCE = {
+    "BJA toolkit": "Bureau of Justice Assistance, Police-Mental Health Collaboration (PMHC) "
+    "Toolkit: Essential Element 10 and *Measuring Performance*",
+    "CSG data": "Council of State Governments Justice Center, data collection guidance for "
+    "police-mental health collaborations (*Police-Mental Health Collaborations: A Framework "
+    "for Implementing Effective Law Enforcement Responses*, and its six questions)",
+    "Laney": "D. B. Laney, Improved control charts for attributes, Quality Engineering 14(4), 2002",
+    "ITS": "J. L. Bernal, S. Cummins, A. Gasparrini, Interrupted time series regression for "
+    "the evaluation of public health interventions: a tutorial, Int. J. Epidemiology 46(1), "
+    "2017",
+}
+
+# What an evaluator would ask of each figure, the choice made and why (issue 20); written to
+# docs/indicators.md, "Choices and the guidance behind them".
+CHOICES: tuple[tuple[str, str, str], ...] = (
+    (
+        "Connection needs contact",
+        "A mobile-crisis or co-responder unit on a call is a connection only when the "
+        "disposition does not record that the call was resolved on scene or nobody was "
+        "contacted (groups `resolved` and `no_contact`: Resolved, No action, Resources "
+        "declined, Unable to contact). Attendance is its own figure (*Crisis unit "
+        "attended*). A setting (on by default).",
+        "BJA toolkit: a connection is a linkage made; the response and the linkage are "
+        "reported as separate measures. CSG data: record the disposition and the "
+        "services the person was connected to.",
+    ),
+    (
+        "Shelter is not treatment",
+        "A shelter transport is its own component (`shelter`), a connection only under a "
+        "setting (off by default); TRANSPORT* in a shelter disposition is not a treatment "
+        "transport.",
+        "BJA toolkit: treatment destinations are crisis centres, emergency departments and "
+        "detox/sobering centres.",
+    ),
+    (
+        "Injuries apart",
+        "Injury to the person and injury to officers are two figures, each with its own unknowns.",
+        "CSG data and the BJA toolkit list them as separate safety measures.",
+    ),
+    (
+        "Partial months",
+        "A first or last month is partial when the data start or stop inside it (daily "
+        "dates), when it has under half the median month's calls (dates known only to the "
+        "month), or when the analyst's data end date falls inside it. Partial months are "
+        "out of the 12-month window, the trends and the control chart.",
+        "CSG data: compare like periods; a part month is not a month.",
+    ),
+    (
+        "One period per row of cards",
+        "Every card states its period; every card of a page's top row describes the "
+        "key-figure window.",
+        "BJA toolkit (*Measuring Performance*): a measure is reported with its period.",
+    ),
+    (
+        "Too few to judge",
+        "A rate needs at least 30 calls and at least 5 with and 5 without the outcome "
+        "(n·p and n·(1−p) ≥ 5); control-chart months with fewer than 5 expected events "
+        "either way are greyed and not judged.",
+        "The normal approximation behind the intervals, the z-test and the p-chart limits "
+        "needs n·p and n·(1−p) of 5 or more.",
+    ),
+    (
+        "Before and after",
+        "A two-proportion z-test says whether the change is larger than chance: *a "
+        "statistically significant change, not adjusted for trend or season*, never *a "
+        "real improvement* (the windows differ in length, the rate may have been rising "
+        "already, and a person's repeat calls are not independent).",
+        "ITS: a before/after comparison ignores the underlying trend.",
+    ),
+    (
+        "Interrupted time series",
+        "Beside before/after: least squares of the monthly rate on time, a step and a "
+        "slope change at the start, with a yearly sine and cosine from 24 months; Newey-"
+        "West (HAC) errors, never narrower than ordinary ones, with t intervals; a month "
+        "the start falls inside is left out; at least 6 whole months each side. The page "
+        "says the level and slope change with 95% intervals and draws the pre-start trend "
+        "extended.",
+        "ITS (segmented regression, seasonality, autocorrelation).",
+    ),
+    (
+        "Control chart",
+        "The baseline is the whole months before the programme start; a start after the "
+        "1st makes its month a transition month (marked, not in the baseline, not judged). "
+        "Laney's sigma-Z of the baseline is computed; when it is above 1 and a chi-square "
+        "test of binomial variation gives p < 0.05, the limits are widened by it (Laney "
+        "p′-chart), and the caption says which chart is drawn. Run rules mark every point "
+        "of a broken run, not only the point that completes it.",
+        "Laney: with large monthly counts a p-chart signals on ordinary variation.",
+    ),
+    (
+        "Repeat encounters",
+        "A person in the window counts as 2+ (3+) when one of their MH contacts in the "
+        "window had 1+ (2+) other MH contacts in the 12 months up to it, looking back "
+        "before the window's start; the card names the window and the look-back, and the "
+        "CLI uses the same rule over its period.",
+        "CSG data: repeat contacts with the same person over a fixed look-back.",
+    ),
+)
 TRENDS = ("overview_outcomes", "outcome_trend")
 
 
@@ -178,10 +280,33 @@ def for_partners() -> list[Indicator]:
 
 def with_holds(entry: Indicator) -> Indicator:
     """The entry when the setting counts a hold ending in a transport to treatment."""
-    if entry.holds is None:
+    return with_definitions(entry, holds=True)
+
+
+# The connection's definitions (settings, issue 20), each with its default.
+DEFINITION_DEFAULTS = {"holds": False, "contact": True, "shelter": False}
+
+
+def with_definitions(
+    entry: Indicator, holds: bool = False, contact: bool = True, shelter: bool = False
+) -> Indicator:
+    """The connection entry under the definition settings (other entries unchanged): its
+    column is `is_connection`, suffixed by what differs from the default (`_holds`,
+    `_attended`: a hand-off counts without contact, `_shelter`), computed from the
+    incidents' components when a built dataset does not carry it."""
+    if entry.holds is None or (not holds and contact and not shelter):
         return entry
-    label, column = entry.holds
-    return replace(entry, label=label, column=column)
+    label, column = entry.holds if holds else (entry.label, entry.column)
+    column += "_attended" * (not contact) + "_shelter" * shelter
+    named = (("hand-offs without contact", not contact), ("shelter", shelter))
+    extra = [text for text, on in named if on]
+    if extra:
+        label += f" ({' and '.join(extra)} included)"
+
+    def compute(incidents: pd.DataFrame) -> pd.Series | None:
+        return connection_flag(incidents, holds, contact, shelter)
+
+    return replace(entry, label=label, column=column, compute=compute)
 
 
 def _column(name: str) -> Flag:
@@ -201,7 +326,10 @@ def _column(name: str) -> Flag:
     card="Connected",
     numerator="the incident has a connection component (referral, transport to treatment, "
     "hand-off to mobile crisis or a co-responder; see *Connection to resources*), and no "
-    "arrest; a held incident counts only under the hold setting, with a transport",
+    "arrest; by default a hand-off counts only with contact (not when the disposition is "
+    "Resolved, No action, Resources declined, Unable to contact or another no-contact or "
+    "resolved disposition), a shelter transport is not treatment, and a held incident "
+    "counts only under the hold setting, with a transport",
     base="a recorded disposition, or a treatment transport, crisis unit, arrest or hold",
     column="is_connection",
     higher_is_better=True,
@@ -210,7 +338,18 @@ def _column(name: str) -> Flag:
     doc="An incident is recorded when its disposition is, or when another source settles the "
     "outcome without it: a transport to treatment or a mobile-crisis or co-responder unit "
     "(connected), an arrest or a hold (not connected). So the base can be larger than the "
-    "MH calls with a recorded disposition.",
+    "MH calls with a recorded disposition. Three definitions are settings (Data page, "
+    "*Definitions*), named on every connection card: (1) **hand-off needs contact** (on by "
+    "default): a mobile-crisis or co-responder unit on the call is a linkage only when the "
+    "disposition does not say the call was resolved on scene or nobody was contacted; "
+    "the BJA PMHC toolkit (*Measuring Performance*) and the CSG Justice Center's data "
+    "collection guidance count a connection as a referral or linkage made, not as a unit's "
+    "presence, so attendance is reported apart (*Crisis unit attended*); on the sample, "
+    "2025 moves from 52.1% to 48.3% with this rule alone; (2) **shelter is not treatment** "
+    "(default): the toolkit names crisis centres, emergency departments and detox as "
+    "treatment destinations, so a shelter transport is its own component, a connection "
+    "only when the setting says so (52.1% to 50.1% alone); (3) **holds** (off by default, "
+    "below).",
     pages=("overview", "services", "outcomes"),
     trends=TRENDS,
     collapse="any row per component (yes if any row has it, unknown when no row records "
@@ -222,6 +361,34 @@ def _column(name: str) -> Flag:
 )
 def connection(incidents: pd.DataFrame) -> pd.Series | None:
     return _column("is_connection")(incidents)
+
+
+@indicator(
+    key="crisis_attended",
+    colour="#882255",  # Tol's wine: the Okabe-Ito colours are the outcomes'
+    label="Mobile crisis or co-responder attended",
+    card="Crisis unit attended",
+    numerator="a mobile-crisis or co-responder unit was on the call (responder-type rules, "
+    "or the mobile-crisis flag), whatever the disposition",
+    base="a recorded responder type or mobile-crisis flag",
+    column="crisis_attended",
+    higher_is_better=None,
+    needs=("responder_type", "mobile_crisis"),
+    unlock="a responder-type or mobile-crisis column",
+    pages=("services",),
+    partner=False,
+    outcome=False,
+    doc="Attendance, not a connection: the connection rate counts a crisis unit's hand-off "
+    "only when there was contact (a setting). Reported apart so that neither figure hides "
+    "the other (BJA PMHC toolkit, *Measuring Performance*: report the response and the "
+    "linkage as separate measures). No direction is better: more attendance is the "
+    "programme's intent, but the figure is a process measure.",
+)
+def crisis_attended(incidents: pd.DataFrame) -> pd.Series | None:
+    parts = [incidents[f"unit_{u}"] for u in HANDOFF_UNITS if f"unit_{u}" in incidents]
+    if "mobile_crisis" in incidents:
+        parts.append(incidents["mobile_crisis"])
+    return any_of(parts)
 
 
 @indicator(
@@ -258,7 +425,7 @@ def arrest(incidents: pd.DataFrame) -> pd.Series | None:
     unlock="a disposition or involuntary-hold (apprehension) column",
     pages=("services",),
     trends=("outcome_trend",),
-    doc="No direction is better: a change is only called unlikely to be chance.",
+    doc="No direction is better: a change is only called statistically significant.",
 )
 def involuntary(incidents: pd.DataFrame) -> pd.Series | None:
     return _column("is_involuntary")(incidents)
@@ -283,29 +450,50 @@ def use_of_force(incidents: pd.DataFrame) -> pd.Series | None:
 
 
 INJURY_FLAGS = ("person_injury", "officer_injury")
+INJURY_DOC = (
+    "Injury to the person and injury to officers are two figures, not one: they answer "
+    "different questions (the person's safety; officer safety) and the CSG Justice Center's "
+    "data collection guidance and the BJA PMHC toolkit list them apart. A blank flag is "
+    "unknown and leaves the denominator."
+)
 
 
 @indicator(
-    key="injury",
+    key="person_injury",
     colour="#0072B2",
-    label="Injury (person or officer)",
-    card="Injured",
-    numerator="either injury flag is yes; no only when every injury flag the data have is a "
-    "recorded no (one blank flag without a yes is unknown)",
-    base="a recorded injury flag",
-    column="is_injury",
+    label="Injury to the person",
+    card="Person injured",
+    numerator="the person-injury flag is yes on any row",
+    base="a recorded person-injury flag",
+    column="person_injury",
     higher_is_better=False,
-    needs=INJURY_FLAGS,
-    unlock="a person-injury or officer-injury column",
+    needs=("person_injury",),
+    unlock="a person-injury (subject injury) column",
     pages=("outcomes",),
     trends=TRENDS,
-    collapse=f"{ANY_ROW}, per injury flag; then either flag (above)",
-    doc="With both injury columns, an incident is recorded when either flag is yes or both "
-    "are a recorded no: one blank flag and no yes leave it unknown (out of the denominator). "
-    "With one column, that flag decides.",
+    doc=INJURY_DOC,
 )
-def injury(incidents: pd.DataFrame) -> pd.Series | None:
-    return any_of([incidents[c] for c in INJURY_FLAGS if c in incidents])
+def person_injury(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("person_injury")(incidents)
+
+
+@indicator(
+    key="officer_injury",
+    colour="#332288",  # Tol's indigo: apart from the person's blue for colour-blind readers
+    label="Injury to officers",
+    card="Officer injured",
+    numerator="the officer-injury flag is yes on any row",
+    base="a recorded officer-injury flag",
+    column="officer_injury",
+    higher_is_better=False,
+    needs=("officer_injury",),
+    unlock="an officer-injury column",
+    pages=("outcomes",),
+    trends=TRENDS,
+    doc=INJURY_DOC,
+)
+def officer_injury(incidents: pd.DataFrame) -> pd.Series | None:
+    return _column("officer_injury")(incidents)
 
 
 @indicator(

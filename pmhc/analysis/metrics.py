@@ -41,10 +41,11 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def outcome_for(key: str, holds_as_connection: bool = False) -> Outcome:
-    """The outcome of a key, the connection one following the hold setting."""
-    entry = indicators.get(key)
-    return indicators.with_holds(entry) if holds_as_connection else entry
+def outcome_for(
+    key: str, holds_as_connection: bool = False, contact: bool = True, shelter: bool = False
+) -> Outcome:
+    """The outcome of a key, the connection one following the definition settings."""
+    return indicators.with_definitions(indicators.get(key), holds_as_connection, contact, shelter)
 
 
 def outcome_flag(incidents: pd.DataFrame, outcome: Outcome) -> pd.Series | None:
@@ -141,19 +142,51 @@ def person_contacts(mh: pd.DataFrame) -> pd.Series:
     return ids.dropna().value_counts().reset_index(drop=True)
 
 
-def repeat_encounters(mh: pd.DataFrame) -> Repeats | None:
+LOOKBACK_MONTHS = 12  # repeat encounters: MH contacts within 12 months of each other
+
+
+def repeat_encounters(
+    mh: pd.DataFrame, history: pd.DataFrame | None = None, months: int = LOOKBACK_MONTHS
+) -> Repeats | None:
+    """People with an MH contact in `mh` (a window) and how many had 2+ (3+) MH contacts
+    within `months` months: a person counts when one of their contacts in the window had 1+
+    (2+) other contacts in the `months` months up to it. The look-back reaches before the
+    window into `history` (the window's own rows when None; it must contain them), so
+    contacts either side of the window's start count, and the CLI and the pages give the
+    same figure for the same window."""
     if "person_id" not in mh:
         return None
-    contacts = person_contacts(mh)
-    persons = len(contacts)
-    known = int(contacts.sum())
+    window = mh[mh["person_id"].notna().to_numpy(bool)]
+    most = lookback_counts(window, history if history is not None else mh, months)
+    per_person = most.groupby(window["person_id"].astype("object").to_numpy()).max()
+    persons = len(per_person)
     return Repeats(
         persons,
-        Rate(int((contacts >= 2).sum()), persons),
-        Rate(int((contacts >= 3).sum()), persons),
-        float(contacts.mean()) if persons else 0.0,
-        Rate(known, len(mh)),
+        Rate(int((per_person >= 2).sum()), persons),
+        Rate(int((per_person >= 3).sum()), persons),
+        len(window) / persons if persons else 0.0,
+        Rate(len(window), len(mh)),
     )
+
+
+def lookback_counts(window: pd.DataFrame, history: pd.DataFrame, months: int) -> pd.Series:
+    """For each contact of `window`, the same person's MH contacts in `history` in the
+    `months` months up to and including it (itself among them), by sorted search over
+    (person, time) keys rather than a per-person loop."""
+    hist = history[history["person_id"].notna().to_numpy(bool)]
+    ids = pd.concat([hist["person_id"], window["person_id"]]).astype("object")
+    codes = pd.factorize(ids)[0]
+    code_h, code_w = codes[: len(hist)], codes[len(hist) :]
+    t_h = hist["received_at"].to_numpy("datetime64[us]").astype(np.int64)
+    when = window["received_at"]
+    t_w = when.to_numpy("datetime64[us]").astype(np.int64)
+    since = (when - pd.DateOffset(months=months)).to_numpy("datetime64[us]").astype(np.int64)
+    times = np.unique(np.concatenate([t_h, t_w, since]))
+    span = len(times) + 1
+    key_h = np.sort(code_h * span + np.searchsorted(times, t_h))
+    upto = np.searchsorted(key_h, code_w * span + np.searchsorted(times, t_w), "right")
+    after = np.searchsorted(key_h, code_w * span + np.searchsorted(times, since), "right")
+    return pd.Series(upto - after, index=window.index)
 
 
 def contacts_distribution(mh: pd.DataFrame, top: int = 6) -> pd.DataFrame | None:

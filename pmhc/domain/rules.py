@@ -179,10 +179,12 @@ RESPONDER_LABELS = {
     "patrol": "Patrol",
     "other": "Other unit",
 }
-COMPONENTS = ("handoff", "transport", "referral")
+COMPONENTS = ("handoff", "transport", "shelter", "referral")
 COMPONENT_LABELS = {
     "referral": "Referral or service notified",
     "transport": "Transport to treatment",
+    # a transport, but not to treatment: a connection only under a setting (issue 20)
+    "shelter": "Transport to a shelter",
     "handoff": "Hand-off to mobile crisis or co-responder",
 }
 RULE_FILES.update(

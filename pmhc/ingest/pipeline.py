@@ -24,7 +24,7 @@ import pandas as pd
 from pmhc.domain import rules as rules_mod
 from pmhc.domain import schema
 from pmhc.domain.errors import RowAccountingError
-from pmhc.domain.rules import RESPONDERS, Rules
+from pmhc.domain.rules import COMPONENTS, RESPONDERS, Rules
 from pmhc.ingest import mapping as mp
 from pmhc.ingest import value_kinds, values
 from pmhc.ingest.profiles import Profile
@@ -668,16 +668,19 @@ def _components(out: pd.DataFrame, rules: Rules, group: pd.Series | None) -> dic
 
     A disposition is the base: a blank one leaves the row unknown unless another source says
     yes. Destinations and units only add yeses (a blank destination is no transport)."""
-    transport, handoff, referral = [], [], None
+    transport, handoff, referral, shelter = [], [], None, None
     if group is not None:
         dispo = out["disposition"]
         conn = _from_group(group, "connection")
         read = conn | _from_group(group, "involuntary")  # a hold's transport is kept apart
-        hits = {c: rules.component_hits(dispo, c) for c in ("transport", "handoff", "referral")}
-        transport.append(read & hits["transport"])
+        hits = {c: rules.component_hits(dispo, c) for c in COMPONENTS}
+        # "Shelter transport" also matches TRANSPORT*: a shelter is not treatment
+        shelter = read & hits["shelter"]
+        transport.append(read & hits["transport"] & ~hits["shelter"])
         handoff.append(read & hits["handoff"])
         # a connection disposition matching no component row is a referral
-        referral = conn & (hits["referral"] | ~(hits["transport"] | hits["handoff"]))
+        other = hits["transport"] | hits["handoff"] | hits["shelter"]
+        referral = conn & (hits["referral"] | ~other)
     if "transport_destination" in out:
         dest = rules.destination_class(out["transport_destination"])
         transport.append((dest == "treatment").astype("boolean").fillna(False))
@@ -686,7 +689,7 @@ def _components(out: pd.DataFrame, rules: Rules, group: pd.Series | None) -> dic
         handoff.append(unit.astype("boolean"))
     if "mobile_crisis" in out:
         handoff.append(out["mobile_crisis"].astype("boolean"))
-    found = {"referral": referral, "transport": values.any_of(transport)}
+    found = {"referral": referral, "transport": values.any_of(transport), "shelter": shelter}
     found["handoff"] = values.any_of(handoff)
     return {k: v for k, v in found.items() if v is not None}
 

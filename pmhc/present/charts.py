@@ -270,6 +270,12 @@ def trend(
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15))
         )
     layers.append(line)
+    if "sparse" in data and data["sparse"].any():  # too few to judge: greyed over the line
+        layers.append(
+            base.transform_filter("datum.sparse")
+            .mark_point(filled=True, size=70, color="#bdbdbd", opacity=1)
+            .encode(x=enc["x"], y=enc["y"], tooltip=tips)
+        )
     marks = [(marker, marker_label)] if marker is not None else []
     layers += marker_layers([*marks, *milestones], data[x])
     if targets is not None and len(targets):
@@ -521,7 +527,8 @@ def heatmap(
     return _finish(chart, title, subtitle, description, height=260)
 
 
-SIGNALS = ["Within limits", "Run rule", "Outside limits"]  # what control_signals writes
+# what the control chart's points say; the last two are greyed, not judged (issue 20)
+SIGNALS = ["Within limits", "Run rule", "Outside limits", "Transition", "Too few to judge"]
 
 
 def control_chart(
@@ -554,13 +561,17 @@ def control_chart(
         color=alt.Color(
             "signal:N",
             title="",
-            scale=alt.Scale(domain=SIGNALS, range=[PALETTE[0], PALETTE[1], PALETTE[3]]),
+            scale=alt.Scale(
+                domain=SIGNALS, range=[PALETTE[0], PALETTE[1], PALETTE[3], "#9e9e9e", "#c8c8c8"]
+            ),
             legend=_legend(SIGNALS),
         ),
         shape=alt.Shape(
             "signal:N",
             title="",
-            scale=alt.Scale(domain=SIGNALS, range=["circle", "diamond", "triangle-up"]),
+            scale=alt.Scale(
+                domain=SIGNALS, range=["circle", "diamond", "triangle-up", "square", "circle"]
+            ),
         ),
         tooltip=[
             alt.Tooltip("month:T", format="%B %Y", title="Month"),

@@ -103,7 +103,16 @@ def _partners(o: Indicator) -> str:
     return text + "."
 
 
+def choices() -> str:
+    """The evaluator's choices (issue 20), each with the guidance it follows."""
+    rows = ["| Choice | What the product does | Why, and the guidance |", "|---|---|---|"]
+    rows += [f"| {name} | {what} | {why} |" for name, what, why in indicators.CHOICES]
+    sources = [f"- **{short}**: {full}." for short, full in indicators.GUIDANCE.items()]
+    return "\n".join([*rows, "", "Sources:", "", *sources])
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
+    "choices": choices,
     "outcome-table": outcome_table,
     "rate-cards": rate_cards,
     "reference": reference,

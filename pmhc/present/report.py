@@ -75,6 +75,9 @@ def scope_for(ds, f: Filters, values: dict, answers: dict, audience: str) -> vie
         int(str(values.get("threshold") or store.DEFAULTS["threshold"])),
         answers,
         holds_as_connection=bool(values.get("holds_as_connection")),
+        handoff_needs_contact=store.definitions(values)[1],
+        shelter_as_treatment=store.definitions(values)[2],
+        data_end=store.data_end(values),
         targets=dict(values.get("targets") or {}),
         milestones=store.milestones(values),
     )
@@ -215,7 +218,7 @@ def control_signals(view: views.View | None) -> pd.DataFrame:
     fig = view.chart("control_chart") if view else None
     if fig is None or "signal" not in fig.data:
         return pd.DataFrame()
-    out = fig.data[fig.data["signal"] != "Within limits"]
+    out = fig.data[fig.data["signal"].isin(["Outside limits", "Run rule"])]
     months = pd.to_datetime(out["month"], errors="coerce")
     out = out.assign(month=months.dt.strftime("%b %Y").fillna(out["month"].astype(str)))
     return out.reindex(columns=["month", "rate", "centre", "lcl", "ucl", "signal"])

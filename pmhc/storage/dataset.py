@@ -27,6 +27,7 @@ import pandas as pd
 
 from pmhc.domain.rules import DISPOSITION_GROUPS, RESPONDER_LABELS, RESPONDERS
 from pmhc.ingest.pipeline import Loaded, SourceReport
+from pmhc.ingest.values import any_of
 
 KINDS = ("calls", "training", "roster", "services")
 TIME_BANDS = ("Day 07-15", "Evening 15-23", "Night 23-07")
@@ -214,12 +215,9 @@ def _incident_outcomes(incidents: pd.DataFrame) -> None:
         if incidents[c].dtype == bool:
             incidents[c] = incidents[c].astype("boolean")
     if "conn_any" in incidents:
-        arrest, held = _flag(incidents, "is_arrest"), _flag(incidents, "is_involuntary")
-        conn = incidents["conn_any"].mask(arrest, False)  # an arrest is never a connection
-        held &= ~arrest
-        transported = _flag(incidents, "conn_transport")
-        incidents["is_connection"] = conn.mask(held, False)  # holds counted apart
-        incidents["is_connection_holds"] = conn.mask(held, transported)
+        # the default definition, and holds included; other settings are computed on demand
+        incidents["is_connection"] = connection_flag(incidents)
+        incidents["is_connection_holds"] = connection_flag(incidents, holds=True)
     injury = [c for c in ("person_injury", "officer_injury") if c in incidents]
     if injury:
         result = incidents[injury[0]].astype("boolean")
@@ -229,6 +227,42 @@ def _incident_outcomes(incidents: pd.DataFrame) -> None:
     units = [c for c in RESPONDERS if f"unit_{c}" in incidents]
     if units:
         incidents["responders"] = responders_label(incidents, units)
+
+
+# Dispositions that record no service contact: a mobile-crisis or co-responder unit on such
+# a call attended, but nobody was connected (issue 20; BJA PMHC toolkit, "Measuring
+# Performance": a connection is a linkage made, not a unit's presence).
+NO_CONTACT_GROUPS = ("resolved", "no_contact")
+
+
+def connection_flag(
+    incidents: pd.DataFrame, holds: bool = False, contact: bool = True, shelter: bool = False
+) -> pd.Series | None:
+    """Connection to resources per incident under the three definitions (settings):
+    `holds` a hold ending in a transport to treatment connects; `contact` a hand-off counts
+    only when the disposition does not record no contact (Resolved, No action, Resources
+    declined, Unable to contact...); `shelter` a shelter transport connects. An arrest is
+    never a connection. None without connection components."""
+    if "conn_any" not in incidents:
+        return None
+    parts = [incidents[f"conn_{c}"] for c in ("referral", "transport") if f"conn_{c}" in incidents]
+    if "conn_handoff" in incidents:
+        handoff = incidents["conn_handoff"].astype("boolean")
+        if contact and "disposition_group" in incidents:
+            quiet = incidents["disposition_group"].isin(NO_CONTACT_GROUPS).to_numpy(bool)
+            handoff = handoff.mask(quiet, False)
+        parts.append(handoff)
+    if shelter and "conn_shelter" in incidents:
+        parts.append(incidents["conn_shelter"])
+    conn = any_of(parts)
+    if conn is None:
+        conn = incidents["conn_any"].astype("boolean")
+    # a component's blank is unknown; the incident stays recorded where conn_any is
+    conn = conn.fillna(False).astype("boolean").where(incidents["conn_any"].notna(), conn)
+    arrest, held = _flag(incidents, "is_arrest"), _flag(incidents, "is_involuntary")
+    conn = conn.mask(arrest, False)  # an arrest is never a connection
+    held &= ~arrest
+    return conn.mask(held, _flag(incidents, "conn_transport") if holds else False)
 
 
 def responders_label(incidents: pd.DataFrame, units: list[str]) -> pd.Categorical:

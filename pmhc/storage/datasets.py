@@ -25,7 +25,7 @@ import pandas as pd
 from pmhc.domain.errors import InputError
 from pmhc.ingest.pipeline import SourceReport
 from pmhc.storage import files
-from pmhc.storage.dataset import Dataset
+from pmhc.storage.dataset import Dataset, connection_flag
 
 # Incidents carry what the pages count, and `completeness` what they say about the rows.
 # The call rows are written too, but read only to re-apply edited rules (load_call_rows).
@@ -119,6 +119,7 @@ def load(folder: Path, ds_id: str) -> Dataset:
         path = source / f"{name}.parquet"
         if path.exists():
             setattr(ds, name, pd.read_parquet(path))
+    _current_connection(ds.calls)
     ds.rejected = [
         pd.read_parquet(source / f"rejected_{i}.parquet")
         if (source / f"rejected_{i}.parquet").exists()
@@ -126,6 +127,15 @@ def load(folder: Path, ds_id: str) -> Dataset:
         for i in range(len(reports))
     ]
     return ds
+
+
+def _current_connection(calls: pd.DataFrame | None) -> None:
+    """A dataset saved before hand-offs needed contact (issue 20; it has no shelter
+    component) gets its connection flags again from its components, so its figures follow
+    today's definition; the shelter split needs the rules applied again (Data page)."""
+    if calls is not None and "conn_any" in calls and "conn_shelter" not in calls:
+        calls["is_connection"] = connection_flag(calls)
+        calls["is_connection_holds"] = connection_flag(calls, holds=True)
 
 
 def load_call_rows(folder: Path, ds_id: str) -> pd.DataFrame | None:

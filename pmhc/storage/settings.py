@@ -25,13 +25,23 @@ WORKSPACE_DEFAULTS: dict[str, object] = {
     "agency": "",
     # a hold that ends in a transport to treatment also counts as a connection
     "holds_as_connection": False,
+    # a mobile-crisis or co-responder hand-off connects only when there was contact
+    "handoff_needs_contact": True,
+    # a shelter transport counts as a connection (it is not a transport to treatment)
+    "shelter_as_treatment": False,
     # how a call is recognised as a mental-health call (pipeline.MH_ROUTES)
     "mh_routes": ["final", "initial", "flag"],
 }
 SAMPLE_PROGRAMME_START = "2024-07-01"  # the sample agency's CIT expansion
 ANSWERS_FILE = "self_assessment.json"
 # What describes one dataset: kept with it.
-DATASET_DEFAULTS: dict[str, object] = {"programme_start": None, "targets": {}, "milestones": []}
+# data_end: the last day the export covers, when the analyst knows it (a partial last month)
+DATASET_DEFAULTS: dict[str, object] = {
+    "programme_start": None,
+    "targets": {},
+    "milestones": [],
+    "data_end": None,
+}
 DEFAULTS = {**WORKSPACE_DEFAULTS, **DATASET_DEFAULTS}
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status", "shared"]  # shared: partners see it
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
@@ -97,12 +107,26 @@ def with_sample_defaults(values: dict, is_sample: bool) -> dict:
     return values
 
 
-def programme_start(settings: dict) -> pd.Timestamp | None:
-    value = settings.get("programme_start")
+def programme_start(settings: dict, key: str = "programme_start") -> pd.Timestamp | None:
+    value = settings.get(key)
     try:
         return pd.Timestamp(date.fromisoformat(value)) if value else None
     except ValueError:
         return None
+
+
+def data_end(settings: dict) -> pd.Timestamp | None:
+    """The analyst's data end date (None: not set, or unreadable)."""
+    return programme_start(settings, "data_end")
+
+
+def definitions(settings: dict) -> tuple[bool, bool, bool]:
+    """The connection's definition settings: (holds, hand-off needs contact, shelter)."""
+    return (
+        bool(settings.get("holds_as_connection", False)),
+        bool(settings.get("handoff_needs_contact", True)),
+        bool(settings.get("shelter_as_treatment", False)),
+    )
 
 
 def mh_routes(settings: dict) -> tuple[str, ...]:

@@ -313,6 +313,7 @@ def _view(
     holds: bool = False,
     targets: tuple = (),
     milestones: tuple = (),
+    counting: tuple = (True, False, None),
 ) -> views.View:
     ds, _ = current_dataset()
     scope = views.Scope(
@@ -323,6 +324,9 @@ def _view(
         threshold,
         json.loads(answers_json),
         holds_as_connection=holds,
+        handoff_needs_contact=counting[0],
+        shelter_as_treatment=counting[1],
+        data_end=counting[2],
         targets=dict(targets),
         milestones=milestones,
     )
@@ -351,6 +355,7 @@ def view(page: str, _filters: filters.Filters | None = None, **options) -> views
         bool(values.get("holds_as_connection")),
         tuple(sorted((values.get("targets") or {}).items())),
         settings.milestones(values),
+        (*settings.definitions(values)[1:], settings.data_end(values)),
     )
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from pmhc.analysis import filters as flt
 from pmhc.analysis import indicators, metrics, periods, workforce
 from pmhc.analysis.metrics import Outcome
-from pmhc.analysis.stats import Rate, compare
+from pmhc.analysis.stats import MIN_COUNT, MIN_EXPECTED, Rate, compare
 from pmhc.analysis.suppression import DEFAULT_THRESHOLD, HIDDEN, protect, suppress_value
 from pmhc.present import numbers
 from pmhc.present.charts import Figure
@@ -71,14 +71,19 @@ class Scope:
     threshold: int = DEFAULT_THRESHOLD
     answers: dict = field(default_factory=dict)
     holds_as_connection: bool = False  # a hold ending in a transport to treatment connects
+    handoff_needs_contact: bool = True  # a crisis unit's hand-off connects only with contact
+    shelter_as_treatment: bool = False  # a shelter transport connects
+    data_end: pd.Timestamp | None = None  # the last day the export covers (analyst's)
     targets: dict = field(default_factory=dict)  # outcome key -> target rate (review page)
     # (date, label) of dated events (a CIT class graduated, mobile crisis launched), drawn
     # on every time chart and offered as before/after splits on the Review page.
     milestones: tuple[tuple[pd.Timestamp, str], ...] = ()
 
     def outcome(self, key: str) -> Outcome:
-        """The outcome of a key under this scope's settings (the hold setting)."""
-        return metrics.outcome_for(key, self.holds_as_connection)
+        """The outcome of a key under this scope's definition settings."""
+        return metrics.outcome_for(
+            key, self.holds_as_connection, self.handoff_needs_contact, self.shelter_as_treatment
+        )
 
     @property
     def partner(self) -> bool:
@@ -108,7 +113,7 @@ class Scope:
         """The days and complete months of all calls in the dataset (before any filter)."""
         if self.ds.calls is None:
             return None
-        return periods.coverage(self.ds.calls["received_at"], self.precision)
+        return periods.coverage(self.ds.calls["received_at"], self.precision, self.data_end)
 
     @cached_property
     def window(self) -> periods.Windows | None:
@@ -146,13 +151,23 @@ class Scope:
         return periods.span_text(start, end + periods.DAY - periods.TICK)
 
     @cached_property
+    def cards(self) -> tuple[pd.DataFrame, str]:
+        """The MH incidents and period of a page's key cards: the key-figure window, so every
+        card of a row describes one period (issue 20); all of `mh` without a window."""
+        if self.windows is not None:
+            return self.windows[0], self.windows[2].text
+        return self.mh, self.period_text
+
+    @cached_property
     def trend_mh(self) -> pd.DataFrame | None:
         """MH incidents for trends (dates and yes/no columns only: copying the text columns
         of a million incidents costs more than the trend): partial months left out."""
         mh, cov = self.mh, self.coverage
         if mh is None or cov is None or not cov.partial_months():
             return mh
-        keep = [c for c in mh.columns if c in ("received_at", "month") or mh[c].dtype.kind == "b"]
+        # the disposition group too: a connection under non-default settings reads it
+        kept = ("received_at", "month", "disposition_group")
+        keep = [c for c in mh.columns if c in kept or mh[c].dtype.kind == "b"]
         keep += [c for c in mh.columns if str(mh[c].dtype) == "boolean" and c not in keep]
         inside = ((mh["received_at"] >= cov.start) & (mh["received_at"] <= cov.end)).to_numpy()
         trend = mh.loc[inside, keep]
@@ -226,9 +241,14 @@ def rate_change_figure(
             label, HIDDEN, help=f"Hidden: {scope.threshold} or fewer.", caption=caption
         )
     if not now.judgeable:
-        return KeyFigure(
-            label, "too few to judge", help=f"Only {now.denominator} {what}.", caption=caption
+        # partners see the base only: a count of the calls without the outcome could be small
+        counted = f"{now.denominator:,}" if scope.partner else f"{now.numerator:,} of "
+        counted += "" if scope.partner else f"{now.denominator:,}"
+        few = (
+            f"{counted} {what}: a rate is judged from at least {MIN_COUNT} calls, "
+            f"{MIN_EXPECTED} or more with the outcome and {MIN_EXPECTED} or more without."
         )
+        return KeyFigure(label, "too few to judge", help=few, caption=caption)
     lo, hi = cast(tuple[float, float], now.interval)  # judgeable: never None
     help_text = (
         f"{now.numerator:,} of {now.denominator:,} {what}"

@@ -90,16 +90,20 @@ def _identification(scope: Scope, view: View) -> None:
     share = ident.loc[ident["identified"] == "At dispatch", "calls"].sum() / max(
         1, ident["calls"].sum()
     )
-    view.add(
-        KeyFigure(
-            "Recognised as MH at dispatch",
-            pct(share),
-            help="Share of MH calls whose initial call type was already a "
-            "mental-health type; the rest were recognised only at close.",
-            caption=f"{scope.period_text} · of {ident['calls'].sum():,} MH calls with a "
-            "recorded initial type",
+    frame, period = scope.cards  # the card: the row's period, not the chart's
+    card = metrics.identification(frame)
+    if card is not None and len(card):
+        now = card.loc[card["identified"] == "At dispatch", "calls"].sum()
+        view.add(
+            KeyFigure(
+                "Recognised as MH at dispatch",
+                pct(now / max(1, card["calls"].sum())),
+                help="Share of MH calls whose initial call type was already a "
+                "mental-health type; the rest were recognised only at close.",
+                caption=f"{period} · of {card['calls'].sum():,} MH calls with a "
+                "recorded initial type",
+            )
         )
-    )
     title = f"{pct(share, 0)} of MH calls were recognised as mental-health calls at dispatch"
     view.add(
         figure(
@@ -134,14 +138,17 @@ def _response(scope: Scope, view: View) -> None:
         view.needs("Response times", "an arrived date-time column")
         return
     median = minutes.median()
-    view.add(
-        KeyFigure(
-            "Median response",
-            f"{median:.0f} min",
-            help="From call received to first unit arrived, over MH calls with both times.",
-            caption=f"{scope.period_text} · of {len(minutes):,} MH calls with both times",
+    frame, period = scope.cards  # the card: the row's period, not the chart's
+    card = metrics.response_minutes(frame)
+    if card is not None and len(card):
+        view.add(
+            KeyFigure(
+                "Median response",
+                f"{card.median():.0f} min",
+                help="From call received to first unit arrived, over MH calls with both times.",
+                caption=f"{period} · of {len(card):,} MH calls with both times",
+            )
         )
-    )
     if scope.partner:  # a median of a handful of calls says too much about them
         monthly = monthly[monthly["calls"] > scope.threshold]
     title = f"Median time to arrival: {median:.0f} minutes"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pmhc.analysis import indicators, metrics, periods
+from pmhc.analysis import indicators, metrics, periods, stats
 from pmhc.present import charts
 from pmhc.present.views.base import DELTA_COLOUR, KeyFigure, Scope, View, figure, pct
 from pmhc.present.views.shared import partial_text, period_change
@@ -68,7 +68,11 @@ def review(
     data = p_chart(metrics.monthly_outcomes(scope.trend_mh, [o]), start)
     outside = int((data["signal"] == "Outside limits").sum())
     runs = int((data["signal"] == "Run rule").sum())
-    basis = "the baseline before the programme start" if start is not None else "all months"
+    basis = (
+        "the baseline of whole months before the programme start"
+        if start is not None
+        else "all months"
+    )
     if outside or runs:
         title = (
             f"{o.label}: {outside} month{'s' * (outside != 1)} outside the limits from {basis}"
@@ -89,17 +93,82 @@ def review(
                 d,
                 title=t,
                 y_title=o.label,
-                subtitle="p-chart: centre line is the baseline rate; limits are 3 "
-                "standard errors for each month's number of calls; run rules: 8 in a row on "
-                "one side, 6 rising or falling, 2 of 3 beyond 2 standard errors"
-                + partial_text(scope),
+                subtitle=control_caption(data, start) + partial_text(scope),
                 description=f"Control chart of the monthly {o.label.lower()} rate.",
                 target=target,
                 milestones=scope.milestones,
             ),
         )
     )
+    if at is not None and not scope.partner:
+        fit = stats.segmented(metrics.monthly_outcomes(scope.trend_mh, [o]), at)
+        if isinstance(fit, str):
+            view.notes.append(f"{o.label}: {fit}")
+        else:
+            view.add(its_figure(scope, o, fit, at, name))
     return view
+
+
+ITS_KEY = "interrupted_time_series"
+
+
+def its_figure(scope: Scope, o, fit: stats.Segmented, at: pd.Timestamp, name: str):
+    """Beside the before/after test: a segmented regression of the monthly rate, which
+    allows for the trend before the start and for season (`stats.segmented`), drawn as the
+    observed rate against the pre-start trend extended."""
+    s = fit.series
+    long = pd.concat(
+        [
+            s.assign(series="Observed", rate=s["observed"]),
+            s.assign(series="Pre-start trend extended", rate=s["counterfactual"]),
+        ]
+    ).dropna(subset=["rate"])[["month", "series", "rate"]]
+    title = f"{o.label} at {name}: {fit.text().split('; ')[0]}"
+    return figure(
+        scope,
+        ITS_KEY,
+        long.reset_index(drop=True),
+        [],
+        title,
+        fit.text(),
+        lambda d, t: charts.trend(
+            d,
+            x="month",
+            y="rate",
+            colour="series",
+            title=t,
+            subtitle="Interrupted time series: " + fit.text(),
+            y_title=o.label,
+            description=f"Observed monthly {o.label.lower()} rate against the trend before "
+            f"{name} extended.",
+            marker=at,
+            milestones=scope.milestones,
+        ),
+    )
+
+
+def control_caption(data: pd.DataFrame, start: pd.Timestamp | None) -> str:
+    """What the control chart draws: which chart (p or Laney p'), its baseline, the rules and
+    their marking convention, and the greyed months."""
+    chart = data["chart"].iloc[0] if len(data) else "p-chart"
+    sigma_z = float(data["sigma_z"].iloc[0]) if len(data) else 1.0
+    widened = (
+        f"limits widened by Laney's sigma-Z = {sigma_z:.2f} (the baseline months vary more "
+        "than chance alone)"
+        if chart != "p-chart"
+        else f"the baseline's sigma-Z is {sigma_z:.2f}, within chance, so plain p limits"
+    )
+    transition = (
+        f"; {start:%b %Y}, the start month, is a transition month outside the baseline"
+        if start is not None and start.day != 1
+        else ""
+    )
+    return (
+        f"{chart}: centre line is the baseline rate; limits are 3 standard errors for each "
+        f"month's number of calls, {widened}{transition}; run rules: 8 in a row on one side, "
+        f"6 rising or falling, 2 of 3 beyond 2 standard errors, and {RUN_CONVENTION}; grey: "
+        "too few to judge (under 5 expected events either way)"
+    )
 
 
 def targets_table(scope: Scope, targets: dict[str, float]) -> pd.DataFrame:
@@ -129,26 +198,55 @@ def targets_table(scope: Scope, targets: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+TRANSITION = "Transition"  # the month the programme started in, part before and part after
+TOO_FEW = "Too few to judge"  # fewer than 5 expected events either way (greyed)
+RUN_CONVENTION = "every point of a broken run is marked (not only the point that completes it)"
+
+
+def baseline_months(data: pd.DataFrame, start: pd.Timestamp | None) -> tuple[pd.Series, pd.Series]:
+    """(baseline, transition) masks of the months: the baseline is the whole months before
+    the programme start (every month without a start); a start after a month's first day
+    makes that month a transition month, in neither the baseline nor the rules."""
+    month = pd.to_datetime(data["month"])
+    if start is None:
+        return pd.Series(True, index=data.index), pd.Series(False, index=data.index)
+    first = pd.Timestamp(start.year, start.month, 1)
+    return month < first, (month == first) & (start != first)
+
+
 def p_chart(data: pd.DataFrame, baseline_end: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Centre line and 3-sigma limits of a p-chart, and the run rules each month breaks.
-    With a programme start, the limits come from the months before it, so months after it
-    that fall outside show real change."""
+    """Centre line and 3-sigma limits of a p-chart from the baseline (`baseline_months`),
+    widened by Laney's sigma-Z when the baseline is overdispersed (`stats.dispersion`; the
+    `chart` column names the chart drawn), and the run rules each month breaks. Months with
+    too few expected events are greyed, not judged."""
     data = data.sort_values("month").reset_index(drop=True)
-    base = data[data["month"] < baseline_end] if baseline_end is not None else data
+    in_base, transition = baseline_months(data, baseline_end)
+    base = data[in_base.to_numpy()]
     if base.empty:
-        base = data
+        base = data[~transition.to_numpy()]
     p = base["numerator"].sum() / max(1, base["denominator"].sum())
-    sigma = np.sqrt(p * (1 - p) / data["denominator"].clip(lower=1))
+    spread = stats.dispersion(base["numerator"], base["denominator"])
+    n = data["denominator"].clip(lower=1)
+    sigma = np.sqrt(p * (1 - p) / n) * (spread.sigma_z if spread.laney else 1.0)
     data["centre"] = p
     data["lcl"] = (p - 3 * sigma).clip(lower=0)
     data["ucl"] = (p + 3 * sigma).clip(upper=1)
+    data["chart"] = spread.chart
+    data["sigma_z"] = round(spread.sigma_z, 3)
+    sparse = ~stats.enough_events(data["denominator"], p)
+    judged = ~sparse & ~transition.to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(sigma > 0, (data["rate"] - p) / sigma, 0.0)
-    rules = run_rules(z, data["rate"].to_numpy(float))
-    data["rules"] = ["; ".join(r) for r in rules]
-    beyond = (data["rate"] > data["ucl"]) | (data["rate"] < data["lcl"])
-    data["signal"] = np.where(
+        z = np.where((sigma > 0) & judged, (data["rate"] - p) / sigma, 0.0)
+    rules = run_rules(z, np.where(judged, data["rate"].to_numpy(float), np.nan))
+    data["rules"] = ["; ".join(r) if ok else "" for r, ok in zip(rules, judged, strict=True)]
+    beyond = ((data["rate"] > data["ucl"]) | (data["rate"] < data["lcl"])).to_numpy() & judged
+    signal = np.where(
         beyond, "Outside limits", np.where(data["rules"] != "", "Run rule", "Within limits")
+    )
+    signal = np.where(transition.to_numpy(), TRANSITION, np.where(sparse, TOO_FEW, signal))
+    data["signal"] = signal
+    data["phase"] = np.where(
+        in_base.to_numpy(), "baseline", np.where(transition.to_numpy(), "transition", "after")
     )
     return data
 
@@ -162,9 +260,12 @@ RULE_NAMES = {
 
 
 def run_rules(z: np.ndarray, rate: np.ndarray) -> list[list[str]]:
-    """The Western Electric / Nelson rules each point completes (a run flags every point in
-    it): 1 a point beyond 3 sigma; 2 eight in a row on one side of the centre; 3 six in a row
-    steadily rising or falling; 4 two of three in a row beyond 2 sigma on the same side."""
+    """The Western Electric / Nelson rules each point completes. The convention
+    (`RUN_CONVENTION`, stated in the chart's caption and docs/indicators.md): a run flags
+    every point in it, not only the point that completes it. A NaN rate (a transition or
+    sparse month) breaks a rising or falling run. 1 a point beyond 3 sigma; 2 eight in a
+    row on one side of the centre; 3 six in a row steadily rising or falling; 4 two of three
+    in a row beyond 2 sigma on the same side."""
     n = len(z)
     hits: list[set[int]] = [set() for _ in range(n)]
     side = np.sign(z)

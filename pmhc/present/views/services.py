@@ -33,12 +33,13 @@ def services(scope: Scope) -> View:
             view.needs("The disposition breakdown", "a disposition column")
         view.add(disp)
         if "is_arrest" in mh:
+            frame, period = scope.cards  # the row's period (issue 20)
             view.add(
                 KeyFigure(
                     "Ended in arrest",
-                    count_text(scope, int(mh["is_arrest"].sum())),
+                    count_text(scope, int(frame["is_arrest"].sum())),
                     help="MH incidents in the period with an arrest on any row.",
-                    caption=f"{scope.period_text} · MH incidents",
+                    caption=f"{period} · MH incidents",
                 )
             )
         view.add(_destinations(scope))

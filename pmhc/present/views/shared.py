@@ -8,7 +8,7 @@ import pandas as pd
 
 from pmhc.analysis import indicators, metrics, workforce
 from pmhc.analysis.metrics import Outcome
-from pmhc.analysis.stats import compare
+from pmhc.analysis.stats import compare, enough_events
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import (
@@ -30,8 +30,9 @@ def repeat_figure(scope: Scope) -> KeyFigure | None:
     if scope.windows is None:
         return None
     current, previous, w = scope.windows
-    now = metrics.repeat_encounters(current)
-    before = None if previous is None else metrics.repeat_encounters(previous)
+    # the look-back reaches before each window into the unfiltered period (scope.base)
+    now = metrics.repeat_encounters(current, scope.base)
+    before = None if previous is None else metrics.repeat_encounters(previous, scope.base)
     if now is None:
         return None
     fig = rate_change_figure(
@@ -45,7 +46,12 @@ def repeat_figure(scope: Scope) -> KeyFigure | None:
         w.missing,
     )
     if fig and fig.help:
-        fig.help += f" {now.contacts_per_person:.2f} MH contacts per person."
+        fig.help += (
+            f" People with an MH contact in {w.text} who had another within "
+            f"{metrics.LOOKBACK_MONTHS} months before it (a rolling look-back per person, "
+            f"which reaches back before {w.start:%b %Y}). {now.contacts_per_person:.2f} MH "
+            "contacts per person in the period."
+        )
     return fig
 
 
@@ -59,10 +65,16 @@ def outcome_trend(scope: Scope, key: str) -> Figure | None:
     if not available or mh.empty:
         return None
     data = metrics.monthly_outcomes(mh, available)
+    # a month with under 5 expected events either way is drawn grey: too few to judge
+    # (not for partners: it would tell a hidden count of 1-4 from one of 5-10)
+    if not scope.partner:
+        data["sparse"] = ~enough_events(data["denominator"], data["rate"].fillna(0))
     start = scope.programme_start
     subtitle = "Share of MH calls with the outcome recorded, per month" + (
         "; the dashed line marks the programme start" if start is not None else ""
     )
+    if "sparse" in data and data["sparse"].any():
+        subtitle += "; grey points: too few to judge (under 5 expected events)"
     targets = pd.DataFrame(
         [(o.label, scope.targets[o.key]) for o in available if o.key in scope.targets],
         columns=["label", "target"],
@@ -95,15 +107,24 @@ def outcome_trend(scope: Scope, key: str) -> Figure | None:
     )
 
 
-HOLDS_APART = (
-    "Connection: referral, transport to treatment, or hand-off to mobile crisis or a "
-    "co-responder. An arrest is never a connection; involuntary holds are counted apart"
-)
-HOLDS_IN = (
-    "Connection: referral, transport to treatment, or hand-off to mobile crisis or a "
-    "co-responder. An arrest is never a connection; a hold counts only when it ended in a "
-    "transport to treatment (a setting)"
-)
+def connection_definition(scope: Scope) -> str:
+    """The connection's definition under the scope's settings, as a card's help says it."""
+    handoff = (
+        "hand-off to mobile crisis or a co-responder with contact (not when the call was "
+        "resolved on scene or nobody was contacted)"
+        if scope.handoff_needs_contact
+        else "a mobile-crisis or co-responder unit on the call, whatever the disposition"
+    )
+    shelter = "a shelter transport counts" if scope.shelter_as_treatment else "a shelter is not"
+    holds = (
+        "a hold counts only when it ended in a transport to treatment"
+        if scope.holds_as_connection
+        else "involuntary holds are counted apart"
+    )
+    return (
+        f"Connection: referral, transport to treatment ({shelter}), or {handoff}. An arrest "
+        f"is never a connection; {holds} (settings: Data page, Definitions)"
+    )
 
 
 def connection_figure(scope: Scope, label: str = "Connected") -> KeyFigure | None:
@@ -113,8 +134,7 @@ def connection_figure(scope: Scope, label: str = "Connected") -> KeyFigure | Non
     if fig is None or scope.windows is None:
         return fig
     parts = metrics.connection_components(scope.windows[0], o)
-    definition = HOLDS_IN if scope.holds_as_connection else HOLDS_APART
-    fig.help = f"{fig.help or ''} {definition}."
+    fig.help = f"{fig.help or ''} {connection_definition(scope)}."
     if parts is not None and len(parts) and not scope.partner:
         fig.help += (
             " Of the connected calls: "
