@@ -34,7 +34,7 @@ class Past:
     def epoch(self) -> int:
         if not self.releases:
             return 1
-        last = int(self.releases[-1].meta.get("history", {}).get("epoch", 1))
+        last = _epoch(self.releases[-1])
         return last + 1 if self.revise else last
 
     @property
@@ -43,9 +43,7 @@ class Past:
 
     def same_epoch(self) -> list[Release]:
         """The releases whose months this release keeps as they were released."""
-        return [
-            r for r in self.releases if int(r.meta.get("history", {}).get("epoch", 1)) == self.epoch
-        ]
+        return [r for r in self.releases if _epoch(r) == self.epoch]
 
     def frozen(self) -> dict | None:
         """The month counts of the calls table as last released in this epoch."""
@@ -71,11 +69,15 @@ class Past:
         return out
 
 
+def _epoch(r: Release) -> int:
+    return int(r.private.get("history", {}).get("epoch", 1))
+
+
 def edition(meta: dict) -> str:
-    """How a release is named in "as of": its number and the last month of calls."""
-    h = meta.get("history", {})
-    through = h.get("through")
-    return f"release {h.get('number', 1)}" + (f" (calls to {through})" if through else "")
+    """How a release is named in "as of": the last month of its calls ("calls to
+    2024-06"), or the date of its staff figures. Built from the data, not the day of
+    publishing, so that the same data gives the same release."""
+    return str(meta.get("edition") or "")
 
 
 def old_calls_cells(

@@ -25,6 +25,7 @@ from pmhc.analysis import audit, ranges
 from pmhc.analysis.cells import Axis, hidden_cells
 
 MAX_ROUNDS = 500
+MAX_HOPS = 6  # how far from an unprotected figure a complement is looked for
 
 
 @dataclass
@@ -91,7 +92,7 @@ def secure(pieces: dict[str, Piece], ctx: Context, threshold: int, protection: i
         fails = ranges.failures(system, protection, threshold, proven)
         if not fails:
             return
-        picks = _complements(pieces, system, cells, sorted(fails))
+        picks = _complements(pieces, system, cells, sorted(fails), _partners(ctx), ctx.last)
         if not picks:
             raise ValueError("a hidden figure cannot be protected by hiding more cells")
         for name, flat in picks:
@@ -167,27 +168,76 @@ def _system(pieces: dict[str, Piece], ctx: Context) -> tuple[ranges.System, list
     return s, cells
 
 
+def _partners(ctx: Context) -> dict[Cell, list[Cell]]:
+    out: dict[Cell, list[Cell]] = {}
+    for a, b in ctx.links:
+        out.setdefault(a, []).append(b)
+        out.setdefault(b, []).append(a)
+    return out
+
+
 def _complements(
-    pieces: dict[str, Piece], system: ranges.System, cells: list[Cell], fails: list[int]
+    pieces: dict[str, Piece],
+    system: ranges.System,
+    cells: list[Cell],
+    fails: list[int],
+    partners: dict[Cell, list[Cell]],
+    last: dict[tuple, tuple[int, str]],
 ) -> list[Cell]:
     """One shown cell to hide per unprotected figure, on a line through one of its hidden
-    cells: a member before a total, then the smallest, then the first."""
+    cells or their twins: a member before a total, then the smallest, then the first."""
     picks: list[Cell] = []
-    used: set[int] = set()
+    near: set[Cell] = set()  # cells sharing a line with a figure handled this round
     for t in fails:
         support = [cells[v] for v in system.targets[t]]
-        if used & set(system.targets[t]):
-            continue  # a complement picked this round already touches it
-        best = None
+        support += [x for c in support for x in partners.get(c, [])]
+        if near & set(support):
+            continue  # often protected by what is hidden for its neighbour: look again
+        best = _best(pieces, support, partners, last)
         for name, flat in support:
+            near.update((name, int(c)) for c in _neighbours(pieces[name], flat))
+        if best is not None:
+            picks.append(best)
+    return list(dict.fromkeys(picks))
+
+
+def _best(
+    pieces: dict[str, Piece],
+    support: list[Cell],
+    partners: dict[Cell, list[Cell]],
+    last: dict[tuple, tuple[int, str]],
+) -> Cell | None:
+    """The shown cell to hide: on a line through the figure's cells, else one line
+    further out through hidden cells (a total two steps away), and so on: a figure
+    partners saw before (it keeps showing that value), then a member before a total,
+    then the smallest, then the first."""
+    seen = set(support)
+    ring = list(support)
+    for _ in range(MAX_HOPS):
+        best = None
+        following: list[Cell] = []
+        for name, flat in ring:
             p = pieces[name]
             for cand in _candidates(p, flat):
-                key = (_is_total(p, cand), p.counts.flat[cand], name, cand)
+                before = (name, *p.labels(cand)) in last
+                key = (not before, _is_total(p, cand), p.counts.flat[cand], name, cand)
                 best = key if best is None or key < best else best
+            for c in _neighbours(p, flat):
+                cell = (name, c)
+                if p.hidden.flat[c] and cell not in seen:
+                    seen.add(cell)
+                    following.append(cell)
+                    following.extend(x for x in partners.get(cell, []) if x not in seen)
         if best is not None:
-            picks.append((best[2], int(best[3])))
-            used |= set(system.targets[t])
-    return list(dict.fromkeys(picks))
+            return best[3], int(best[4])
+        ring = following
+    return None
+
+
+def _neighbours(p: Piece, flat: int) -> set[int]:
+    return {
+        int(c) for lines in p.lines for line in lines[(lines == flat).any(axis=1)] for c in line
+    }
 
 
 def _candidates(p: Piece, flat: int) -> list[int]:

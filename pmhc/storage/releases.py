@@ -81,6 +81,13 @@ def save(workspace_folder: Path, release: Release, source: dict | None = None) -
     return target
 
 
+def publish(workspace_folder: Path, release: Release, source: dict | None = None) -> Path:
+    """Make the release what partners see and keep it in the history."""
+    target = save(workspace_folder, release, source)
+    append_history(workspace_folder, release)
+    return target
+
+
 def history_dir(workspace_folder: Path) -> Path:
     return Path(workspace_folder) / "releases"
 
@@ -113,6 +120,12 @@ def append_history(workspace_folder: Path, release: Release) -> Path | None:
         path.chmod(0o600)
     tmp.replace(target)
     return target
+
+
+def history_key(workspace_folder: Path) -> str:
+    """Names the history as it stands (its last entry), for caches."""
+    entries = _entries(history_dir(workspace_folder))
+    return entries[-1].name if entries else ""
 
 
 def history(workspace_folder: Path) -> list[Release]:
