@@ -25,6 +25,7 @@ from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 EPS = 1e-6
+PROPAGATION_SWEEPS = 2
 MAX_FAILS = 40  # per component and round: hide cells for these, then look again
 BATCH_ROUNDS = 10  # programmes over all the unproven rows at once
 
@@ -84,20 +85,19 @@ def failures(
     keeps them so); the keys of targets found protected are added to it."""
     proven = set() if proven is None else proven
     fixed = _presolve(system)
-    cap = _caps(system, fixed)
+    low, cap = _propagate(system, fixed)
     out: dict[int, tuple[float, float]] = {}
     unknown: set[int] = set()  # not looked at to the end this time: neither failed nor proven
     live = []
     for i, row in enumerate(system.targets):
         if system.keys[i] is not None and system.keys[i] in proven:
             continue
-        if (
-            len(row) == 1
-            and (k := next(iter(row))) not in fixed
-            and EPS < cap[k] < 2 * protection - EPS
-        ):
-            out[i] = (0.0, float(cap[k]))  # between 0 and less than the range: too narrow
-            continue
+        k = next(iter(row)) if len(row) == 1 else -1
+        if k >= 0 and k not in fixed and cap[k] > EPS:
+            lo_k, hi_k = float(low[k]), float(cap[k])  # bounds the range from outside
+            if not protected(lo_k, hi_k, system.small[i], protection, threshold):
+                out[i] = (lo_k, hi_k)  # the range is inside these: too narrow already
+                continue
         free = {k: v for k, v in row.items() if k not in fixed}
         const = system.offsets[i] + sum(v * fixed[k] for k, v in row.items() if k in fixed)
         if not free:
@@ -252,18 +252,45 @@ def _presolve(system: System) -> dict[int, float]:
     return fixed
 
 
-def _caps(system: System, fixed: dict[int, float]) -> np.ndarray:
-    """An upper bound per variable from each equation whose unknowns all count up
-    (non-negative parts of a shown remainder): no unknown exceeds the remainder."""
-    cap = system.upper.astype(float).copy()
-    for row, rhs in zip(system.eq_rows, system.eq_rhs, strict=True):
-        free = [k for k in row if k not in fixed]
-        if len(free) < 2 or not all(row[k] > 0 and system.lower[k] >= 0 for k in free):
-            continue
-        rest = rhs - sum(v * fixed[j] for j, v in row.items() if j in fixed)
-        for k in free:
-            cap[k] = min(cap[k], rest / row[k])
-    return cap
+def _propagate(system: System, fixed: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds around each variable's range from the equations one at a time (each
+    unknown lies within what the others' bounds leave), repeated a few times: cheap, and
+    enough to see that most narrow ranges are narrow without a programme."""
+    lo = system.lower.astype(float).copy()
+    hi = system.upper.astype(float).copy()
+    for k, v in fixed.items():
+        lo[k] = hi[k] = v
+    rows = [(list(r.items()), b) for r, b in zip(system.eq_rows, system.eq_rhs, strict=True)]
+    for _ in range(PROPAGATION_SWEEPS):
+        changed = False
+        for terms, b in rows:
+            changed |= _tighten(terms, b, lo, hi)
+        if not changed:
+            break
+    return lo, hi
+
+
+def _tighten(terms: list[tuple[int, float]], b: float, lo: np.ndarray, hi: np.ndarray) -> bool:
+    """Tighten the bounds of the unknowns of one equation; True when any moved."""
+    mins = [a * (lo[k] if a > 0 else hi[k]) for k, a in terms]
+    maxs = [a * (hi[k] if a > 0 else lo[k]) for k, a in terms]
+    inf_min = sum(1 for m in mins if m == -np.inf)
+    inf_max = sum(1 for m in maxs if m == np.inf)
+    sum_min = sum(m for m in mins if m != -np.inf)
+    sum_max = sum(m for m in maxs if m != np.inf)
+    changed = False
+    for (k, a), mn, mx in zip(terms, mins, maxs, strict=True):
+        others_min = (
+            -np.inf if inf_min - (mn == -np.inf) else sum_min - (0 if mn == -np.inf else mn)
+        )
+        others_max = np.inf if inf_max - (mx == np.inf) else sum_max - (0 if mx == np.inf else mx)
+        up, down = (b - others_min) / a, (b - others_max) / a
+        new_hi, new_lo = (up, down) if a > 0 else (down, up)
+        if new_hi < hi[k] - EPS:
+            hi[k], changed = new_hi, True
+        if new_lo > lo[k] + EPS:
+            lo[k], changed = new_lo, True
+    return changed
 
 
 def _one_sign(row: dict[int, float], free: list[int], nonneg: np.ndarray) -> bool:
