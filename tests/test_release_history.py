@@ -346,3 +346,29 @@ def test_generated_histories_leak_no_small_count(case):
     releases = history_of(frames)
     assert_no_small_differences(releases)
     assert_protected(releases)
+
+
+# --- the history on disk ---------------------------------------------------------------------
+
+
+def test_publish_keeps_every_release_for_the_owner_only(tmp_path):
+    from pmhc.storage import releases
+
+    months = monthly(7)
+    full = incidents(months)
+    first = release.build(dataset(full[full["month"] < "2024-07-01"]), T, {})
+    releases.publish(tmp_path, first, {"dataset": "a"})
+    releases.publish(tmp_path, first, {"dataset": "a"})  # the same again: nothing new
+    kept = releases.history(tmp_path)
+    assert len(kept) == 1
+    folder = next(releases.history_dir(tmp_path).iterdir())
+    assert {oct(p.stat().st_mode & 0o777) for p in folder.iterdir()} == {"0o600"}
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert (kept[0].private["frozen"]["counts"] == first.private["frozen"]["counts"]).all()
+    second = release.build(dataset(full), T, {}, history=Past(kept))
+    releases.publish(tmp_path, second, {"dataset": "b"})
+    assert [r.meta["edition"] for r in releases.history(tmp_path)] == [
+        "calls to 2024-06",
+        "calls to 2024-07",
+    ]
+    assert releases.load(tmp_path).meta["edition"] == "calls to 2024-07"  # what partners see
