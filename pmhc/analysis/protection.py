@@ -81,8 +81,11 @@ def secure(pieces: dict[str, Piece], ctx: Context, threshold: int, protection: i
     proven: set = set()  # hiding more only widens ranges: a protected figure stays so
     for _ in range(MAX_ROUNDS):
         for p in pieces.values():
-            keep = p.keep | p.pinned
-            found = hidden_cells(p.counts, p.axes, threshold, p.hide, keep, exact) & ~p.pinned
+            try:
+                found = hidden_cells(p.counts, p.axes, threshold, p.hide, p.keep | p.pinned, exact)
+            except ValueError:  # a figure better kept shown is the only complement: hide it
+                found = hidden_cells(p.counts, p.axes, threshold, p.hide, p.pinned, exact)
+            found &= ~p.pinned
             p.hidden = found
             p.hide |= found  # what the exact audit found stays hidden in later rounds
         exact = False

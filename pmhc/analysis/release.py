@@ -217,8 +217,7 @@ def _closed(axes: list[Axis], frozen: dict | None) -> np.ndarray:
     shape = tuple(len(a.labels) for a in axes)
     out = np.zeros(shape, bool)
     if frozen is not None:
-        months = set(map(str, frozen["months"]))
-        out[:, :, [i for i, label in enumerate(axes[2].labels) if label in months]] = True
+        out[:, :, _closed_periods(axes[2], len(frozen["months"]))] = True
     return out
 
 
@@ -371,13 +370,24 @@ def _pinned(past: Past, axes: list[Axis], counts: np.ndarray, closed: int) -> np
         return pinned
     shown = frame[frame["value"].notna()]
     index = [{x: i for i, x in enumerate(a.labels)} for a in axes]
+    shut = _closed_periods(axes[2], closed)
     for c, d, p, v in zip(
         shown["category"], shown["district"], shown["period"], shown["value"], strict=True
     ):
         i, j, k = index[0].get(c), index[1].get(d), index[2].get(p)
-        if None not in (i, j, k) and k < closed and counts[i, j, k] == v:
+        if None not in (i, j, k) and shut[k] and counts[i, j, k] == v:
             pinned[i, j, k] = True
     return pinned
+
+
+def _closed_periods(axis: Axis, closed: int) -> np.ndarray:
+    """Per period label, whether all its months were released before: the first
+    `closed` months, and the years (and the whole period) made of them only."""
+    shut = np.zeros(len(axis.labels), bool)
+    shut[:closed] = True
+    for members, total in axis.relations:  # months into years before years into the whole
+        shut[total] = bool(shut[list(members)].all())
+    return shut
 
 
 def category_groups(mh: pd.DataFrame) -> dict[str, tuple[str, ...]]:
