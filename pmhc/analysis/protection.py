@@ -78,6 +78,11 @@ def secure(pieces: dict[str, Piece], ctx: Context, threshold: int, protection: i
     # shown so far are hidden, and a shown cell is above the threshold, so a hidden cell the
     # equations give back has a range of width 0 away from 0, which the ranges catch.
     exact = True
+    for a, b in ctx.links:  # a figure kept as released makes its twin kept as well
+        for (x, i), (y, j) in ((a, b), (b, a)):
+            if pieces[x].pinned.flat[i]:
+                pieces[y].pinned.flat[j] = True
+                pieces[y].hide.flat[j] = False
     proven: set = set()  # hiding more only widens ranges: a protected figure stays so
     for _ in range(MAX_ROUNDS):
         for p in pieces.values():
@@ -106,6 +111,8 @@ def secure(pieces: dict[str, Piece], ctx: Context, threshold: int, protection: i
 def _link(pieces: dict[str, Piece], ctx: Context) -> bool:
     changed = False
     for (a, i), (b, j) in ctx.links:
+        if pieces[a].pinned.flat[i] or pieces[b].pinned.flat[j]:
+            continue  # kept as released: its value is known, hiding the twin adds nothing
         if pieces[a].hidden.flat[i] != pieces[b].hidden.flat[j]:
             pieces[a].hide.flat[i] = pieces[b].hide.flat[j] = True
             changed = True
