@@ -372,3 +372,12 @@ def test_publish_keeps_every_release_for_the_owner_only(tmp_path):
         "calls to 2024-07",
     ]
     assert releases.load(tmp_path).meta["edition"] == "calls to 2024-07"  # what partners see
+
+
+def test_republishing_the_same_data_gives_the_same_release():
+    """The preview after publishing is built with that release in the history: the same
+    data must give the same release, so the app can say partners see this preview."""
+    calls = incidents(monthly(6))
+    first = release.build(dataset(calls), T, {})
+    again = release.build(dataset(calls), T, {}, history=Past([first]))
+    assert again.fingerprint() == first.fingerprint()
