@@ -381,3 +381,26 @@ def test_republishing_the_same_data_gives_the_same_release():
     first = release.build(dataset(calls), T, {})
     again = release.build(dataset(calls), T, {}, history=Past([first]))
     assert again.fingerprint() == first.fingerprint()
+
+
+def test_a_revision_counts_closed_months_afresh_and_keeps_small_moves_hidden():
+    calls = incidents(monthly(6))
+    first = release.build(dataset(calls), T, {})
+    late = frame(
+        [
+            {
+                "received_at": pd.Timestamp("2024-03-15 10:00"),
+                "district": "North",
+                "disposition_group": "resolved",
+                "use_of_force": False,
+                "person_id": "late",
+            }
+        ]
+    )
+    more = pd.concat([calls, late], ignore_index=True)
+    kept = release.build(dataset(more), T, {}, history=Past([first]))
+    revised = release.build(dataset(more), T, {}, history=Past([first], revise=True))
+    assert kept.private["frozen"]["counts"].sum() == first.private["frozen"]["counts"].sum()
+    assert revised.private["frozen"]["counts"].sum() > first.private["frozen"]["counts"].sum()
+    assert int(revised.private["history"]["epoch"]) == 2
+    assert_no_small_differences([first, revised])  # the late call moves nothing partners see
