@@ -25,6 +25,7 @@ from pmhc.analysis import indicators
 from pmhc.analysis import release as partner_release
 from pmhc.analysis import released as partner_figures
 from pmhc.analysis.filters import LABELS, Filters
+from pmhc.analysis.history import Past
 from pmhc.analysis.summary import summarize
 from pmhc.domain import checklist
 from pmhc.domain.errors import InputError
@@ -80,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     pb = sub.add_parser("publish", help="Publish the partner release of the workspace's data.")
     pb.add_argument(
         "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
+    )
+    pb.add_argument(
+        "--revise",
+        action="store_true",
+        help="Count the months already released afresh (records filed late, changed "
+        "districts or columns): starts a new epoch of the release history.",
     )
     add_report_parser(sub)
     return parser
@@ -189,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(load_into(ws, args.paths))
                 return 0
             if args.command == "publish":
-                print(publish(ws))
+                print(publish(ws, revise=args.revise))
                 return 0
             ds = load(args.paths, ws, args.mapping, args.all_mh)
             if args.audience == "partner":
@@ -288,10 +295,12 @@ def load_into(ws: Workspace, paths: list[str]) -> str:
     return f"Loaded {ds.rows_in:,} rows from {len(files)} file(s) into {ws.folder} ({ds_id})."
 
 
-def build_release(ds: dataset.Dataset, ws: Workspace, ds_id: str | None = None) -> releases.Release:
+def build_release(
+    ds: dataset.Dataset, ws: Workspace, ds_id: str | None = None, revise: bool = False
+) -> releases.Release:
     """The partner release of a dataset under its settings (kept with the dataset) and the
-    workspace's: the one path the app's preview, `publish` and `summarize --audience
-    partner` share."""
+    workspace's, audited with every release partners were given: the one path the app's
+    preview, `publish` and `summarize --audience partner` share."""
     values = settings.load_settings(ws.folder, ds_id)
     return partner_release.build(
         ds,
@@ -299,10 +308,11 @@ def build_release(ds: dataset.Dataset, ws: Workspace, ds_id: str | None = None) 
         values,
         checklist.load_answers(ws.folder / "self_assessment.json"),
         settings.load_actions(ws.folder, ds_id),
+        Past(releases.history(ws.folder), revise=revise),
     )
 
 
-def publish(ws: Workspace) -> str:
+def publish(ws: Workspace, revise: bool = False) -> str:
     ds_id = store.last_choice(ws.datasets_dir, cli_access.CLI_USER)  # what `load` loaded
     if ds_id:
         ds = store.load(ws.datasets_dir, ds_id)
@@ -310,8 +320,8 @@ def publish(ws: Workspace) -> str:
         ctx = ingest.Context(rules=ws.rules(), key=ws.key)
         loaded = [t for path in sample_files() for t in ingest.ingest_file(path, ctx)]
         ds, ds_id = dataset.build(loaded, "Sample data", is_sample=True), "sample"
-    release = build_release(ds, ws, None if ds.is_sample else ds_id)
-    target = releases.save(ws.folder, release, {"dataset": ds_id})
+    release = build_release(ds, ws, None if ds.is_sample else ds_id, revise)
+    target = releases.publish(ws.folder, release, {"dataset": ds_id})
     audit.record(
         ws.folder,
         cli_access.CLI_USER,

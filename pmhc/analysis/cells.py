@@ -40,9 +40,11 @@ class Axis:
 
     @classmethod
     def flat(cls, name: str, members: list[str], total: str) -> Axis:
-        """Members and their total (e.g. districts and "All districts")."""
+        """Members and their total (e.g. districts and "All districts"). With no members
+        (an export without districts) the total stands alone: no relation, which would
+        say the total is 0."""
         n = len(members)
-        return cls(name, (*members, total), ((tuple(range(n)), n),))
+        return cls(name, (*members, total), ((tuple(range(n)), n),) if n else ())
 
     @classmethod
     def groups(cls, name: str, groups: dict[str, list[str]], total: str) -> Axis:
@@ -79,12 +81,13 @@ def hidden_cells(
     threshold: int,
     hide: np.ndarray | None = None,
     keep: np.ndarray | None = None,
+    exact: bool = True,
 ) -> np.ndarray:
     """Which cells to hide: counts 0..threshold (and `hide`), then complementary cells
     until no relation along any axis has exactly one hidden cell and no hidden cell is
     determined by all the equations together (`audit`). `keep` marks cells that must stay
     shown because another table publishes the same figure; they are never picked as
-    complements."""
+    complements. Without `exact`, the line rule only (a caller that audits otherwise)."""
     values = np.asarray(values, dtype=float)
     hidden = values <= threshold
     if hide is not None:
@@ -98,7 +101,7 @@ def hidden_cells(
                 for members, total in spec.relations:
                     if _complete_relation(values, hidden, keep, axis, [*members, total]):
                         changed = True
-        extra = audit.complements(values, hidden, keep, axes)
+        extra = audit.complements(values, hidden, keep, axes) if exact else []
         if not extra:
             return hidden
         hidden.flat[extra] = True

@@ -24,8 +24,11 @@ import pandas as pd
 
 from pmhc.analysis import crisis_now, metrics, workforce
 from pmhc.analysis.cells import Axis, CellTable
-from pmhc.analysis.suppression import DEFAULT_THRESHOLD
+from pmhc.analysis.history import FROZEN, Past, old_calls_cells
+from pmhc.analysis.protection import Context, Piece, secure
+from pmhc.analysis.suppression import DEFAULT_PROTECTION, DEFAULT_THRESHOLD
 from pmhc.domain import checklist
+from pmhc.domain.errors import InputError
 from pmhc.domain.rules import DISPOSITION_GROUPS, GROUP_LABELS
 from pmhc.storage.dataset import Dataset, mh_incidents
 from pmhc.storage.releases import Release
@@ -59,32 +62,29 @@ def build(
     settings: dict | None = None,
     answers: dict | None = None,
     actions: pd.DataFrame | None = None,
+    history: Past | None = None,
 ) -> Release:
-    """The release of a dataset under the workspace's settings."""
+    """The release of a dataset under the workspace's settings, audited together with
+    every release partners already have (`history`)."""
     settings = settings or {}
+    past = history or Past()
+    protection = int(settings.get("protection") or DEFAULT_PROTECTION)
     meta: dict = {
         "format": FORMAT,
         "threshold": threshold,
+        "protection": protection,
         "hidden": hidden_label(threshold),
         "agency": str(settings.get("agency") or ""),
         "programme_start": settings.get("programme_start"),
         "targets": dict(settings.get("targets") or {}),
         "tables": {},
     }
-    tables: dict[str, pd.DataFrame] = {}
-
-    def add(name: str, table: CellTable | None) -> None:
-        if table is not None:
-            tables[name] = table.to_frame()
-            meta["tables"][name] = [_axis_meta(a) for a in table.axes]
-
-    mh = released_calls(ds.mh, threshold) if ds.mh is not None else None
-    if ds.calls is not None and mh is not None and len(mh):
-        calls = calls_table(mh, threshold)
-        whole = calls.get(category=ALL_CALLS, district=ALL_DISTRICTS, period=WHOLE_PERIOD)
-        add("incidents", incidents_table(ds.calls, threshold, mh, whole is not None))
-        add("calls", calls)
-        add("persons", persons_table(mh, threshold))
+    pieces: dict[str, Piece] = {}
+    ctx = Context(last=past.last_shown())
+    frozen = past.frozen()
+    mh = _released_months(ds.mh, threshold, frozen) if ds.mh is not None else None
+    if ds.calls is not None and mh is not None and (len(mh) or frozen is not None):
+        _calls_pieces(ds, mh, threshold, past, pieces, ctx)
         meta["outcomes"] = [
             {"key": o.key, "label": o.label, "card": o.card, "higher_is_better": o.higher_is_better}
             for o in metrics.available_outcomes(mh)
@@ -97,25 +97,129 @@ def build(
             else {}
         )
     elif ds.calls is not None:  # no month with enough MH calls: no calls table to match
-        add("incidents", incidents_table(ds.calls, threshold))
+        counts, axes = incidents_counts(ds.calls)
+        pieces["incidents"] = Piece("incidents", counts, axes)
     if ds.roster is not None and ds.training is not None and "role_group" in ds.roster:
         as_of = staff_date(ds.training, mh)
         staff = workforce.with_certification(ds.roster, ds.training, as_of)
         meta["staff_as_of"] = as_of.date().isoformat()
-        table = staff_table(staff, threshold)
-        trained = table.get(category="cit_40:yes", role="All staff") is not None
-        add("staff", table)
-        add(
-            "in_service",
-            in_service_table(ds.training, as_of, staff["officer_id"], threshold, trained),
+        pieces["staff"] = Piece("staff", *staff_counts(staff))
+        counts, axes = in_service_counts(ds.training, as_of, staff["officer_id"])
+        pieces["in_service"] = Piece("in_service", counts, axes)
+        ctx.links.append(
+            (("in_service", 2), ("staff", _flat(pieces["staff"], "cit_40:yes", "All staff")))
         )
+    calls = pieces.get("calls")
+    meta["edition"] = (
+        f"calls to {calls.axes[2].labels[_last_month(calls.axes[2])]}"
+        if calls is not None
+        else (f"staff as of {meta['staff_as_of']}" if "staff_as_of" in meta else "")
+    )
+    try:
+        secure(pieces, ctx, threshold, protection)
+    except ValueError as err:
+        raise InputError(f"The partner release cannot be made safe: {err}.") from err
+    tables: dict[str, pd.DataFrame] = {}
+    for name, piece in pieces.items():
+        tables[name] = _frame(piece, ctx, meta["edition"])
+        meta["tables"][name] = [_axis_meta(a) for a in piece.axes]
     if ds.services is not None:
         columns = [c for c in SERVICE_COLUMNS if c in ds.services]
         tables["services"] = ds.services[columns].astype("str").reset_index(drop=True)
         tables["crisis_now"] = crisis_now.core_elements(ds.services).astype("str")
     meta["checklist"] = shared_checklist(answers or {})
     tables["actions"] = shared_actions(actions)
-    return Release(meta, tables)
+    private = {"history": {"epoch": np.array(past.epoch)}}
+    if calls is not None:
+        private[FROZEN] = _frozen(calls)
+    return Release(meta, tables, private)
+
+
+def _calls_pieces(
+    ds: Dataset, mh: pd.DataFrame, threshold: int, past: Past, pieces: dict, ctx: Context
+) -> None:
+    """The calls table (months already released kept as released), the incidents table
+    over its months and the people table, with what links them."""
+    counts, axes, pinned = history_counts(mh, threshold, past)
+    closed = _closed(axes, past.frozen())
+    calls = Piece("calls", counts, axes, hide=closed & ~pinned, pinned=pinned)
+    pieces["calls"] = calls
+    whole = _flat(calls, ALL_CALLS, ALL_DISTRICTS, WHOLE_PERIOD)
+    inc, inc_axes = incidents_counts(ds.calls, mh, counts.flat[whole])
+    pieces["incidents"] = Piece("incidents", inc, inc_axes, keep=np.array([True, False, False]))
+    ctx.links.append((("incidents", 0), ("calls", whole)))
+    for a, b in twin_categories(mh):
+        ia, ib = axes[0].index(a), axes[0].index(b)
+        size = counts[0].size
+        ctx.links.extend((("calls", ia * size + k), ("calls", ib * size + k)) for k in range(size))
+    ctx.old = old_calls_cells(past, {a.name: list(a.labels) for a in axes})
+    persons = persons_counts(mh)
+    if persons is not None:
+        pieces["persons"] = Piece("persons", *persons)
+        p = pieces["persons"]
+        for period in p.axes[1].labels:
+            if period in axes[2].labels:
+                ctx.people.append(
+                    (
+                        ("persons", _flat(p, "persons:1", period)),
+                        ("persons", _flat(p, "persons:2+", period)),
+                        ("calls", _flat(calls, ALL_CALLS, ALL_DISTRICTS, period)),
+                    )
+                )
+
+
+def _flat(piece: Piece, *labels: str) -> int:
+    at = tuple(a.index(x) for a, x in zip(piece.axes, labels, strict=True))
+    return int(np.ravel_multi_index(at, piece.counts.shape))
+
+
+def _last_month(axis: Axis) -> int:
+    return max(i for i, label in enumerate(axis.labels) if len(label) == 7)
+
+
+def _frame(piece: Piece, ctx: Context, edition: str) -> pd.DataFrame:
+    """The published table: fresh values with this edition, figures shown before with
+    their last value and the release they are from, None where hidden."""
+    frame = CellTable(piece.axes, np.where(piece.hidden, np.nan, piece.counts)).to_frame()
+    values: list = []
+    as_of: list = []
+    for flat, shown in enumerate(frame["value"]):
+        last = ctx.last.get((piece.name, *piece.labels(flat)))
+        if piece.pinned.flat[flat] and last is not None:
+            values.append(last[0])
+            as_of.append(last[1])
+        elif not pd.isna(shown):
+            values.append(int(shown))
+            as_of.append(edition)
+        elif last is not None:
+            values.append(last[0])
+            as_of.append(last[1])
+        else:
+            values.append(None)
+            as_of.append(None)
+    frame["value"] = pd.array(values, dtype="Int64")
+    frame["as_of"] = pd.array(as_of, dtype="str")
+    return frame
+
+
+def _frozen(calls: Piece) -> dict:
+    """The calls of the released months, to keep them as released next time."""
+    months = [i for i, label in enumerate(calls.axes[2].labels) if len(label) == 7]
+    return {
+        "counts": calls.counts[:, :, months],
+        "categories": np.array(calls.axes[0].labels),
+        "districts": np.array(calls.axes[1].labels),
+        "months": np.array([calls.axes[2].labels[i] for i in months]),
+    }
+
+
+def _closed(axes: list[Axis], frozen: dict | None) -> np.ndarray:
+    """The cells of months already released."""
+    shape = tuple(len(a.labels) for a in axes)
+    out = np.zeros(shape, bool)
+    if frozen is not None:
+        out[:, :, _closed_periods(axes[2], len(frozen["months"]))] = True
+    return out
 
 
 def _axis_meta(axis: Axis) -> dict:
@@ -135,6 +239,21 @@ def axes_of(meta: dict, table: str) -> list[Axis]:
 
 
 # --- MH calls --------------------------------------------------------------------------
+
+
+def _released_months(mh: pd.DataFrame, threshold: int, frozen: dict | None) -> pd.DataFrame:
+    """The calls the release covers: with a history, from its first month to its last
+    or the last busy month after it."""
+    if frozen is None:
+        return released_calls(mh, threshold)
+    month = metrics.months(mh)
+    first = pd.Period(str(frozen["months"][0]), "M").to_timestamp()
+    last = pd.Period(str(frozen["months"][-1]), "M").to_timestamp()
+    counts = month[month > last].value_counts()
+    busy = counts[counts > threshold].index
+    if not busy.empty:
+        last = max(last, busy.max())
+    return mh[(month >= first) & (month <= last)]
 
 
 def released_calls(mh: pd.DataFrame, threshold: int) -> pd.DataFrame:
@@ -162,14 +281,114 @@ def calls_counts(mh: pd.DataFrame, threshold: int) -> tuple[np.ndarray, list[Axi
     category = Axis.groups("category", {k: list(v) for k, v in groups.items()}, ALL_CALLS)
     district_codes, district = district_axis(mh, threshold)
     month_codes, period = period_axis(mh)
-    axes = [category, district, period]
+    return _count(mh, groups, [category, district, period], district_codes, month_codes), [
+        category,
+        district,
+        period,
+    ]
+
+
+def _count(mh, groups, axes, district_codes, month_codes) -> np.ndarray:
     shape = tuple(len(a.labels) for a in axes)
     counts = np.zeros(shape)
     for members in groups.values():
-        codes = _category_codes(mh, members, category)
+        codes = _category_codes(mh, members, axes[0])
         cell = np.ravel_multi_index((codes, district_codes, month_codes), shape)
         counts += np.bincount(cell, minlength=counts.size).reshape(shape)
-    return with_totals(counts, axes), axes
+    return with_totals(counts, axes)
+
+
+def history_counts(
+    mh: pd.DataFrame, threshold: int, past: Past
+) -> tuple[np.ndarray, list[Axis], np.ndarray]:
+    """The calls counts with the months already released taken as released (a record
+    filed late waits for a revision) and the districts and categories of the history;
+    with the cells of those months partners saw, which stay as they were (`pinned`)."""
+    frozen = past.frozen()
+    if frozen is None:
+        counts, axes = calls_counts(mh, threshold)
+        return counts, axes, np.zeros(counts.shape, bool)
+    groups = category_groups(mh)
+    category = Axis.groups("category", {k: list(v) for k, v in groups.items()}, ALL_CALLS)
+    if list(category.labels) != list(map(str, frozen["categories"])):
+        raise InputError(
+            "These calls have other outcome or flag columns than the releases partners "
+            "already have; publish a revision to start a new release history."
+        )
+    named = [str(d) for d in frozen["districts"]][:-1]
+    members = [d for d in named if d != OTHER_DISTRICTS]
+    names = mh["district"].astype("object") if "district" in mh else None
+    outside = names is not None and bool((~names.isin(members) & names.notna()).any())
+    if OTHER_DISTRICTS in named or (outside and members):
+        members.append(OTHER_DISTRICTS)
+    district = Axis.flat("district", members, ALL_DISTRICTS)
+    months = [str(m) for m in frozen["months"]]
+    first = pd.Period(months[0], "M")
+    data_months = metrics.months(mh)
+    last = (
+        max(pd.Period(months[-1], "M"), data_months.max().to_period("M"))
+        if len(mh)
+        else (pd.Period(months[-1], "M"))
+    )
+    labels = [str(p) for p in pd.period_range(first, last, freq="M")]
+    period = Axis.hierarchy("period", labels, [p[:4] for p in labels], WHOLE_PERIOD)
+    axes = [category, district, period]
+    keep = mh[(data_months >= first.to_timestamp()) & (data_months <= last.to_timestamp())]
+    month = metrics.months(keep)
+    month_codes = ((month.dt.year - first.year) * 12 + (month.dt.month - first.month)).to_numpy(int)
+    if "district" in keep:
+        position = {m: i for i, m in enumerate(members)}
+        other = position.get(OTHER_DISTRICTS, 0)
+        district_codes = np.array(
+            [position.get(n, other) for n in keep["district"].astype("object")], dtype=int
+        )
+    else:
+        district_codes = np.zeros(len(keep), dtype=int)
+    counts = _count(keep, groups, axes, district_codes, month_codes)
+    counts[:, :, : len(months)] = 0
+    old = {d: i for i, d in enumerate(map(str, frozen["districts"]))}
+    for j, d in enumerate(district.labels):
+        if d in old:
+            counts[:, j, : len(months)] = frozen["counts"][:, old[d], :]
+    counts = with_totals(_zero_totals(counts, axes), axes)
+    pinned = _pinned(past, axes, counts, len(months))
+    return counts, axes, pinned
+
+
+def _zero_totals(counts: np.ndarray, axes: list[Axis]) -> np.ndarray:
+    """The counts with year and whole-period cells cleared, to fill again from months."""
+    out = counts.copy()
+    out[:, :, [t for _, t in axes[2].relations]] = 0
+    return out
+
+
+def _pinned(past: Past, axes: list[Axis], counts: np.ndarray, closed: int) -> np.ndarray:
+    """Cells of released months that the last release of the epoch showed."""
+    pinned = np.zeros(counts.shape, bool)
+    last = past.same_epoch()[-1]
+    frame = last.tables.get("calls")
+    if frame is None:
+        return pinned
+    shown = frame[frame["value"].notna()]
+    index = [{x: i for i, x in enumerate(a.labels)} for a in axes]
+    shut = _closed_periods(axes[2], closed)
+    for c, d, p, v in zip(
+        shown["category"], shown["district"], shown["period"], shown["value"], strict=True
+    ):
+        i, j, k = index[0].get(c), index[1].get(d), index[2].get(p)
+        if None not in (i, j, k) and shut[k] and counts[i, j, k] == v:
+            pinned[i, j, k] = True
+    return pinned
+
+
+def _closed_periods(axis: Axis, closed: int) -> np.ndarray:
+    """Per period label, whether all its months were released before: the first
+    `closed` months, and the years (and the whole period) made of them only."""
+    shut = np.zeros(len(axis.labels), bool)
+    shut[:closed] = True
+    for members, total in axis.relations:  # months into years before years into the whole
+        shut[total] = bool(shut[list(members)].all())
+    return shut
 
 
 def category_groups(mh: pd.DataFrame) -> dict[str, tuple[str, ...]]:
@@ -268,31 +487,40 @@ def staff_date(training: pd.DataFrame, mh: pd.DataFrame | None) -> pd.Timestamp:
     return (max(dates) + pd.offsets.MonthEnd(0)).normalize()
 
 
+def incidents_counts(
+    calls: pd.DataFrame, mh: pd.DataFrame | None = None, mh_count: float | None = None
+) -> tuple[np.ndarray, list[Axis]]:
+    """All incidents, MH and not. With the released MH calls `mh`: only the months they
+    cover, the MH count being the calls table's whole-period total (`mh_count`, linked to
+    it so that both are shown or neither)."""
+    axis = Axis.groups("category", {"mh": ["mh:yes", "mh:no"]}, "incidents")
+    if mh is not None and len(mh):
+        month, covered = metrics.months(calls), metrics.months(mh)
+        calls = calls[(month >= covered.min()) & (month <= covered.max())]
+        n = float(mh_count if mh_count is not None else len(mh))
+        other = float(max(len(calls) - len(mh), 0))
+        counts = np.array([n, other, n + other], dtype=float)
+    else:
+        n = float(len(mh_incidents(calls)))
+        counts = np.array([n, len(calls) - n, len(calls)], dtype=float)
+    return counts, [axis]
+
+
 def incidents_table(
     calls: pd.DataFrame,
     threshold: int,
     mh: pd.DataFrame | None = None,
     mh_shown: bool | None = None,
 ) -> CellTable:
-    """All incidents, MH and not. With the released MH calls `mh`: only the months they
-    cover, so that the MH count is the calls table's whole-period total, and that cell
-    shown here exactly when it is shown there (`mh_shown`), so that neither table gives
-    back a cell the other hides."""
-    axis = Axis.groups("category", {"mh": ["mh:yes", "mh:no"]}, "incidents")
-    hide = keep = None
-    if mh is not None:
-        month, covered = metrics.months(calls), metrics.months(mh)
-        calls = calls[(month >= covered.min()) & (month <= covered.max())]
-        n = len(mh)
-        linked = np.array([True, False, False])
-        hide, keep = (None, linked) if mh_shown else (linked, None)
-    else:
-        n = len(mh_incidents(calls))
-    counts = np.array([n, len(calls) - n, len(calls)], dtype=float)
-    return CellTable.suppress(counts, [axis], threshold, hide, keep)
+    """The incidents table suppressed on its own (its MH count kept shown or hidden as
+    the calls table's whole-period total is)."""
+    counts, axes = incidents_counts(calls, mh)
+    linked = np.array([True, False, False])
+    hide, keep = (None, linked) if mh_shown or mh is None else (linked, None)
+    return CellTable.suppress(counts, axes, threshold, hide, keep)
 
 
-def persons_table(mh: pd.DataFrame, threshold: int) -> CellTable | None:
+def persons_counts(mh: pd.DataFrame) -> tuple[np.ndarray, list[Axis]] | None:
     """People with 1 and with 2+ MH contacts, per year and overall. People are not
     additive across years, so the periods are separate tables sharing one axis."""
     if "person_id" not in mh:
@@ -307,10 +535,15 @@ def persons_table(mh: pd.DataFrame, threshold: int) -> CellTable | None:
         part = people if label == WHOLE_PERIOD else people[year == int(label)]
         contacts = metrics.person_contacts(part)
         counts[:, j] = [(contacts >= 2).sum(), (contacts == 1).sum(), len(contacts)]
-    return CellTable.suppress(counts, [category, period], threshold)
+    return counts, [category, period]
 
 
-def staff_table(staff: pd.DataFrame, threshold: int) -> CellTable:
+def persons_table(mh: pd.DataFrame, threshold: int) -> CellTable | None:
+    found = persons_counts(mh)
+    return None if found is None else CellTable.suppress(found[0], found[1], threshold)
+
+
+def staff_counts(staff: pd.DataFrame) -> tuple[np.ndarray, list[Axis]]:
     roles = list(ROLE_GROUPS)
     role = Axis.flat("role", [ROLE_GROUPS[r] for r in roles] + ["Other staff"], "All staff")
     category = Axis.groups("category", {"cit": ["cit_40:yes", "cit_40:no"]}, "staff")
@@ -321,25 +554,42 @@ def staff_table(staff: pd.DataFrame, threshold: int) -> CellTable:
         mask = (~group.isin(roles)) if r is None else (group == r)
         mask = mask.to_numpy(bool)
         counts[0, i], counts[1, i] = (mask & trained).sum(), (mask & ~trained).sum()
-    return CellTable.suppress(with_totals(counts, [category, role]), [category, role], threshold)
+    return with_totals(counts, [category, role]), [category, role]
 
 
-def in_service_table(
-    training: pd.DataFrame,
-    as_of: pd.Timestamp,
-    officers: pd.Series,
-    threshold: int,
-    trained_shown: bool = True,
-) -> CellTable:
+def staff_table(staff: pd.DataFrame, threshold: int) -> CellTable:
+    counts, axes = staff_counts(staff)
+    return CellTable.suppress(counts, axes, threshold)
+
+
+def in_service_counts(
+    training: pd.DataFrame, as_of: pd.Timestamp, officers: pd.Series
+) -> tuple[np.ndarray, list[Axis]]:
     """CIT-trained staff overdue for in-service or current. Their total is the staff
-    table's trained staff: shown here exactly when shown there (`trained_shown`)."""
+    table's trained staff (linked: shown in both or neither)."""
     overdue = workforce.overdue_in_service(training, as_of, officers)["overdue"]
     axis = Axis.groups("category", {"overdue": ["overdue:yes", "overdue:no"]}, "cit_trained")
     n = int(overdue.sum())
-    counts = np.array([n, len(overdue) - n, len(overdue)], dtype=float)
-    linked = np.array([False, False, True])
-    hide, keep = (None, linked) if trained_shown else (linked, None)
-    return CellTable.suppress(counts, [axis], threshold, hide, keep)
+    return np.array([n, len(overdue) - n, len(overdue)], dtype=float), [axis]
+
+
+# --- twin figures ----------------------------------------------------------------------
+
+# The same count under two names: an outcome derived from the disposition alone is the
+# disposition group's count. One place, to move into the indicator registry with the
+# figure definitions: (outcome yes-category, disposition category, the source flag column
+# whose presence makes them differ).
+TWINS = (
+    ("arrest:yes", "disposition:arrest", "arrest"),
+    ("involuntary:yes", "disposition:involuntary", "involuntary_hold"),
+)
+
+
+def twin_categories(mh: pd.DataFrame) -> list[tuple[str, str]]:
+    """The twin category pairs of these calls: one cell each, shown or hidden together."""
+    groups = category_groups(mh)
+    labels = {x for members in groups.values() for x in members}
+    return [(a, b) for a, b, flag in TWINS if a in labels and b in labels and flag not in mh]
 
 
 # --- text the analyst chose to share ---------------------------------------------------

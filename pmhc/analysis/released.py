@@ -65,6 +65,23 @@ class Released:
             category=category, district=sel.district, period=period or sel.period
         )
 
+    def older(self, category: str, sel: Selection, period: str | None = None) -> str | None:
+        """The earlier release a shown count is kept from ("calls to 2024-06"), or None
+        when it is this release's own (a figure that moved by the threshold or less since
+        partners last saw it keeps that value)."""
+        frame = self.tables["calls"]
+        if "as_of" not in frame:
+            return None
+        row = frame[
+            (frame["category"] == category)
+            & (frame["district"] == sel.district)
+            & (frame["period"] == (period or sel.period))
+        ]
+        if row.empty or row["value"].isna().all():
+            return None
+        as_of = str(row["as_of"].iloc[0])
+        return None if as_of == str(self.meta.get("edition") or "") else as_of
+
     def rate(self, key: str, sel: Selection, period: str | None = None) -> Rate | None:
         """An outcome's rate where its count and the calls are both shown."""
         yes = self.count(f"{key}:yes", sel, period)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_THRESHOLD = 10  # counts 1..10 are hidden (the US CMS cell-size policy)
+DEFAULT_PROTECTION = 3  # a hidden count's feasible range must span at least ±3
 HIDDEN = "≤10"
 
 

@@ -45,8 +45,9 @@ def too_few(rel: Released, sel: Selection) -> str | None:
     if rel.count(ALL_CALLS, sel) is not None:
         return None
     return (
-        f"No figures are shown for {sel.text()}: it holds {rel.threshold} or fewer "
-        "mental-health calls, or its figures would let a smaller group be worked out. "
+        f"No figures are shown for {sel.text()}: its count of mental-health calls is "
+        f"hidden, because it is {rel.threshold} or fewer or because showing it would let a "
+        "hidden count be worked out (with this release or an earlier one). "
         "Choose a wider selection."
     )
 
@@ -75,10 +76,12 @@ def rate_figure(rel: Released, sel: Selection, key: str, label: str) -> KeyFigur
 
 def calls_figure(rel: Released, sel: Selection) -> KeyFigure:
     n = rel.count(ALL_CALLS, sel)
+    older = rel.older(ALL_CALLS, sel)
     return KeyFigure(
         "MH calls",
         rel.count_text(n),
-        help=f"Distinct mental-health incidents, {sel.text()}."
+        help=f"Distinct mental-health incidents, {sel.text()}"
+        + (f"; as of the earlier release with {older}." if older else ".")
         if n is not None
         else _hidden_help(rel),
     )

@@ -1,10 +1,17 @@
 """The partner release on disk: what community partners may see, as a folder of Parquet
-tables and one JSON file, under `<workspace>/release/`.
+tables and one JSON file, under `<workspace>/release/`; and the history of every release
+partners were given, under `<workspace>/releases/` (docs/privacy.md).
 
 Each publish writes a new version folder and then swaps the `current` pointer with an
 atomic rename, so a partner server never reads half a release. The folder holds only
 what the release builder allowed (suppressed aggregates, shared text); the bookkeeping
-that names the source dataset is kept apart in `publish.json`, never shown to partners."""
+that names the source dataset is kept apart in `publish.json`, never shown to partners.
+
+The history keeps each published release as it was given (`releases/NNNN-<version>/`), with
+the private counts the next release is audited against (`private.npz`: the calls of the
+months already released). Partners keep every release, so a new one is built and audited
+together with all of them (`pmhc.analysis.history`). Only the analyst side reads it; its
+files are readable by the owner only."""
 
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 KEEP_VERSIONS = 2  # the current release and the one before (a reader may still hold it)
@@ -26,6 +34,8 @@ KEEP_VERSIONS = 2  # the current release and the one before (a reader may still 
 class Release:
     meta: dict  # JSON-safe: threshold, axes, labels, checklist, shared actions, ...
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # never shown to partners, kept in the history only: e.g. the released months' counts
+    private: dict = field(default_factory=dict, compare=False, repr=False)
 
     def fingerprint(self) -> str:
         """A hash of the content: equal releases have equal fingerprints."""
@@ -69,6 +79,74 @@ def save(workspace_folder: Path, release: Release, source: dict | None = None) -
     _write_atomic(Path(workspace_folder) / "publish.json", json.dumps(record, indent=2))
     _prune(root, version)
     return target
+
+
+def publish(workspace_folder: Path, release: Release, source: dict | None = None) -> Path:
+    """Make the release what partners see and keep it in the history."""
+    target = save(workspace_folder, release, source)
+    append_history(workspace_folder, release)
+    return target
+
+
+def history_dir(workspace_folder: Path) -> Path:
+    return Path(workspace_folder) / "releases"
+
+
+def append_history(workspace_folder: Path, release: Release) -> Path | None:
+    """Keep the release in the history; nothing when it is the last one again."""
+    root = history_dir(workspace_folder)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    entries = _entries(root)
+    version = release.fingerprint()
+    if entries and entries[-1].name.split("-", 1)[1] == version:
+        return None
+    target = root / f"{len(entries) + 1:04d}-{version}"
+    tmp = root / f".{target.name}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(mode=0o700)
+    for name, table in release.tables.items():
+        table.to_parquet(tmp / f"{name}.parquet", index=False)
+    (tmp / "release.json").write_text(
+        json.dumps(release.meta, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    )
+    private = {
+        f"{group}:{key}": np.asarray(value)
+        for group, parts in release.private.items()
+        for key, value in parts.items()
+    }
+    with open(tmp / "private.npz", "wb") as fh:
+        np.savez(fh, **private)
+    for path in tmp.iterdir():
+        path.chmod(0o600)
+    tmp.replace(target)
+    return target
+
+
+def history_key(workspace_folder: Path) -> str:
+    """Names the history as it stands (its last entry), for caches."""
+    entries = _entries(history_dir(workspace_folder))
+    return entries[-1].name if entries else ""
+
+
+def history(workspace_folder: Path) -> list[Release]:
+    """Every release partners were given, oldest first, with its private counts."""
+    out = []
+    for folder in _entries(history_dir(workspace_folder)):
+        meta = json.loads((folder / "release.json").read_text())
+        tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+        private: dict = {}
+        with np.load(folder / "private.npz", allow_pickle=False) as npz:
+            for name in npz.files:
+                group, key = name.split(":", 1)
+                private.setdefault(group, {})[key] = npz[name]
+        out.append(Release(meta, tables, private))
+    return out
+
+
+def _entries(root: Path) -> list[Path]:
+    if not root.exists():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and p.name[:4].isdigit())
 
 
 def current_version(workspace_folder: Path) -> str | None:

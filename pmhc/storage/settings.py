@@ -22,6 +22,8 @@ from pmhc.storage import files
 # How the workspace reads and counts data: the same for every dataset.
 WORKSPACE_DEFAULTS: dict[str, object] = {
     "threshold": 10,
+    # partners' feasible range for each hidden count must span at least ±protection
+    "protection": 3,
     "agency": "",
     # a hold that ends in a transport to treatment also counts as a connection
     "holds_as_connection": False,

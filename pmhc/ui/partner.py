@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from pmhc.analysis import release as builder
+from pmhc.analysis.history import Past
 from pmhc.analysis.release import ALL_DISTRICTS, WHOLE_PERIOD
 from pmhc.domain import checklist
 from pmhc.domain.untrusted import escape_markdown
@@ -41,7 +42,9 @@ def published() -> releases.Release | None:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Building the partner release…")
-def _draft(folder: str, ds_id: str, settings_json: str, answers_json: str, actions_json: str):
+def _draft(
+    folder: str, ds_id: str, settings_json: str, answers_json: str, actions_json: str, past: str
+):
     ds, _ = ui.current_dataset()
     values = json.loads(settings_json)
     return builder.build(
@@ -50,6 +53,7 @@ def _draft(folder: str, ds_id: str, settings_json: str, answers_json: str, actio
         values,
         json.loads(answers_json),
         settings.actions_from_records(json.loads(actions_json)),
+        Past(releases.history(folder)),  # audited with every release partners have
     )
 
 
@@ -66,6 +70,7 @@ def draft() -> releases.Release:
         json.dumps(values, sort_keys=True, default=str),
         json.dumps(answers, sort_keys=True, default=str),
         actions.to_json(orient="records", date_format="iso"),
+        releases.history_key(ws.folder),
     )
 
 
@@ -138,7 +143,7 @@ def publish_control(key: str) -> None:
         return
     if st.button("Publish for partners", key=f"publish-{key}", icon=":material/publish:"):
         _, ds_id = ui.current_dataset()
-        releases.save(ws.folder, fresh, {"dataset": ds_id})
+        releases.publish(ws.folder, fresh, {"dataset": ds_id})
         ui.record("publish", dataset=ds_id, version=fresh.fingerprint()[:16])
         st.toast("Published: partners now see this preview.")
         st.rerun()
@@ -186,8 +191,9 @@ def header_caption(rel: pv.Released) -> None:
     agency = rel.meta.get("agency") or "Published for partners"
     st.caption(
         f"**{escape_markdown(agency)}**{escape_markdown(span)} · partner view: counts of "
-        f"{int(rel.threshold):d} or fewer are hidden, with any figure they could be worked "
-        "out from"
+        f"{int(rel.threshold):d} or fewer are hidden, with figures that would narrow them "
+        f"down; a figure that changed by {int(rel.threshold):d} or fewer since an earlier "
+        "release keeps the value shown then"
     )
 
 

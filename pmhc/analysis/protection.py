@@ -1,0 +1,265 @@
+"""Suppression of a whole release, audited with every release partners already have
+(docs/privacy.md, rules 2 to 4 and "The release history").
+
+Each count table of the release is a `Piece`. One loop hides cells until nothing changes:
+1. per table, the line rule and the exact audit of `pmhc.analysis.cells` (no hidden cell
+   determined by the table's equations);
+2. linked figures — the same count in two places (`Link`: twin categories, the incidents
+   table's MH calls, the in-service table's trained staff) — hidden in both or neither;
+3. carry-forward: a figure partners saw before that has moved by `threshold` or less since
+   is not shown afresh; it keeps its last shown value, "as of" that release;
+4. protection ranges (`pmhc.analysis.ranges`): every hidden figure of this release and
+   of the earlier ones, under all published equations, the earlier releases', the people
+   ≤ calls inequalities and non-negativity, must range over at least `2 * protection`
+   and not lie inside 1..threshold; where one does not, a shown cell on a line through it
+   is hidden too (a member before a total, the smallest first).
+Every step reads the shown values and the pattern of hidden cells only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pmhc.analysis import audit, ranges
+from pmhc.analysis.cells import Axis, hidden_cells
+
+MAX_ROUNDS = 500
+MAX_HOPS = 6  # how far from an unprotected figure a complement is looked for
+
+
+@dataclass
+class Piece:
+    """One count table: true counts, axes, cells it must hide (`hide`), cells better kept
+    shown (`keep`: published elsewhere too), and cells fixed by the history (`pinned`:
+    months already released, shown as they were)."""
+
+    name: str
+    counts: np.ndarray
+    axes: list[Axis]
+    hide: np.ndarray | None = None
+    keep: np.ndarray | None = None
+    pinned: np.ndarray | None = None
+    hidden: np.ndarray = field(init=False)
+    lines: list[np.ndarray] = field(init=False)
+
+    def __post_init__(self):
+        shape = self.counts.shape
+        self.hide = np.zeros(shape, bool) if self.hide is None else self.hide.copy()
+        self.keep = np.zeros(shape, bool) if self.keep is None else self.keep.copy()
+        self.pinned = np.zeros(shape, bool) if self.pinned is None else self.pinned.copy()
+        self.hidden = self.hide.copy()
+        self.lines = audit.relation_lines(self.counts.shape, self.axes)
+
+    def labels(self, flat: int) -> tuple[str, ...]:
+        at = np.unravel_index(flat, self.counts.shape)
+        return tuple(a.labels[i] for a, i in zip(self.axes, at, strict=True))
+
+
+Cell = tuple[str, int]  # (piece name, flat index)
+
+
+@dataclass
+class Context:
+    """What ties the pieces together and to the history."""
+
+    links: list[tuple[Cell, Cell]] = field(default_factory=list)
+    # (persons:1, persons:2+, calls): people with one contact plus twice those with two or
+    # more cannot exceed the calls they are counted from
+    people: list[tuple[Cell, Cell, Cell]] = field(default_factory=list)
+    # earlier releases' calls cells as sums of this release's: value shown, or None
+    old: list[tuple[list[int], float | None]] = field(default_factory=list)
+    last: dict[tuple, tuple[int, str]] = field(default_factory=dict)
+
+
+def secure(pieces: dict[str, Piece], ctx: Context, threshold: int, protection: int) -> None:
+    """Set each piece's `hidden`: the cells not shown afresh in this release."""
+    # The exact linear audit of each table (slow) in the first round; after it, only cells
+    # shown so far are hidden, and a shown cell is above the threshold, so a hidden cell the
+    # equations give back has a range of width 0 away from 0, which the ranges catch.
+    exact = True
+    for a, b in ctx.links:  # a figure kept as released makes its twin kept as well
+        for (x, i), (y, j) in ((a, b), (b, a)):
+            if pieces[x].pinned.flat[i]:
+                pieces[y].pinned.flat[j] = True
+                pieces[y].hide.flat[j] = False
+    proven: set = set()  # hiding more only widens ranges: a protected figure stays so
+    for _ in range(MAX_ROUNDS):
+        for p in pieces.values():
+            try:
+                found = hidden_cells(p.counts, p.axes, threshold, p.hide, p.keep | p.pinned, exact)
+            except ValueError:  # a figure better kept shown is the only complement: hide it
+                found = hidden_cells(p.counts, p.axes, threshold, p.hide, p.pinned, exact)
+            found &= ~p.pinned
+            p.hidden = found
+            p.hide |= found  # what the exact audit found stays hidden in later rounds
+        exact = False
+        if _link(pieces, ctx) or _carry(pieces, ctx, threshold):
+            continue
+        system, cells = _system(pieces, ctx)
+        fails = ranges.failures(system, protection, threshold, proven)
+        if not fails:
+            return
+        picks = _complements(pieces, system, cells, sorted(fails), _partners(ctx), ctx.last)
+        if not picks:
+            raise ValueError("a hidden figure cannot be protected by hiding more cells")
+        for name, flat in picks:
+            pieces[name].hide.flat[flat] = True
+    raise ValueError("the release's suppression did not settle")
+
+
+def _link(pieces: dict[str, Piece], ctx: Context) -> bool:
+    changed = False
+    for (a, i), (b, j) in ctx.links:
+        if pieces[a].pinned.flat[i] or pieces[b].pinned.flat[j]:
+            continue  # kept as released: its value is known, hiding the twin adds nothing
+        if pieces[a].hidden.flat[i] != pieces[b].hidden.flat[j]:
+            pieces[a].hide.flat[i] = pieces[b].hide.flat[j] = True
+            changed = True
+    return changed
+
+
+def _carry(pieces: dict[str, Piece], ctx: Context, threshold: int) -> bool:
+    """Hide (to show with its last value) each figure that moved by `threshold` or less."""
+    changed = False
+    for p in pieces.values():
+        for flat in np.flatnonzero(~p.hidden.ravel() & ~p.pinned.ravel()):
+            last = ctx.last.get((p.name, *p.labels(int(flat))))
+            if last is not None and abs(p.counts.flat[flat] - last[0]) <= threshold:
+                p.hide.flat[flat] = True
+                changed = True
+    return changed
+
+
+def _system(pieces: dict[str, Piece], ctx: Context) -> tuple[ranges.System, list[Cell]]:
+    """The linear programme of everything published: hidden cells are the variables."""
+    cells: list[Cell] = []
+    var: dict[Cell, int] = {}
+    for p in pieces.values():
+        for flat in np.flatnonzero(p.hidden.ravel()):
+            var[(p.name, int(flat))] = len(cells)
+            cells.append((p.name, int(flat)))
+    x0 = np.array([pieces[n].counts.flat[f] for n, f in cells], dtype=float)
+    s = ranges.System(x0, np.zeros(len(cells)), np.full(len(cells), np.inf))
+
+    def row(terms: list[tuple[Cell, float]]) -> tuple[dict[int, float], float]:
+        out: dict[int, float] = {}
+        const = 0.0
+        for cell, coef in terms:
+            if cell in var:
+                out[var[cell]] = out.get(var[cell], 0.0) + coef
+            else:
+                const += coef * pieces[cell[0]].counts.flat[cell[1]]
+        return out, const
+
+    for p in pieces.values():
+        for lines in p.lines:
+            for line in lines[p.hidden.ravel()[lines].any(axis=1)]:
+                terms = [((p.name, int(c)), 1.0) for c in line[:-1]]
+                r, const = row([*terms, ((p.name, int(line[-1])), -1.0)])
+                s.equation(r, -const)
+    for a, b in ctx.links:
+        r, const = row([(a, 1.0), (b, -1.0)])
+        s.equation(r, -const)
+    for one, more, calls in ctx.people:
+        r, const = row([(one, 1.0), (more, 2.0), (calls, -1.0)])
+        if r and float(np.dot(list(r.values()), x0[list(r)])) + const <= 1e-9:
+            s.inequality(r, -const)  # only where it holds (late records can break it)
+    for i, cell in enumerate(cells):
+        s.target({i: 1.0}, 0.0, True, cell)
+    seen = set()
+    for span, value in ctx.old:
+        r, const = row([(("calls", c), 1.0) for c in span])
+        if value is not None:
+            s.equation(r, value - const)
+        elif len(r) > 1 and tuple(sorted(r)) not in seen:
+            seen.add(tuple(sorted(r)))
+            s.target(r, const, True, ("old", *span))
+    return s, cells
+
+
+def _partners(ctx: Context) -> dict[Cell, list[Cell]]:
+    out: dict[Cell, list[Cell]] = {}
+    for a, b in ctx.links:
+        out.setdefault(a, []).append(b)
+        out.setdefault(b, []).append(a)
+    return out
+
+
+def _complements(
+    pieces: dict[str, Piece],
+    system: ranges.System,
+    cells: list[Cell],
+    fails: list[int],
+    partners: dict[Cell, list[Cell]],
+    last: dict[tuple, tuple[int, str]],
+) -> list[Cell]:
+    """One shown cell to hide per unprotected figure, on a line through one of its hidden
+    cells or their twins: a member before a total, then the smallest, then the first."""
+    picks: list[Cell] = []
+    near: set[Cell] = set()  # cells sharing a line with a figure handled this round
+    for t in fails:
+        support = [cells[v] for v in system.targets[t]]
+        support += [x for c in support for x in partners.get(c, [])]
+        if near & set(support):
+            continue  # often protected by what is hidden for its neighbour: look again
+        best = _best(pieces, support, partners, last)
+        for name, flat in support:
+            near.update((name, int(c)) for c in _neighbours(pieces[name], flat))
+        if best is not None:
+            picks.append(best)
+    return list(dict.fromkeys(picks))
+
+
+def _best(
+    pieces: dict[str, Piece],
+    support: list[Cell],
+    partners: dict[Cell, list[Cell]],
+    last: dict[tuple, tuple[int, str]],
+) -> Cell | None:
+    """The shown cell to hide: on a line through the figure's cells, else one line
+    further out through hidden cells (a total two steps away), and so on: a figure
+    partners saw before (it keeps showing that value), then a member before a total,
+    then the smallest, then the first."""
+    seen = set(support)
+    ring = list(support)
+    for _ in range(MAX_HOPS):
+        best = None
+        following: list[Cell] = []
+        for name, flat in ring:
+            p = pieces[name]
+            for cand in _candidates(p, flat):
+                before = (name, *p.labels(cand)) in last
+                key = (not before, _is_total(p, cand), p.counts.flat[cand], name, cand)
+                best = key if best is None or key < best else best
+            for c in _neighbours(p, flat):
+                cell = (name, c)
+                if p.hidden.flat[c] and cell not in seen:
+                    seen.add(cell)
+                    following.append(cell)
+                    following.extend(x for x in partners.get(cell, []) if x not in seen)
+        if best is not None:
+            return best[3], int(best[4])
+        ring = following
+    return None
+
+
+def _neighbours(p: Piece, flat: int) -> set[int]:
+    return {
+        int(c) for lines in p.lines for line in lines[(lines == flat).any(axis=1)] for c in line
+    }
+
+
+def _candidates(p: Piece, flat: int) -> list[int]:
+    """Shown cells that may be hidden, on the lines through one cell."""
+    out = []
+    blocked = p.hidden.ravel() | p.keep.ravel() | p.pinned.ravel()
+    for lines in p.lines:
+        for line in lines[(lines == flat).any(axis=1)]:
+            out.extend(int(c) for c in line if not blocked[c])
+    return out
+
+
+def _is_total(p: Piece, flat: int) -> bool:
+    at = np.unravel_index(flat, p.counts.shape)
+    return any(at[k] in {t for _, t in a.relations} for k, a in enumerate(p.axes))
