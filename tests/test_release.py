@@ -9,7 +9,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from conftest import examples
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pmhc.analysis import release
@@ -93,7 +94,7 @@ def lines(mask: np.ndarray, axes: list[Axis]):
                 yield k, idx, line
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300))
 @given(tables())
 def test_suppression_hides_every_small_count_and_leaves_no_lonely_hidden_cell(table):
     counts, axes, threshold = table
@@ -105,7 +106,7 @@ def test_suppression_hides_every_small_count_and_leaves_no_lonely_hidden_cell(ta
     assert np.array_equal(shown[~mask], counts[~mask])  # what is shown is exact
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300))
 @given(tables(), st.randoms(use_true_random=False))
 def test_tables_that_differ_only_in_small_cells_give_the_same_release(table, rnd):
     counts, axes, threshold = table
@@ -118,7 +119,7 @@ def test_tables_that_differ_only_in_small_cells_give_the_same_release(table, rnd
     pd.testing.assert_frame_equal(a, b)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200))
 @given(st.lists(st.integers(0, 30), min_size=2, max_size=8), st.integers(1, 12))
 def test_one_line_with_its_total(values, threshold):
     axis = Axis.flat("d", [str(i) for i in range(len(values))], "all")
@@ -438,7 +439,7 @@ def as_dataset(frame: pd.DataFrame) -> dataset.Dataset:
     return ds
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25))
 @given(incidents_and_swap())
 def test_random_swaps_between_small_districts_release_the_same(pair):
     frame, swapped = pair
