@@ -46,6 +46,26 @@ def examples(thorough: int) -> int:
     return thorough if PROFILE == "thorough" else max(10, thorough // 4)
 
 
+# The slowest modules first: xdist hands a worker one module at a time in collection order
+# (`--dist loadscope`), so a long module started last would keep the run waiting on it.
+SLOW_FIRST = [
+    "test_sample.py",
+    "test_partner_app.py",
+    "test_chart_layout.py",
+    "test_hosting.py",
+    "test_partner_browser.py",
+    "test_release.py",
+    "test_release_audit.py",
+    "test_report.py",
+    "test_app.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable within a module
+
+
 def _real_data() -> Path:
     """PMHC_REAL_DATA, else the workspace's shared/real-data, else the copies in tests/."""
     if os.environ.get("PMHC_REAL_DATA"):
