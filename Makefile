@@ -16,9 +16,13 @@ app: $(APP_STAMP)
 	$(PY) -m streamlit run app.py
 
 # The architecture and type checks run first: a wrong-way import or a type error fails fast.
+# The tests run in parallel (pytest-xdist), a test module per worker at a time so that its
+# app server or rendered views are made once. Hypothesis uses its quick derandomized profile
+# here and the thorough one under CI (HYPOTHESIS_PROFILE; tests/conftest.py).
+TEST_WORKERS ?= auto
 test: check chromium
-	PMHC_CHROMIUM=$(CHROMIUM) PMHC_REQUIRE_BROWSER=1 $(PY) -m pytest \
-	  --cov --cov-report=term:skip-covered --cov-report=html:.coverage-html
+	PMHC_CHROMIUM=$(CHROMIUM) PMHC_REQUIRE_BROWSER=1 $(PY) -m pytest -n $(TEST_WORKERS) \
+	  --dist loadscope --cov --cov-report=term:skip-covered --cov-report=html:.coverage-html
 
 # Import contracts (layers; only pmhc.ui imports Streamlit), mypy on the core, and
 # docs/indicators.md as the indicator registry writes it.

@@ -1,5 +1,6 @@
 """Shared fixtures: a throwaway workspace, a default ingest context, writers of small
-"quirk" workbooks and text exports, and a runner for the command line.
+"quirk" workbooks and text exports, a runner for the command line, and the browser tests'
+Chromium, app server and page. Also the Hypothesis profiles.
 
 Every ingest in the tests goes through `ingest_file` (the fixture), which checks the row
 accounting of each table it loads: rows_in == rows_loaded + rows_rejected.
@@ -14,12 +15,55 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from browsing import CHROMIUM, CHROMIUM_ARGS, STEP, running_app, unavailable
+from hypothesis import HealthCheck, settings
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from pmhc import cli
 from pmhc.domain.rules import load_rules
 from pmhc.ingest import pipeline as ingest
 from pmhc.storage.workspace import Workspace
+
+# Hypothesis: the same examples on every run, so a failure is reproducible (and its blob is
+# printed, for `@reproduce_failure`). "quick" is the default; CI runs "thorough", with more
+# examples. Choose with HYPOTHESIS_PROFILE. A test's `max_examples` is scaled by
+# `examples(n)`: n in the thorough profile.
+_HYPOTHESIS = dict(
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("thorough", max_examples=100, **_HYPOTHESIS)
+settings.register_profile("quick", max_examples=25, **_HYPOTHESIS)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "thorough" if os.environ.get("CI") else "quick")
+settings.load_profile(PROFILE)
+
+
+def examples(thorough: int) -> int:
+    """A test's number of examples: `thorough` in CI, a quarter of it (at least 10) by default."""
+    return thorough if PROFILE == "thorough" else max(10, thorough // 4)
+
+
+# The slowest modules first: xdist hands a worker one module at a time in collection order
+# (`--dist loadscope`), so a long module started last would keep the run waiting on it.
+SLOW_FIRST = [
+    "test_sample.py",
+    "test_partner_app.py",
+    "test_chart_layout.py",
+    "test_hosting.py",
+    "test_partner_browser.py",
+    "test_release.py",
+    "test_release_audit.py",
+    "test_report.py",
+    "test_app.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable within a module
 
 
 def _real_data() -> Path:
@@ -172,3 +216,38 @@ def run_cli(workspace, capsys):
         return code, out, err
 
     return run
+
+
+# --- the browser tests (tests/browsing.py) ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium, one per test process."""
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, browser):
+    """The app on a free port with an empty workspace of its own; its URL. One per test
+    module, stopped at its end. (Started only when there is a browser to drive it.)"""
+    with running_app(tmp_path_factory.mktemp("ws-browser")) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(STEP)
+    page = context.new_page()
+    yield page
+    context.close()

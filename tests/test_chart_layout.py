@@ -14,8 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from tests.test_browser import FIRST_LOAD, browser, server  # noqa: F401 - fixtures
+from browsing import FIRST_LOAD, ScriptRuns, charts_settled
 
 pytestmark = pytest.mark.browser
 
@@ -56,19 +55,15 @@ A11Y = """() => ({
 
 
 def settle(page, url: str) -> list[dict]:
-    """Open a page and wait until Streamlit has finished and every chart has its SVG."""
+    """Open a page and wait until its script run has finished and every chart has its SVG
+    at its final size."""
+    runs = getattr(page, "script_runs", None) or ScriptRuns(page)
+    page.script_runs = runs
+    before = runs.finished
     page.goto(url)
+    runs.wait(before, timeout=FIRST_LOAD / 1000)
     page.locator("h1").first.wait_for(timeout=FIRST_LOAD)
-    # The key figures come first; charts follow in the same run.
-    page.get_by_test_id("stMetric").first.wait_for(timeout=FIRST_LOAD)
-    page.wait_for_timeout(1000)
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-            && Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
-                 .every(c => c.querySelector('svg .role-title'))""",
-        timeout=FIRST_LOAD,
-    )
-    page.wait_for_timeout(500)  # a resize after the first draw
+    charts_settled(page)
     return page.evaluate(MEASURE)
 
 
@@ -102,7 +97,7 @@ def problems(chart: dict) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def measured(server, browser):  # noqa: F811 - fixtures from test_browser
+def measured(server, browser):
     """{(page, width): [chart measurements]} for every page at both widths."""
     shots = os.environ.get("PMHC_SHOTS")
     out = {}
@@ -115,7 +110,7 @@ def measured(server, browser):  # noqa: F811 - fixtures from test_browser
             out[(name or "overview", width, "a11y")] = page.evaluate(A11Y)
             if shots:
                 page.set_viewport_size({"width": width, "height": 6000})
-                page.wait_for_timeout(800)
+                charts_settled(page)
                 page.screenshot(path=str(Path(shots) / f"{name or 'overview'}-{width}.png"))
                 page.set_viewport_size({"width": width, "height": 900})
         context.close()
@@ -141,7 +136,7 @@ def test_bar_charts_are_measured(measured):
     assert min(bars[0]) >= MIN_BAR
 
 
-def test_a_night_filter_shows_no_nan(server, browser):  # noqa: F811
+def test_a_night_filter_shows_no_nan(server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
@@ -181,7 +176,7 @@ def test_each_page_has_its_title_ordered_headings_and_labelled_controls(measured
         assert len(answers) >= 4 and all(": " in c for c in answers)
 
 
-def test_print_hides_the_sidebar_and_keeps_words_whole(server, browser):  # noqa: F811
+def test_print_hides_the_sidebar_and_keeps_words_whole(server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
@@ -209,7 +204,7 @@ def luminance(rgb: str) -> float:
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
-def test_disabled_controls_in_meeting_mode_keep_aa_contrast(server, browser):  # noqa: F811
+def test_disabled_controls_in_meeting_mode_keep_aa_contrast(server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:

@@ -16,20 +16,22 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import test_browser
-from openpyxl import Workbook
-from test_browser import (
+from browsing import (
     FIRST_LOAD,
     STEP,
+    ScriptRuns,
+    charts_settled,
     expect,
     free_port,
+    running_app,
     small_workbook,
 )
+from openpyxl import Workbook
 
 from pmhc.storage import audit, shares
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the Chromium fixture, shared
+OUTCOMES = "Do we collect and analyze data to measure the PMHC against the four key outcomes?"
 
 USERS = {
     "chief": "chief@agency.test",  # admin
@@ -53,10 +55,6 @@ def oidc_provider():
     ]
     with run_server_in_thread(port=free_port(), user_claims=users) as server:
         yield f"http://localhost:{server.server_port}"
-
-
-def streamlit_server(workspace: Path, port: int, env_extra: dict, args: list[str]):
-    return test_browser.running_app(workspace, port, tuple(args), **env_extra)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +82,7 @@ viewer = ["{USERS["vic"]}"]
 """
     )
     env = {"AUTHLIB_INSECURE_TRANSPORT": "1"}
-    with streamlit_server(workspace, port, env, ["--secrets.files", str(secrets)]) as url:
+    with running_app(workspace, port, ("--secrets.files", str(secrets)), **env) as url:
         yield url, workspace
 
 
@@ -122,10 +120,16 @@ def open_data_page(page) -> None:
     expect(page.locator("h1").first).to_have_text("Data")
 
 
-def upload_and_confirm(page, path: Path) -> None:
+def upload_and_confirm(page, path: Path, in_use: str | None = None) -> None:
+    """Upload on the Data page and confirm; `in_use`: the dataset the sidebar must name
+    until the upload is confirmed."""
     open_data_page(page)
     page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(path)
     expect(page.get_by_role("heading", name="Check before loading")).to_be_visible(timeout=60_000)
+    # Read and shown for checking; the dataset in use stays until the upload is confirmed.
+    expect(sidebar(page).get_by_text(path.name)).to_have_count(0)
+    if in_use:
+        expect(sidebar(page).get_by_text(in_use).first).to_be_visible()
     page.get_by_role("button", name="Use this data").click()
     expect(page.get_by_role("heading", name="Check before loading")).to_have_count(0)
 
@@ -168,9 +172,17 @@ def test_an_analyst_signs_in_and_uploads(hosted, new_page, tmp_path):
     expect(sidebar(page).get_by_text(USERS["ana"])).to_be_visible()
     expect(sidebar(page).get_by_text("Sample data").first).to_be_visible()
     workbook = small_workbook(tmp_path / "ana_calls.xlsx")
-    upload_and_confirm(page, workbook)
+    upload_and_confirm(page, workbook, in_use="Sample data")
+    # Loaded: the sidebar names the file instead of the sample, and every row is counted.
     expect(sidebar(page).get_by_text("ana_calls.xlsx").first).to_be_visible()
+    expect(sidebar(page).get_by_text("Sample data")).to_have_count(0)
     expect(page.get_by_text("calls: 40 loaded, 0 rejected").first).to_be_visible()
+    # Another page draws the upload.
+    page.get_by_test_id("stSidebarNav").locator("a", has_text="5 · Data & outcomes").click()
+    page.wait_for_url(re.compile(r"/outcomes"))
+    expect(page.locator("h1").first).to_contain_text(OUTCOMES)
+    expect(page.get_by_test_id("stMain").get_by_text("ana_calls.xlsx").first).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
     # The audit log has the sign-in and the upload, with counts and no file name.
     entries = [e for e in audit.read(workspace) if e["who"] == USERS["ana"]]
     assert [e["action"] for e in entries][:1] == ["sign-in"]
@@ -305,6 +317,7 @@ def test_markdown_in_files_is_shown_as_text_with_no_outside_request(hosted, new_
     page = new_page()
     sign_in(page, url, "ana")
     page.requested_hosts.clear()  # the test provider's own page loads a stylesheet from a CDN
+    runs = ScriptRuns(page)  # before the reload, to hear its new websocket
     page.reload()
     page.get_by_test_id("stSidebar").wait_for(timeout=FIRST_LOAD)
     name = "calls_![x](y.png)_**bold**.xlsx"
@@ -316,8 +329,10 @@ def test_markdown_in_files_is_shown_as_text_with_no_outside_request(hosted, new_
     main.get_by_text("Personal data not read").first.wait_for(state="attached")
     expect(main.locator("img[src*='198.51.100.7'], a[href*='198.51.100.7']")).to_have_count(0)
     for target in ("Overview", "4 · Services", "5 · Data & outcomes"):
+        before = runs.finished
         page.get_by_test_id("stSidebarNav").locator("a", has_text=target).click()
+        runs.wait(before)
         expect(page.locator("h1").first).to_be_visible()
-        page.wait_for_timeout(1500)  # let charts and images settle
+        charts_settled(page)
         expect(page.locator("img[src*='198.51.100.7'], a[href*='198.51.100.7']")).to_have_count(0)
     assert page.requested_hosts <= {"localhost", "127.0.0.1"}, page.requested_hosts

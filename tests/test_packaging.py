@@ -16,9 +16,19 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 # Built from a copy, so that nothing of an earlier build in the checkout (build/, egg-info)
-# can slip into the wheel, and the checkout is left as it was.
+# can slip into the wheel, and the checkout is left as it was. Coverage data is left out:
+# parallel test workers write and remove .coverage.* files while the copy is made.
 NOT_COPIED = shutil.ignore_patterns(
-    ".git", ".venv", "build", "*.egg-info", "data", "__pycache__", ".*cache*", "files", "out"
+    ".git",
+    ".venv",
+    "build",
+    "*.egg-info",
+    "data",
+    "__pycache__",
+    ".*cache*",
+    "files",
+    "out",
+    ".coverage*",
 )
 
 

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pmhc import cli
+from pmhc.storage import releases
 from tests import partner_exports as exports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,10 +88,14 @@ def every_view(monkeypatch, workspace: Path) -> dict[tuple, list]:
 
 
 @pytest.fixture(scope="module")
-def base_views(tmp_path_factory):
-    workspace = publish(tmp_path_factory.mktemp("pair") / "base", exports.base_export())
+def base_ws(tmp_path_factory) -> Path:
+    return publish(tmp_path_factory.mktemp("pair") / "base", exports.base_export())
+
+
+@pytest.fixture(scope="module")
+def base_views(base_ws):
     with pytest.MonkeyPatch.context() as mp:
-        return every_view(mp, workspace)
+        return every_view(mp, base_ws)
 
 
 def test_the_comparison_sees_every_page_and_can_fail(base_views, tmp_path, monkeypatch):
@@ -106,20 +111,42 @@ def test_the_comparison_sees_every_page_and_can_fail(base_views, tmp_path, monke
     assert walk(at._tree) != base_views[("overview", "All districts", "Whole period", None)]
 
 
-@pytest.mark.parametrize("pair", exports.PAIRS)
+# The pair whose partner views are compared in full here (tests/test_partner_browser.py
+# compares swap_small_districts message by message in a browser).
+DRAWN_PAIR = "trade_small_months"
+
+
 def test_partners_receive_the_same_for_exports_differing_in_small_cells(
-    base_views, pair, tmp_path, monkeypatch
+    base_views, tmp_path, monkeypatch
 ):
-    if pair in exports.PAIR_BASES:
-        first = exports.PAIR_BASES[pair](exports.base_export())
-        base_views = every_view(monkeypatch, publish(tmp_path / "first", first))
-    workspace = publish(tmp_path / pair, exports.PAIRS[pair](exports.base_export()))
+    """Every view of a partner server on a pair's changed export, element by element, is
+    the base's: its incidents, dataset and publish record differ, its release does not."""
+    workspace = publish(tmp_path / DRAWN_PAIR, exports.PAIRS[DRAWN_PAIR](exports.base_export()))
     views = every_view(monkeypatch, workspace)
     assert views.keys() == base_views.keys()
     for state, tree in views.items():
         assert [kind for kind, _ in tree] == [kind for kind, _ in base_views[state]], state
         for (kind, got), (_, want) in zip(tree, base_views[state], strict=True):
             assert got == want, f"{state}: a {kind} differs"
+
+
+@pytest.mark.parametrize("pair", exports.PAIRS)
+def test_every_pair_publishes_the_same_release(base_ws, pair, tmp_path):
+    """What a partner server draws is its published release alone (the test above, and
+    `test_partner_session_never_reads_incidents`): so for every pair it is enough that
+    `load` then `publish` write the same release, the very files a partner server reads.
+    (Why each pair differs only in small cells: tests/test_release.py.)"""
+    first = base_ws
+    if pair in exports.PAIR_BASES:
+        first = publish(tmp_path / "first", exports.PAIR_BASES[pair](exports.base_export()))
+    changed = exports.PAIRS[pair](exports.base_export())
+    assert not changed.equals(exports.base_export())
+    workspace = publish(tmp_path / pair, changed)
+    assert releases.current_version(workspace) == releases.current_version(first)
+    assert releases.to_bytes(releases.load(workspace)) == releases.to_bytes(releases.load(first))
+    assert (releases.publish_record(workspace) or {}).get("dataset") != (
+        releases.publish_record(first) or {}
+    ).get("dataset")
 
 
 def test_partner_filters_are_district_and_period_only(base_views, monkeypatch, tmp_path):

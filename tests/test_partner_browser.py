@@ -6,25 +6,17 @@ page, and with the district and period filters changed."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from browsing import ScriptRuns, running_app
 from google.protobuf.json_format import MessageToDict
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from pmhc import cli
 from tests import partner_exports as exports
-from tests.test_browser import STARTUP, free_port
-from tests.test_browser import browser as browser  # the Chromium fixture, shared
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["", "leadership", "policies", "training", "services", "outcomes", "review"]
 CHOICES = [("District", "Bayside"), ("Period", "2024"), ("District", "Other districts")]
 # Ids a session or a render draws at random (never from the data). Message hashes are of
@@ -42,56 +34,6 @@ def published(folder: Path, frame) -> Path:
     return folder / "ws"
 
 
-class PartnerServer:
-    """`streamlit run app.py` as a partner server on a workspace."""
-
-    def __init__(self, workspace: Path, log: Path):
-        self.port = free_port()
-        env = {**os.environ, "PMHC_DATA_DIR": str(workspace), "PMHC_AUDIENCE": "partner"}
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(self.port),
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        self.log = log
-        with open(log, "wb") as out:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-        self.url = f"http://localhost:{self.port}"
-        deadline = time.monotonic() + STARTUP
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"streamlit exited:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer in {STARTUP} s:\n{log.read_text()}")
-            time.sleep(0.25)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 def strip(value):
     if isinstance(value, dict) and "deferredFileId" in str(value):
         value = {k: v for k, v in value.items() if k != "hash"}
@@ -105,40 +47,21 @@ def strip(value):
 def session_messages(browser, url: str) -> list[dict]:
     """Visit every page, changing the filters on each; every message received, decoded."""
     received: list[dict] = []
-    finished = []
-
-    def on_frame(payload):
-        if isinstance(payload, str):
-            return
-        msg = ForwardMsg.FromString(payload)
-        if msg.WhichOneof("type") == "script_finished":
-            finished.append(msg.script_finished)
-        received.append(strip(MessageToDict(msg)))
-
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
     page = context.new_page()
-    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
-
-    def settle(before: int) -> None:
-        deadline = time.monotonic() + 60
-        while len(finished) <= before:
-            if time.monotonic() > deadline:
-                raise AssertionError("the script run did not finish")
-            page.wait_for_timeout(100)
-        page.wait_for_timeout(300)  # late messages of the same run
-
+    runs = ScriptRuns(page, keep=lambda msg: received.append(strip(MessageToDict(msg))))
     try:
         for name in PAGES:
-            before = len(finished)
+            before = runs.finished
             page.goto(f"{url}/{name}")
-            settle(before)
+            runs.wait(before)
             for label, option in CHOICES:
-                before = len(finished)
+                before = runs.finished
                 box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
                 box.filter(has_text=label).click()
                 page.get_by_role("option", name=option, exact=True).click()
-                settle(before)
+                runs.wait(before)
     finally:
         context.close()
     return received
@@ -148,13 +71,9 @@ def test_partner_websocket_messages_are_identical(browser, tmp_path):
     base = published(tmp_path / "a", exports.base_export())
     swapped = published(tmp_path / "b", exports.swap_small_districts(exports.base_export()))
     messages = []
-    for workspace, name in ((base, "a"), (swapped, "b")):
-        server = PartnerServer(workspace, tmp_path / f"{name}.log")
-        try:
-            messages.append(session_messages(browser, server.url))
-        finally:
-            server.stop()
-        assert "Traceback" not in (tmp_path / f"{name}.log").read_text()
+    for workspace in (base, swapped):  # one partner server at a time; no traceback in its log
+        with running_app(workspace, PMHC_AUDIENCE="partner") as url:
+            messages.append(session_messages(browser, url))
     first, second = messages
     deltas = [m for m in first if "delta" in m]
     charts = [m for m in deltas if "vegaLiteChart" in m["delta"].get("newElement", {})]

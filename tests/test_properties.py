@@ -7,13 +7,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 
 import openpyxl
 import pandas as pd
-from conftest import KEY, NOW
+from conftest import KEY, NOW, examples
 from corpus import CALLS_HEADER, CALLS_ROWS, calls_xlsx, xls
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pmhc.domain.errors import InputError
@@ -22,15 +21,9 @@ from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import values
 from pmhc.ingest.reading import open_tables
 
-# In CI the examples are the same on every run (a failure there is reproducible); locally
-# they vary, to keep finding new cases. No example database is written.
-SETTINGS = settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=bool(os.environ.get("CI")),
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+# Derandomized, no deadline, no example database, the failure's blob printed: the profiles
+# in conftest.py. `examples(n)`: n examples in CI's thorough profile, fewer by default.
+SETTINGS = settings(max_examples=examples(40))
 RULES = load_rules()
 CTX = ingest.Context(rules=RULES, key=KEY, now=NOW)
 
@@ -84,6 +77,8 @@ def column(values_: list) -> pd.Series:
 
 @SETTINGS
 @given(st.lists(CELLS, max_size=30), st.booleans())
+# A serial past 106,751 days beside a fractional one once raised OutOfBoundsTimedelta.
+@example([".001", "106752"], False)
 def test_value_parsers_never_crash_and_keep_every_row(cells, date1904):
     text = column([None if c is None else str(c) for c in cells])
     for parsed, _ in (
@@ -104,6 +99,8 @@ def test_value_parsers_never_crash_and_keep_every_row(cells, date1904):
 
 @SETTINGS
 @given(st.lists(st.one_of(st.none(), NUMBERS), max_size=30), st.booleans())
+@example([0.001, 106752.0], False)
+@example([0.001, 106752.0], True)
 def test_numeric_serials_never_crash_the_date_parser(numbers, date1904):
     serials = pd.Series(numbers, dtype="float64")
     parsed, _ = values.parse_datetime(serials, "date", date1904)
@@ -198,7 +195,7 @@ def test_random_bytes_are_refused_in_one_sentence_or_read(data, name):
 BOOK = calls_xlsx()  # once: a workbook's bytes carry the time it was written
 
 
-@settings(SETTINGS, max_examples=100)
+@settings(SETTINGS, max_examples=examples(100))
 @given(st.data())
 def test_damaged_workbooks_never_crash(data):
     book = bytearray(BOOK)
@@ -211,7 +208,7 @@ def test_damaged_workbooks_never_crash(data):
 OLD_BOOK = xls([CALLS_HEADER, *CALLS_ROWS])
 
 
-@settings(SETTINGS, max_examples=100)
+@settings(SETTINGS, max_examples=examples(100))
 @given(st.data())
 def test_damaged_old_workbooks_never_crash(data):
     # Compound File sectors, directory and BIFF records damaged at random: the extent

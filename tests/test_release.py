@@ -9,7 +9,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from conftest import examples
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pmhc.analysis import release
@@ -93,7 +94,7 @@ def lines(mask: np.ndarray, axes: list[Axis]):
                 yield k, idx, line
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300))
 @given(tables())
 def test_suppression_hides_every_small_count_and_leaves_no_lonely_hidden_cell(table):
     counts, axes, threshold = table
@@ -105,7 +106,7 @@ def test_suppression_hides_every_small_count_and_leaves_no_lonely_hidden_cell(ta
     assert np.array_equal(shown[~mask], counts[~mask])  # what is shown is exact
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300))
 @given(tables(), st.randoms(use_true_random=False))
 def test_tables_that_differ_only_in_small_cells_give_the_same_release(table, rnd):
     counts, axes, threshold = table
@@ -118,7 +119,7 @@ def test_tables_that_differ_only_in_small_cells_give_the_same_release(table, rnd
     pd.testing.assert_frame_equal(a, b)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200))
 @given(st.lists(st.integers(0, 30), min_size=2, max_size=8), st.integers(1, 12))
 def test_one_line_with_its_total(values, threshold):
     axis = Axis.flat("d", [str(i) for i in range(len(values))], "all")
@@ -179,13 +180,30 @@ def test_base_export_is_what_the_attacks_need(base):
     assert view.count(ALL_CALLS, pv.Selection("North")) == 724
 
 
+def whole_period_views(rel) -> dict[tuple[str, str], str]:
+    """Every page for every district, over the whole period, as JSON."""
+    districts = [ALL_DISTRICTS, *pv.Released(rel).districts()]
+    return {
+        (page, d): view_json(rel, page, pv.Selection(d, WHOLE_PERIOD))
+        for page in pv.PAGES
+        for d in districts
+    }
+
+
+@pytest.fixture(scope="module")
+def base_views(base):
+    return whole_period_views(base[1])  # drawn once for the pairs compared with the base
+
+
 @pytest.mark.parametrize("pair", exports.PAIRS)
-def test_pairs_differ_only_in_small_cells_and_release_the_same(base, pair, tmp_path):
+def test_pairs_differ_only_in_small_cells_and_release_the_same(base, base_views, pair, tmp_path):
     ds_a, rel_a = base
+    views_a = base_views
     if pair in exports.PAIR_BASES:
         ds_a, rel_a = build_release(
             exports.PAIR_BASES[pair](exports.base_export()), tmp_path, "a.csv"
         )
+        views_a = whole_period_views(rel_a)
     changed = exports.PAIRS[pair](exports.base_export())
     assert not changed.equals(exports.base_export())
     ds_b, rel_b = build_release(changed, tmp_path)
@@ -207,10 +225,7 @@ def test_pairs_differ_only_in_small_cells_and_release_the_same(base, pair, tmp_p
     assert (a[differ] <= T).all() and (b[differ] <= T).all()
     assert releases.to_bytes(rel_a) == releases.to_bytes(rel_b)
     # Equal releases draw equal pages (every selection: tests/test_partner_app.py).
-    for page in pv.PAGES:
-        for district in [ALL_DISTRICTS, *pv.Released(rel_a).districts()]:
-            sel = pv.Selection(district, WHOLE_PERIOD)
-            assert view_json(rel_a, page, sel) == view_json(rel_b, page, sel)
+    assert whole_period_views(rel_b) == views_a
 
 
 def by_district_month(ds) -> pd.DataFrame:
@@ -449,7 +464,7 @@ def as_dataset(frame: pd.DataFrame) -> dataset.Dataset:
     return ds
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25))
 @given(incidents_and_swap())
 def test_random_swaps_between_small_districts_release_the_same(pair):
     frame, swapped = pair

@@ -13,7 +13,8 @@ import datetime as dt
 import numpy as np
 import openpyxl
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from conftest import examples
+from hypothesis import given, settings
 
 from pmhc.analysis import release
 from pmhc.analysis.cells import Axis, CellTable, hidden_cells
@@ -64,7 +65,7 @@ def solvable(values: np.ndarray, axes: list[Axis]) -> dict[tuple, float]:
     return out
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300))
 @given(tables())
 def test_no_hidden_cell_is_solved_by_the_published_totals_together(table):
     counts, axes, threshold = table

@@ -139,6 +139,22 @@ def test_values_that_are_not_dates_are_blank_with_a_note():
     assert "Date: 2 values are not dates (e.g. 'unknown')." in notes
 
 
+@pytest.mark.parametrize("as_text", [True, False])
+def test_a_serial_past_the_range_of_dates_is_not_a_date(as_text):
+    # 106,751 days is the longest span pandas can hold; a larger serial once raised
+    # OutOfBoundsTimedelta when a fractional serial sat beside it.
+    cells = (".001", "106750", "106752") if as_text else (0.001, 106750.0, 106752.0)
+    got, notes = dates(s(*cells))
+    assert got == ["1899-12-30 00:01:26", "2192-04-07 00:00:00", None]
+    assert notes == [
+        "Date: 2 dates read from Excel serial numbers.",
+        "Date: 1 values are not dates (e.g. '106752').",
+    ]
+    # a serial reads the same alone as beside others
+    assert dates(s(cells[2]))[0] == [None]
+    assert dates(s(cells[1]))[0] == ["2192-04-07 00:00:00"]
+
+
 # --- times and date parts ---------------------------------------------------------------
 
 

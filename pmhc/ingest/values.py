@@ -236,10 +236,7 @@ def parse_datetime(
     if series.dtype.kind == "M":
         return series.astype("datetime64[us]"), []
     if series.dtype.kind in "iuf":
-        n = int(series.notna().sum())
-        return _from_serial(series, base), [
-            f"{label}: {count(n)} dates read from Excel serial numbers."
-        ]
+        return _serial_column(series, base, label)
     text = as_text(series)
     order: list[str] = []
     parsed = by_unique(text, lambda u: _parse_date_texts(u, base, order))
@@ -264,9 +261,27 @@ def parse_datetime(
     return parsed["when"].astype("datetime64[us]"), notes
 
 
+def _serial_column(series: pd.Series, base: pd.Timestamp, label: str) -> tuple[pd.Series, Notes]:
+    """A numeric column: Excel serials; one outside the range of dates is reported as not a
+    date, as a bad text value is."""
+    when = _from_serial(series, base)
+    notes = [f"{label}: {count(int(when.notna().sum()))} dates read from Excel serial numbers."]
+    failed = when.isna() & series.notna()
+    if failed.any():
+        bad = as_text(series[failed]).iloc[0]
+        notes.append(f"{label}: {count(int(failed.sum()))} values are not dates (e.g. '{bad}').")
+    return when, notes
+
+
+# A serial must be below this many days. pandas counts time in nanoseconds, so a span of more
+# than 106,751 days (to about the year 2192) cannot be held and would raise; no export
+# holds incident dates that far out, so a larger serial is a value that is not a date.
+MAX_SERIAL_DAYS = pd.Timedelta.max.days
+
+
 def _from_serial(values: pd.Series, base: pd.Timestamp) -> pd.Series:
     days = pd.to_numeric(values, errors="coerce")
-    days = days.where((days > 0) & (days < 200000))
+    days = days.where((days > 0) & (days < MAX_SERIAL_DAYS))
     return (base + pd.to_timedelta(days * 86400, unit="s")).dt.round("s").astype("datetime64[us]")
 
 

@@ -1,0 +1,204 @@
+"""What the browser tests share: `streamlit run app.py` on a free port with its own
+workspace, the Playwright `expect`, and waits on what the page does (a script run finished,
+charts drawn) instead of fixed sleeps. The fixtures (`browser`, `server`, `page`) are in
+conftest.py.
+
+Needs Chromium at /usr/bin/chromium (or PMHC_CHROMIUM). Without it the browser tests skip,
+but fail when CI=1 or PMHC_REQUIRE_BROWSER=1 is set (`.ci/run` and `make test` set it), so
+CI never passes without running them."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("PMHC_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+REQUIRED = any(
+    os.environ.get(v, "").lower() not in ("", "0", "false") for v in ("CI", "PMHC_REQUIRE_BROWSER")
+)
+STARTUP = 60  # seconds for the server to answer its health check
+FIRST_LOAD = 90_000  # ms: the first page view reads the sample workbooks
+STEP = 30_000  # ms for any later step
+POLL = 100  # ms between two looks at a condition
+
+
+def unavailable(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"{reason} (browser tests are required: CI or PMHC_REQUIRE_BROWSER is set)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A port no one listens on now: the OS picks it, so parallel test workers (xdist) do
+    not collide."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(process: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"streamlit did not answer in {STARTUP} s:\n{log_path.read_text()}")
+        time.sleep(POLL / 1000)  # polled until healthy, bounded by the deadline
+
+
+@contextlib.contextmanager
+def running_app(workspace: Path, port: int | None = None, args: tuple = (), **env_extra: str):
+    """`streamlit run app.py` on a free port with the given workspace; yields its URL and
+    stops the server on exit. The log must hold no traceback."""
+    port = port or free_port()
+    log_path = workspace.parent / f"streamlit-{workspace.name}-{port}.log"
+    env = {**os.environ, "PMHC_DATA_DIR": str(workspace), **env_extra}
+    if "PMHC_AUDIENCE" not in env_extra:
+        env.pop("PMHC_AUDIENCE", None)
+    command = [
+        *(sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")),
+        *("--server.port", str(port), "--server.headless", "true"),
+        *("--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"),
+        *args,
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    try:
+        _wait_healthy(process, url, log_path)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()
+
+
+def expect(locator):
+    """Playwright's `expect`, waiting up to STEP (not its 5 s default: two test workers, an
+    app server and Chromium share the two cores)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=STEP)
+    return playwright_expect(locator)
+
+
+# The page has drawn what the last run sent: Streamlit marks its root with the run's state,
+# each element left from an earlier run as stale, and shows a skeleton where an element's
+# code (a chart's, a widget's) is still loading.
+DRAWN = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]');
+}"""
+
+
+class ScriptRuns:
+    """Every websocket message a page receives from Streamlit, decoded (its ForwardMsg):
+    `wait(before)` returns once a script run has finished after `before` runs, the server
+    has then been quiet, and the page has drawn it, so a test waits on the app rather than
+    on a clock. Attach it before the page opens the app (it hears new websockets)."""
+
+    QUIET = 300  # ms with no new message once a run has finished
+    EARLY = 2  # ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN: another run follows
+
+    def __init__(self, page, keep=None):
+        self.page = page
+        self.finished = 0
+        self.frames = 0
+        self._keep = keep  # called with each decoded message
+        page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
+
+    def _on_frame(self, payload) -> None:
+        if isinstance(payload, str):
+            return
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = ForwardMsg.FromString(payload)
+        self.frames += 1
+        if msg.WhichOneof("type") == "script_finished" and msg.script_finished != self.EARLY:
+            self.finished += 1
+        if self._keep is not None:
+            self._keep(msg)
+
+    def wait(self, before: int, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while self.finished <= before:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no script run finished in {timeout} s")
+            self.page.wait_for_timeout(POLL)
+        # A run may be followed by late messages (or a rerun): wait until none arrive for
+        # QUIET ms, still within the deadline.
+        seen, quiet_since = -1, time.monotonic()
+        while self.frames != seen or time.monotonic() - quiet_since < self.QUIET / 1000:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"Streamlit kept sending messages for {timeout} s")
+            if self.frames != seen:
+                seen, quiet_since = self.frames, time.monotonic()
+            self.page.wait_for_timeout(POLL)
+        left = max(deadline - time.monotonic(), 1)
+        self.page.wait_for_function(DRAWN, polling=POLL, timeout=left * 1000)
+
+
+# Every chart drawn as SVG with its title, and the charts' boxes the same at two looks in a
+# row (vega-embed resizes a chart to its column after the first draw).
+CHARTS_SETTLED = """() => {
+  const charts = Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'));
+  if (!charts.every(c => c.querySelector('svg .role-title'))) return false;
+  const boxes = JSON.stringify(charts.map(c => {
+    const b = c.querySelector('svg').getBoundingClientRect();
+    return [b.left, b.top, b.width, b.height];
+  }));
+  const same = window.__pmhcChartBoxes === boxes;
+  window.__pmhcChartBoxes = boxes;
+  return same;
+}"""
+
+
+def charts_settled(page, timeout: int = FIRST_LOAD) -> None:
+    page.wait_for_function(CHARTS_SETTLED, polling=200, timeout=timeout)
+
+
+def small_workbook(path: Path) -> Path:
+    """A calls-only export: a title row, then 40 calls in three districts."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Calls"
+    ws.append(["Metro PD calls for service, January 2025"])
+    ws.append(["Incident #", "Rcvd Date", "Rcvd Time", "Call Type", "District", "Disposition"])
+    types = ["PERSON IN CRISIS", "SUICIDE THREAT", "OVERDOSE", "NOISE COMPLAINT"]
+    dispositions = ["Transported to ED", "Subject Arrested", "Resolved on Scene"]
+    for i in range(40):
+        ws.append(
+            [
+                f"M25-{i:04d}",
+                dt.date(2025, 1, 1 + i % 28),
+                f"{i % 24:02d}:{5 * i % 60:02d}",
+                types[i % 4],
+                ("Alpha", "Bravo", "Charlie")[i % 3],
+                dispositions[i % 3],
+            ]
+        )
+    wb.save(path)
+    return path
