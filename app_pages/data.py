@@ -103,8 +103,9 @@ def preview(ws, current, current_id: str) -> None:
         "(matched on incident number).",
     ):
         combined, combined_id, replaced = uploads.append_to(ws, current, current_id, new, new_id)
-        added = len(combined.calls) - len(current.calls)
-        st.session_state["appended"] = (added, replaced, len(combined.calls))
+        total = len(combined.calls) if combined.calls is not None else 0  # can_append: both
+        added = total - (len(current.calls) if current.calls is not None else 0)
+        st.session_state["appended"] = (added, replaced, total)
         finish(combined_id, "dataset-append", new, replaced=replaced, base=current_id)
     if right.button("Discard", key="discard-upload", icon=":material/delete:"):
         release()
@@ -428,7 +429,7 @@ def rule_columns(table: pd.DataFrame, kind: str) -> dict:
         config[column] = st.column_config.SelectboxColumn(
             words(column),
             options=list(allowed),
-            format_func=lambda code: names.get(code) or words(code),
+            format_func=lambda code: names.get(str(code)) or words(str(code)),
         )
     return config
 

@@ -32,6 +32,8 @@ def shown(rel) -> str:
 
 def main() -> None:
     ds = sample()
+    assert ds.mh is not None
+    assert ds.calls is not None
     last = ds.mh["month"].max()
     earlier = dataset.Dataset("earlier", calls=ds.calls[ds.calls["month"] < last])
     start = time.perf_counter()

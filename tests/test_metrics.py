@@ -236,7 +236,7 @@ def test_compare_outcome_between_windows(mh):
     assert change.before == Rate(20, 30) and change.after == Rate(10, 30)
     # issue 20's wording: significant, not "real"
     assert (
-        change.verdict
-        == "It fell by 33.3 points in the worse direction: a statistically significant change, not adjusted for trend or season."
+        change.verdict == "It fell by 33.3 points in the worse direction: "
+        "a statistically significant change, not adjusted for trend or season."
     )
     assert M.compare_outcome(jan, feb, M.OUTCOME_BY_KEY["involuntary"]) is None

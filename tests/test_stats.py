@@ -66,8 +66,8 @@ def test_compare_significant_improvement():
     # Issue 20: a pooled z-test on two windows cannot say "a real improvement" (no allowance for
     # trend, season or repeat people); the verdict says what the test shows.
     assert (
-        change.verdict
-        == "It rose by 20.0 points in the better direction: a statistically significant change, not adjusted for trend or season."
+        change.verdict == "It rose by 20.0 points in the better direction: "
+        "a statistically significant change, not adjusted for trend or season."
     )
 
 
@@ -76,13 +76,13 @@ def test_compare_significant_worsening():
     change = compare(Rate(10, 200), Rate(30, 200), higher_is_better=False)
     assert change.p_value < 0.01
     assert (
-        change.verdict
-        == "It rose by 10.0 points in the worse direction: a statistically significant change, not adjusted for trend or season."
+        change.verdict == "It rose by 10.0 points in the worse direction: "
+        "a statistically significant change, not adjusted for trend or season."
     )
     fell = compare(Rate(30, 100), Rate(10, 100), higher_is_better=True)
     assert (
-        fell.verdict
-        == "It fell by 20.0 points in the worse direction: a statistically significant change, not adjusted for trend or season."
+        fell.verdict == "It fell by 20.0 points in the worse direction: "
+        "a statistically significant change, not adjusted for trend or season."
     )
 
 
@@ -96,8 +96,8 @@ def test_compare_no_clear_change():
 def test_compare_without_a_direction_and_with_too_few():
     change = compare(Rate(20, 100), Rate(40, 100))
     assert (
-        change.verdict
-        == "It rose by 20.0 points: a statistically significant change, not adjusted for trend or season."
+        change.verdict == "It rose by 20.0 points: "
+        "a statistically significant change, not adjusted for trend or season."
     )
     assert compare(Rate(2, 20), Rate(10, 20)) is None  # below MIN_COUNT calls
     assert compare(Rate(0, 50), Rate(0, 50)) is None  # no events: too few (issue 20)
@@ -107,6 +107,7 @@ def test_compare_without_a_direction_and_with_too_few():
 def test_verdict_wording():
     assert verdict(-0.034, 0.2, True) == "No clear change (down 3.4 points, within chance)."
     assert verdict(-0.05, 0.001, False) == (
-        "It fell by 5.0 points in the better direction: a statistically significant change, not adjusted for trend or season."
+        "It fell by 5.0 points in the better direction: "
+        "a statistically significant change, not adjusted for trend or season."
     )
     assert "real" not in verdict(-0.05, 0.001, False)

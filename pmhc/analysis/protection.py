@@ -18,6 +18,7 @@ Every step reads the shown values and the pattern of hidden cells only."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -37,9 +38,10 @@ class Piece:
     name: str
     counts: np.ndarray
     axes: list[Axis]
-    hide: np.ndarray | None = None
-    keep: np.ndarray | None = None
-    pinned: np.ndarray | None = None
+    # None is "no cell": made an all-False array of the counts' shape on construction
+    hide: Any = None
+    keep: Any = None
+    pinned: Any = None
     hidden: np.ndarray = field(init=False)
     lines: list[np.ndarray] = field(init=False)
 
@@ -252,7 +254,7 @@ def _neighbours(p: Piece, flat: int) -> set[int]:
 
 def _candidates(p: Piece, flat: int) -> list[int]:
     """Shown cells that may be hidden, on the lines through one cell."""
-    out = []
+    out: list[int] = []
     blocked = p.hidden.ravel() | p.keep.ravel() | p.pinned.ravel()
     for lines in p.lines:
         for line in lines[(lines == flat).any(axis=1)]:

@@ -168,7 +168,7 @@ class _Sub:
         self.points.append(res.x)
         return res.x
 
-    def ranges(self, rows: sparse.csr_matrix, good) -> list[tuple[float, float]]:
+    def ranges(self, rows: sparse.csr_matrix, good) -> list[tuple[float, float, str]]:
         """(min, max) of each row·x, or a narrower pair from feasible points when that
         already passes `good(lo, hi, k)` (the true range is at least as wide). Points
         come from programmes over many rows at once — all of them, then the rows still
@@ -222,7 +222,7 @@ class _Sub:
             hi[i], exact[i] = max(hi[i], hi_i), True
             done[i] = good(lo[i], hi[i], i)
         status = np.where(done, "ok", np.where(exact, "fail", "unknown"))
-        return list(zip(lo, hi, status, strict=True))
+        return list(zip(lo.tolist(), hi.tolist(), status.tolist(), strict=True))
 
 
 def _presolve(system: System) -> dict[int, float]:
@@ -299,7 +299,9 @@ def _one_sign(row: dict[int, float], free: list[int], nonneg: np.ndarray) -> boo
 
 
 def _rows(rows: list[dict[int, float]], n: int) -> sparse.csr_matrix:
-    data, indices, indptr = [], [], [0]
+    data: list[float] = []
+    indices: list[int] = []
+    indptr = [0]
     for row in rows:
         indices.extend(row)
         data.extend(row.values())

@@ -115,7 +115,7 @@ def append_history(workspace_folder: Path, release: Release) -> Path | None:
         for key, value in parts.items()
     }
     with open(tmp / "private.npz", "wb") as fh:
-        np.savez(fh, **private)
+        np.savez(fh, **private)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
     for path in tmp.iterdir():
         path.chmod(0o600)
     tmp.replace(target)

@@ -53,7 +53,7 @@ def _draft(
         values,
         json.loads(answers_json),
         settings.actions_from_records(json.loads(actions_json)),
-        Past(releases.history(folder)),  # audited with every release partners have
+        Past(releases.history(Path(folder))),  # audited with every release partners have
     )
 
 
