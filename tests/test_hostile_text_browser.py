@@ -11,18 +11,17 @@ import datetime as dt
 import io
 from urllib.parse import urlparse
 
+import browsing
 import pandas as pd
 import pytest
-import test_browser
+from browsing import FIRST_LOAD, STEP, expect
 from openpyxl import Workbook
-from test_browser import FIRST_LOAD, STEP, expect
 
 from pmhc.storage import datasets as store
 from pmhc.storage import review_log, settings, uploads
 from pmhc.storage.workspace import Workspace
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the Chromium fixture, shared
 
 OUTSIDE = "198.51.100.7"  # TEST-NET-2: a host no request may ever reach
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
@@ -97,7 +96,7 @@ def hostile_app(tmp_path_factory, browser):
     assert not review_log.add_meeting(
         records, dt.date(2025, 7, 1), review_log.ROLES[:1], hostile("meeting"), ["a1"]
     )
-    with test_browser.running_app(folder) as url:
+    with browsing.running_app(folder) as url:
         yield url
 
 
@@ -127,7 +126,7 @@ def test_hostile_text_builds_nothing_and_fetches_nothing(hostile_app, browser):
     expect(page.get_by_role("radio", name="Two districts")).to_be_visible(timeout=FIRST_LOAD)
     compared = []
     for target in PAGES:
-        page.get_by_test_id("stSidebarNav").locator("a", has_text=target).first.click()
+        go(page, target)
         expect(page.locator("h1").first).to_be_visible(timeout=FIRST_LOAD)
         if target not in ("Overview", "6 · Review", "Data"):  # pages with side by side
             two = page.get_by_role("radio", name="Two districts")
@@ -136,6 +135,7 @@ def test_hostile_text_builds_nothing_and_fetches_nothing(hostile_app, browser):
             expect(page.locator("h2").filter(has_text="PWNB").first).to_be_visible()
             compared.append(target)
         check(page, target)
+    page.get_by_role("button", name="Leave meeting mode").click()  # the sidebar comes back
     sidebar.get_by_text("Partner view", exact=True).click()
     expect(page.get_by_role("switch", name="Partner view")).to_be_checked()
     for target in PAGES[:-1]:
@@ -145,6 +145,24 @@ def test_hostile_text_builds_nothing_and_fetches_nothing(hostile_app, browser):
     context.close()
     assert len(compared) == 5, compared  # district names were headers on these pages
     assert not outside, outside
+
+
+def go(page, target: str) -> None:
+    """Open a page from the sidebar, or in meeting mode (the sidebar hidden) from the
+    navigation at the top, whose sections open as menus."""
+    side = page.get_by_test_id("stSidebarNav").locator("a", has_text=target).first
+    if side.is_visible():
+        side.click()
+        return
+    links = "[data-testid='stTopNavDropdownLink'], [data-testid='stTopNavLink']"
+    link = page.locator(links).filter(has_text=target).first
+    section = "Start" if target in ("Overview", "Data", "Access & audit") else "The six questions"
+    for _ in range(3):  # the section's menu opens on a click (or was open)
+        if link.is_visible():
+            break
+        page.get_by_text(section, exact=True).first.click()
+        page.wait_for_timeout(1000)
+    link.click()
 
 
 def check(page, where: str) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import re
 
+import browsing
 import pytest
-import test_browser
-from test_browser import FIRST_LOAD, STEP, expect, free_port
+from browsing import FIRST_LOAD, STEP, expect, free_port
 
 from pmhc.storage import audit
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the Chromium fixture, shared
 
 CHIEF = "chief@agency.test"
 ACCOUNTS = {  # sub: claims
@@ -59,7 +58,7 @@ admin = ["{CHIEF}", "sub:{issuer}#acct-7"]
     )
     args = ("--secrets.files", str(secrets))
     env = {"AUTHLIB_INSECURE_TRANSPORT": "1"}
-    with test_browser.running_app(workspace, port, args, **env) as url:
+    with browsing.running_app(workspace, port, args, **env) as url:
         yield url, workspace
 
 

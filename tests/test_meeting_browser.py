@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
+from browsing import FIRST_LOAD
 
-from tests.test_browser import FIRST_LOAD, browser, server  # noqa: F401 - fixtures
 from tests.test_chart_layout import settle
 
 pytestmark = pytest.mark.browser
@@ -61,7 +61,7 @@ def too_small(chart: dict) -> list[str]:
     return found
 
 
-def test_meeting_mode_sizes_charts_for_a_projector(server, browser):  # noqa: F811
+def test_meeting_mode_sizes_charts_for_a_projector(server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(30_000)
     page = context.new_page()
@@ -105,7 +105,7 @@ def test_meeting_mode_sizes_charts_for_a_projector(server, browser):  # noqa: F8
         context.close()
 
 
-def test_phone_pages_draw_without_cut_controls(server, browser):  # noqa: F811
+def test_phone_pages_draw_without_cut_controls(server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     context.set_default_timeout(30_000)
     page = context.new_page()
@@ -118,7 +118,7 @@ def test_phone_pages_draw_without_cut_controls(server, browser):  # noqa: F811
         context.close()
 
 
-def test_self_assessment_answers_fit_at_1280(server, browser):  # noqa: F811
+def test_self_assessment_answers_fit_at_1280(server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(30_000)
     page = context.new_page()

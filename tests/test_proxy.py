@@ -21,15 +21,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+import browsing
 import pytest
 import streamlit
-import test_browser
-from test_browser import CHROMIUM, CHROMIUM_ARGS, FIRST_LOAD, STEP, expect, free_port, unavailable
+from browsing import CHROMIUM, CHROMIUM_ARGS, FIRST_LOAD, STEP, expect, free_port, unavailable
 
 from pmhc.domain import access
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # the Chromium fixture, shared
 
 ROOT = Path(__file__).resolve().parent.parent
 CADDYFILE = ROOT / "deploy" / "Caddyfile"
@@ -123,7 +122,7 @@ def proxied(tmp_path_factory, browser):
     secrets.write_text(f'[pmhc.passphrases]\nadmin = "{access.hash_passphrase(PHRASE)}"\n')
     args = ("--secrets.files", str(secrets))
     with (
-        test_browser.running_app(workspace, None, args, PMHC_ALLOWED_HOSTS="localhost") as app,
+        browsing.running_app(workspace, None, args, PMHC_ALLOWED_HOSTS="localhost") as app,
         behind_caddy(app, state) as url,
     ):
         yield url, workspace
@@ -188,7 +187,7 @@ def test_through_the_proxy_nobody_is_the_local_administrator(browser, tmp_path):
     request arrives from 127.0.0.1, yet it speaks for someone else (X-Forwarded-For)."""
     workspace = tmp_path / "ws"
     with (
-        test_browser.running_app(workspace) as app,
+        browsing.running_app(workspace) as app,
         behind_caddy(app, tmp_path) as url,
     ):
         context = browser.new_context(ignore_https_errors=True)
@@ -206,7 +205,7 @@ def test_a_rebound_host_name_gets_no_administrator(browser, tmp_path):
     """attacker.example resolving to 127.0.0.1: the browser sends Host: attacker.example
     and a matching Origin, which Streamlit accepts; the app must not."""
     rules = "--host-resolver-rules=MAP attacker.example 127.0.0.1"
-    with test_browser.running_app(tmp_path / "ws") as app:
+    with browsing.running_app(tmp_path / "ws") as app:
         launch = browser.browser_type.launch  # a second Chromium, names resolved as above
         chromium = launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, rules])
         page = chromium.new_page()
