@@ -60,7 +60,7 @@ def internal_navigation():
             partner.publish_control("sidebar")
         auth.sidebar_identity(visitor)
     if ui.audience() == "partner":
-        partner.sidebar(partner.draft())
+        partner.sidebar(partner.session_release())
     else:
         st.session_state["filters"] = ui.sidebar_filters(ds, ds_id)
     data_page = st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:")

@@ -17,6 +17,7 @@ from pmhc.analysis import release as builder
 from pmhc.analysis.history import Past
 from pmhc.analysis.release import ALL_DISTRICTS, WHOLE_PERIOD
 from pmhc.domain import checklist
+from pmhc.domain.errors import InputError
 from pmhc.domain.untrusted import escape_markdown
 from pmhc.present import partner as pv
 from pmhc.present.guidance import PAGE_BY_KEY, PAGES
@@ -43,7 +44,13 @@ def published() -> releases.Release | None:
 
 @st.cache_resource(max_entries=4, show_spinner="Building the partner release…")
 def _draft(
-    folder: str, ds_id: str, settings_json: str, answers_json: str, actions_json: str, past: str
+    folder: str,
+    ds_id: str,
+    settings_json: str,
+    answers_json: str,
+    actions_json: str,
+    past: str,
+    revise: bool = False,
 ):
     ds, _ = ui.current_dataset()
     values = json.loads(settings_json)
@@ -53,12 +60,14 @@ def _draft(
         values,
         json.loads(answers_json),
         settings.actions_from_records(json.loads(actions_json)),
-        Past(releases.history(Path(folder))),  # audited with every release partners have
+        # audited with every release partners have (a revision starts a new history)
+        Past(releases.history(Path(folder)), revise=revise),
     )
 
 
-def draft() -> releases.Release:
-    """What publishing now would give partners: the current dataset's release."""
+def draft(revise: bool = False) -> releases.Release:
+    """What publishing now would give partners: the current dataset's release (`revise`:
+    as a revision, which starts a new release history)."""
     ws = ui.workspace()
     _, ds_id = ui.current_dataset()
     values = settings.load_settings(ws.folder, ds_id)  # as `publish` reads them, sample or not
@@ -71,12 +80,25 @@ def draft() -> releases.Release:
         json.dumps(answers, sort_keys=True, default=str),
         actions.to_json(orient="records", date_format="iso"),
         releases.history_key(ws.folder),
+        revise,
     )
+
+
+def needs_revision() -> str:
+    """Why the current data cannot continue the partners' release history ('' if it can):
+    other outcome columns than the releases partners already have."""
+    try:
+        draft()
+    except InputError as error:
+        return str(error)
+    return ""
 
 
 def session_release() -> releases.Release | None:
     """A partner server shows the published release; an analyst's preview the draft."""
-    return published() if ui.locked_partner() else draft()
+    if ui.locked_partner():
+        return published()
+    return draft(revise=bool(needs_revision()))  # the preview of what would be published
 
 
 # --- frame -----------------------------------------------------------------------------
@@ -128,7 +150,10 @@ def publish_control(key: str) -> None:
     ws = ui.workspace()
     record = releases.publish_record(ws.folder)
     current = releases.current_version(ws.folder)
-    fresh = draft()
+    why = needs_revision()
+    if why:  # one sentence, and publishing only as a revision
+        st.warning(escape_markdown(why), icon=":material/history:")
+    fresh = draft(revise=bool(why))
     if current is None:
         st.caption("Nothing is published for partners yet.")
     elif current == fresh.fingerprint():
@@ -141,7 +166,8 @@ def publish_control(key: str) -> None:
         )
     if not ui.can("edit"):  # viewers see where the release stands, analysts publish
         return
-    if st.button("Publish for partners", key=f"publish-{key}", icon=":material/publish:"):
+    label = "Publish a revision for partners" if why else "Publish for partners"
+    if st.button(label, key=f"publish-{key}", icon=":material/publish:"):
         _, ds_id = ui.current_dataset()
         releases.publish(ws.folder, fresh, {"dataset": ds_id})
         ui.record("publish", dataset=ds_id, version=fresh.fingerprint()[:16])
