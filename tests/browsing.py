@@ -86,13 +86,59 @@ def running_app(workspace: Path, port: int | None = None, args: tuple = (), **en
         _wait_healthy(process, url, log_path)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     assert "Traceback" not in log_path.read_text(), log_path.read_text()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask a server to stop; kill it when it has not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def oidc_issuer(accounts: dict[str, dict]):
+    """A local OpenID Connect provider (oidc-provider-mock) with these accounts (subject:
+    claims, each named after its subject); yields its issuer URL."""
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # the test provider speaks plain HTTP
+    try:
+        from oidc_provider_mock import User, run_server_in_thread
+    except ImportError:
+        pytest.fail("oidc-provider-mock is not installed (requirements-dev.txt)")
+    users = [User(sub=sub, claims={**claims, "name": sub}) for sub, claims in accounts.items()]
+    with run_server_in_thread(port=free_port(), user_claims=users) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@contextlib.contextmanager
+def signed_in_app(workspace: Path, issuer: str, roles: str):
+    """The app with sign-in through `issuer`, whose e-mails are trusted, and the
+    `[pmhc.roles]` table `roles` (TOML lines); yields its URL."""
+    port = free_port()
+    secrets = workspace.parent / f"secrets-{workspace.name}.toml"
+    secrets.write_text(
+        f"""
+[auth]
+redirect_uri = "http://localhost:{port}/oauth2callback"
+cookie_secret = "test-cookie-secret-0123456789abcdef"
+client_id = "pmhc-dashboard"
+client_secret = "test-client-secret"
+server_metadata_url = "{issuer}/.well-known/openid-configuration"
+
+[pmhc]
+trusted_email_issuers = ["{issuer}"]
+
+[pmhc.roles]
+{roles}
+"""
+    )
+    args = ("--secrets.files", str(secrets))
+    with running_app(workspace, port, args, AUTHLIB_INSECURE_TRANSPORT="1") as url:
+        yield url
 
 
 def expect(locator):

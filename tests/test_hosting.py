@@ -10,7 +10,6 @@ with no request to another host."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -22,8 +21,8 @@ from browsing import (
     ScriptRuns,
     charts_settled,
     expect,
-    free_port,
-    running_app,
+    oidc_issuer,
+    signed_in_app,
     small_workbook,
 )
 from openpyxl import Workbook
@@ -44,45 +43,19 @@ OUTSIDE = "198.51.100.7"  # TEST-NET-2: a host no request may ever reach
 
 @pytest.fixture(scope="module")
 def oidc_provider():
-    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # the test provider speaks plain HTTP
-    try:
-        from oidc_provider_mock import User, run_server_in_thread
-    except ImportError:
-        pytest.fail("oidc-provider-mock is not installed (requirements-dev.txt)")
-    users = [
-        User(sub=sub, claims={"email": email, "email_verified": True, "name": sub})
-        for sub, email in USERS.items()
-    ]
-    with run_server_in_thread(port=free_port(), user_claims=users) as server:
-        yield f"http://localhost:{server.server_port}"
+    accounts = {sub: {"email": email, "email_verified": True} for sub, email in USERS.items()}
+    with oidc_issuer(accounts) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def hosted(tmp_path_factory, oidc_provider, browser):
     """(app URL, workspace): the app with sign-in through the local provider."""
     workspace = tmp_path_factory.mktemp("ws-hosted")
-    port = free_port()
-    secrets = workspace.parent / "secrets.toml"
-    secrets.write_text(
-        f"""
-[auth]
-redirect_uri = "http://localhost:{port}/oauth2callback"
-cookie_secret = "test-cookie-secret-0123456789abcdef"
-client_id = "pmhc-dashboard"
-client_secret = "test-client-secret"
-server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"
-
-[pmhc]
-trusted_email_issuers = ["{oidc_provider}"]
-
-[pmhc.roles]
-admin = ["{USERS["chief"]}"]
-analyst = ["{USERS["ana"]}"]
-viewer = ["{USERS["vic"]}"]
-"""
+    roles = (
+        f'admin = ["{USERS["chief"]}"]\nanalyst = ["{USERS["ana"]}"]\nviewer = ["{USERS["vic"]}"]'
     )
-    env = {"AUTHLIB_INSECURE_TRANSPORT": "1"}
-    with running_app(workspace, port, ("--secrets.files", str(secrets)), **env) as url:
+    with signed_in_app(workspace, oidc_provider, roles) as url:
         yield url, workspace
 
 

@@ -5,12 +5,11 @@ verified address and an account listed by issuer and subject do."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import browsing
 import pytest
-from browsing import FIRST_LOAD, STEP, expect, free_port
+from browsing import FIRST_LOAD, STEP, expect
 
 from pmhc.storage import audit
 
@@ -27,38 +26,15 @@ ACCOUNTS = {  # sub: claims
 
 @pytest.fixture(scope="module")
 def issuer():
-    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # the test provider speaks plain HTTP
-    from oidc_provider_mock import User, run_server_in_thread
-
-    users = [User(sub=sub, claims={**claims, "name": sub}) for sub, claims in ACCOUNTS.items()]
-    with run_server_in_thread(port=free_port(), user_claims=users) as server:
-        yield f"http://localhost:{server.server_port}"
+    with browsing.oidc_issuer(ACCOUNTS) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def hosted(tmp_path_factory, issuer, browser):
     workspace = tmp_path_factory.mktemp("ws-identity")
-    port = free_port()
-    secrets = workspace.parent / "identity-secrets.toml"
-    secrets.write_text(
-        f"""
-[auth]
-redirect_uri = "http://localhost:{port}/oauth2callback"
-cookie_secret = "test-cookie-secret-0123456789abcdef"
-client_id = "pmhc-dashboard"
-client_secret = "test-client-secret"
-server_metadata_url = "{issuer}/.well-known/openid-configuration"
-
-[pmhc]
-trusted_email_issuers = ["{issuer}"]
-
-[pmhc.roles]
-admin = ["{CHIEF}", "sub:{issuer}#acct-7"]
-"""
-    )
-    args = ("--secrets.files", str(secrets))
-    env = {"AUTHLIB_INSECURE_TRANSPORT": "1"}
-    with browsing.running_app(workspace, port, args, **env) as url:
+    roles = f'admin = ["{CHIEF}", "sub:{issuer}#acct-7"]'
+    with browsing.signed_in_app(workspace, issuer, roles) as url:
         yield url, workspace
 
 

@@ -90,12 +90,7 @@ def behind_caddy(app_url: str, state: Path):
         )
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        browsing.stop(process)
 
 
 def _wait_for(url: str, process, log_path: Path, root: Path) -> None:
