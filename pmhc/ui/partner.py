@@ -8,6 +8,7 @@ dataset, and publish it with "Publish for partners"."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -44,30 +45,29 @@ def published() -> releases.Release | None:
 
 @st.cache_resource(max_entries=4, show_spinner="Building the partner release…")
 def _draft(
-    folder: str,
-    ds_id: str,
-    settings_json: str,
-    answers_json: str,
-    actions_json: str,
-    past: str,
-    revise: bool = False,
-):
+    folder: str, ds_id: str, settings_json: str, answers_json: str, actions_json: str, past: str
+) -> tuple[releases.Release, str]:
+    """(release, why it must be a revision or ''): the release that continues the history
+    partners have, or, when these data cannot (other outcome columns), a revision that
+    starts a new one. Built once per dataset, settings and history."""
     ds, _ = ui.current_dataset()
     values = json.loads(settings_json)
-    return builder.build(
+    build = functools.partial(
+        builder.build,
         ds,
         int(values.get("threshold") or builder.DEFAULT_THRESHOLD),
         values,
         json.loads(answers_json),
         settings.actions_from_records(json.loads(actions_json)),
-        # audited with every release partners have (a revision starts a new history)
-        Past(releases.history(Path(folder)), revise=revise),
     )
+    history = releases.history(Path(folder))
+    try:  # audited with every release partners have
+        return build(Past(history)), ""
+    except InputError as error:
+        return build(Past(history, revise=True)), str(error)
 
 
-def draft(revise: bool = False) -> releases.Release:
-    """What publishing now would give partners: the current dataset's release (`revise`:
-    as a revision, which starts a new release history)."""
+def _current_draft() -> tuple[releases.Release, str]:
     ws = ui.workspace()
     _, ds_id = ui.current_dataset()
     values = settings.load_settings(ws.folder, ds_id)  # as `publish` reads them, sample or not
@@ -80,25 +80,26 @@ def draft(revise: bool = False) -> releases.Release:
         json.dumps(answers, sort_keys=True, default=str),
         actions.to_json(orient="records", date_format="iso"),
         releases.history_key(ws.folder),
-        revise,
     )
+
+
+def draft() -> releases.Release:
+    """What publishing now would give partners: the current dataset's release, as a
+    revision when it cannot continue the history (`needs_revision`)."""
+    return _current_draft()[0]
 
 
 def needs_revision() -> str:
     """Why the current data cannot continue the partners' release history ('' if it can):
     other outcome columns than the releases partners already have."""
-    try:
-        draft()
-    except InputError as error:
-        return str(error)
-    return ""
+    return _current_draft()[1]
 
 
 def session_release() -> releases.Release | None:
     """A partner server shows the published release; an analyst's preview the draft."""
     if ui.locked_partner():
         return published()
-    return draft(revise=bool(needs_revision()))  # the preview of what would be published
+    return draft()  # the preview of what publishing would give
 
 
 # --- frame -----------------------------------------------------------------------------
@@ -153,7 +154,7 @@ def publish_control(key: str) -> None:
     why = needs_revision()
     if why:  # one sentence, and publishing only as a revision
         st.warning(escape_markdown(why), icon=":material/history:")
-    fresh = draft(revise=bool(why))
+    fresh = draft()
     if current is None:
         st.caption("Nothing is published for partners yet.")
     elif current == fresh.fingerprint():
