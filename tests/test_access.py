@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import stat
 from datetime import UTC, datetime, timedelta
@@ -14,7 +13,7 @@ from pmhc.domain import access
 from pmhc.domain.errors import InputError
 from pmhc.domain.untrusted import WORD_JOINER, escape_markdown
 from pmhc.ingest import mapping as mp
-from pmhc.storage import audit, files, shares
+from pmhc.storage import audit, db, files, shares
 
 ISSUER = "https://idp.agency.gov"
 ROLES = {
@@ -85,9 +84,9 @@ def test_passphrase_hash_checks_the_phrase_and_hides_it():
 def test_a_partner_link_token_is_random_and_stored_only_as_its_hash(tmp_path):
     token, share = shares.create(tmp_path, "County partners", days=30)
     assert len(token) >= 22 and re.fullmatch(r"[A-Za-z0-9_-]+", token)  # >= 128 bits
-    text = (tmp_path / shares.FILE).read_text()
-    assert token not in text and share.token_hash in text
-    assert stat.S_IMODE((tmp_path / shares.FILE).stat().st_mode) == 0o600
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob(db.DB_FILE + "*"))  # with the WAL
+    assert token.encode() not in stored and share.token_hash.encode() in stored
+    assert stat.S_IMODE((tmp_path / db.DB_FILE).stat().st_mode) == 0o600
     assert shares.verify(tmp_path, token) == share
     other, _ = shares.create(tmp_path, "Hospital", days=30)
     assert other != token
@@ -133,20 +132,19 @@ def test_share_command_line_creates_lists_and_revokes(tmp_path, capsys):
 # --- audit log and private files -------------------------------------------------------
 
 
-def test_audit_log_is_private_json_lines_newest_first_in_the_table(tmp_path):
+def test_audit_log_is_private_and_newest_first_in_the_table(tmp_path):
     audit.record(tmp_path, "ana@agency.gov", "analyst", "upload", dataset="abc", rows_in=60)
     audit.record(tmp_path, "chief@agency.gov", "admin", "share-create", link="1234")
-    path = tmp_path / audit.FILE
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert stat.S_IMODE((tmp_path / db.DB_FILE).stat().st_mode) == 0o600
+    lines = audit.read(tmp_path)
     assert [e["action"] for e in lines] == ["upload", "share-create"]
     assert lines[0]["details"] == {"dataset": "abc", "rows_in": 60}
     table = audit.frame(audit.read(tmp_path))
     assert table["who"].tolist() == ["chief@agency.gov", "ana@agency.gov"]
     with pytest.raises(ValueError):
         audit.record(tmp_path, "x", None, "made-up")
-    path.write_text(path.read_text() + '{"cut in ha')  # a crash mid-line loses that line only
-    assert len(audit.read(tmp_path)) == 2
+    assert len(audit.read(tmp_path)) == 2  # the refused entry left nothing behind
+    assert [e["action"] for e in audit.read(tmp_path, limit=1)] == ["share-create"]
 
 
 def test_private_folders_and_atomic_writes(tmp_path):

@@ -141,7 +141,6 @@ def test_settings_that_describe_a_dataset_stay_with_it(workspace):
     assert len(settings.load_actions(folder, a)) == 1 and settings.load_actions(folder, b).empty
     settings.copy_dataset_settings(folder, a, b)
     assert settings.load_settings(folder, b)["programme_start"] == "2025-01-01"
-    assert (workspace.datasets_dir / a / "settings.json").exists()
     store.delete(workspace.datasets_dir, a)  # deleted with its dataset
     assert settings.load_settings(folder, a)["programme_start"] is None
 

@@ -27,7 +27,7 @@ from browsing import (
 )
 from openpyxl import Workbook
 
-from pmhc.storage import audit, shares
+from pmhc.storage import audit, db, shares
 
 pytestmark = pytest.mark.browser
 OUTCOMES = "Do we collect and analyze data to measure the PMHC against the four key outcomes?"
@@ -235,12 +235,10 @@ def test_a_bad_partner_link_shows_nothing(hosted, new_page, case):
     elif case == "revoked":
         shares.revoke(workspace, share.id)
     else:
-        path = workspace / shares.FILE
-        rows = json.loads(path.read_text())
-        for row in rows:
-            if row["id"] == share.id:
-                row["expires"] = "2020-01-01T00:00:00+00:00"
-        path.write_text(json.dumps(rows))
+        with db.write(workspace) as (conn, ws):
+            t = db.shares
+            expired = t.update().where(t.c.ws == ws, t.c.id == share.id)
+            conn.execute(expired.values(expires="2020-01-01T00:00:00+00:00"))
     page = new_page()
     page.goto(f"{url}/?share={token}")
     expect(page.get_by_role("heading", name="This link does not open anything")).to_be_visible(

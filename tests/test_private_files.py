@@ -32,7 +32,7 @@ def test_load_and_publish_write_private_files_under_any_umask(tmp_path, open_uma
     assert cli.main(["publish", "--data-dir", str(ws)]) == 0
     found = modes(ws)
     kinds = {Path(name).suffix for name in found}
-    assert {".parquet", ".jsonl", ".log"} <= kinds, kinds  # the data, the audit log, the log
+    assert {".parquet", ".db", ".log"} <= kinds, kinds  # the data, the records, the log
     assert any("release" in name for name in found), found
     loose = {
         name: oct(mode)

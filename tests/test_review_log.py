@@ -47,10 +47,13 @@ def test_every_change_is_kept_in_the_history(tmp_path):
 
 
 def test_rows_saved_before_ids_keep_the_same_id_on_every_load(tmp_path):
-    (tmp_path / "actions.json").write_text(
+    # The sample's actions as an earlier version kept them, imported on the first open
+    records = tmp_path / "settings" / "sample"
+    records.mkdir(parents=True)
+    (records / "actions.json").write_text(
         json.dumps([{"recommendation": "Old row", "owner": None, "due": None, "status": None}])
     )
-    a, b = review_log.load_actions(tmp_path), review_log.load_actions(tmp_path)
+    a, b = review_log.load_actions(records), review_log.load_actions(records)
     assert list(a["id"]) == list(b["id"]) == ["row1"]
     assert review_log.same_actions(a, b)
 
@@ -80,7 +83,7 @@ def test_a_meeting_is_logged_with_roles_decisions_and_linked_actions(tmp_path):
         "Name at least one role that attended.",
         "Write the decisions taken (one line each).",
     ]
-    assert not (tmp_path / "meetings.json").exists()
+    assert review_log.load_meetings(tmp_path) == []
     ok = review_log.add_meeting(
         tmp_path,
         date(2026, 1, 15),
@@ -112,7 +115,8 @@ def test_unsaved_actions_survive_leaving_the_page(monkeypatch, tmp_path):
     at.switch_page("app_pages/review.py").run()
     assert any("Unsaved changes to the actions" in w.value for w in at.warning)
     assert "Draft action" in at.session_state["actions_base"]["recommendation"].tolist()
-    assert not (tmp_path / "actions.json").exists()  # nothing saved behind the user's back
+    # nothing saved behind the user's back
+    assert review_log.load_actions(tmp_path / "settings" / "sample").empty
 
 
 def test_export_holds_actions_history_and_meetings(tmp_path):

@@ -3,7 +3,8 @@ and edit of rules, settings, answers or actions. Who, when, what: never a cell v
 file name or anything else from inside an upload (they can hold personal data), only
 counts, ids and the kind of change.
 
-`audit.jsonl` in the workspace, 0600, appended to and never rewritten by the app."""
+A table of the workspace's database (pmhc.storage.db): rows are added, never changed
+or removed by the app. A workspace's old `audit.jsonl` is imported on its first start."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
-from pmhc.storage import files
+from pmhc.storage import db
 
-FILE = "audit.jsonl"
 COLUMNS = ["at", "who", "role", "action", "details"]
 
 ACTIONS = {
@@ -51,22 +52,19 @@ def record(folder: Path, who: str, role: str | None, action: str, **details) -> 
         "action": action,
         "details": details,
     }
-    files.append_line(Path(folder) / FILE, json.dumps(entry, ensure_ascii=False, default=str))
+    entry = json.loads(json.dumps(entry, ensure_ascii=False, default=str))  # as read back
+    with db.write(folder) as (conn, ws):
+        conn.execute(db.audit.insert().values(ws=ws, entry=entry))
     return entry
 
 
 def read(folder: Path, limit: int | None = None) -> list[dict]:
-    path = Path(folder) / FILE
-    if not path.exists():
-        return []
-    entries = []
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            try:
-                entries.append(json.loads(line))
-            except json.JSONDecodeError:  # a line cut by a crash: skip it, keep the rest
-                continue
-    return entries[-limit:] if limit else entries
+    """The entries, oldest first (the last `limit` of them)."""
+    t = db.audit
+    with db.read(folder) as (conn, ws):
+        query = sa.select(t.c.entry).where(t.c.ws == ws).order_by(t.c.seq.desc())
+        rows = conn.execute(query.limit(limit) if limit else query).scalars().all()
+    return list(reversed(rows))
 
 
 def frame(entries: list[dict]) -> pd.DataFrame:

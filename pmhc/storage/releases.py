@@ -5,7 +5,8 @@ partners were given, under `<workspace>/releases/` (docs/privacy.md).
 Each publish writes a new version folder and then swaps the `current` pointer with an
 atomic rename, so a partner server never reads half a release. The folder holds only
 what the release builder allowed (suppressed aggregates, shared text); the bookkeeping
-that names the source dataset is kept apart in `publish.json`, never shown to partners.
+that names the source dataset is kept apart, never shown to partners: each publish is a
+row of the workspace's database (`publications`), the last one also in `publish.json`.
 
 The history keeps each published release as it was given (`releases/NNNN-<version>/`), with
 the private counts the next release is audited against (`private.npz`: the calls of the
@@ -26,6 +27,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
+
+from pmhc.storage import db
 
 KEEP_VERSIONS = 2  # the current release and the one before (a reader may still hold it)
 
@@ -77,6 +81,9 @@ def save(workspace_folder: Path, release: Release, source: dict | None = None) -
         **(source or {}),
     }
     _write_atomic(Path(workspace_folder) / "publish.json", json.dumps(record, indent=2))
+    with db.write(workspace_folder) as (conn, ws):
+        record = json.loads(json.dumps(record, default=str))
+        conn.execute(db.publications.insert().values(ws=ws, record=record))
     _prune(root, version)
     return target
 
@@ -170,10 +177,22 @@ def load(workspace_folder: Path, version: str | None = None) -> Release | None:
 
 
 def publish_record(workspace_folder: Path) -> dict | None:
+    """The last publish: version, when, from which dataset, by whom."""
+    listed = publications(workspace_folder)
+    if listed:
+        return listed[-1]
     try:
         return json.loads((Path(workspace_folder) / "publish.json").read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
+
+
+def publications(workspace_folder: Path) -> list[dict]:
+    """Every publish recorded, oldest first."""
+    t = db.publications
+    with db.read(workspace_folder) as (conn, ws):
+        query = sa.select(t.c.record).where(t.c.ws == ws).order_by(t.c.seq)
+        return list(conn.execute(query).scalars())
 
 
 def to_bytes(release: Release) -> bytes:

@@ -1,6 +1,7 @@
 """The review records of a workspace beyond its settings: the action tracker with the history
 of every change, and the log of review meetings (date, who attended by role, decisions,
-linked actions). Plain JSON files, written atomically."""
+linked actions). Kept in the workspace's database (pmhc.storage.records), merged row by
+row: a save never drops what another session saved meanwhile."""
 
 from __future__ import annotations
 
@@ -10,17 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pmhc.storage.settings import (
-    ACTION_COLUMNS,
-    ACTION_STATUSES,
-    _read,
-    _write,
-    actions_from_records,
-)
+from pmhc.storage import records
+from pmhc.storage.records import ACTION_COLUMNS, CONTENT
+from pmhc.storage.settings import ACTION_STATUSES, actions_from_records
 
-ACTIONS_FILE, HISTORY_FILE, MEETINGS_FILE = "actions.json", "action_history.json", "meetings.json"
 TEXT_COLUMNS = ["recommendation", "owner", "status"]
-CONTENT = [c for c in ACTION_COLUMNS if c != "shared"]  # a row with none of these is empty
 EARLIEST_DUE = date(2000, 1, 1)
 LATEST_YEARS = 10  # a due date more than this many years ahead is a typing slip
 ROLES = [
@@ -41,14 +36,16 @@ ROLES = [
 
 
 def load_actions(folder: Path) -> pd.DataFrame:
-    """The actions (as settings reads them) with a stable id each; rows saved before ids
-    existed get one from their position, the same on every load."""
-    rows = _read(folder / ACTIONS_FILE, [])
-    frame = actions_from_records(rows).astype({c: object for c in TEXT_COLUMNS})
-    ids = [r.get("id") if isinstance(r, dict) else None for r in rows]
-    frame.insert(
-        0, "id", [i if isinstance(i, str) and i else f"row{n}" for n, i in enumerate(ids, 1)]
-    )
+    """The actions with a stable id each and, per row, the version it was read at and who
+    changed it last (`version`, `changed_by`, `changed_at`: pass the frame back as `base`
+    when saving an edit of it)."""
+    ws_folder, ds_id = records.place(folder)
+    stored = records.load_actions(ws_folder, ds_id)
+    frame = actions_from_records(stored[ACTION_COLUMNS].to_dict(orient="records"))
+    frame = frame.astype({c: object for c in TEXT_COLUMNS})
+    frame.insert(0, "id", stored["id"].astype(object))
+    for column in ("version", "changed_by", "changed_at"):
+        frame[column] = stored[column].to_numpy()
     return frame
 
 
@@ -99,8 +96,10 @@ def _plain(value):
 
 
 def changes(before: dict[str, dict], after: dict[str, dict], by: str | None) -> list[dict]:
-    """One history entry per action added or removed, and per field changed."""
+    """One history entry per action added or removed, and per field changed; `by` is never
+    left empty (an unnamed change says so)."""
     at = datetime.now(UTC).isoformat(timespec="seconds")
+    by = by or "unknown"
     out = []
     for key in after.keys() - before.keys():
         out.append({"at": at, "by": by, "action": key, "change": "added", **after[key]})
@@ -124,21 +123,28 @@ def changes(before: dict[str, dict], after: dict[str, dict], by: str | None) -> 
     return out
 
 
-def save_actions(folder: Path, frame: pd.DataFrame, by: str | None = None) -> list[dict]:
-    """Save the tracker and append what changed to its history; the entries appended."""
-    before = _records(load_actions(folder))
+def save_actions(
+    folder: Path,
+    frame: pd.DataFrame,
+    by: str | None = None,
+    *,
+    base: pd.DataFrame | dict[str, int] | None = None,
+) -> list[dict]:
+    """Save an edited tracker and append what changed to its history (who: `by`); the
+    entries appended. Merged row by row: rows others added or changed meanwhile survive,
+    and a row edited or deleted from a stale copy raises StaleEdit (nothing saved).
+
+    `base` is the frame as loaded (or {id: version}): the rows missing from `frame` were
+    deleted by this editor. Without it the frame replaces the whole tracker."""
+    ws_folder, ds_id = records.place(folder)
     after = _records(frame)
-    entries = changes(before, after, by)
-    _write(folder / ACTIONS_FILE, [{"id": k, **v} for k, v in after.items()])
-    if entries:
-        _write(folder / HISTORY_FILE, _read(folder / HISTORY_FILE, []) + entries)
-    return entries
+    versions = records._versions(frame) or {}  # each edited row's version as read
+    return records.save_actions(ws_folder, ds_id, after, versions, base, by)
 
 
 def history(folder: Path) -> pd.DataFrame:
     columns = ["at", "by", "action", "change", "from", "to", "recommendation"]
-    rows = _read(folder / HISTORY_FILE, [])
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(records.history(*records.place(folder)))
     for c in columns:
         if c not in frame:
             frame[c] = None
@@ -154,13 +160,11 @@ def same_actions(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 
 def load_meetings(folder: Path) -> list[dict]:
-    return sorted(_read(folder / MEETINGS_FILE, []), key=lambda m: m.get("date", ""))
+    """Each meeting with its id, version and who logged or changed it last, by date."""
+    return records.load_meetings(*records.place(folder))
 
 
-def add_meeting(
-    folder: Path, when: date, roles: list[str], decisions: str, action_ids: list[str]
-) -> list[str]:
-    """Log a meeting; plain sentences for what is missing (nothing saved then)."""
+def _meeting_problems(when: date, roles: list[str], decisions: str) -> list[str]:
     problems = []
     if not roles:
         problems.append("Name at least one role that attended.")
@@ -168,16 +172,55 @@ def add_meeting(
         problems.append("Write the decisions taken (one line each).")
     if when > date.today():
         problems.append(f"The meeting date {when:%d %b %Y} is in the future.")
-    if problems:
-        return problems
-    meeting = {
+    return problems
+
+
+def _meeting(when: date, roles: list[str], decisions: str, action_ids: list[str]) -> dict:
+    return {
         "date": when.isoformat(),
         "attendees": [r for r in roles if r in ROLES],
         "decisions": decisions.strip(),
-        "actions": list(action_ids),
+        "actions": [str(a) for a in action_ids],
     }
-    _write(folder / MEETINGS_FILE, [*load_meetings(folder), meeting])
-    return []
+
+
+def add_meeting(
+    folder: Path,
+    when: date,
+    roles: list[str],
+    decisions: str,
+    action_ids: list[str],
+    *,
+    by: str | None = None,
+) -> list[str]:
+    """Log a meeting (one new row: two people logging at once both keep theirs); plain
+    sentences for what is missing (nothing saved then)."""
+    problems = _meeting_problems(when, roles, decisions)
+    if not problems:
+        ws_folder, ds_id = records.place(folder)
+        records.add_meeting(ws_folder, ds_id, _meeting(when, roles, decisions, action_ids), by)
+    return problems
+
+
+def update_meeting(
+    folder: Path,
+    meeting_id: str,
+    when: date,
+    roles: list[str],
+    decisions: str,
+    action_ids: list[str],
+    *,
+    by: str | None = None,
+    expected_version: int,
+) -> list[str]:
+    """Correct a logged meeting read at `expected_version`; StaleEdit when someone changed
+    it since. Plain sentences for what is missing (nothing saved then)."""
+    problems = _meeting_problems(when, roles, decisions)
+    if not problems:
+        ws_folder, ds_id = records.place(folder)
+        meeting = _meeting(when, roles, decisions, action_ids)
+        records.update_meeting(ws_folder, ds_id, meeting_id, meeting, by, expected_version)
+    return problems
 
 
 def meetings_frame(folder: Path, actions: pd.DataFrame) -> pd.DataFrame:

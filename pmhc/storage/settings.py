@@ -1,11 +1,10 @@
 """Settings and the review records kept beside the data.
 
-Workspace-wide: the suppression threshold and the agency's name (`settings.json`).
+Workspace-wide: the suppression threshold, the agency's name and how data is read.
 Per dataset, because they describe it: programme start, milestones, outcome targets and
-the action tracker, kept in the dataset's own folder (`datasets/<id>/settings.json`,
-`actions.json`), or under `settings/sample/` for the sample. A dataset made from another
-(next month's export appended, a mapping changed) starts with a copy of them.
-Plain JSON files, written atomically."""
+the action tracker, shared by all the dataset's versions; the sample's are kept apart.
+Each key is a record of the workspace's database with its version, who and when
+(pmhc.storage.db), so a save from a stale copy can be refused (StaleEdit)."""
 
 from __future__ import annotations
 
@@ -15,9 +14,12 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
+from pmhc.domain.errors import StaleEdit
 from pmhc.ingest.pipeline import MH_ROUTES
-from pmhc.storage import files
+from pmhc.storage import db, records
+from pmhc.storage.records import ACTION_COLUMNS
 
 # How the workspace reads and counts data: the same for every dataset.
 WORKSPACE_DEFAULTS: dict[str, object] = {
@@ -45,61 +47,84 @@ DATASET_DEFAULTS: dict[str, object] = {
     "data_end": None,
 }
 DEFAULTS = {**WORKSPACE_DEFAULTS, **DATASET_DEFAULTS}
-ACTION_COLUMNS = ["recommendation", "owner", "due", "status", "shared"]  # shared: partners see it
 ACTION_STATUSES = ["Not started", "In progress", "Done", "Dropped"]
 _STORED_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
-def _read(path: Path, default):
-    try:
-        return json.loads(path.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return default
-
-
-def _write(path: Path, data) -> None:
-    files.write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
 def dataset_folder(folder: Path, ds_id: str | None) -> Path:
-    """Where a dataset's own settings live: its folder, or settings/sample for the sample
-    (whose id changes with the rules) and for no dataset at all."""
+    """The records folder of a dataset, as review_log takes it: `datasets/<id>`, or
+    settings/sample for the sample (whose id changes with the rules) and for no dataset.
+    Only a name: the records themselves are in the workspace's database."""
     if ds_id and _STORED_ID.match(ds_id):
         return Path(folder) / "datasets" / ds_id
     return Path(folder) / "settings" / "sample"
 
 
+def _stored(folder: Path, ds_id: str | None) -> tuple[dict, dict[str, db.Stamp]]:
+    t = db.settings
+    with db.read(folder) as (conn, ws):
+        own = records.scope(conn, ws, ds_id)
+        rows = conn.execute(sa.select(t).where(t.c.ws == ws, t.c.scope.in_(["", own]))).all()
+    shared = {r.key: r for r in rows if r.scope == "" and r.key in WORKSPACE_DEFAULTS}
+    mine = {r.key: r for r in rows if r.scope == own and r.key not in WORKSPACE_DEFAULTS}
+    values = {**WORKSPACE_DEFAULTS, **{k: r.value for k, r in shared.items()}}
+    values = {**values, **DATASET_DEFAULTS, **{k: r.value for k, r in mine.items()}}
+    return values, {k: db.stamp_of(r) for k, r in {**shared, **mine}.items()}
+
+
 def load_settings(folder: Path, ds_id: str | None = None) -> dict:
-    shared = _read(Path(folder) / "settings.json", {})
-    own = _read(dataset_folder(folder, ds_id) / "settings.json", {})
-    shared = {k: v for k, v in shared.items() if k in WORKSPACE_DEFAULTS}
-    own = {k: v for k, v in own.items() if k not in WORKSPACE_DEFAULTS}
-    return {**WORKSPACE_DEFAULTS, **shared, **DATASET_DEFAULTS, **own}
+    return _stored(folder, ds_id)[0]
 
 
-def save_settings(folder: Path, ds_id: str | None = None, **changes) -> dict:
-    """Workspace keys go to settings.json, every other key to the dataset's settings."""
-    shared = {k: v for k, v in changes.items() if k in WORKSPACE_DEFAULTS}
-    own = {k: v for k, v in changes.items() if k not in WORKSPACE_DEFAULTS}
-    with files.locked(Path(folder)):
-        if shared:
-            path = Path(folder) / "settings.json"
-            _write(path, {**_read(path, {}), **shared})
-        if own:
-            path = dataset_folder(folder, ds_id) / "settings.json"
-            _write(path, {**_read(path, {}), **own})
+def settings_stamps(folder: Path, ds_id: str | None = None) -> dict[str, db.Stamp]:
+    """key -> (version, who, when) of each saved setting: what an editor read, to pass back
+    as `expected_versions` (a key never saved has version 0)."""
+    return _stored(folder, ds_id)[1]
+
+
+def save_settings(
+    folder: Path,
+    ds_id: str | None = None,
+    *,
+    by: str | None = None,
+    expected_versions: dict[str, int] | None = None,
+    **changes,
+) -> dict:
+    """Workspace keys are the workspace's, every other key the dataset's. One transaction;
+    each key is its own record, so two people changing different keys both keep theirs.
+    A key listed in `expected_versions` that someone changed since raises StaleEdit and
+    nothing is saved."""
+    t = db.settings
+    with db.write(folder) as (conn, ws):
+        own = records.scope(conn, ws, ds_id)
+        for key, given in changes.items():
+            value = json.loads(json.dumps(given, default=str))  # as read back (dates: ISO)
+            where = (t.c.ws == ws) & (t.c.key == key)
+            where &= t.c.scope == ("" if key in WORKSPACE_DEFAULTS else own)
+            row = conn.execute(sa.select(t).where(where)).first()
+            expected = (expected_versions or {}).get(key)
+            if expected is not None and db.stamp_of(row).version != expected:
+                raise StaleEdit(row.changed_by if row else None, row.changed_at if row else None)
+            if row is None:
+                scope = "" if key in WORKSPACE_DEFAULTS else own
+                conn.execute(
+                    t.insert().values(
+                        ws=ws, scope=scope, key=key, value=value, **db.stamp_values(by, 1)
+                    )
+                )
+            elif row.value != value:
+                conn.execute(
+                    t.update()
+                    .where(where)
+                    .values(value=value, **db.stamp_values(by, row.version + 1))
+                )
     return load_settings(folder, ds_id)
 
 
 def copy_dataset_settings(folder: Path, from_id: str | None, to_id: str) -> None:
     """A dataset made from another one keeps its programme start, targets and actions,
-    unless it already has its own."""
-    source, target = dataset_folder(folder, from_id), dataset_folder(folder, to_id)
-    if source == target:
-        return
-    for name in ("settings.json", "actions.json"):
-        if (source / name).exists() and not (target / name).exists():
-            files.write_atomic(target / name, (source / name).read_bytes())
+    unless it already has its own (versions of one dataset share them anyway)."""
+    records.copy_scope(folder, from_id, to_id)
 
 
 def with_sample_defaults(values: dict, is_sample: bool) -> dict:
@@ -139,7 +164,8 @@ def mh_routes(settings: dict) -> tuple[str, ...]:
 
 
 def load_actions(folder: Path, ds_id: str | None = None) -> pd.DataFrame:
-    return actions_from_records(_read(dataset_folder(folder, ds_id) / "actions.json", []))
+    stored = records.load_actions(folder, ds_id)
+    return actions_from_records(stored[ACTION_COLUMNS].to_dict(orient="records"))
 
 
 def actions_from_records(rows: list[dict]) -> pd.DataFrame:
@@ -151,12 +177,14 @@ def actions_from_records(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def save_actions(folder: Path, frame: pd.DataFrame, ds_id: str | None = None) -> None:
-    frame = frame.reindex(columns=ACTION_COLUMNS)
-    keep = frame.dropna(how="all", subset=ACTION_COLUMNS[:-1])
-    keep = keep.assign(shared=keep["shared"].fillna(False).astype(bool))
-    keep = keep.assign(due=keep["due"].astype(str).where(keep["due"].notna(), None))
-    _write(dataset_folder(folder, ds_id) / "actions.json", keep.to_dict(orient="records"))
+def save_actions(
+    folder: Path, frame: pd.DataFrame, ds_id: str | None = None, *, by: str | None = None
+) -> None:
+    """The whole tracker replaced by `frame` (the older of the two actions APIs: kept for
+    its callers; review_log.save_actions merges row by row and should be preferred)."""
+    from pmhc.storage import review_log
+
+    review_log.save_actions(dataset_folder(folder, ds_id), frame, by)
 
 
 # --- milestones --------------------------------------------------------------------------

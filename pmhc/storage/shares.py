@@ -2,22 +2,22 @@
 account. Only the token's SHA-256 is stored, with a label, an expiry and whether it was
 revoked; the token itself is shown once, when the link is created.
 
-`shares.json` in the workspace, 0600, rewritten atomically under the workspace lock."""
+Kept in the workspace's database (pmhc.storage.db), one row per link."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pmhc.domain.errors import InputError
-from pmhc.storage import files
+import sqlalchemy as sa
 
-FILE = "shares.json"
+from pmhc.domain.errors import InputError
+from pmhc.storage import db
+
 TOKEN_BYTES = 32  # 256 random bits; the issue asks for at least 128
 MAX_DAYS = 366
 
@@ -43,15 +43,10 @@ def _hash(token: str) -> str:
 
 
 def load(folder: Path) -> list[Share]:
-    try:
-        rows = json.loads((Path(folder) / FILE).read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return []
-    return [Share(**r) for r in rows]
-
-
-def _save(folder: Path, shares: list[Share]) -> None:
-    files.write_atomic(Path(folder) / FILE, json.dumps([asdict(s) for s in shares], indent=2))
+    t = db.shares
+    with db.read(folder) as (conn, ws):
+        rows = conn.execute(sa.select(t).where(t.c.ws == ws).order_by(t.c.created, t.c.id))
+        return [Share(r.id, r.token_hash, r.label, r.created, r.expires, r.revoked) for r in rows]
 
 
 def create(folder: Path, label: str, days: int = 90) -> tuple[str, Share]:
@@ -70,24 +65,21 @@ def create(folder: Path, label: str, days: int = 90) -> tuple[str, Share]:
         created=now.isoformat(timespec="seconds"),
         expires=(now + timedelta(days=days)).isoformat(timespec="seconds"),
     )
-    with files.locked(folder):
-        _save(folder, [*load(folder), share])
+    with db.write(folder) as (conn, ws):
+        conn.execute(db.shares.insert().values(ws=ws, **asdict(share)))
     return token, share
 
 
 def revoke(folder: Path, share_id: str) -> Share:
-    with files.locked(folder):
-        shares = load(folder)
-        match = [s for s in shares if s.id == share_id]
-        if not match:
+    t = db.shares
+    with db.write(folder) as (conn, ws):
+        where = (t.c.ws == ws) & (t.c.id == str(share_id))
+        row = conn.execute(sa.select(t).where(where)).first()
+        if row is None:
             raise InputError(f"No partner link has the id {share_id!r}; see 'share list'.")
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        updated = [
-            Share(**{**asdict(s), "revoked": s.revoked or now}) if s.id == share_id else s
-            for s in shares
-        ]
-        _save(folder, updated)
-    return next(s for s in updated if s.id == share_id)
+        if not row.revoked:
+            conn.execute(t.update().where(where).values(revoked=db.now()))
+    return next(s for s in load(folder) if s.id == share_id)
 
 
 def verify(folder: Path, token: str | None) -> Share | None:

@@ -112,34 +112,65 @@ def save_uploads(
     files: list[tuple[str, bytes]],
     choices: dict[tuple[str, str | None], SheetChoice],
     progress: Callable[[str], None] | None = None,
+    *,
+    by: str | None = None,
 ) -> tuple[dataset.Dataset, str]:
-    """Ingest every file, build the dataset and save it to the workspace."""
+    """Ingest every file, build the dataset and save it to the workspace (`by`'s draft)."""
     ds, ds_id = ingest_uploads(ws, files, choices, progress)
     if progress:
         progress("Saving the cleaned tables")
-    store.save(ws.datasets_dir, ds, ds_id)
+    store.save(ws.datasets_dir, ds, ds_id, by=by)
     return ds, ds_id
 
 
 def append_to(
-    ws: Workspace, base: dataset.Dataset, base_id: str, new: dataset.Dataset, new_id: str
+    ws: Workspace,
+    base: dataset.Dataset,
+    base_id: str,
+    new: dataset.Dataset,
+    new_id: str,
+    *,
+    by: str | None = None,
+    expected_version: int | None = None,
 ) -> tuple[dataset.Dataset, str, int]:
-    """(combined, its id, incidents replaced): next month's export added to a dataset and
-    saved, with the base dataset's settings (programme start, targets, actions) copied."""
+    """(combined, its tables' id, incidents replaced): next month's export added to a
+    dataset as its next version (same name, settings and actions; `appended` says what it
+    added). Raises StaleEdit when the dataset changed since `expected_version`."""
     label = base.label if new.label in base.label else f"{base.label} + {new.label}"
     combined, replaced = dataset.append(base, new, label)
     combined_id = store.dataset_id([base_id, new_id], "append")
-    store.save(ws.datasets_dir, combined, combined_id, name=label)
-    settings.copy_dataset_settings(ws.folder, base_id, combined_id)
+    before = 0 if base.calls is None else len(base.calls)
+    added = (0 if combined.calls is None else len(combined.calls)) - before
+    store.add_version(
+        ws.datasets_dir,
+        base_id,
+        combined,
+        combined_id,
+        by=by,
+        kind="append",
+        added=added,
+        replaced=replaced,
+        expected_version=expected_version,
+    )
     return combined, combined_id, replaced
 
 
-def reapply_rules(ws: Workspace, ds_id: str | None) -> tuple[dataset.Dataset, str] | None:
+def appended(added: int, replaced: int) -> str:
+    """The one sentence an append ends with."""
+    return (
+        f"Added {added:,} incident{'s' * (added != 1)}, "
+        f"replaced {replaced:,} already loaded (matched on incident number)."
+    )
+
+
+def reapply_rules(
+    ws: Workspace, ds_id: str | None, *, by: str | None = None
+) -> tuple[dataset.Dataset, str] | None:
     """Edited rules applied at once to a saved dataset: MH calls, disposition groups,
     connection components and course types derived again from the stored rows, and the
-    incidents rebuilt; saved as a new dataset (with the old one's name and settings) for the
-    caller to show. None when there is nothing to redo (the sample rebuilds by itself: its
-    cache key holds the rules' version)."""
+    incidents rebuilt; saved as the dataset's next version (its tables' id returned for
+    the caller to show). None when there is nothing to redo (the sample rebuilds by itself:
+    its cache key holds the rules' version)."""
     if ds_id is None or not store.exists(ws.datasets_dir, ds_id):
         return None
     ds = store.load(ws.datasets_dir, ds_id)
@@ -155,8 +186,8 @@ def reapply_rules(ws: Workspace, ds_id: str | None) -> tuple[dataset.Dataset, st
         ds.call_rows = rows
         dataset.rebuild_calls(ds)
     new_id = store.dataset_id([ds_id], ws.rules_version() + repr(routes))
-    store.save(ws.datasets_dir, ds, new_id, name=store.name_of(ws.datasets_dir, ds_id))
-    settings.copy_dataset_settings(ws.folder, ds_id, new_id)
+    if new_id != ds_id:
+        store.add_version(ws.datasets_dir, ds_id, ds, new_id, by=by, kind="rules")
     return ds, new_id
 
 
