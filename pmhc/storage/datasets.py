@@ -462,9 +462,10 @@ def undo_last(
         _touch(conn, ws, row, by, current=before.tables)
         still = conn.execute(sa.select(v.c.n).where(v.c.ws == ws, v.c.tables == last.tables))
         orphan = still.first() is None
+        dataset = row.id
     if orphan:
         _remove_tables(folder, last.tables)
-    return _still(folder, ds_id)
+    return _still(folder, dataset)
 
 
 def _still(folder: Path, ds_id: str) -> Saved:
@@ -518,11 +519,15 @@ def _user_key(user: str) -> str:
 
 
 def remember_choice(folder: Path, user: str, ds_id: str | None) -> None:
+    """The user's dataset (whichever version was shown): next time they see it as it is
+    then."""
     t = db.choices
     with db.write(_workspace(folder)) as (conn, ws):
+        row = records.dataset_row(conn, ws, ds_id)
         key = _user_key(user)
         conn.execute(t.delete().where(t.c.ws == ws, t.c.user_key == key))
-        conn.execute(t.insert().values(ws=ws, user_key=key, dataset=ds_id))
+        chosen = row.id if row is not None else None
+        conn.execute(t.insert().values(ws=ws, user_key=key, dataset=chosen))
 
 
 def last_choice(folder: Path, user: str) -> str | None:
@@ -533,9 +538,4 @@ def last_choice(folder: Path, user: str) -> str | None:
         where = (t.c.ws == ws) & (t.c.user_key == _user_key(user))
         ds_id = conn.execute(sa.select(t.c.dataset).where(where)).scalar()
         row = records.dataset_row(conn, ws, ds_id) if isinstance(ds_id, str) else None
-    if row is None:
-        return None
-    chosen = ds_id if ds_id != row.id else row.current
-    if not exists(folder, chosen):  # a version since undone: the dataset as it is now
-        chosen = row.current
-    return chosen if exists(folder, chosen) else None
+    return row.current if row is not None and exists(folder, row.current) else None
