@@ -4,6 +4,7 @@ import streamlit as st
 
 from pmhc.domain import checklist
 from pmhc.present.guidance import PAGES
+from pmhc.storage import answers as answer_store
 from pmhc.ui import components as ui
 from pmhc.ui import partner
 
@@ -15,7 +16,7 @@ ui.page_header("overview")
 ui.render(ui.view("overview"))
 
 st.header("The six questions")
-answers = checklist.load_answers(ui.answers_path())
+answers = answer_store.load_answers(ui.answers_path())
 columns = st.columns(3)
 for i, page in enumerate(p for p in PAGES if p.question):
     if page.question is None:  # the filter above: for the type checker

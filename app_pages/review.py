@@ -7,8 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from pmhc.analysis import metrics
+from pmhc.domain.errors import StaleEdit
 from pmhc.present import excel
 from pmhc.storage import review_log, settings
+from pmhc.ui import auth
 from pmhc.ui import components as ui
 from pmhc.ui import partner as partner_view
 
@@ -157,7 +159,14 @@ def action_tracker(ws) -> None:
         for problem in problems:
             st.error(ui.escape_markdown(problem), icon=":material/error:")
         if not problems:
-            entries = review_log.save_actions(records_folder(ws), edited)
+            base = st.session_state["actions_base"]  # what this editor started from
+            try:
+                entries = review_log.save_actions(
+                    records_folder(ws), edited, auth.visitor().who, base=base
+                )
+            except StaleEdit as stale:  # someone saved a row this copy changed
+                st.error(ui.escape_markdown(str(stale)), icon=":material/sync_problem:")
+                return
             ui.record("actions-edit", rows=len(edited))
             _restart_tracker()
             st.toast(f"Actions saved ({len(entries):d} changes in the history)")
@@ -206,7 +215,9 @@ def meeting_log(ws) -> None:
             format_func=lambda i: str(names.get(i) or "(no text)"),
         )
         if st.form_submit_button("Log the meeting", icon=":material/save:"):
-            problems = review_log.add_meeting(records_folder(ws), when, roles, decisions, linked)
+            problems = review_log.add_meeting(
+                records_folder(ws), when, roles, decisions, linked, by=auth.visitor().who
+            )
             for problem in problems:
                 st.error(ui.escape_markdown(problem), icon=":material/error:")
             if not problems:

@@ -27,12 +27,12 @@ from pmhc.analysis import released as partner_figures
 from pmhc.analysis.filters import LABELS, Filters
 from pmhc.analysis.history import Past
 from pmhc.analysis.summary import summarize
-from pmhc.domain import checklist
 from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.failures import UnreadableFile, is_reader_panic
 from pmhc.present import numbers
+from pmhc.storage import answers as answer_store
 from pmhc.storage import audit, dataset, files, releases, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
@@ -306,7 +306,7 @@ def build_release(
         ds,
         int(values.get("threshold") or partner_release.DEFAULT_THRESHOLD),
         values,
-        checklist.load_answers(ws.folder / "self_assessment.json"),
+        answer_store.load(ws.folder),
         settings.load_actions(ws.folder, ds_id),
         Past(releases.history(ws.folder), revise=revise),
     )

@@ -23,6 +23,7 @@ from pmhc.domain import checklist
 from pmhc.present import excel, partner, views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGES
+from pmhc.storage import answers as answer_store
 from pmhc.storage import review_log
 from pmhc.storage import settings as store
 
@@ -469,7 +470,7 @@ def from_workspace(ws, f: Filters, audience: str = "internal", ds_id: str | None
         )
     ds = workspace_dataset(ws, ds_id)
     values = store.with_sample_defaults(store.load_settings(ws.folder, ds_id), ds.is_sample)
-    answers = checklist.load_answers(ws.folder / store.ANSWERS_FILE)
+    answers = answer_store.load(ws.folder)
     records = store.dataset_folder(ws.folder, ds_id)
     actions = review_log.load_actions(records)
     meetings = review_log.meetings_frame(records, actions)

@@ -31,6 +31,7 @@ from pmhc.present import labels, views
 from pmhc.present import report as meeting_pack
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGE_BY_KEY
+from pmhc.storage import answers as answer_store
 from pmhc.storage import audit, dataset, review_log, settings, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
@@ -161,7 +162,7 @@ def workspace_settings() -> dict:
 def save_settings(action: str = "settings-edit", **changes) -> None:
     """Saved with the dataset in view (workspace-wide keys to the workspace)."""
     _, ds_id = current_dataset()
-    settings.save_settings(workspace().folder, ds_id, **changes)
+    settings.save_settings(workspace().folder, ds_id, by=auth.visitor().who, **changes)
     record(action, keys=sorted(changes), dataset=ds_id)
 
 
@@ -341,7 +342,7 @@ def view(page: str, _filters: filters.Filters | None = None, **options) -> views
     _ds, ds_id = current_dataset()
     values = workspace_settings()
     f = _filters or st.session_state.get("filters", filters.Filters())
-    answers = checklist.load_answers(answers_path()) if page == "overview" else {}
+    answers = answer_store.load_answers(answers_path()) if page == "overview" else {}
     return _view(
         page,
         str(workspace().folder),  # two workspaces' samples share an id, not their settings
@@ -561,7 +562,7 @@ def answers_path():
 
 def checklist_section(number: int) -> None:
     q = checklist.QUESTION_BY_NUMBER[number]
-    answers = checklist.load_answers(answers_path())
+    answers = answer_store.load_answers(answers_path())
     score, answered = checklist.score(q, answers)
     st.header("Self-assessment")
     st.caption("What only the agency knows. Answers are saved for everyone using this workspace.")
@@ -606,7 +607,9 @@ def checklist_section(number: int) -> None:
             or note != current.get("note", "")
             or shared != bool(current.get("shared"))
         ):
-            checklist.save_answer(answers_path(), item_id, choice, note, shared)
+            answer_store.save_answer(
+                answers_path(), item_id, choice, note, shared, by=auth.visitor().who
+            )
             record("answers-edit", item=item_id, shared=shared)
             st.toast(f"Saved {escape_markdown(item_id)}")
     st.download_button(
@@ -619,7 +622,7 @@ def checklist_section(number: int) -> None:
 
 
 def export_answers() -> bytes:
-    frame = checklist.answers_frame(checklist.load_answers(answers_path()))
+    frame = checklist.answers_frame(answer_store.load_answers(answers_path()))
     return reports.workbook_bytes({"Self-assessment": frame}, title="PMHC self-assessment")
 
 
@@ -731,7 +734,7 @@ def _pack(kind: str) -> bytes:
         return meeting_pack.WRITERS[kind](pack)
     ds, ds_id = current_dataset()
     f = st.session_state.get("filters", filters.Filters())
-    answers = checklist.load_answers(answers_path())
+    answers = answer_store.load_answers(answers_path())
     folder = settings.dataset_folder(workspace().folder, ds_id)  # review records of this dataset
     actions = review_log.load_actions(folder)
     pack = meeting_pack.build(
