@@ -16,8 +16,8 @@ from pmhc.present import excel as reports
 from pmhc.present.labels import words
 from pmhc.storage import datasets as store
 from pmhc.storage import settings, uploads
+from pmhc.ui import auth, partner
 from pmhc.ui import components as ui
-from pmhc.ui import partner
 
 KIND_OPTIONS = ["", *schema.KINDS]  # "" = leave the sheet out
 
@@ -410,7 +410,7 @@ def rule_tables(ws, ds) -> None:
                 "Save these rules", key=f"save-{kind}", icon=":material/save:"
             ):
                 try:
-                    rules.save_rule_table(ws.rules_dir, kind, edited)
+                    ws.save_rules(kind, edited, by=auth.visitor().who)
                     ui.record("rules-edit", table=kind, rows=len(edited))
                 except ValueError as e:
                     st.error(ui.escape_markdown(str(e), 1000))
@@ -483,7 +483,7 @@ def unmatched(ws, current, ds, kind: str) -> None:
         icon=":material/add:",
     ):
         try:
-            uploads.assign_values(ws, kind, chosen)
+            uploads.assign_values(ws, kind, chosen, by=auth.visitor().who)
         except ValueError as e:
             st.error(ui.escape_markdown(e))
         else:

@@ -289,3 +289,19 @@ def test_workspaces_sharing_a_database_see_only_their_own_rows(database, tmp_pat
     assert settings.load_settings(two)["threshold"] == settings.WORKSPACE_DEFAULTS["threshold"]
     assert audit.read(two) == [] and shares.load(two) == []
     assert len(audit.read(one)) == 1 and len(shares.load(one)) == 1
+
+
+def test_a_rule_table_saved_from_a_stale_copy_is_refused(database, tmp_path):
+    ws = Workspace(tmp_path)
+    terms = ws.rules().mh_terms
+    seen = ws.rules_stamps().get("mh_terms", db.Stamp()).version
+    extra = pd.DataFrame([{"term": "HEARING VOICES", "kind": "include"}])
+    ws.save_rules("mh_terms", pd.concat([terms, extra]), by="Dana", expected_version=seen)
+    with pytest.raises(StaleEdit, match=r"^Changed by Dana at"):
+        ws.save_rules("mh_terms", terms, by="Lee", expected_version=seen)
+    assert ws.rules().mh_flag(pd.Series(["HEARING VOICES"])).all()  # Dana's edit stands
+    stamp = ws.rules_stamps()["mh_terms"]
+    assert (stamp.version, stamp.by) == (1, "Dana")
+    with pytest.raises(ValueError):  # a bad table: one sentence, nothing saved
+        ws.save_rules("mh_terms", pd.DataFrame([{"term": "", "kind": "include"}]), by="Lee")
+    assert ws.rules_stamps()["mh_terms"].version == 1

@@ -11,7 +11,7 @@ import pandas as pd
 
 from pmhc.domain import schema
 from pmhc.domain.errors import InputError
-from pmhc.domain.rules import Rules, save_rule_table
+from pmhc.domain.rules import Rules
 from pmhc.ingest import mapping as mp
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest.profiles import Profile
@@ -334,7 +334,9 @@ def pattern_for(value: str) -> str:
     return " ".join(str(value).replace("*", " ").replace("&", " ").split())
 
 
-def assign_values(ws: Workspace, kind: str, assignments: dict[str, str]) -> int:
+def assign_values(
+    ws: Workspace, kind: str, assignments: dict[str, str], *, by: str | None = None
+) -> int:
     """Add one rule row per value (value -> class) to the workspace's `kind` table and save
     it; returns the number of rows added. Raises ValueError (one sentence) on a bad class."""
     rules = ws.rules()
@@ -346,5 +348,5 @@ def assign_values(ws: Workspace, kind: str, assignments: dict[str, str]) -> int:
         if c and pattern_for(v)
     ]
     if rows:
-        save_rule_table(ws.rules_dir, kind, pd.concat([table, pd.DataFrame(rows)]))
+        ws.save_rules(kind, pd.concat([table, pd.DataFrame(rows)]), by=by)
     return len(rows)
