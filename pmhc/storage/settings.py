@@ -12,6 +12,7 @@ import json
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -82,18 +83,26 @@ def settings_stamps(folder: Path, ds_id: str | None = None) -> dict[str, db.Stam
     return _stored(folder, ds_id)[1]
 
 
-def save_settings(
+def save_settings(folder: Path, ds_id: str | None = None, **changes: Any) -> dict:
+    """save_changes with the settings as keywords; `by=` and `expected_versions=` are read
+    as save_changes's, never as settings. Every setting after."""
+    by = changes.pop("by", None)
+    expected = changes.pop("expected_versions", None)
+    return save_changes(folder, ds_id, changes, by=by, expected_versions=expected)
+
+
+def save_changes(
     folder: Path,
-    ds_id: str | None = None,
+    ds_id: str | None,
+    changes: dict[str, Any],
     *,
     by: str | None = None,
     expected_versions: dict[str, int] | None = None,
-    **changes,
 ) -> dict:
     """Workspace keys are the workspace's, every other key the dataset's. One transaction;
     each key is its own record, so two people changing different keys both keep theirs.
-    A key listed in `expected_versions` that someone changed since raises StaleEdit and
-    nothing is saved."""
+    A key listed in `expected_versions` (key -> version as read, settings_stamps) that
+    someone changed since raises StaleEdit and nothing is saved. Every setting after."""
     t = db.settings
     with db.write(folder) as (conn, ws):
         own = records.scope(conn, ws, ds_id)
