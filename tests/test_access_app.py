@@ -10,7 +10,7 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from pmhc.domain import access
-from pmhc.storage import audit
+from pmhc.storage import audit, db, settings
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 120
@@ -132,8 +132,12 @@ def test_edits_are_audited_and_kept_with_the_dataset_in_view(app, tmp_path):
     at.switch_page("app_pages/review.py").run()
     at.date_input(key="programme_start_input").set_value(dt.date(2024, 9, 1)).run()
     assert not at.exception
-    saved = (tmp_path / "settings" / "sample" / "settings.json").read_text()
-    assert "2024-09-01" in saved and not (tmp_path / "settings.json").exists()
+    # Kept with the sample (the dataset in view), not workspace-wide, and saved by "local"
+    assert settings.load_settings(tmp_path, None)["programme_start"] == "2024-09-01"
+    assert settings.settings_stamps(tmp_path, None)["programme_start"].by == "local"
+    with db.read(tmp_path) as (conn, ws):
+        t = db.settings
+        assert {r.scope for r in conn.execute(t.select().where(t.c.ws == ws))} == {"sample"}
     [edit] = [e for e in audit.read(tmp_path) if e["action"] == "settings-edit"]
     assert edit["who"] == "local" and edit["details"]["keys"] == ["programme_start"]
 

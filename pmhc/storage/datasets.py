@@ -138,7 +138,7 @@ def save(
                     ws=ws,
                     id=ds_id,
                     name=_clean_name(name or ds.label) or ds_id,
-                    owner=by or "",
+                    owner=(by or "")[:200],
                     status=status,
                     created=created,
                     current=ds_id,
@@ -165,7 +165,7 @@ def _add_version(conn, ws, dataset, n, tables, ds, by, kind, added, replaced) ->
             replaced=replaced,
             rows_in=ds.rows_in,
             incidents=_incidents(ds),
-            changed_by=by or "unknown",
+            changed_by=(by or "unknown")[:200],
             changed_at=db.now(),
         )
     )

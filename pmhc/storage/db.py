@@ -125,7 +125,7 @@ actions = sa.Table(
     sa.Column("recommendation", sa.Text, nullable=True),
     sa.Column("owner", sa.Text, nullable=True),
     sa.Column("due", sa.String(10), nullable=True),
-    sa.Column("status", sa.String(32), nullable=True),
+    sa.Column("status", sa.Text, nullable=True),  # checked by review_log, not here
     sa.Column("shared", sa.Boolean, nullable=False),
     *_stamp(),
 )
@@ -380,4 +380,4 @@ def stamp_of(row) -> Stamp:
 
 
 def stamp_values(by: str | None, version: int) -> dict:
-    return {"version": version, "changed_by": by or "unknown", "changed_at": now()}
+    return {"version": version, "changed_by": (by or "unknown")[:200], "changed_at": now()}

@@ -106,6 +106,10 @@ def save_actions(
     since it was read raises StaleEdit and nothing is saved; rows others added survive."""
     t = db.actions
     base_versions = _versions(base)
+    # an ISO date fits its column whatever the editor sent (check_actions says the rest)
+    after = {
+        k: {**v, "due": str(v["due"])[:10] if v.get("due") else None} for k, v in after.items()
+    }
     from pmhc.storage.review_log import changes  # the history's format lives there
 
     with db.write(folder) as (conn, ws):

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("recommendation", sa.Text(), nullable=True),
         sa.Column("owner", sa.Text(), nullable=True),
         sa.Column("due", sa.String(length=10), nullable=True),
-        sa.Column("status", sa.String(length=32), nullable=True),
+        sa.Column("status", sa.Text(), nullable=True),
         sa.Column("shared", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("changed_by", sa.String(length=200), nullable=False),
