@@ -17,11 +17,11 @@ import streamlit as st
 from pmhc.analysis import release as builder
 from pmhc.analysis.history import Past
 from pmhc.analysis.release import ALL_DISTRICTS, WHOLE_PERIOD
-from pmhc.domain import checklist
 from pmhc.domain.errors import InputError
 from pmhc.domain.untrusted import escape_markdown
 from pmhc.present import partner as pv
 from pmhc.present.guidance import PAGE_BY_KEY, PAGES
+from pmhc.storage import answers as answer_store
 from pmhc.storage import releases, settings
 from pmhc.ui import components as ui
 
@@ -71,7 +71,7 @@ def _current_draft() -> tuple[releases.Release, str]:
     ws = ui.workspace()
     _, ds_id = ui.current_dataset()
     values = settings.load_settings(ws.folder, ds_id)  # as `publish` reads them, sample or not
-    answers = checklist.load_answers(ui.answers_path())
+    answers = answer_store.load_answers(ui.answers_path())
     actions = settings.load_actions(ws.folder, ds_id)  # kept with the dataset
     return _draft(
         str(ws.folder),
