@@ -158,6 +158,18 @@ def test_two_analysts_adding_actions_both_keep_theirs(database, tmp_path):
     copy_b.loc[row, "owner"] = "Lt Ruiz"
     with pytest.raises(StaleEdit, match=r"^Changed by Dana at \d\d:\d\d — reload to see it\.$"):
         review_log.save_actions(records, copy_b, by="Lee", base=saved)
+    # Lee's change to the other action, from the same stale copy, is no conflict.
+    other = copy_b.index[copy_b["recommendation"] == "Train dispatch"][0]
+    copy_b.loc[row, "owner"] = "Ops"  # back as read: only the other row differs now
+    copy_b.loc[other, "status"] = "In progress"
+    review_log.save_actions(records, copy_b, by="Lee", base=saved)
+    both = review_log.load_actions(records).set_index("recommendation")["status"].to_dict()
+    assert both == {"Night shift": "Done", "Train dispatch": "In progress"}
+    saved = review_log.load_actions(records)
+    copy_a = saved.copy()
+    row = copy_a.index[copy_a["recommendation"] == "Night shift"][0]
+    copy_a.loc[row, "owner"] = "Lt Ruiz"
+    review_log.save_actions(records, copy_a, by="Dana", base=saved)
     # Deleting a row someone changed since is refused too; deleting one's own is not.
     with pytest.raises(StaleEdit):
         review_log.save_actions(records, saved.drop(index=row), by="Lee", base=saved)
@@ -166,13 +178,15 @@ def test_two_analysts_adding_actions_both_keep_theirs(database, tmp_path):
     review_log.save_actions(records, fresh.drop(index=mine), by="Lee", base=fresh)
     final = review_log.load_actions(records)
     assert final[["recommendation", "owner", "status"]].values.tolist() == [
-        ["Night shift", "Ops", "Done"]
+        ["Night shift", "Lt Ruiz", "Done"]
     ]
     history = review_log.history(records)
     assert list(zip(history["change"], history["by"], strict=True)) == [
         ("added", "Dana"),
         ("added", "Lee"),
         ("status", "Dana"),
+        ("status", "Lee"),
+        ("owner", "Dana"),
         ("removed", "Lee"),
     ]
 

@@ -96,20 +96,24 @@ def save_actions(
     versions: dict[str, int],
     base: pd.DataFrame | dict | None,
     by: str | None,
+    base_rows: dict[str, dict] | None = None,
 ) -> list[dict]:
     """Merge an edited tracker row by row; the history entries written.
 
     `after`: id -> values of every row the editor shows; `versions`: id -> the version each
-    edited row was read at; `base`: the rows the editor started from (a frame with id and
-    version, or {id: version}): a row of it missing from `after` was deleted. Without a
-    base, `after` replaces the whole tracker (the old behaviour). A row changed or deleted
-    since it was read raises StaleEdit and nothing is saved; rows others added survive."""
+    row was read at; `base`: the rows the editor started from (a frame with id and version,
+    or {id: version}): a row of it missing from `after` was deleted; `base_rows`: their
+    values, so rows the editor left as they were keep what others saved since. Without a
+    base, `after` replaces the whole tracker (the old behaviour). A row this editor changed
+    or deleted that someone else changed since raises StaleEdit and nothing is saved."""
     t = db.actions
     base_versions = _versions(base)
+    expected = {**(base_versions or {}), **versions}
     # an ISO date fits its column whatever the editor sent (check_actions says the rest)
     after = {
         k: {**v, "due": str(v["due"])[:10] if v.get("due") else None} for k, v in after.items()
     }
+    touched = {k for k, v in after.items() if base_rows is None or base_rows.get(k) != v}
     from pmhc.storage.review_log import changes  # the history's format lives there
 
     with db.write(folder) as (conn, ws):
@@ -117,43 +121,48 @@ def save_actions(
         where = (t.c.ws == ws) & (t.c.scope == sc)
         stored = {r.id: r for r in conn.execute(sa.select(t).where(where))}
         before = {k: {c: getattr(r, c) for c in ACTION_COLUMNS} for k, r in stored.items()}
-        gone = (
-            set(stored) - set(after) if base_versions is None else set(base_versions) - set(after)
-        )
-        for key in gone | {k for k in after if k in versions}:
-            _check(stored.get(key), {**(base_versions or {}), **versions}.get(key))
+        gone = set(stored if base_versions is None else base_versions) - set(after)
+        for key in (gone & set(stored)) | touched:
+            _check(stored.get(key), expected.get(key))
         merged = {k: v for k, v in before.items() if k not in gone}
-        merged.update(after)
-        entries = changes(before, merged, by)
-        position = {k: n for n, k in enumerate([*after, *[k for k in merged if k not in after]])}
+        merged.update({k: after[k] for k in touched})
+        order = [k for k in after if k in merged] + [k for k in merged if k not in after]
         for key in gone & set(stored):
             conn.execute(t.delete().where(where & (t.c.id == key)))
-        for key, values in merged.items():
-            row = stored.get(key)
-            if row is None:
-                conn.execute(
-                    t.insert().values(
-                        ws=ws,
-                        scope=sc,
-                        id=key,
-                        position=position[key],
-                        **values,
-                        **db.stamp_values(by, 1),
-                    )
-                )
-            elif values != before[key] or row.position != position[key]:
-                bump = row.version + 1 if values != before[key] else row.version
-                stamp = db.stamp_values(by, bump) if values != before[key] else {}
-                conn.execute(
-                    t.update()
-                    .where(where & (t.c.id == key))
-                    .values(position=position[key], **values, **stamp)
-                )
-        if entries:
-            conn.execute(
-                db.action_history.insert(), [{"ws": ws, "scope": sc, "entry": e} for e in entries]
+        for n, key in enumerate(order):
+            _put(
+                conn,
+                t,
+                where,
+                stored.get(key),
+                before.get(key),
+                merged[key],
+                n,
+                by,
+                {"ws": ws, "scope": sc, "id": key},
             )
+        entries = changes(before, merged, by)
+        if entries:
+            rows = [{"ws": ws, "scope": sc, "entry": e} for e in entries]
+            conn.execute(db.action_history.insert(), rows)
     return entries
+
+
+def _put(conn, t, where, row, old, values, position, by, key) -> None:
+    """Insert or update one action row; its version moves only when its values change."""
+    if row is None:
+        conn.execute(
+            t.insert().values(**key, position=position, **values, **db.stamp_values(by, 1))
+        )
+    elif values != old:
+        stamp = db.stamp_values(by, row.version + 1)
+        conn.execute(
+            t.update()
+            .where(where & (t.c.id == key["id"]))
+            .values(position=position, **values, **stamp)
+        )
+    elif row.position != position:
+        conn.execute(t.update().where(where & (t.c.id == key["id"])).values(position=position))
 
 
 def _check(row, expected: int | None) -> None:

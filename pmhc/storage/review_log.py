@@ -139,7 +139,8 @@ def save_actions(
     ws_folder, ds_id = records.place(folder)
     after = _records(frame)
     versions = records._versions(frame) or {}  # each edited row's version as read
-    return records.save_actions(ws_folder, ds_id, after, versions, base, by)
+    base_rows = _records(base) if isinstance(base, pd.DataFrame) else None
+    return records.save_actions(ws_folder, ds_id, after, versions, base, by, base_rows)
 
 
 def history(folder: Path) -> pd.DataFrame:
