@@ -56,6 +56,12 @@ def test_wheel_ships_rules_samples_and_the_command(wheel_path):
     assert {f"pmhc/domain/default_rules/{n}" for n in rules} <= names
     assert {f"pmhc/sample_data/{n}" for n in samples} <= names
     assert len(rules) >= 3 and len(samples) == 3
+    # the database's migrations run from the installed package (no alembic.ini)
+    migrations = {
+        p.name for p in (ROOT / "pmhc" / "storage" / "migrations" / "versions").glob("0*.py")
+    }
+    assert migrations and {f"pmhc/storage/migrations/versions/{n}" for n in migrations} <= names
+    assert "pmhc/storage/migrations/env.py" in names
     assert not any(n.startswith(("tests/", "tools/", "bench/", "app_pages/")) for n in names)
     assert "pmhc = pmhc.cli:main" in scripts
 
@@ -84,3 +90,14 @@ def test_pip_installed_command_summarizes_the_sample_from_elsewhere(wheel_path, 
     # The CLI's workspace is data/ in the folder it runs in, never inside the package.
     assert (elsewhere / "data" / "secret.key").exists()
     assert not (target / "data").exists()
+    # The installed package makes its database: the migrations run from the wheel's files.
+    shares = subprocess.run(
+        [str(target / "bin" / "pmhc"), "share", "list"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shares.returncode == 0, shares.stderr
+    assert (elsewhere / "data" / "pmhc.db").stat().st_size > 0
