@@ -47,6 +47,27 @@ def with_certification(
     return active
 
 
+IN_POST_DATES = ("hired_on", "assigned_on")
+NOT_IN_POST = (
+    "no change against 12 months earlier: the roster has no hire or assignment dates, so "
+    "who was in post then is not known (today's roster read back a year counts today's "
+    "staff, which is not a trend)"
+)
+
+
+def in_post(staff: pd.DataFrame, on: pd.Timestamp) -> pd.DataFrame | None:
+    """The staff who were in post (hired, and in their current assignment) on a date, by
+    the roster's hire and assignment dates; None when it has neither. A blank date is
+    not known to be in post. Staff who have left since are not in the roster."""
+    dated = [c for c in IN_POST_DATES if c in staff and staff[c].notna().any()]
+    if not dated:
+        return None
+    keep = pd.Series(True, index=staff.index)
+    for column in dated:
+        keep &= (staff[column] <= on).fillna(False).astype(bool)
+    return staff[keep.to_numpy(bool)]
+
+
 def coverage(staff: pd.DataFrame, groups: tuple[str, ...] = ("patrol",)) -> Rate | None:
     if "role_group" not in staff:
         return None

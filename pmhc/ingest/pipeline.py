@@ -472,7 +472,7 @@ def _normalise_calls(raw, report, ctx, all_mh):
 
 
 # Moments after the call was received: a column of times alone is dated by the call.
-AFTER_RECEIVED = ("arrived_at", "cleared_at")
+AFTER_RECEIVED = ("arrived_at", "cleared_at", "transferred_at")
 
 
 def _on_received_day(clock: pd.Series, received: pd.Series, label: str) -> tuple[pd.Series, str]:

@@ -201,8 +201,12 @@ class Scope:
 
     @cached_property
     def staff_a_year_before(self) -> pd.DataFrame | None:
-        """The same staff view 12 months earlier, for the change in coverage."""
-        return self.staff_as_of(self.as_of - pd.DateOffset(months=12))
+        """The staff in post 12 months earlier (by the roster's hire and assignment dates),
+        for the change in coverage; None when the roster cannot say who was in post then
+        (`workforce.NOT_IN_POST`)."""
+        earlier = self.as_of - pd.DateOffset(months=12)
+        staff = self.staff_as_of(earlier)
+        return None if staff is None else workforce.in_post(staff, earlier)
 
 
 # --- formatting ------------------------------------------------------------------------

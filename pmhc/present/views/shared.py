@@ -23,7 +23,7 @@ from pmhc.present.views.base import (
     rate_figure,
 )
 
-REPEAT_LABEL = "2+ MH contacts"
+REPEAT_LABEL = indicators.get_measure("repeat_people").card
 
 
 def repeat_figure(scope: Scope) -> KeyFigure | None:
@@ -248,7 +248,9 @@ def coverage_figure(scope: Scope, label: str, groups: tuple[str, ...]):
         scope,
         label,
         now,
-        before,
+        before if before is not None and before.denominator else None,
         True,
-        f"active staff as of {scope.as_of:%d %b %Y}, against 12 months earlier",
+        f"active staff as of {scope.as_of:%d %b %Y}"
+        + (", against those in post 12 months earlier" if earlier is not None else ""),
+        missing=workforce.NOT_IN_POST if earlier is None else None,
     )
