@@ -572,7 +572,6 @@ def trained_on_scene(incidents: pd.DataFrame) -> pd.Series | None:
     return _column("trained_on_scene")(incidents)
 
 
-
 POLICE_UNITS = ("cit", "patrol", "co_responder")  # a co-responder team includes an officer
 NON_POLICE_TEXT = r"(?<!\d)988(?!\d)|\bcrisis line\b|\bcrisis lifeline\b"
 
@@ -615,6 +614,7 @@ def non_police(incidents: pd.DataFrame) -> pd.Series | None:
         recorded = pd.concat([incidents[c].notna() for c in texts], axis=1).any(axis=1)
         flag = said.astype("boolean").where(recorded, pd.NA)
     return flag.mask(said, True)
+
 
 # --- figures that are not a yes/no per incident -------------------------------------------
 # Times (medians of minutes), counts, splits and concentrations: each a `Measure` entry with

@@ -95,8 +95,7 @@ def officer_time(inp: Inputs) -> Result | None:
     key="custody_transfer",
     label="Custodial transfer time",
     card="Median custody handover",
-    question="How long do officers wait to hand a person over to a hospital or crisis "
-    "centre?",
+    question="How long do officers wait to hand a person over to a hospital or crisis centre?",
     definition="minutes from the first unit's arrival to the handover of custody (the "
     "transfer time column); without that column, arrival to clearance on calls ending in "
     "an involuntary hold or a transport to treatment (a proxy that includes the time on "
@@ -130,7 +129,9 @@ def custody_transfer(inp: Inputs) -> Result | None:
         return None
     held = mh[custodial.to_numpy(bool)]
     minutes, dropped = minutes_between(held["arrived_at"], held["cleared_at"])
-    out = timed(minutes, dropped, "held or transported MH calls with both times", "transfer_minutes")
+    out = timed(
+        minutes, dropped, "held or transported MH calls with both times", "transfer_minutes"
+    )
     out.detail = "A proxy: arrival to clearance on calls ending in a hold or a transport to " + (
         "treatment, so the time on scene is in it. " + out.detail
     )
@@ -174,8 +175,7 @@ def _attendance_groups(inp: Inputs) -> dict[str, pd.Series] | None:
     definition="use of force, arrest and connection rates (each of the calls with it "
     "recorded) among MH calls with a CIT officer on scene, with a co-responder or "
     "mobile-crisis unit, and with neither; a call with both is in both groups",
-    base="MH calls whose CIT-on-scene or crisis-unit attendance is recorded, and whose "
-    "outcome is",
+    base="MH calls whose CIT-on-scene or crisis-unit attendance is recorded, and whose outcome is",
     needs=("cit_arrived", "responder_type", "mobile_crisis"),
     unlock="a CIT-arrived, responder-type or mobile-crisis column",
     unit="share of MH calls in the group",
@@ -223,7 +223,7 @@ def outcomes_by_attendance(inp: Inputs) -> Result | None:
         "Connection rate with a CIT officer or co-responder on scene (the larger group) "
         "against neither. Groups compared, not a cause: the responders go to different calls."
     )
-    return Result(text, value, int(len(mh)), detail, {"outcomes_by_attendance": json}, table)
+    return Result(text, value, len(mh), detail, {"outcomes_by_attendance": json}, table)
 
 
 def _pct(value) -> str:

@@ -133,7 +133,8 @@ def _measure(m: indicators.Measure) -> str:
         "- Source fields: "
         + ", ".join(f"`{f}`" for f in m.needs)
         + f"; without them the page says it needs {m.unlock}.",
-        "- Partners: " + ("shown, a base of 1 to the threshold hidden." if m.partner else "not shown."),
+        "- Partners: "
+        + ("shown, a base of 1 to the threshold hidden." if m.partner else "not shown."),
     ]
     if m.doc:
         lines.append(f"- {m.doc}")
