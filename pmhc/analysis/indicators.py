@@ -596,7 +596,7 @@ NON_POLICE_TEXT = r"(?<!\d)988(?!\d)|\bcrisis line\b|\bcrisis lifeline\b"
     "share of many calls: partners see it (the release's yes/no cells).",
 )
 def non_police(incidents: pd.DataFrame) -> pd.Series | None:
-    units = [u for u in ("mobile_crisis", *POLICE_UNITS) if f"unit_{u}" in incidents]
+    units = [f"unit_{u}" for u in ("mobile_crisis", *POLICE_UNITS) if f"unit_{u}" in incidents]
     texts = [c for c in ("disposition", "call_source") if c in incidents]
     if "unit_mobile_crisis" not in units and not texts:
         return None
@@ -605,7 +605,7 @@ def non_police(incidents: pd.DataFrame) -> pd.Series | None:
         said |= incidents[c].astype("str").str.contains(NON_POLICE_TEXT, case=False, na=False)
     if "unit_mobile_crisis" in units:
         crisis = incidents["unit_mobile_crisis"].astype("boolean")
-        police = any_of([incidents[f"unit_{u}"] for u in POLICE_UNITS if f"unit_{u}" in units])
+        police = any_of([incidents[c] for c in units[1:]])
         alone = crisis.fillna(False)
         if police is not None:
             alone &= ~police.fillna(False)

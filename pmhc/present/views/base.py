@@ -201,12 +201,9 @@ class Scope:
 
     @cached_property
     def staff_a_year_before(self) -> pd.DataFrame | None:
-        """The staff in post 12 months earlier (by the roster's hire and assignment dates),
-        for the change in coverage; None when the roster cannot say who was in post then
-        (`workforce.NOT_IN_POST`)."""
-        earlier = self.as_of - pd.DateOffset(months=12)
-        staff = self.staff_as_of(earlier)
-        return None if staff is None else workforce.in_post(staff, earlier)
+        """Today's roster with CIT status 12 months earlier; who of it was in post then is
+        `workforce.in_post`'s to say (the coverage change)."""
+        return self.staff_as_of(self.as_of - pd.DateOffset(months=12))
 
 
 # --- formatting ------------------------------------------------------------------------

@@ -242,7 +242,10 @@ def coverage_figure(scope: Scope, label: str, groups: tuple[str, ...]):
     now = workforce.coverage(scope.staff, groups)
     if now is None or not now.denominator:
         return None
-    earlier = scope.staff_a_year_before
+    earlier, why = None, None
+    if scope.staff_a_year_before is not None:
+        when = scope.as_of - pd.DateOffset(months=12)
+        earlier, why = workforce.in_post(scope.staff_a_year_before, when, groups)
     before = workforce.coverage(earlier, groups) if earlier is not None else None
     return rate_change_figure(
         scope,
@@ -252,5 +255,5 @@ def coverage_figure(scope: Scope, label: str, groups: tuple[str, ...]):
         True,
         f"active staff as of {scope.as_of:%d %b %Y}"
         + (", against those in post 12 months earlier" if earlier is not None else ""),
-        missing=workforce.NOT_IN_POST if earlier is None else None,
+        missing=why,
     )
