@@ -629,7 +629,17 @@ def _from_group(group: pd.Series, name: str) -> pd.Series:
     return (group == name).astype("boolean").where(group.notna())
 
 
+OUTCOME_TEXT = {
+    "dispositions": "disposition",
+    "destinations": "transport_destination",
+    "responders": "responder_type",
+}
+
+
 def _derive_outcomes(out: pd.DataFrame, rules: Rules) -> None:
+    # Abbreviations the tables do not list, read where unambiguous (never call types, so
+    # the MH-call flag is what the full words decide).
+    rules = rules.reading({k: out[c] for k, c in OUTCOME_TEXT.items() if c in out})
     group = None
     if "disposition" in out:
         group = out["disposition_group"] = rules.disposition_group(out["disposition"])
