@@ -231,6 +231,9 @@ _AND = re.compile(r"(?:^|\s+)&(?:\s+|$)")
 _SEP = r"[\W_]+"
 _TOKEN = re.compile(r"[A-Za-z]+")
 _VOWELS = set("AEIOU")
+# Letters a token needs to be read: Vera's dispositions hold text cut short ("Tre" of
+# Trespass), which a 3-letter prefix would read as TREATMENT.
+MIN_TOKEN = 4
 
 
 def skeleton(word: str) -> str:
@@ -596,12 +599,13 @@ class Rules:
         return pd.Series(_per_unique(s, self.expand, None), index=s.index, dtype="str")
 
     # ---- destinations, responders, connection components
-    def _first_class(self, matchers, text: str) -> str:
+    def _first_class(self, matchers, text: str, guess: _Expander | None = None) -> str:
         plain = self.expand(text)
         found = next((c for c, m in matchers if m.hits(plain)), "other")
-        if found != "other" or self._guess.matcher.regex is None:
+        guess = guess or self._guess
+        if found != "other" or guess.matcher.regex is None:
             return found  # a value the rules read as written keeps its class
-        guessed = self._guess.expand(plain)
+        guessed = guess.expand(plain)
         return next((c for c, m in matchers if m.hits(guessed)), "other")
 
     def destination_class(self, destinations: pd.Series) -> pd.Series:
@@ -665,17 +669,18 @@ class Rules:
         return pd.Series(terms, index=s.index, name="mh_term", dtype="str")
 
     # ---- dispositions
-    def _disposition_text(self, text: str) -> str:
+    def _disposition_text(self, text: str, guess: _Expander | None = None) -> str:
         """A disposition as the rules read it: abbreviations spelled out, ignored text
         removed; the inferred readings only where no group's rule matches it as written."""
         plain = self._ignore.blank_out(self.expand(text))
-        if self._guess.matcher.regex is None or any(m.hits(plain) for _, m in self._groups):
+        guess = guess or self._guess
+        if guess.matcher.regex is None or any(m.hits(plain) for _, m in self._groups):
             return plain
-        return self._ignore.blank_out(self._guess.expand(self.expand(text)))
+        return self._ignore.blank_out(guess.expand(self.expand(text)))
 
-    def _group_of(self, text: str) -> tuple[str, bool]:
+    def _group_of(self, text: str, guess: _Expander | None = None) -> tuple[str, bool]:
         """(group, matched a rule) for one cleaned disposition text."""
-        text = self._disposition_text(text)
+        text = self._disposition_text(text, guess)
         for group, matcher in self._groups:
             if matcher.hits(text):
                 return group, True
@@ -784,7 +789,8 @@ class Rules:
 
     def infer_abbreviations(self, values: pd.Series, kind: str = "dispositions") -> pd.DataFrame:
         """Tokens of outcome values no rule matches that are read as one word the rules
-        use: a prefix (3+ letters) or the consonant skeleton of exactly one such word.
+        use: a prefix or the consonant skeleton of exactly one such word (`MIN_TOKEN`+
+        letters).
         Columns: token, word, evidence, example (the most frequent value), calls, reads_as
         (the class the value gets with the reading; only readings that change it)."""
         words = self.outcome_words()
@@ -795,7 +801,7 @@ class Rules:
             if self._class_of(kind, str(value)) != "other":
                 continue
             for token in {t.upper() for t in _TOKEN.findall(str(value))}:
-                if token in words or token in listed or len(token) < 3:
+                if token in words or token in listed or len(token) < MIN_TOKEN:
                     continue
                 reading = _reading(token, words)
                 if reading is None:
@@ -804,10 +810,8 @@ class Rules:
                 entry[3] += int(n)
         rows = []
         for token, (word, evidence, example, n) in found.items():
-            trial = dataclasses.replace(
-                self, inferred=pd.DataFrame({"token": [token], "word": [word]})
-            )
-            reads_as = trial._class_of(kind, example)
+            trial = _Expander.build(pd.DataFrame({"abbreviation": [token], "expansion": [word]}))
+            reads_as = self._class_of(kind, example, trial)
             if reads_as != "other":
                 rows.append((token, word, evidence, example, n, reads_as))
         columns = ["token", "word", "evidence", "example", "calls", "reads_as"]
@@ -824,11 +828,11 @@ class Rules:
         table = pd.concat(found).drop_duplicates("token").reset_index(drop=True)
         return dataclasses.replace(self, inferred=table)
 
-    def _class_of(self, kind: str, text: str) -> str:
+    def _class_of(self, kind: str, text: str, guess: _Expander | None = None) -> str:
         if kind == "dispositions":
-            return self._group_of(text)[0]
+            return self._group_of(text, guess)[0]
         return self._first_class(
-            self._destinations if kind == "destinations" else self._responders, text
+            self._destinations if kind == "destinations" else self._responders, text, guess
         )
 
     # ---- rule maintenance
