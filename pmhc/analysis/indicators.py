@@ -161,6 +161,15 @@ CHOICES += (
         "a rise in supervisors' coverage that no training made.",
     ),
     (
+        "Abbreviations no table lists",
+        "A token of 4+ letters in a disposition, destination or responder value that no "
+        "rule matches is read as the one word the outcome rules use that it is a prefix or "
+        "the consonants of (REFRL: REFERRAL); never in call types, never where a rule "
+        "matches the value as written; the Data page lists each reading with its evidence.",
+        "The MH-call flag is decided by full words only, so its false-positive rate is "
+        "unchanged (the same Toronto calls and Vera call types are flagged).",
+    ),
+    (
         "Times are medians",
         "Officer time (arrival to clearance), custodial transfer time and response time "
         "are medians of minutes from at least 10 calls, spans under 0 or over 24 hours "
