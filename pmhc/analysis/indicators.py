@@ -655,6 +655,7 @@ class Result:
     json: dict = field(default_factory=dict)  # further `summarize` keys of its own
     table: pd.DataFrame | None = None  # the numbers behind it (page and pack)
     missing: str | None = None  # what would give the exact figure, when a proxy is shown
+    base: str = ""  # what `n` counts when it differs from the entry's base (a proxy's)
 
 
 MeasureFn = Callable[[Inputs], "Result | None"]

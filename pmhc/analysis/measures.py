@@ -45,6 +45,7 @@ def timed(minutes: pd.Series, dropped: int, what: str, prefix: str) -> Result:
             n,
             f"{n:,} {what}: a median needs at least {MIN_TIMED}.{left_out}",
             {f"{prefix}_calls": n},
+            base=what,
         )
     q1, median, q3, p90 = (float(minutes.quantile(q)) for q in (0.25, 0.5, 0.75, 0.9))
     hours = float(minutes.sum()) / 60
@@ -61,6 +62,7 @@ def timed(minutes: pd.Series, dropped: int, what: str, prefix: str) -> Result:
             f"{prefix}_p90": round(p90, 1),
             f"{prefix}_hours_total": round(hours, 1),
         },
+        base=what,
     )
 
 

@@ -38,7 +38,8 @@ def add_measures(scope: Scope, view: View, page: str) -> None:
 
 
 def card(m: Measure, result, period: str) -> KeyFigure:
-    caption = f"{period} · of {result.n:,} {m.base.split(',')[0]}" if period else None
+    base = result.base or m.base.split(",")[0]
+    caption = f"{period} · of {result.n:,} {base}" if period else None
     return KeyFigure(
         m.card,
         result.text,
