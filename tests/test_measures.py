@@ -235,6 +235,14 @@ def test_the_sample_measures_on_their_pages_the_cli_and_the_pack(sample):
     packed = {f.label: f.value for s in pack.sections for f in s.view.figures}
     for label in ("Median time on scene", "Busiest tenth of beats", "Median response"):
         assert packed[label] == cards[label].value
+    # every registry figure a page draws is in the pack with the page's value
+    page_scope = report.scope_for(sample, Filters(), dict(store.DEFAULTS), {}, "internal")
+    for section in pack.sections:
+        page = views.PAGES[section.key](page_scope)
+        assert [(f.label, f.value, f.delta) for f in page.figures] == [
+            (f.label, f.value, f.delta) for f in section.view.figures
+        ]
+    assert {m.card for m in indicators.measures()} <= set(packed)
     html = report.to_html(pack)
     assert "Connected with CIT or co-responder" in html and "Repeat calls by location" in html
 
