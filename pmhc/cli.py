@@ -410,7 +410,7 @@ def _measure_lines(part: dict) -> list[str]:
     for key, shown in (part.get("measures") or {}).items():
         if key == "mh_calls":
             continue
-        label = indicators.get_measure(key).card if key in indicators.MEASURES else key
+        label = indicators.get_measure(key).card if indicators.is_measure(key) else key
         lines.append(f"  {label}: {shown['text'] if shown else 'not in the data'}")
     return lines
 

@@ -699,18 +699,25 @@ def measure(**entry) -> Callable[[MeasureFn], MeasureFn]:
     return register
 
 
+def _entries() -> dict[str, Measure]:
+    """The measures, registered on first use: their module reads `metrics`, which reads
+    this one, so it cannot be imported while this one is."""
+    import pmhc.analysis.measures  # noqa: F401
+
+    return MEASURES
+
+
 def measures(section: str | None = None, page: str | None = None) -> list[Measure]:
     return [
         m
-        for m in MEASURES.values()
+        for m in _entries().values()
         if (section is None or m.section == section) and (page is None or page in m.pages)
     ]
 
 
 def get_measure(key: str) -> Measure:
-    return MEASURES[key]
+    return _entries()[key]
 
 
-from pmhc.analysis import measures as _entries  # noqa: E402  (registers the measures)
-
-del _entries
+def is_measure(key: str) -> bool:
+    return key in _entries()
