@@ -287,3 +287,17 @@ def test_toronto_repeat_calls_by_neighbourhood_and_what_it_lacks(toronto_by_area
     assert "CIT-arrived, responder-type or mobile-crisis column" in missing
     assert out["measures"]["officer_time"] is None
     assert out["non_police_rate"] is None
+
+
+@pytest.mark.parametrize("module", ["pmhc.analysis.metrics", "pmhc.analysis.workforce"])
+def test_any_analysis_module_imports_first(module):
+    """The measures read metrics, which reads the registry: registered on first use."""
+    import subprocess
+    import sys
+
+    code = (
+        f"import {module}; from pmhc.analysis import indicators; print(len(indicators.measures()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == len(indicators.MEASURES) >= 11
