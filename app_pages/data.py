@@ -450,6 +450,7 @@ def unmatched(ws, current, ds, kind: str) -> None:
     """The most frequent values no rule recognised, each assignable in one click."""
     if kind not in ASSIGN_CHOICES:
         return
+    inferred_readings(kind)
     top = ui.unmatched_values(kind)
     if top is None or top.empty:
         return
@@ -488,6 +489,19 @@ def unmatched(ws, current, ds, kind: str) -> None:
             st.error(ui.escape_markdown(e))
         else:
             reapply(ws)
+
+
+def inferred_readings(kind: str) -> None:
+    """Abbreviations no table lists, read from the data: what each was read as and why."""
+    found = uploads.inferred_readings(ui.rules(), ui.current_dataset()[0].calls, kind)
+    if found is None or found.empty:
+        return
+    st.markdown(
+        "**Abbreviations read from the data** (a token that is the prefix or the consonants "
+        "of exactly one word the rules use; applied only to values no rule matches as "
+        "written, never to call types; add a row to *Abbreviations* to make one permanent)"
+    )
+    ui.table_view(found)
 
 
 def definitions(ws) -> None:

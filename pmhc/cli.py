@@ -378,10 +378,7 @@ def render_text(result: dict) -> str:
                 "  By district: "
                 + ", ".join(f"{d} {_n(n)}" for d, n in calls["by_district"].items())
             )
-        for key, label in (
-            *((f"{o.key}_rate", o.card) for o in indicators.outcomes()),
-            ("repeat_person_share", "Persons with 2+ MH contacts within 12 months"),
-        ):
+        for key, label in ((f"{o.key}_rate", o.card) for o in indicators.outcomes()):
             if key not in calls:  # an outcome partners do not see
                 continue
             lines.append(f"  {label}: {_pct(calls[key])}")
@@ -392,30 +389,30 @@ def render_text(result: dict) -> str:
                         f"{c.lower()} {_n(n)}" for c, n in calls["connection_components"].items()
                     )
                 )
-        if calls["persons"] is not None:
+        lines += _measure_lines(calls)
+        if calls.get("persons") is not None:
             lines.append(f"  Distinct persons: {_n(calls['persons'])}")
-    for kind, keys in (
-        (
-            "training",
-            (
-                "cit_40_officers",
-                "in_service_overdue",
-                "in_service_overdue_share",
-                "in_service_overdue_share_of_sworn",
-                "hours_total",
-            ),
-        ),
-        ("roster", ("active", "patrol_cit_40_share", "supervisor_cit_40_share")),
-        ("services", ("services", "crisis_now")),
-    ):
+    for kind in ("training", "roster"):
         part = result.get(kind)
         if part:
-            lines += ["", kind.capitalize()]
-            for key in keys:
-                value = part.get(key)
-                shown = _pct(value) if "_share" in key else value
-                lines.append(f"  {key.replace('_', ' ')}: {shown}")
+            lines += ["", kind.capitalize(), *_measure_lines(part)]
+    services = result.get("services")
+    if services:
+        lines += ["", "Services", f"  services: {services['services']}"]
+        lines.append(f"  crisis now: {services['crisis_now']}")
     return "\n".join(lines)
+
+
+def _measure_lines(part: dict) -> list[str]:
+    """The registry's measures of a part (`summarize`'s `measures`), by their card labels;
+    the MH-call count is the Calls heading's own line."""
+    lines = []
+    for key, shown in (part.get("measures") or {}).items():
+        if key == "mh_calls":
+            continue
+        label = indicators.get_measure(key).card if indicators.is_measure(key) else key
+        lines.append(f"  {label}: {shown['text'] if shown else 'not in the data'}")
+    return lines
 
 
 def _n(value) -> str:

@@ -151,6 +151,33 @@ CHOICES: tuple[tuple[str, str, str], ...] = (
         "CSG data: repeat contacts with the same person over a fixed look-back.",
     ),
 )
+CHOICES += (
+    (
+        "Coverage a year earlier",
+        "Question 1's and 3's change against 12 months earlier counts the staff in post "
+        "then by the roster's hire and assignment dates; without them no change is shown "
+        "and the card says why.",
+        "Today's roster read back a year counts today's staff: a promotion wave shows as "
+        "a rise in supervisors' coverage that no training made.",
+    ),
+    (
+        "Abbreviations no table lists",
+        "A token of 4+ letters in a disposition, destination or responder value that no "
+        "rule matches is read as the one word the outcome rules use that it is a prefix or "
+        "the consonants of (REFRL: REFERRAL); never in call types, never where a rule "
+        "matches the value as written; the Data page lists each reading with its evidence.",
+        "The MH-call flag is decided by full words only, so its false-positive rate is "
+        "unchanged (the same Toronto calls and Vera call types are flagged).",
+    ),
+    (
+        "Times are medians",
+        "Officer time (arrival to clearance), custodial transfer time and response time "
+        "are medians of minutes from at least 10 calls, spans under 0 or over 24 hours "
+        "left out and counted; never for partners.",
+        "BJA toolkit (*Measuring Performance*): officer time and transfer time are "
+        "efficiency measures; a few long hospital waits pull a mean far up.",
+    ),
+)
 TRENDS = ("overview_outcomes", "outcome_trend")
 
 
@@ -552,3 +579,145 @@ def cit_on_scene(incidents: pd.DataFrame) -> pd.Series | None:
 )
 def trained_on_scene(incidents: pd.DataFrame) -> pd.Series | None:
     return _column("trained_on_scene")(incidents)
+
+
+POLICE_UNITS = ("cit", "patrol", "co_responder")  # a co-responder team includes an officer
+NON_POLICE_TEXT = r"(?<!\d)988(?!\d)|\bcrisis line\b|\bcrisis lifeline\b"
+
+
+@indicator(
+    key="non_police",
+    colour="#44AA99",  # Tol's teal: apart from the outcomes' Okabe-Ito colours
+    label="Handled by a non-police responder (mobile crisis, 988)",
+    card="Non-police response",
+    numerator="a mobile-crisis unit attended and no police unit (CIT, patrol or "
+    "co-responder) did, or the disposition or call source says the call went to 988 or a "
+    "crisis line",
+    base="a recorded responder type, or a disposition or call source naming 988",
+    column="non_police",
+    higher_is_better=None,
+    needs=("responder_type", "disposition", "call_source"),
+    unlock="a responder-type column (or dispositions naming 988 transfers)",
+    pages=("services",),
+    doc="The share of MH calls the crisis system answers without police, which the BJA PMHC "
+    "toolkit and the 988 / Crisis Now model aim to raise; no direction is called better on "
+    "the card because a low share can be the right answer to the calls an area has. A "
+    "share of many calls: partners see it (the release's yes/no cells).",
+)
+def non_police(incidents: pd.DataFrame) -> pd.Series | None:
+    units = [f"unit_{u}" for u in ("mobile_crisis", *POLICE_UNITS) if f"unit_{u}" in incidents]
+    texts = [c for c in ("disposition", "call_source") if c in incidents]
+    if "unit_mobile_crisis" not in units and not texts:
+        return None
+    said = pd.Series(False, index=incidents.index)
+    for c in texts:
+        said |= incidents[c].astype("str").str.contains(NON_POLICE_TEXT, case=False, na=False)
+    if "unit_mobile_crisis" in units:
+        crisis = incidents["unit_mobile_crisis"].astype("boolean")
+        police = any_of([incidents[c] for c in units[1:]])
+        alone = crisis.fillna(False)
+        if police is not None:
+            alone &= ~police.fillna(False)
+        flag = alone.astype("boolean").where(crisis.notna(), pd.NA)
+    else:  # no unit types: the text alone says which calls went to 988
+        recorded = pd.concat([incidents[c].notna() for c in texts], axis=1).any(axis=1)
+        flag = said.astype("boolean").where(recorded, pd.NA)
+    return flag.mask(said, True)
+
+
+# --- figures that are not a yes/no per incident -------------------------------------------
+# Times (medians of minutes), counts, splits and concentrations: each a `Measure` entry with
+# the one function that computes it from `Inputs`, read by the pages (`views.measures`),
+# `summarize` (text and JSON: `measures` and the entry's own keys), the pack (the pages'
+# views) and docs/indicators.md. The entries are in `pmhc.analysis.measures`.
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a measure is computed from: the MH incidents of the period (`mh`), every MH
+    incident for look-backs (`history`), the dataset (roster, training) and the period's
+    name; `outcome` gives an outcome entry under the definition settings."""
+
+    mh: pd.DataFrame | None
+    history: pd.DataFrame | None
+    ds: object
+    period: str = ""
+    as_of: pd.Timestamp | None = None
+    outcome: Callable[[str], Indicator] = get
+
+
+@dataclass
+class Result:
+    text: str  # as the card shows it ("41 min", "27.5%", "too few to judge")
+    value: float | None  # the headline number (JSON)
+    n: int  # the calls, people or staff it rests on
+    detail: str = ""  # a sentence for the card's help
+    json: dict = field(default_factory=dict)  # further `summarize` keys of its own
+    table: pd.DataFrame | None = None  # the numbers behind it (page and pack)
+    missing: str | None = None  # what would give the exact figure, when a proxy is shown
+    base: str = ""  # what `n` counts when it differs from the entry's base (a proxy's)
+
+
+MeasureFn = Callable[[Inputs], "Result | None"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str  # JSON key under `measures`
+    label: str
+    card: str
+    question: str  # the question it answers, as the page puts it
+    definition: str  # what is counted or timed (documentation and the card's help)
+    base: str  # which incidents (people, staff) it rests on
+    needs: tuple[str, ...]  # canonical source fields it reads (all of them)
+    unlock: str  # what a missing figure says it needs
+    section: str = "calls"  # the `summarize` part it belongs to (calls, training, roster)
+    unit: str = "minutes"
+    pages: tuple[str, ...] = ()
+    partner: bool = False  # partners see it (in the release, through its own cells)
+    drawn: bool = True  # its card is drawn from the entry (False: by the page's own
+    # function, which takes its label from here and adds a change against the year before)
+    doc: str = ""
+    compute: MeasureFn | None = field(default=None, compare=False, repr=False)
+
+    def result(self, inputs: Inputs) -> Result | None:
+        return None if self.compute is None else self.compute(inputs)
+
+
+MEASURES: dict[str, Measure] = {}
+
+
+def measure(**entry) -> Callable[[MeasureFn], MeasureFn]:
+    """Register the decorated function as the computation of a new measure."""
+
+    def register(compute: MeasureFn) -> MeasureFn:
+        if entry["key"] in MEASURES or entry["key"] in REGISTRY:
+            raise ValueError(f"The figure {entry['key']} is registered twice.")
+        MEASURES[entry["key"]] = Measure(**entry, compute=compute)
+        return compute
+
+    return register
+
+
+def _entries() -> dict[str, Measure]:
+    """The measures, registered on first use: their module reads `metrics`, which reads
+    this one, so it cannot be imported while this one is."""
+    import pmhc.analysis.measures  # noqa: F401
+
+    return MEASURES
+
+
+def measures(section: str | None = None, page: str | None = None) -> list[Measure]:
+    return [
+        m
+        for m in _entries().values()
+        if (section is None or m.section == section) and (page is None or page in m.pages)
+    ]
+
+
+def get_measure(key: str) -> Measure:
+    return _entries()[key]
+
+
+def is_measure(key: str) -> bool:
+    return key in _entries()

@@ -45,6 +45,9 @@ def summarize(
         out["training"] = _training(ds, partner, threshold, rate)
     if ds.roster is not None:
         out["roster"] = _roster(ds, partner, threshold, rate)
+    for section in ("calls", "training", "roster"):
+        if section in out:
+            out[section].update(_measures(ds, section, partner, threshold))
     if ds.services is not None:
         out["services"] = _services(ds)
     return out
@@ -152,6 +155,34 @@ def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
         None if repeats is None else _rate(repeats.repeat_3, partner, threshold)
     )
     return result
+
+
+def _measures(ds: Dataset, section: str, partner: bool, threshold: int) -> dict:
+    """The registry's measures of a section over all the data (`measures`: label, text,
+    value and base of each; None when the data lack it), and the keys of their own that
+    the drawn measures add (`officer_minutes_median`...). Partners get only the measures
+    marked for them, with a base of 1 to the threshold hidden."""
+    mh = metrics.mh_incidents(ds.calls) if ds.calls is not None else None
+    inputs = indicators.Inputs(mh, mh, ds, "all the data")
+    shown: dict[str, object] = {}
+    extra: dict[str, object] = {}
+    for m in indicators.measures(section):
+        if partner and not m.partner:
+            continue
+        r = m.result(inputs)
+        if r is None:
+            shown[m.key] = None
+            continue
+        hidden = partner and 1 <= r.n <= threshold
+        shown[m.key] = {
+            "label": m.card,
+            "text": SUPPRESSED if hidden else r.text,
+            "value": None if hidden or r.value is None else round(r.value, 4),
+            "n": SUPPRESSED if hidden else r.n,
+        }
+        if m.drawn and not partner:
+            extra.update(r.json)
+    return {"measures": shown, **extra}
 
 
 def _training(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:

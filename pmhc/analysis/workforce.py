@@ -47,6 +47,33 @@ def with_certification(
     return active
 
 
+IN_POST_DATES = ("hired_on", "assigned_on")
+NOT_IN_POST = (
+    "no change against 12 months earlier: the roster has no {dates}, so who was {who} then "
+    "is not known (today's roster read back a year counts today's staff, which is not a "
+    "trend)"
+)
+
+
+def in_post(
+    staff: pd.DataFrame, on: pd.Timestamp, groups: tuple[str, ...] = ("patrol",)
+) -> tuple[pd.DataFrame | None, str | None]:
+    """(the staff who were in post on a date, None) by the roster's dates, or (None, why
+    not). A hire date says who was employed; a supervisor's or commander's role a year
+    ago needs an assignment date (a promotion keeps the hire date). A blank date is not
+    known to be in post; staff who have left since are not in the roster."""
+    dated = [c for c in IN_POST_DATES if c in staff and staff[c].notna().any()]
+    ranked = any(g in ("supervisor", "command") for g in groups)
+    if ranked and "assigned_on" not in dated:
+        return None, NOT_IN_POST.format(dates="assignment dates", who="in the role")
+    if not dated:
+        return None, NOT_IN_POST.format(dates="hire or assignment dates", who="in post")
+    keep = pd.Series(True, index=staff.index)
+    for column in dated:
+        keep &= (staff[column] <= on).fillna(False).astype(bool)
+    return staff[keep.to_numpy(bool)], None
+
+
 def coverage(staff: pd.DataFrame, groups: tuple[str, ...] = ("patrol",)) -> Rate | None:
     if "role_group" not in staff:
         return None

@@ -90,6 +90,7 @@ compiled regular expression per kind/group, and maps the results back to the row
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -228,6 +229,34 @@ _NOTE = "note"
 _WORD = re.compile(r"([^\W_]+)(\*?)")
 _AND = re.compile(r"(?:^|\s+)&(?:\s+|$)")
 _SEP = r"[\W_]+"
+_TOKEN = re.compile(r"[A-Za-z]+")
+_VOWELS = set("AEIOU")
+# Letters a token needs to be read: Vera's dispositions hold text cut short ("Tre" of
+# Trespass), which a 3-letter prefix would read as TREATMENT.
+MIN_TOKEN = 4
+
+
+def skeleton(word: str) -> str:
+    """The first letter and the consonants after it, a run of one letter written once:
+    REFERRAL -> RFRL, TRANSPORTED -> TRNSPRTD."""
+    out = word[:1]
+    for c in word[1:]:
+        if c not in _VOWELS and c != out[-1]:
+            out += c
+    return out
+
+
+def _reading(token: str, words: set[str]) -> tuple[str, str] | None:
+    """(word, evidence) when the token is a prefix or consonant skeleton of exactly one
+    of the words; None when of none or of several (ambiguous)."""
+    prefix = {w for w in words if len(w) > len(token) and w.startswith(token)}
+    squeezed = skeleton(token)
+    bones = {w for w in words if len(w) > len(token) and skeleton(w) == squeezed}
+    matches = prefix | bones
+    if len(matches) != 1:
+        return None
+    word = next(iter(matches))
+    return word, ("prefix of " if word in prefix else "consonants of ") + word
 
 
 # --------------------------------------------------------------------------- pattern compiling
@@ -492,6 +521,9 @@ class Rules:
     # Service types and roster roles; None takes the shipped defaults.
     services: pd.DataFrame | None = None
     roles: pd.DataFrame | None = None
+    # Readings inferred from the data (`infer_abbreviations`: token, word), applied only to
+    # outcome values that no rule matches as written, never to call types.
+    inferred: pd.DataFrame | None = None
     _mh_include: _Matcher = field(init=False, repr=False)
     _mh_exclude: _Matcher = field(init=False, repr=False)
     _ignore: _Matcher = field(init=False, repr=False)
@@ -501,6 +533,7 @@ class Rules:
     _responders: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
     _components: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
     _abbr: _Expander = field(init=False, repr=False)
+    _guess: _Expander = field(init=False, repr=False)
     _services: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
     _roles: tuple[tuple[str, _Matcher], ...] = field(init=False, repr=False)
 
@@ -546,6 +579,13 @@ class Rules:
         for kind in ("destinations", "responders", "components"):
             set_(self, f"_{kind}", _classes(kind, getattr(self, kind), build))
         set_(self, "_abbr", _Expander.build(self.abbreviations))
+        guesses = self.inferred
+        table = (
+            pd.DataFrame({"abbreviation": [], "expansion": []})
+            if guesses is None or guesses.empty
+            else pd.DataFrame({"abbreviation": guesses["token"], "expansion": guesses["word"]})
+        )
+        set_(self, "_guess", _Expander.build(table))
 
     def expand(self, text: str) -> str:
         """Abbreviations spelled out, whole tokens only ("TRANSP TO CRISIS CTR" ->
@@ -559,9 +599,14 @@ class Rules:
         return pd.Series(_per_unique(s, self.expand, None), index=s.index, dtype="str")
 
     # ---- destinations, responders, connection components
-    def _first_class(self, matchers, text: str) -> str:
-        text = self.expand(text)
-        return next((c for c, m in matchers if m.hits(text)), "other")
+    def _first_class(self, matchers, text: str, guess: _Expander | None = None) -> str:
+        plain = self.expand(text)
+        found = next((c for c, m in matchers if m.hits(plain)), "other")
+        guess = guess or self._guess
+        if found != "other" or guess.matcher.regex is None:
+            return found  # a value the rules read as written keeps its class
+        guessed = guess.expand(plain)
+        return next((c for c, m in matchers if m.hits(guessed)), "other")
 
     def destination_class(self, destinations: pd.Series) -> pd.Series:
         """custody / treatment / other per transport destination; NA for blank input."""
@@ -582,7 +627,7 @@ class Rules:
         matcher = dict(self._components)[component]
 
         def hit(text: str) -> bool:
-            return matcher.hits(self._ignore.blank_out(self.expand(text)))
+            return matcher.hits(self._disposition_text(text))
 
         return pd.Series(_per_unique(s, hit, None), index=s.index, dtype="boolean")
 
@@ -624,9 +669,18 @@ class Rules:
         return pd.Series(terms, index=s.index, name="mh_term", dtype="str")
 
     # ---- dispositions
-    def _group_of(self, text: str) -> tuple[str, bool]:
+    def _disposition_text(self, text: str, guess: _Expander | None = None) -> str:
+        """A disposition as the rules read it: abbreviations spelled out, ignored text
+        removed; the inferred readings only where no group's rule matches it as written."""
+        plain = self._ignore.blank_out(self.expand(text))
+        guess = guess or self._guess
+        if guess.matcher.regex is None or any(m.hits(plain) for _, m in self._groups):
+            return plain
+        return self._ignore.blank_out(guess.expand(self.expand(text)))
+
+    def _group_of(self, text: str, guess: _Expander | None = None) -> tuple[str, bool]:
         """(group, matched a rule) for one cleaned disposition text."""
-        text = self._ignore.blank_out(self.expand(text))
+        text = self._disposition_text(text, guess)
         for group, matcher in self._groups:
             if matcher.hits(text):
                 return group, True
@@ -719,6 +773,67 @@ class Rules:
             if matcher.hits(text):
                 return group
         return ""
+
+    # ---- abbreviations the tables do not list
+    def outcome_words(self) -> set[str]:
+        """The words the disposition, destination, responder and connection rules use
+        (a starred word by its stem), and the abbreviation table's expansions."""
+        words: set[str] = set()
+        for kind in ("dispositions", "destinations", "responders", "components"):
+            table = getattr(self, kind)
+            for pattern in table[table.columns[0]]:
+                words |= {w.upper() for w, _ in _words(str(pattern)) if w.isalpha()}
+        for expansion in self.abbreviations["expansion"]:
+            words |= {w.upper() for w, _ in _words(expansion) if w.isalpha()}
+        return words
+
+    def infer_abbreviations(self, values: pd.Series, kind: str = "dispositions") -> pd.DataFrame:
+        """Tokens of outcome values no rule matches that are read as one word the rules
+        use: a prefix or the consonant skeleton of exactly one such word (`MIN_TOKEN`+
+        letters).
+        Columns: token, word, evidence, example (the most frequent value), calls, reads_as
+        (the class the value gets with the reading; only readings that change it)."""
+        words = self.outcome_words()
+        listed = {a.upper() for a in self.abbreviations["abbreviation"]}
+        counts = _as_series(values).dropna().astype("str").value_counts()
+        found: dict[str, list] = {}
+        for value, n in counts.items():
+            if self._class_of(kind, str(value)) != "other":
+                continue
+            for token in {t.upper() for t in _TOKEN.findall(str(value))}:
+                if token in words or token in listed or len(token) < MIN_TOKEN:
+                    continue
+                reading = _reading(token, words)
+                if reading is None:
+                    continue
+                entry = found.setdefault(token, [*reading, str(value), 0])
+                entry[3] += int(n)
+        rows = []
+        for token, (word, evidence, example, n) in found.items():
+            trial = _Expander.build(pd.DataFrame({"abbreviation": [token], "expansion": [word]}))
+            reads_as = self._class_of(kind, example, trial)
+            if reads_as != "other":
+                rows.append((token, word, evidence, example, n, reads_as))
+        columns = ["token", "word", "evidence", "example", "calls", "reads_as"]
+        out = pd.DataFrame(rows, columns=columns)
+        return out.sort_values(["calls", "token"], ascending=[False, True]).reset_index(drop=True)
+
+    def reading(self, columns: dict[str, pd.Series]) -> Rules:
+        """These rules with the readings inferred from outcome values (`columns`: rule
+        table kind -> values); themselves when there is none."""
+        found = [self.infer_abbreviations(v, k) for k, v in columns.items()]
+        found = [f for f in found if not f.empty]
+        if not found:
+            return self
+        table = pd.concat(found).drop_duplicates("token").reset_index(drop=True)
+        return dataclasses.replace(self, inferred=table)
+
+    def _class_of(self, kind: str, text: str, guess: _Expander | None = None) -> str:
+        if kind == "dispositions":
+            return self._group_of(text, guess)[0]
+        return self._first_class(
+            self._destinations if kind == "destinations" else self._responders, text, guess
+        )
 
     # ---- rule maintenance
     def unmatched(self, values: pd.Series, kind: str) -> pd.DataFrame:

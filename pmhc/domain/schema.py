@@ -423,6 +423,21 @@ CALLS = Kind(
             ),
         ),
         Field(
+            "transferred_at",
+            DATETIME,
+            "When custody of the person was handed over (hospital, crisis centre).",
+            (
+                "custody transferred",
+                "custody transfer time",
+                "custody transfer",
+                "transfer of custody",
+                "handover time",
+                "hospital handover",
+                "transferred at",
+                "time transferred",
+            ),
+        ),
+        Field(
             "cit_requested",
             FLAG,
             "A CIT officer was requested.",
@@ -841,6 +856,18 @@ ROSTER = Kind(
             "Currently active.",
             ("active", "status", "employment status", "active status", "is active"),
             values="text",  # Active, Inactive, Retired, on leave: read by their own words
+        ),
+        Field(
+            "hired_on",
+            DATETIME,
+            "Date the person joined the agency (hire or start date).",
+            ("hire date", "date hired", "hired on", "hired", "date of hire", "start date"),
+        ),
+        Field(
+            "assigned_on",
+            DATETIME,
+            "Date the person took up the current role or assignment.",
+            ("assignment date", "date assigned", "assigned on", "assigned since", "in role since"),
         ),
     ),
 )

@@ -472,7 +472,7 @@ def _normalise_calls(raw, report, ctx, all_mh):
 
 
 # Moments after the call was received: a column of times alone is dated by the call.
-AFTER_RECEIVED = ("arrived_at", "cleared_at")
+AFTER_RECEIVED = ("arrived_at", "cleared_at", "transferred_at")
 
 
 def _on_received_day(clock: pd.Series, received: pd.Series, label: str) -> tuple[pd.Series, str]:
@@ -629,7 +629,17 @@ def _from_group(group: pd.Series, name: str) -> pd.Series:
     return (group == name).astype("boolean").where(group.notna())
 
 
+OUTCOME_TEXT = {
+    "dispositions": "disposition",
+    "destinations": "transport_destination",
+    "responders": "responder_type",
+}
+
+
 def _derive_outcomes(out: pd.DataFrame, rules: Rules) -> None:
+    # Abbreviations the tables do not list, read where unambiguous (never call types, so
+    # the MH-call flag is what the full words decide).
+    rules = rules.reading({k: out[c] for k, c in OUTCOME_TEXT.items() if c in out})
     group = None
     if "disposition" in out:
         group = out["disposition_group"] = rules.disposition_group(out["disposition"])

@@ -111,7 +111,38 @@ def choices() -> str:
     return "\n".join([*rows, "", "Sources:", "", *sources])
 
 
+def measures() -> str:
+    """The registry's measures that are not a yes/no per incident (times, counts, splits)."""
+    rows = ["| Card | Figure | Pages | CLI (`measures`) | Partners |", "|---|---|---|---|---|"]
+    pages = {m.key: page_names(m) for m in indicators.measures()}  # type: ignore[arg-type]
+    for m in indicators.measures():
+        partners = "yes" if m.partner else "no"
+        rows.append(f"| {m.card} | {m.label} | {pages[m.key]} | `{m.key}` | {partners} |")
+    return "\n\n".join(["\n".join(rows), *(_measure(m) for m in indicators.measures())])
+
+
+def _measure(m: indicators.Measure) -> str:
+    lines = [
+        f"#### {m.label} (`{m.key}`)",
+        "",
+        f'- Card: "{m.card}"; pages: {page_names(m)}; answers: *{m.question}*',  # type: ignore[arg-type]
+        f"- Counted: {m.definition}.",
+        f"- Base: {m.base}.",
+        f"- Unit: {m.unit}. Window: the key-figure window on the pages, all the data in "
+        "`summarize`.",
+        "- Source fields: "
+        + ", ".join(f"`{f}`" for f in m.needs)
+        + f"; without them the page says it needs {m.unlock}.",
+        "- Partners: "
+        + ("shown, a base of 1 to the threshold hidden." if m.partner else "not shown."),
+    ]
+    if m.doc:
+        lines.append(f"- {m.doc}")
+    return "\n".join(lines)
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
+    "measures": measures,
     "choices": choices,
     "outcome-table": outcome_table,
     "rate-cards": rate_cards,

@@ -297,6 +297,9 @@ def _collapse_repeated(rows: pd.DataFrame) -> pd.DataFrame:
             out[c] = anyrow[c].array
     if "arrived_at" in rows:
         out["arrived_at"] = grouped["arrived_at"].min().to_numpy()  # first arrived
+    for column in ("cleared_at", "transferred_at"):  # the incident ends with its last row
+        if column in rows:
+            out[column] = grouped[column].max().to_numpy()
     if "disposition_group" in rows:
         # The most serious outcome, with the disposition text of that same row.
         codes = pd.Categorical(

@@ -329,6 +329,17 @@ def unmatched_values(rules: Rules, calls: pd.DataFrame | None, kind: str, top: i
     return out
 
 
+def inferred_readings(rules: Rules, calls: pd.DataFrame | None, kind: str) -> pd.DataFrame | None:
+    """Abbreviations the tables do not list that loading read from the outcome values of
+    `kind` (dispositions, destinations, responders), with their evidence: suggestions for
+    the abbreviations table. None for call types (never read this way) or no values."""
+    source = {"dispositions": "disposition", "destinations": "transport_destination"}
+    column = source.get(kind, "responder_type" if kind == "responders" else None)
+    if calls is None or column is None or column not in calls:
+        return None
+    return rules.infer_abbreviations(calls[column], kind)
+
+
 def pattern_for(value: str) -> str:
     """A rule pattern matching exactly this value's words (no '*' or '&' from the data)."""
     return " ".join(str(value).replace("*", " ").replace("&", " ").split())

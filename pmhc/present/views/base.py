@@ -201,7 +201,8 @@ class Scope:
 
     @cached_property
     def staff_a_year_before(self) -> pd.DataFrame | None:
-        """The same staff view 12 months earlier, for the change in coverage."""
+        """Today's roster with CIT status 12 months earlier; who of it was in post then is
+        `workforce.in_post`'s to say (the coverage change)."""
         return self.staff_as_of(self.as_of - pd.DateOffset(months=12))
 
 

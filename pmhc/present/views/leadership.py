@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmhc.analysis import workforce
+from pmhc.analysis import indicators, workforce
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import Scope, View, figure, pct
@@ -21,8 +21,9 @@ def leadership(scope: Scope) -> View:
             "a roster (with rank or role) and a training log",
         )
     else:
-        for label, groups in workforce.LEADERSHIP_GROUPS:
-            view.add(coverage_figure(scope, f"{label} with 40-hour CIT", groups))
+        for _label, groups in workforce.LEADERSHIP_GROUPS:
+            entry = indicators.get_measure(f"{groups[0]}_coverage")  # its card label
+            view.add(coverage_figure(scope, entry.card, groups))
         view.add(_coverage_chart(scope, staff))
     if scope.ds.training is None:
         view.needs("Training hours per officer", "a training log")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import altair as alt
 
-from pmhc.analysis import metrics
+from pmhc.analysis import indicators, metrics
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.labels import words
@@ -16,6 +16,7 @@ from pmhc.present.views.base import (
     figure,
     pct,
 )
+from pmhc.present.views.measures import add_measures
 from pmhc.present.views.shared import (
     add_cards,
     components_table,
@@ -34,11 +35,13 @@ def outcomes(scope: Scope) -> View:
     if rep:
         view.add(rep)
     else:
-        view.needs("Repeat encounters", "a person identifier column (pseudonymised on upload)")
+        entry = indicators.get_measure("repeat_people")
+        view.needs(entry.label, entry.unlock)
     view.add(outcome_trend(scope, "outcome_trend"))
     components_table(scope, view)
     view.add(_by_district(scope))
     view.add(_contacts(scope))
+    add_measures(scope, view, "outcomes")
     view.add(_completeness(scope))
     return view
 

@@ -3,7 +3,7 @@ self-assessment across the six questions."""
 
 from __future__ import annotations
 
-from pmhc.analysis import metrics
+from pmhc.analysis import indicators, metrics
 from pmhc.domain import checklist
 from pmhc.present import charts
 from pmhc.present.charts import Figure
@@ -23,7 +23,7 @@ def overview(scope: Scope) -> View:
             "No calls are loaded: upload a calls export on the Data page to see the outcomes."
         )
     else:
-        view.add(count_figure(scope, "MH calls"))
+        view.add(count_figure(scope, indicators.get_measure("mh_calls").card))
         add_cards(scope, view, "overview")
         view.add(repeat_figure(scope))
         view.add(monthly_calls(scope))

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 
 from pmhc.analysis import filters as flt
-from pmhc.analysis import metrics
+from pmhc.analysis import indicators, metrics
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import KeyFigure, Scope, View, figure, pct
+from pmhc.present.views.measures import add_measures
 from pmhc.present.views.shared import add_cards
 
 STAGE_TEXT = {
@@ -39,6 +40,7 @@ def policies(scope: Scope) -> View:
     if responders is None:
         view.needs("Calls by responder type", "a responder or unit type column")
     view.add(responders)
+    add_measures(scope, view, "policies")
     return view
 
 
@@ -143,7 +145,7 @@ def _response(scope: Scope, view: View) -> None:
     if card is not None and len(card):
         view.add(
             KeyFigure(
-                "Median response",
+                indicators.get_measure("response_time").card,
                 f"{card.median():.0f} min",
                 help="From call received to first unit arrived, over MH calls with both times.",
                 caption=f"{period} · of {len(card):,} MH calls with both times",

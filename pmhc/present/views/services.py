@@ -11,6 +11,7 @@ from pmhc.analysis.suppression import HIDDEN, suppress
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct
+from pmhc.present.views.measures import add_measures
 from pmhc.present.views.shared import add_cards, components_table
 
 MIN_CELL = 30  # heatmap cells with fewer calls show no rate
@@ -43,6 +44,7 @@ def services(scope: Scope) -> View:
                 )
             )
         view.add(_destinations(scope))
+        add_measures(scope, view, "services")
     if scope.ds.services is None:
         view.needs(
             "The services inventory", "a services workbook (name, type, hours, police drop-off)"

@@ -23,7 +23,7 @@ from pmhc.present.views.base import (
     rate_figure,
 )
 
-REPEAT_LABEL = "2+ MH contacts"
+REPEAT_LABEL = indicators.get_measure("repeat_people").card
 
 
 def repeat_figure(scope: Scope) -> KeyFigure | None:
@@ -242,13 +242,18 @@ def coverage_figure(scope: Scope, label: str, groups: tuple[str, ...]):
     now = workforce.coverage(scope.staff, groups)
     if now is None or not now.denominator:
         return None
-    earlier = scope.staff_a_year_before
+    earlier, why = None, None
+    if scope.staff_a_year_before is not None:
+        when = scope.as_of - pd.DateOffset(months=12)
+        earlier, why = workforce.in_post(scope.staff_a_year_before, when, groups)
     before = workforce.coverage(earlier, groups) if earlier is not None else None
     return rate_change_figure(
         scope,
         label,
         now,
-        before,
+        before if before is not None and before.denominator else None,
         True,
-        f"active staff as of {scope.as_of:%d %b %Y}, against 12 months earlier",
+        f"active staff as of {scope.as_of:%d %b %Y}"
+        + (", against those in post 12 months earlier" if earlier is not None else ""),
+        missing=why,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pmhc.analysis import workforce
+from pmhc.analysis import indicators, workforce
 from pmhc.analysis.suppression import HIDDEN
 from pmhc.domain.rules import COURSE_LABELS
 from pmhc.present import charts
@@ -24,7 +24,7 @@ def training(scope: Scope) -> View:
             "Share of patrol with 40-hour CIT", "a roster (with rank or role) and a training log"
         )
     else:
-        fig = coverage_figure(scope, "Patrol with 40-hour CIT", ("patrol",))
+        fig = coverage_figure(scope, indicators.get_measure("patrol_coverage").card, ("patrol",))
         if fig:
             fig.help += " Guidance: about 20–25% of patrol in large agencies, more in small ones."
         view.add(fig)
@@ -109,7 +109,7 @@ def _in_service(scope: Scope, view: View) -> Figure | None:
     )
     view.add(
         KeyFigure(
-            "Overdue for in-service",
+            indicators.get_measure("in_service_overdue").card,
             count_text(scope, n_over),
             help=f"CIT-certified officers with no CIT course in the "
             f"{workforce.IN_SERVICE_MONTHS} months before {scope.as_of:%d %b %Y}, of "
