@@ -263,16 +263,21 @@ def workspace_key(folder: Path) -> str:
     with _lock:
         if folder not in _ids:
             path = files.private_dir(folder) / ID_FILE
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
-            except FileExistsError:
-                pass
-            else:
+            if not path.exists():
+                # Written whole under a private name, then linked into place: a second
+                # process starting at the same moment sees no file or the whole id, never
+                # an empty one, and link() refuses to replace the id that won.
+                draft = path.with_name(f".{ID_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+                fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
                 with os.fdopen(fd, "w") as out:
                     out.write(secrets.token_hex(8))
+                try:
+                    os.link(draft, path)
+                except FileExistsError:
+                    pass
+                finally:
+                    draft.unlink()
             key = path.read_text().strip()
-            if not key:  # another process is writing it this very moment
-                raise RuntimeError("The workspace id is being written; try again.")
             _ids[folder] = key
         return _ids[folder]
 
