@@ -8,8 +8,10 @@ accounting of each table it loads: rows_in == rows_loaded + rows_rejected.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -48,16 +50,25 @@ def examples(thorough: int) -> int:
 
 # The slowest modules first: xdist hands a worker one module at a time in collection order
 # (`--dist loadscope`), so a long module started last would keep the run waiting on it.
-SLOW_FIRST = [
-    "test_sample.py",
+SLOW_FIRST = [  # by measured time (pytest --durations=0, summed per module), 2026-12-03
     "test_partner_app.py",
-    "test_chart_layout.py",
+    "test_release.py",
     "test_hosting.py",
     "test_partner_browser.py",
-    "test_release.py",
-    "test_release_audit.py",
+    "test_indicators.py",
     "test_report.py",
+    "test_publish.py",
+    "test_proxy.py",
+    "test_app_errors.py",
+    "test_sample.py",
+    "test_access_app.py",
+    "test_release_history.py",
+    "test_hostile_text_browser.py",
     "test_app.py",
+    "test_meeting_browser.py",
+    "test_chart_layout.py",
+    "test_isolation.py",
+    "test_browser.py",
 ]
 
 
@@ -112,6 +123,47 @@ def real_file(path: Path) -> Path:
 
 def assert_accounted(report: ingest.SourceReport) -> None:
     assert report.rows_in == report.rows_loaded + report.rows_rejected, report
+
+
+def publish(folder: Path, frame: pd.DataFrame) -> Path:
+    """`pmhc load` then `pmhc publish` of a calls export into a fresh workspace; its folder."""
+    from tests import partner_exports as exports
+
+    folder.mkdir(parents=True)
+    path = folder / "calls_export.csv"  # the same file name for every input of a pair
+    path.write_bytes(exports.csv_bytes(frame))
+    assert cli.main(["load", str(path), "--data-dir", str(folder / "ws")]) == 0
+    assert cli.main(["publish", "--data-dir", str(folder / "ws")]) == 0
+    return folder / "ws"
+
+
+@pytest.fixture(scope="session")
+def published_base_cache(tmp_path_factory) -> Path:
+    """The partner tests' base export (tests/partner_exports.py) loaded and published once
+    per run: a release build takes seconds, and half a dozen modules start from this one.
+    Under xdist the workers share it through their common temporary folder, one building
+    while the other waits on a lock. Read it through `published_base`, a copy per test."""
+    from tests import partner_exports as exports
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # pytest-N/, shared by the run's workers (popen-gw0/, ...)
+    cache = root / "published-base"
+    with open(root / "published-base.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not cache.is_dir():  # built aside and renamed: a failed build leaves none
+            building = root / f"published-base.{os.getpid()}"
+            shutil.rmtree(building, ignore_errors=True)
+            publish(building, exports.base_export())
+            building.rename(cache)
+    return cache / "ws"
+
+
+@pytest.fixture
+def published_base(published_base_cache, tmp_path) -> Path:
+    """A workspace of its own holding the base export loaded and published (`pmhc load`,
+    `pmhc publish`), free to change."""
+    return Path(shutil.copytree(published_base_cache, tmp_path / "published-base" / "ws"))
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,11 @@ page, and with the district and period filters changed."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from browsing import ScriptRuns, running_app
+from conftest import publish
 from google.protobuf.json_format import MessageToDict
 
-from pmhc import cli
 from tests import partner_exports as exports
 
 pytestmark = pytest.mark.browser
@@ -23,15 +21,6 @@ CHOICES = [("District", "Bayside"), ("Period", "2024"), ("District", "Other dist
 # the content, and a cached message is sent again as its hash alone: they are compared,
 # except for a message holding a random id.
 VOLATILE = {"sessionId", "scriptRunId", "deferredFileId"}
-
-
-def published(folder: Path, frame) -> Path:
-    folder.mkdir(parents=True)
-    path = folder / "calls_export.csv"
-    path.write_bytes(exports.csv_bytes(frame))
-    assert cli.main(["load", str(path), "--data-dir", str(folder / "ws")]) == 0
-    assert cli.main(["publish", "--data-dir", str(folder / "ws")]) == 0
-    return folder / "ws"
 
 
 def strip(value):
@@ -67,9 +56,9 @@ def session_messages(browser, url: str) -> list[dict]:
     return received
 
 
-def test_partner_websocket_messages_are_identical(browser, tmp_path):
-    base = published(tmp_path / "a", exports.base_export())
-    swapped = published(tmp_path / "b", exports.swap_small_districts(exports.base_export()))
+def test_partner_websocket_messages_are_identical(browser, published_base, tmp_path):
+    base = published_base
+    swapped = publish(tmp_path / "b", exports.swap_small_districts(exports.base_export()))
     messages = []
     for workspace in (base, swapped):  # one partner server at a time; no traceback in its log
         with running_app(workspace, PMHC_AUDIENCE="partner") as url:
