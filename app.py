@@ -10,6 +10,7 @@ from pmhc.present.guidance import PAGES
 from pmhc.storage import files
 from pmhc.ui import auth, partner
 from pmhc.ui import components as ui
+from pmhc.ui import navigation as links
 
 # The app's workspace is data/ beside app.py wherever the server is started from (the CLI's
 # default is data/ in the current folder); PMHC_DATA_DIR overrides both.
@@ -68,7 +69,7 @@ def internal_navigation():
     start = [pages["overview"], data_page] + ([admin] if ui.can("admin") else [])
     sections = {"Start": start, "The six questions": [pages[k] for k in QUESTIONS]}
     # In meeting mode the sidebar is hidden (the projector gets the width): pages at the top.
-    return st.navigation(sections, position="top" if ui.meeting_mode() else "sidebar")
+    return links.run(sections, "top" if ui.meeting_mode() else "sidebar")
 
 
 navigation = internal_navigation()

@@ -24,6 +24,7 @@ from pmhc.present import partner as pv
 from pmhc.present.guidance import PAGE_BY_KEY, PAGES
 from pmhc.storage import releases, settings
 from pmhc.ui import components as ui
+from pmhc.ui import navigation
 
 SELECTION_KEYS = ("partner_district", "partner_period")
 
@@ -135,7 +136,7 @@ def main() -> None:
         )
         for p in PAGES
     }
-    st.navigation(
+    navigation.run(
         {
             "Start": [pages["overview"]],
             "The six questions": [
@@ -191,8 +192,9 @@ def page(key: str, **options) -> None:
         return
     rel = pv.Released(release)
     sel = st.session_state.get("partner_selection", pv.Selection())
-    header_caption(rel)
+    header_caption(rel, sel)
     st.info(f"**What good looks like.** {escape_markdown(text.good)}", icon=":material/lightbulb:")
+    about_data(rel, sel, key)
     if key == "review" and rel.meta.get("outcomes"):
         labels = {o["key"]: o["label"] for o in rel.meta["outcomes"]}
         options["outcome_key"] = st.selectbox(
@@ -204,6 +206,8 @@ def page(key: str, **options) -> None:
     view = pv.PAGES[key](rel, sel, **options)
     if not (view.figures or view.charts or view.tables or view.notes):
         view.notes.append("The partner release holds no figures for this page.")
+    if key == "overview" and pv.summary(view, rel, sel):
+        st.markdown(f"**In short.** {escape_markdown(pv.summary(view, rel, sel))}")
     ui.render(view)
     if key == "review":
         actions(release)
@@ -212,16 +216,30 @@ def page(key: str, **options) -> None:
         answers(rel, text.question)
 
 
-def header_caption(rel: pv.Released) -> None:
-    months = rel.months(WHOLE_PERIOD) if rel.has_calls else []
-    span = f" · calls from {months[0]} to {months[-1]}" if months else ""
+def header_caption(rel: pv.Released, sel: pv.Selection) -> None:
+    span = pv.period_words(rel, sel) if rel.has_calls else ""
     agency = rel.meta.get("agency") or "Published for partners"
     st.caption(
-        f"**{escape_markdown(agency)}**{escape_markdown(span)} · partner view: counts of "
-        f"{int(rel.threshold):d} or fewer are hidden, with figures that would narrow them "
-        f"down; a figure that changed by {int(rel.threshold):d} or fewer since an earlier "
-        "release keeps the value shown then"
+        f"**{escape_markdown(agency)}**"
+        + (f" · calls from {escape_markdown(span)}" if span else "")
+        + f" · partner view: counts of {int(rel.threshold):d} or fewer are hidden, with "
+        "figures that would narrow them down; a figure that changed by "
+        f"{int(rel.threshold):d} or fewer since an earlier release keeps the value shown then"
     )
+
+
+def about_data(rel: pv.Released, sel: pv.Selection, key: str) -> None:
+    """Where the data end, and which measures this agency's data can and cannot show: on
+    the overview in full, on the other pages what is missing in a line."""
+    shown, missing = pv.measures(rel)
+    note = pv.data_end_note(rel, sel)
+    lines = [note] if note else []
+    if key == "overview":
+        lines.append("This agency's data can show: " + ("; ".join(shown) or "nothing yet") + ".")
+    if missing:
+        lines.append("Not in this agency's data: " + "; ".join(missing) + ".")
+    for line in lines:
+        st.markdown(escape_markdown(line))
 
 
 def actions(release: releases.Release) -> None:
