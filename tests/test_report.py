@@ -102,8 +102,10 @@ def test_the_first_page_is_a_handout_summary(pdf_text):
     control chart's signals, the target, the open actions and the self-assessment's count."""
     summary = pdf_text[1][0].replace("\n", " ")
     assert summary.startswith("Sample data: review meeting pack")
-    assert "Calls from January 2023 to December 2025. Key figures: January to December " \
+    assert (
+        "Calls from January 2023 to December 2025. Key figures: January to December "
         "2025, compared with January to December 2024." in summary
+    )
     # 8,592 MH calls in 2025, 1.4% more than in 2024; connection 46.3%, 13.5 points up.
     assert "Change against January to December 2024" in summary
     assert "MH calls 8,592 +1.4%" in summary and "Connected 46.3% +13.5 pts" in summary
@@ -207,6 +209,14 @@ def test_partner_pack_is_the_partner_release_and_nothing_else(partner_pack, publ
     assert "Sgt &lt;b&gt;Lee" not in page  # an action not shared
     assert "Officers overdue" not in page and "officer_id" not in page
     assert "counts from 1 to 10 are hidden" in page
+    # The summary page: the period in words and the partner view's own summary, from the
+    # shown figures (25,468 MH calls in the sample's release, 36.4% connected).
+    assert "<strong>Period.</strong> January 2023 to December 2025, all districts." in page
+    assert (
+        "<strong>In short.</strong> In all districts, from January 2023 to December 2025, the "
+        "police recorded 25,468 mental-health calls. Share of those calls with each outcome: "
+        "connection to services 36.4%"
+    ) in page
     # Each section is the partner page's own view of the release, figure for figure.
     for section in partner_pack.sections:
         page_view = partner.page_view(published, section.key, Selection())

@@ -18,7 +18,7 @@ import pandas as pd
 
 from pmhc.analysis import periods
 from pmhc.analysis.filters import LABELS, Filters
-from pmhc.analysis.released import Selection
+from pmhc.analysis.released import Released, Selection
 from pmhc.domain import checklist
 from pmhc.present import excel, labels, numbers, partner, views
 from pmhc.present.charts import Figure
@@ -54,6 +54,7 @@ class Pack:
     actions: pd.DataFrame = field(default_factory=pd.DataFrame)
     meetings: pd.DataFrame = field(default_factory=pd.DataFrame)
     made: date = field(default_factory=date.today)
+    in_short: str = ""  # the partner view's plain-language summary of the shown figures
 
     @property
     def review(self) -> views.View | None:
@@ -158,18 +159,20 @@ def build(
 
 def partner_pack(release, selection: Selection, values: dict, control: str | None = None) -> Pack:
     shared = release.tables.get("actions") if release is not None else None
+    sections = partner_views(release, selection, control)
+    overview = next((s.view for s in sections if s.key == "overview"), None)
+    rel = Released(release) if release is not None else None
     return Pack(
         agency=str(values.get("agency") or "Partner release"),
         audience="partner",
-        period=partner.period_words(release, selection)
-        if release is not None
-        else "Nothing is published yet",
+        period=partner.period_words(rel, selection) if rel else "Nothing is published yet",
         compared="",
         filters=[f"Partner choice: {selection.text()}"],
         sources=[],
-        sections=partner_views(release, selection, control),
+        sections=sections,
         self_assessment=partner_answers(release),
         actions=shared if shared is not None else pd.DataFrame(),
+        in_short=partner.summary(overview, rel, selection) if rel and overview else "",
     )
 
 
@@ -249,6 +252,13 @@ def month_runs(months: list[pd.Timestamp]) -> str:
     )
 
 
+def share(column: pd.Series) -> pd.Series:
+    """Shares as numbers, from numbers or from text such as '46.3%' (a hidden one: NaN)."""
+    if pd.api.types.is_numeric_dtype(column):
+        return column
+    return pd.to_numeric(column.astype(str).str.rstrip("%"), errors="coerce") / 100
+
+
 def signal_lines(view: views.View | None) -> list[str]:
     """The control chart's signals in sentences: its takeaway, then which months were above
     the upper limit, below the lower one, or broke a run rule."""
@@ -256,13 +266,17 @@ def signal_lines(view: views.View | None) -> list[str]:
     if fig is None or fig.empty or "signal" not in fig.data:
         return []
     data = fig.data.assign(month=pd.to_datetime(fig.data["month"], errors="coerce"))
+    for column in ("rate", "centre", "lcl", "ucl"):  # the partner chart's numbers are text
+        data[column] = share(data[column])
     lines = [fig.title + "."]
-    above = data[(data["signal"] == "Outside limits") & (data["rate"] > data["ucl"])]
-    below = data[(data["signal"] == "Outside limits") & (data["rate"] < data["lcl"])]
+    outside = data["signal"].isin(["Outside limits", "Above limits", "Below limits"])
+    above = data[outside & (data["rate"] > data["ucl"])]
+    below = data[outside & (data["rate"] < data["lcl"])]
     runs = data[data["signal"] == "Run rule"]
     for frame, what in ((above, "Above the upper limit"), (below, "Below the lower limit")):
         if len(frame):
-            lines.append(f"{what} ({len(frame)} months): {month_runs(list(frame['month']))}.")
+            n = len(frame)
+            lines.append(f"{what} ({n} month{'s' * (n != 1)}): {month_runs(list(frame['month']))}.")
     if len(runs):
         lines.append(f"Breaking a run rule: {month_runs(list(runs['month']))}.")
     last = data.dropna(subset=["rate"]).tail(1)
@@ -432,6 +446,8 @@ def figures_html(view: views.View, compared: str = "") -> str:
     frame = pd.DataFrame(
         [{"Key figure": f.label, "Value": f.value, change: f.delta or ""} for f in view.figures]
     )
+    if not any(f.delta for f in view.figures):  # partners' figures have no change
+        frame = frame.drop(columns=change)
     return table_html(frame)
 
 
@@ -476,8 +492,11 @@ def summary_html(pack: Pack) -> str:
         f'<p class="meta"><strong>Made.</strong> {pack.made.day} {pack.made:%B %Y}.</p>',
     ]
     if pack.audience == "partner":
-        parts.append('<p class="meta"><strong>Partner pack.</strong> Counts from 1 to 10 '
-                     "are hidden.</p>")
+        parts.append(
+            '<p class="meta"><strong>Partner pack: counts from 1 to 10 are hidden.</strong></p>'
+        )
+    if pack.in_short:
+        parts.append(f"<p><strong>In short.</strong> {esc(pack.in_short)}</p>")
     overview = next((s.view for s in pack.sections if s.key == "overview"), None)
     if overview and overview.figures:
         parts += ["<h2>Headline figures</h2>", figures_html(overview, pack.compared)]
