@@ -620,8 +620,7 @@ def summary(view: View, rel: Released, sel: Selection) -> str:
     repeat = by_label.get("2+ MH contacts")
     if repeat and repeat != rel.hidden:
         parts.append(
-            f"{repeat} of people with a recorded identifier had two or more mental-health "
-            "contacts."
+            f"{repeat} of people with a recorded identifier had two or more mental-health contacts."
         )
     names = {o.card: o.label.lower() for o in indicators.for_partners()}
     hidden = [names.get(f.label, f.label) for f in view.figures if f.value == rel.hidden]
