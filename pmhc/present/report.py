@@ -382,6 +382,7 @@ table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 9p
 th, td { border: 1px solid #bbb; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }
 th { background: #0072B2; color: #fff; }
 td.num { text-align: right; }
+tr { break-inside: avoid; }
 figure { margin: 3mm 0 5mm; break-inside: avoid; }
 figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 9pt; color: #444; }
