@@ -434,7 +434,7 @@ PRINT_CSS = """<style>
 }
 /* Disabled controls (the partner view) stay readable: WCAG AA contrast on white. */
 input:disabled, textarea:disabled, [aria-disabled="true"], [data-baseweb] [disabled],
-button:disabled, button:disabled p {
+button:disabled, button:disabled p, [data-testid="stWidgetLabel"][disabled] p {
   color: #4a4a4a !important; -webkit-text-fill-color: #4a4a4a !important; opacity: 1 !important; }
 input:disabled::placeholder, textarea:disabled::placeholder {
   color: #595959 !important; -webkit-text-fill-color: #595959 !important; opacity: 1 !important; }
