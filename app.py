@@ -39,6 +39,7 @@ pages = {
 def internal_navigation():
     with st.sidebar:
         st.markdown("**PMHC Dashboard**")
+        top = st.container()  # the page links, drawn once the pages are known
         if ds.is_sample:
             st.caption(
                 ":material/science: **Sample data** · a fictional agency. Upload your own "
@@ -69,7 +70,7 @@ def internal_navigation():
     start = [pages["overview"], data_page] + ([admin] if ui.can("admin") else [])
     sections = {"Start": start, "The six questions": [pages[k] for k in QUESTIONS]}
     # In meeting mode the sidebar is hidden (the projector gets the width): pages at the top.
-    return links.run(sections, "top" if ui.meeting_mode() else "sidebar")
+    return links.run(sections, "top" if ui.meeting_mode() else "sidebar", top)
 
 
 navigation = internal_navigation()

@@ -6,6 +6,8 @@ browser extension runs."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browsing import FIRST_LOAD, ROOT, ScriptRuns, charts_settled, running_app, unavailable
 
@@ -33,6 +35,20 @@ RUN = """async () => {
                               summary: (n.failureSummary || '').slice(0, 200)})),
   }));
 }"""
+
+
+# Material icon names a screen reader would read out, or the page would show as text when
+# the icon font has not loaded ("keyboard_arrow_right").
+ICON_NAME = re.compile(
+    r":material/|\b(keyboard_(double_)?arrow_\w+|expand_(more|less)|chevron_\w+|arrow_\w+"
+    r"|check_circle|upload_file|open_in_new|more_vert)\b"
+)
+
+
+def icon_names(page) -> list[str]:
+    """Icon names in the page's accessible text (what a screen reader hears)."""
+    text = page.locator("body").aria_snapshot()
+    return sorted({m[0] for m in ICON_NAME.finditer(text)})
 
 
 def axe_script() -> str:
@@ -79,6 +95,15 @@ def check_pages(browser, url: str, names: list[str], width: int, height: int) ->
         for name in names:
             opened(page, runs, f"{url}/{name}")
             violations = serious(page)
+            icons = icon_names(page)
+            if icons:
+                violations.append(
+                    {
+                        "id": "icon names in text",
+                        "impact": "serious",
+                        "nodes": [{"target": i, "summary": ""} for i in icons],
+                    }
+                )
             if violations:
                 found[f"{name or 'overview'} at {width}"] = violations
     finally:

@@ -8,18 +8,20 @@ from __future__ import annotations
 import streamlit as st
 
 
-def sidebar_links(sections: dict[str, list]) -> None:
-    """A heading per section and a link per page, in the sidebar."""
-    with st.sidebar:
+def sidebar_links(sections: dict[str, list], where=None) -> None:
+    """A heading per section and a link per page, in `where` (a sidebar container made
+    before the rest of the sidebar, so the links come first), else the sidebar."""
+    with where if where is not None else st.sidebar:
         for heading, pages in sections.items():
             st.markdown(f"**{heading}**")
             for page in pages:
                 st.page_link(page)
 
 
-def run(sections: dict[str, list], position: str = "sidebar"):
-    """`st.navigation` over the sections; in the sidebar with the app's own links."""
+def run(sections: dict[str, list], position: str = "sidebar", where=None):
+    """`st.navigation` over the sections; in the sidebar with the app's own links, drawn in
+    `where` when given."""
     if position != "sidebar":
         return st.navigation(sections, position=position)
-    sidebar_links(sections)
+    sidebar_links(sections, where)
     return st.navigation(sections, position="hidden")

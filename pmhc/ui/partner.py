@@ -126,9 +126,11 @@ def sidebar(release: releases.Release | None) -> pv.Selection:
 def main() -> None:
     """The partner app: sidebar, navigation and the page, from the published release."""
     release = published()
+    ui.print_styles()  # the same page styles as the internal pages (cards, phone titles)
     with st.sidebar:
         st.markdown("### PMHC Dashboard")
         st.caption(":material/lock: Partner view: small counts are hidden.")
+        top = st.container()  # the page links before the filters
     sidebar(release)
     pages = {
         p.key: st.Page(
@@ -143,7 +145,8 @@ def main() -> None:
                 pages[k]
                 for k in ("leadership", "policies", "training", "services", "outcomes", "review")
             ],
-        }
+        },
+        where=top,
     ).run()
 
 
@@ -193,6 +196,10 @@ def page(key: str, **options) -> None:
     rel = pv.Released(release)
     sel = st.session_state.get("partner_selection", pv.Selection())
     header_caption(rel, sel)
+    if key == "overview":  # the plain-language summary first, from the figures shown
+        short = pv.summary(pv.overview(rel, sel), rel, sel)
+        if short:
+            st.markdown(f"**In short.** {escape_markdown(short)}")
     st.info(f"**What good looks like.** {escape_markdown(text.good)}", icon=":material/lightbulb:")
     about_data(rel, sel, key)
     if key == "review" and rel.meta.get("outcomes"):
@@ -206,8 +213,6 @@ def page(key: str, **options) -> None:
     view = pv.PAGES[key](rel, sel, **options)
     if not (view.figures or view.charts or view.tables or view.notes):
         view.notes.append("The partner release holds no figures for this page.")
-    if key == "overview" and pv.summary(view, rel, sel):
-        st.markdown(f"**In short.** {escape_markdown(pv.summary(view, rel, sel))}")
     ui.render(view)
     if key == "review":
         actions(release)
@@ -233,13 +238,12 @@ def about_data(rel: pv.Released, sel: pv.Selection, key: str) -> None:
     the overview in full, on the other pages what is missing in a line."""
     shown, missing = pv.measures(rel)
     note = pv.data_end_note(rel, sel)
-    lines = [note] if note else []
+    lines = [("Where the data end.", note)] if note else []
     if key == "overview":
-        lines.append("This agency's data can show: " + ("; ".join(shown) or "nothing yet") + ".")
+        lines.append(("This agency's data can show:", "; ".join(shown) or "nothing yet"))
     if missing:
-        lines.append("Not in this agency's data: " + "; ".join(missing) + ".")
-    for line in lines:
-        st.markdown(escape_markdown(line))
+        lines.append(("Not in this agency's data:", "; ".join(missing)))
+    st.markdown("  \n".join(f"**{lead}** {escape_markdown(text)}" for lead, text in lines))
 
 
 def actions(release: releases.Release) -> None:
