@@ -93,7 +93,9 @@ def pack_page(browser) -> None:
     page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
     page.emulate_media(media="print")
     page.set_content(report.to_html(pack))
-    save(page.screenshot(), "meeting-pack")
+    box = page.locator("section.summary").bounding_box()  # a screen has no page breaks
+    height = min(box["y"] + box["height"] + 12, 1123) if box else 1123
+    save(page.screenshot(clip={"x": 0, "y": 0, "width": 794, "height": height}), "meeting-pack")
     page.close()
 
 
