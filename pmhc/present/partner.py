@@ -586,12 +586,13 @@ def data_end_note(rel: Released, sel: Selection) -> str | None:
             text += f" {last:%B %Y} is a part month: its counts cover only some of its days."
         return text
     text = f"The published data end with {last:%B %Y}."
-    shown = [rel.count(ALL_CALLS, sel, m) for m in months[:-1]]
-    shown = [n for n in shown if n is not None]
+    counts = [rel.count(ALL_CALLS, sel, m) for m in months[:-1]]
+    shown = [n for n in counts if n is not None]
+    typical = float(np.median(shown)) if len(shown) >= 3 else None
     n = rel.count(ALL_CALLS, sel, months[-1])
-    if n is not None and len(shown) >= 3 and n < 0.5 * float(np.median(shown)):
+    if n is not None and typical is not None and n < 0.5 * typical:
         text += (
-            f" It has {n:,} MH calls against {int(np.median(shown)):,} in a typical month "
+            f" It has {n:,} MH calls against {int(typical):,} in a typical month "
             "shown: probably a part month, so its figures are lower than a whole month's."
         )
     return text

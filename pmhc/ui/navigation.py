@@ -5,6 +5,8 @@ heading and plain links; `st.navigation` then runs the page with its own menu hi
 
 from __future__ import annotations
 
+from typing import Literal
+
 import streamlit as st
 
 
@@ -18,7 +20,7 @@ def sidebar_links(sections: dict[str, list], where=None) -> None:
                 st.page_link(page)
 
 
-def run(sections: dict[str, list], position: str = "sidebar", where=None):
+def run(sections: dict[str, list], position: Literal["sidebar", "top"] = "sidebar", where=None):
     """`st.navigation` over the sections; in the sidebar with the app's own links, drawn in
     `where` when given."""
     if position != "sidebar":
