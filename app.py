@@ -39,7 +39,7 @@ pages = {
 def internal_navigation():
     with st.sidebar:
         st.markdown("**PMHC Dashboard**")
-        top = st.container()  # the page links, drawn once the pages are known
+        top = st.container(key="page_links")  # the page links, drawn once pages are known
         if ds.is_sample:
             st.caption(
                 ":material/science: **Sample data** · a fictional agency. Upload your own "

@@ -130,7 +130,7 @@ def main() -> None:
     with st.sidebar:
         st.markdown("### PMHC Dashboard")
         st.caption(":material/lock: Partner view: small counts are hidden.")
-        top = st.container()  # the page links before the filters
+        top = st.container(key="page_links")  # the page links before the filters
     sidebar(release)
     pages = {
         p.key: st.Page(
