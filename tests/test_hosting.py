@@ -89,7 +89,7 @@ def sign_in(page, url: str, user: str) -> None:
 
 
 def open_data_page(page) -> None:
-    page.locator(".st-key-page_links").locator("a[href$='/data']").click()
+    page.locator(".st-key-page_links").locator("a[href='data']").click()
     expect(page.locator("h1").first).to_have_text("Data")
 
 
