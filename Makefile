@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 CHROMIUM ?= /usr/bin/chromium
 # pip runs again only when a requirements file is newer than its stamp.
+# axe-core for the accessibility browser tests, from npm at the version tests/package-lock.json pins.
+AXE := tests/node_modules/axe-core/axe.min.js
 APP_STAMP := $(VENV)/.requirements.stamp
 DEV_STAMP := $(VENV)/.requirements-dev.stamp
 
@@ -25,7 +27,7 @@ app: $(APP_STAMP)
 TEST_WORKERS ?= auto
 COVERAGE ?=
 COV_ARGS := $(if $(COVERAGE),--cov --cov-report=term:skip-covered --cov-report=html:.coverage-html)
-test: check chromium
+test: check chromium $(AXE)
 	PMHC_CHROMIUM=$(CHROMIUM) PMHC_REQUIRE_BROWSER=1 $(PY) -m pytest -n $(TEST_WORKERS) \
 	  --dist loadscope $(COV_ARGS)
 
@@ -73,3 +75,18 @@ chromium:
 	    "$(PY) -m pytest -m 'not browser'" >&2; \
 	  exit 1; \
 	fi
+
+# npm ci installs exactly the lock file's axe-core (again only when the lock file is newer).
+$(AXE): tests/package.json tests/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Node.js and npm with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	  else \
+	    echo "error: the accessibility tests need npm to install axe-core (Debian/Ubuntu:" \
+	      "sudo apt-get install nodejs npm)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	npm ci --prefix tests --no-audit --no-fund --loglevel=error
+	@touch $@

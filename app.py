@@ -10,6 +10,7 @@ from pmhc.present.guidance import PAGES
 from pmhc.storage import files
 from pmhc.ui import auth, partner
 from pmhc.ui import components as ui
+from pmhc.ui import navigation as links
 
 # The app's workspace is data/ beside app.py wherever the server is started from (the CLI's
 # default is data/ in the current folder); PMHC_DATA_DIR overrides both.
@@ -38,6 +39,7 @@ pages = {
 def internal_navigation():
     with st.sidebar:
         st.markdown("**PMHC Dashboard**")
+        top = st.container(key="page_links")  # the page links, drawn once pages are known
         if ds.is_sample:
             st.caption(
                 ":material/science: **Sample data** · a fictional agency. Upload your own "
@@ -68,7 +70,7 @@ def internal_navigation():
     start = [pages["overview"], data_page] + ([admin] if ui.can("admin") else [])
     sections = {"Start": start, "The six questions": [pages[k] for k in QUESTIONS]}
     # In meeting mode the sidebar is hidden (the projector gets the width): pages at the top.
-    return st.navigation(sections, position="top" if ui.meeting_mode() else "sidebar")
+    return links.run(sections, "top" if ui.meeting_mode() else "sidebar", top)
 
 
 navigation = internal_navigation()

@@ -78,7 +78,7 @@ def test_a_deep_link_on_a_fresh_server_runs_inside_the_frame(browser, tmp_path):
             sidebar = page.get_by_test_id("stSidebar")
             sidebar.wait_for(timeout=FIRST_LOAD)
             expect(page.locator("h1").first).to_contain_text(OUTCOMES, timeout=FIRST_LOAD)
-            expect(page.get_by_test_id("stSidebarNav")).to_be_visible()
+            expect(page.locator(".st-key-page_links")).to_be_visible()
             district = sidebar.get_by_test_id("stMultiSelect").filter(has_text="District")
             expect(district.get_by_text("Harbor", exact=True)).to_be_visible()
             assert re.search(r"[?&]district=Harbor", page.url)

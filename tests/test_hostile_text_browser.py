@@ -120,7 +120,7 @@ def test_hostile_text_builds_nothing_and_fetches_nothing(hostile_app, browser):
     sidebar.wait_for(timeout=FIRST_LOAD)
     expect(sidebar.get_by_text("PWNB", exact=False).first).to_be_visible(timeout=FIRST_LOAD)
     check(page, "the dataset's name in the sidebar")
-    page.get_by_test_id("stSidebarNav").locator("a", has_text="1 · Leadership").click()
+    page.locator(".st-key-page_links").locator("a", has_text="1 · Leadership").click()
     expect(page.locator("h1").first).to_contain_text("leadership", timeout=FIRST_LOAD)
     sidebar.get_by_text("Meeting mode", exact=True).click()
     expect(page.get_by_role("radio", name="Two districts")).to_be_visible(timeout=FIRST_LOAD)
@@ -139,7 +139,7 @@ def test_hostile_text_builds_nothing_and_fetches_nothing(hostile_app, browser):
     sidebar.get_by_text("Partner view", exact=True).click()
     expect(page.get_by_role("switch", name="Partner view")).to_be_checked()
     for target in PAGES[:-1]:
-        page.get_by_test_id("stSidebarNav").locator("a", has_text=target).first.click()
+        page.locator(".st-key-page_links").locator("a", has_text=target).first.click()
         expect(page.locator("h1").first).to_be_visible(timeout=FIRST_LOAD)
         check(page, f"{target}, partner view")
     context.close()
@@ -150,7 +150,7 @@ def test_hostile_text_builds_nothing_and_fetches_nothing(hostile_app, browser):
 def go(page, target: str) -> None:
     """Open a page from the sidebar, or in meeting mode (the sidebar hidden) from the
     navigation at the top, whose sections open as menus."""
-    side = page.get_by_test_id("stSidebarNav").locator("a", has_text=target).first
+    side = page.locator(".st-key-page_links").locator("a", has_text=target).first
     if side.is_visible():
         side.click()
         return

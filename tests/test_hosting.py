@@ -89,7 +89,7 @@ def sign_in(page, url: str, user: str) -> None:
 
 
 def open_data_page(page) -> None:
-    page.get_by_test_id("stSidebarNav").locator("a[href$='/data']").click()
+    page.locator(".st-key-page_links").locator("a[href='data']").click()
     expect(page.locator("h1").first).to_have_text("Data")
 
 
@@ -122,7 +122,7 @@ def test_signed_out_sees_no_data(hosted, new_page):
         page.goto(url + path)
         expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=FIRST_LOAD)
         expect(page.get_by_test_id("stMetric")).to_have_count(0)
-        expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+        expect(page.locator(".st-key-page_links")).to_have_count(0)
         expect(page.get_by_text("Sample data")).to_have_count(0)
         expect(page.locator(".vega-embed")).to_have_count(0)
 
@@ -151,7 +151,7 @@ def test_an_analyst_signs_in_and_uploads(hosted, new_page, tmp_path):
     expect(sidebar(page).get_by_text("Sample data")).to_have_count(0)
     expect(page.get_by_text("calls: 40 loaded, 0 rejected").first).to_be_visible()
     # Another page draws the upload.
-    page.get_by_test_id("stSidebarNav").locator("a", has_text="5 · Data & outcomes").click()
+    page.locator(".st-key-page_links").locator("a", has_text="5 · Data & outcomes").click()
     page.wait_for_url(re.compile(r"/outcomes"))
     expect(page.locator("h1").first).to_contain_text(OUTCOMES)
     expect(page.get_by_test_id("stMain").get_by_text("ana_calls.xlsx").first).to_be_visible()
@@ -163,7 +163,7 @@ def test_an_analyst_signs_in_and_uploads(hosted, new_page, tmp_path):
     assert upload["role"] == "analyst" and upload["details"]["rows_in"] == 40
     assert "ana_calls" not in json.dumps(entries)
     # No Access & audit page for an analyst.
-    expect(page.get_by_test_id("stSidebarNav").get_by_text("Access & audit")).to_have_count(0)
+    expect(page.locator(".st-key-page_links").get_by_text("Access & audit")).to_have_count(0)
 
 
 def test_a_viewer_cannot_upload(hosted, new_page):
@@ -188,14 +188,14 @@ def test_two_users_keep_their_own_datasets(hosted, new_page, tmp_path):
         (ana, "first_user", "second_user"),
         (chief, "second_user", "first_user"),
     ):
-        page.get_by_test_id("stSidebarNav").locator("a", has_text="Overview").click()
+        page.locator(".st-key-page_links").locator("a", has_text="Overview").click()
         expect(page.locator("h1").first).to_have_text("Overview")
         expect(sidebar(page).get_by_text(f"{mine}.xlsx").first).to_be_visible()
         expect(page.get_by_text(f"{theirs}.xlsx")).to_have_count(0)
         page.reload()  # a new session for the same user opens on their own last choice
         expect(sidebar(page).get_by_text(f"{mine}.xlsx").first).to_be_visible(timeout=FIRST_LOAD)
     # The admin sees the audit log of both, and can export it.
-    chief.get_by_test_id("stSidebarNav").locator("a", has_text="Access & audit").click()
+    chief.locator(".st-key-page_links").locator("a", has_text="Access & audit").click()
     expect(chief.locator("h1").first).to_have_text("Access & audit")
     expect(chief.get_by_role("button", name="Export the audit log (CSV)")).to_be_visible()
 
@@ -212,7 +212,7 @@ def test_a_partner_link_opens_the_partner_view_only(hosted, new_page):
     expect(sidebar(page).get_by_text("Partner view: small counts are hidden")).to_be_visible(
         timeout=FIRST_LOAD
     )
-    nav = page.get_by_test_id("stSidebarNav")
+    nav = page.locator(".st-key-page_links")
     expect(nav.locator("a[href$='/data']")).to_have_count(0)
     expect(nav.get_by_text("Access & audit")).to_have_count(0)
     expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
@@ -244,7 +244,7 @@ def test_a_bad_partner_link_shows_nothing(hosted, new_page, case):
     expect(page.get_by_role("heading", name="This link does not open anything")).to_be_visible(
         timeout=FIRST_LOAD
     )
-    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+    expect(page.locator(".st-key-page_links")).to_have_count(0)
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
     expect(page.get_by_text("Sample data")).to_have_count(0)
 
@@ -301,7 +301,7 @@ def test_markdown_in_files_is_shown_as_text_with_no_outside_request(hosted, new_
     expect(main.locator("img[src*='198.51.100.7'], a[href*='198.51.100.7']")).to_have_count(0)
     for target in ("Overview", "4 · Services", "5 · Data & outcomes"):
         before = runs.finished
-        page.get_by_test_id("stSidebarNav").locator("a", has_text=target).click()
+        page.locator(".st-key-page_links").locator("a", has_text=target).click()
         runs.wait(before)
         expect(page.locator("h1").first).to_be_visible()
         charts_settled(page)

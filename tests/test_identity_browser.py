@@ -57,7 +57,7 @@ def test_the_chiefs_address_without_the_chiefs_account_opens_nothing(hosted, bro
     expect(page.get_by_role("heading", name="No access yet")).to_be_visible()
     expect(page.get_by_text(f"#{sub}", exact=False).first).to_be_visible()  # the id to list
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
-    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+    expect(page.locator(".st-key-page_links")).to_have_count(0)
     page.goto(f"{url}/admin")
     expect(page.get_by_role("heading", name="No access yet")).to_be_visible(timeout=FIRST_LOAD)
     expect(page.get_by_text("Access & audit")).to_have_count(0)
@@ -72,7 +72,7 @@ def test_the_chiefs_address_without_the_chiefs_account_opens_nothing(hosted, bro
 def test_the_chiefs_verified_address_or_listed_account_is_admin(hosted, browser, sub):
     url, _ = hosted
     context, page = signed_in_page(browser, url, sub)
-    nav = page.get_by_test_id("stSidebarNav")
+    nav = page.locator(".st-key-page_links")
     nav.wait_for(timeout=FIRST_LOAD)
     nav.locator("a", has_text="Access & audit").click()
     expect(page.locator("h1").first).to_have_text("Access & audit")

@@ -165,7 +165,7 @@ def test_every_page_draws_under_the_shipped_policy(proxied, page):
     page.get_by_test_id("stSidebar").wait_for(timeout=FIRST_LOAD)
     for path in PAGES:
         if path:  # through the navigation: a new address would be a new, signed-out session
-            page.get_by_test_id("stSidebarNav").locator(f"a[href$='/{path}']").click()
+            page.locator(".st-key-page_links").locator(f"a[href='{path}']").click()
             page.wait_for_url(re.compile(rf"/{path}$"))
         expect(page.locator("h1").first).to_be_visible(timeout=FIRST_LOAD)
         if path in ("", "outcomes", "services"):  # pages with charts: they must draw

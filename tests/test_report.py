@@ -6,6 +6,7 @@ all three."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import openpyxl
@@ -48,9 +49,16 @@ def actions():
     )
 
 
+# Two of the 32 self-assessment items answered.
+ANSWERS = {
+    "1.1": {"answer": "Yes", "note": "Sgt Lee coordinates"},
+    "4.3": {"answer": "Partly", "note": ""},
+}
+
+
 @pytest.fixture(scope="module")
 def pack(sample, values, actions):
-    return report.build(sample, Filters(), values, {}, actions)
+    return report.build(sample, Filters(), values, ANSWERS, actions)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +68,7 @@ def pdf_text(pack):
 
 
 def test_the_pack_shows_the_pages_figures(pack, sample, values):
-    scope = report.scope_for(sample, Filters(), values, {}, "internal")
+    scope = report.scope_for(sample, Filters(), values, ANSWERS, "internal")
     for section in pack.sections:
         options = report.review_options(values) if section.key == "review" else {}
         page = views.PAGES[section.key](scope, **options)
@@ -75,14 +83,10 @@ def test_the_pack_shows_the_pages_figures(pack, sample, values):
 
 def test_the_pdf_renders_with_cover_sections_and_figures(pack, pdf_text):
     pages, text = pdf_text
-    assert pages >= 10  # cover and meeting pages, then one section per page at least
-    cover = text[0]
-    assert "Sample data: review meeting pack" in cover
-    assert "Calls from 01 Jan 2023 to 31 Dec 2025" in cover
-    # Row accounting of the calls export, as the Data page reports it.
-    assert SOURCES in cover and "27,898 27,897 1" in cover
-    assert "Headline figures" in cover
+    assert pages >= 10  # the summary, one section per page at least, the meeting, sources
     whole = "\n".join(text).replace("\n", " ")
+    # Row accounting of the calls export, as the Data page reports it, on the last page.
+    assert SOURCES in text[-1] and "27,898 27,897 1" in text[-1]
     for section in pack.sections:
         assert section.heading.split(":")[0] in whole
         for f in section.view.figures:
@@ -91,6 +95,67 @@ def test_the_pdf_renders_with_cover_sections_and_figures(pack, pdf_text):
     assert "Targets against actuals" in whole and "off target" in whole
     assert "Add a night mobile crisis shift" in whole and "overdue" in whole
     assert "Done item" not in whole  # done actions are not open
+
+
+def test_the_first_page_is_a_handout_summary(pdf_text):
+    """Page 1 alone: the period in words, the headline figures with their change, the
+    control chart's signals, the target, the open actions and the self-assessment's count."""
+    summary = pdf_text[1][0].replace("\n", " ")
+    assert summary.startswith("Sample data: review meeting pack")
+    assert (
+        "Calls from January 2023 to December 2025. Key figures: January to December "
+        "2025, compared with January to December 2024." in summary
+    )
+    # 8,592 MH calls in 2025, 1.4% more than in 2024; connection 46.3%, 13.5 points up.
+    assert "Change against January to December 2024" in summary
+    assert "MH calls 8,592 +1.4%" in summary and "Connected 46.3% +13.5 pts" in summary
+    # The control chart: August 2024 above the upper limit, September a run rule, then
+    # October 2024 to December 2025 above it: 16 months.
+    assert "Above the upper limit (16 months): Aug 2024, Oct 2024 to Dec 2025." in summary
+    assert "Breaking a run rule: Sep 2024." in summary
+    assert "Latest month, December 2025: 46.7% against a centre line of 29.4%." in summary
+    assert "Connection to services 60.0% 46.3% off target" in summary
+    assert "Add a night mobile crisis shift CIT coordinator 31 Jan 2020 In progress overdue" in (
+        summary
+    )
+    assert "Done item" not in summary
+    assert "2 of 32 self-assessment items answered (1 Yes, 1 Partly); 30 not answered yet." in (
+        summary
+    )
+    assert SOURCES not in summary  # the row accounting is at the back
+    assert not pdf_text[1][1].startswith("Sample data: review meeting pack")
+
+
+def test_the_self_assessment_is_compact(pack, pdf_text):
+    """The answered items, each once, then one line counting the others; no empty rows of
+    the 30 unanswered items and no question repeated on every row."""
+    whole = " ".join(pdf_text[1]).replace("\n", " ")
+    assert "1.1 A named PMHC coordinator leads the collaboration. Yes Sgt Lee coordinates" in (
+        whole
+    )
+    assert "4.3 A crisis receiving and stabilisation facility" in whole
+    assert "Dedicated budget and staff time" not in whole  # item 1.6, not answered
+    assert "Is our leadership committed?" not in report.meeting_html(pack)
+    answered, unanswered = report.answered_items(pack.self_assessment)
+    assert list(answered["Item"]) == ["1.1", "4.3"] and unanswered == 30
+
+
+INSTRUCTIONS = re.compile(r"\b(click\w*|select|choose|upload\w*|sidebar|buttons?|tick)\b", re.I)
+
+
+def test_no_on_screen_instructions_on_paper(pdf_text, partner_pack):
+    """A handout has no sidebar, buttons or uploads: not in the PDF, nor in the HTML pack
+    of staff, of partners, or of an agency with nothing loaded."""
+    from pmhc.storage.dataset import Dataset
+
+    empty = report.build(Dataset("empty"), Filters(), dict(store.DEFAULTS), {}, pd.DataFrame())
+    texts = {"pdf": " ".join(pdf_text[1])}
+    for name, p in (("partner", partner_pack), ("empty", empty)):
+        texts[name] = re.sub(r"<[^>]+>", " ", report.to_html(p))
+    for name, text in texts.items():
+        found = [text[max(m.start() - 60, 0) : m.end() + 60] for m in INSTRUCTIONS.finditer(text)]
+        assert not found, (name, found)
+    assert "No calls are loaded." in texts["empty"]  # the note states, without the how-to
 
 
 def test_control_signals_are_the_months_outside_the_limits(pack):
@@ -144,6 +209,14 @@ def test_partner_pack_is_the_partner_release_and_nothing_else(partner_pack, publ
     assert "Sgt &lt;b&gt;Lee" not in page  # an action not shared
     assert "Officers overdue" not in page and "officer_id" not in page
     assert "counts from 1 to 10 are hidden" in page
+    # The summary page: the period in words and the partner view's own summary, from the
+    # shown figures (25,468 MH calls in the sample's release, 36.4% connected).
+    assert "<strong>Period.</strong> January 2023 to December 2025, all districts." in page
+    assert (
+        "<strong>In short.</strong> In all districts, from January 2023 to December 2025, the "
+        "police recorded 25,468 mental-health calls. Share of those calls with each outcome: "
+        "connection to services 36.4%"
+    ) in page
     # Each section is the partner page's own view of the release, figure for figure.
     for section in partner_pack.sections:
         page_view = partner.page_view(published, section.key, Selection())

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 
 def pct(value: float | None, digits: int = 1) -> str:
     """'30.9%'; an en dash when there is no value."""
@@ -16,3 +18,25 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 def count(value: int) -> str:
     return f"{value:,}"
+
+
+def span_words(start, end) -> str:
+    """A period in words, for paper and for partners: 'March 2026', 'January to December
+    2025', 'July 2024 to June 2025'; with days when it is not whole months ('1 to 28 March
+    2026', '1 January 2023 to 31 December 2025'). `start` and `end` are timestamps (the
+    end's time of day is ignored)."""
+    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    whole = start.day == 1 and (end + pd.Timedelta(days=1)).day == 1
+    if whole:
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start:%B %Y}"
+        if start.year == end.year:
+            return f"{start:%B} to {end:%B %Y}"
+        return f"{start:%B %Y} to {end:%B %Y}"
+    if start == end:
+        return f"{start.day} {start:%B %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day} to {end.day} {end:%B %Y}"
+    if start.year == end.year:
+        return f"{start.day} {start:%B} to {end.day} {end:%B %Y}"
+    return f"{start.day} {start:%B %Y} to {end.day} {end:%B %Y}"

@@ -16,7 +16,7 @@ from pmhc.analysis import indicators
 from pmhc.analysis.release import ALL_CALLS, ALL_DISTRICTS, WHOLE_PERIOD
 from pmhc.analysis.released import Released, Selection, staff_rate
 from pmhc.analysis.stats import wilson_bounds
-from pmhc.present import charts
+from pmhc.present import charts, numbers
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import KeyFigure, View, pct
 from pmhc.storage.releases import Release
@@ -526,6 +526,110 @@ def targets_table(rel: Released, sel: Selection) -> pd.DataFrame | None:
             }
         )
     return pd.DataFrame(rows).astype("str") if rows else None
+
+
+# --- what the page says about the data ---------------------------------------------------
+
+
+def _month_span(months: list[str]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    first = pd.Period(months[0], "M")
+    last = pd.Period(months[-1], "M")
+    return first.start_time, last.end_time
+
+
+def where_text(sel: Selection) -> str:
+    return "all districts" if sel.district == ALL_DISTRICTS else sel.district
+
+
+def span_words(rel: Released, sel: Selection) -> str:
+    """'January 2024 to December 2025': the months of the selection ("" without calls)."""
+    months = rel.months(sel.period) if rel.has_calls else []
+    return numbers.span_words(*_month_span(months)) if months else ""
+
+
+def period_words(release: Release | Released, sel: Selection) -> str:
+    """'January 2024 to December 2025, all districts': the months of the selection."""
+    rel = release if isinstance(release, Released) else Released(release)
+    span = span_words(rel, sel)
+    return f"{span}, {where_text(sel)}" if span else "No calls are published for partners"
+
+
+def measures(rel: Released) -> tuple[list[str], list[str]]:
+    """The measures partners can see in this release and those this agency's data cannot
+    show, by the registry's names (an outcome is released only when the data have it)."""
+    released = {o["key"] for o in rel.meta.get("outcomes", [])}
+    shown = [o.label for o in indicators.for_partners() if o.key in released]
+    missing = [o.label for o in indicators.for_partners() if o.key not in released]
+    extra = [
+        ("Mental-health calls per month", rel.has_calls),
+        ("Repeat contacts", "persons" in rel.cells),
+        ("CIT steps (requested, dispatched, arrived)", bool(rel.meta.get("flags"))),
+        ("How calls ended (disposition groups)", bool(rel.meta.get("dispositions"))),
+        ("CIT training of staff", "staff" in rel.cells),
+    ]
+    for name, has in extra:
+        (shown if has else missing).append(name)
+    return shown, missing
+
+
+def data_end_note(rel: Released, sel: Selection) -> str | None:
+    """Where the published data end; a last month with under half the calls of the
+    median shown month is said to be probably a part month (shown counts only)."""
+    months = rel.months(WHOLE_PERIOD) if rel.has_calls else []  # the end, whatever the year
+    if not months:
+        return None
+    end = rel.meta.get("data_end")
+    last = pd.Period(months[-1], "M")
+    if end:
+        text = f"The data end on {numbers.span_words(end, end)}."
+        if pd.Timestamp(end).normalize() < last.end_time.normalize():
+            text += f" {last:%B %Y} is a part month: its counts cover only some of its days."
+        return text
+    text = f"The published data end with {last:%B %Y}."
+    counts = [rel.count(ALL_CALLS, sel, m) for m in months[:-1]]
+    shown = [n for n in counts if n is not None]
+    typical = float(np.median(shown)) if len(shown) >= 3 else None
+    n = rel.count(ALL_CALLS, sel, months[-1])
+    if n is not None and typical is not None and n < 0.5 * typical:
+        text += (
+            f" It has {n:,} MH calls against {int(typical):,} in a typical month "
+            "shown: probably a part month, so its figures are lower than a whole month's."
+        )
+    return text
+
+
+def summary(view: View, rel: Released, sel: Selection) -> str:
+    """A short plain-language summary of an overview, written from its shown figures
+    alone: a hidden figure is named as hidden, never described."""
+    if not view.figures:
+        return ""
+    by_label = {f.label: f.value for f in view.figures}
+    calls = by_label.get("MH calls")
+    parts = []
+    if calls and calls != rel.hidden:
+        parts.append(
+            f"In {where_text(sel)}, from {span_words(rel, sel)}, the police recorded {calls} "
+            "mental-health calls."
+        )
+    rates = [
+        f"{o.label.lower()} {by_label[o.card]}"
+        for o in indicators.for_partners()
+        if by_label.get(o.card) not in (None, rel.hidden)
+    ]
+    if rates:
+        parts.append("Share of those calls with each outcome: " + ", ".join(rates) + ".")
+    repeat = by_label.get("2+ MH contacts")
+    if repeat and repeat != rel.hidden:
+        parts.append(
+            f"{repeat} of people with a recorded identifier had two or more mental-health contacts."
+        )
+    names = {o.card: o.label.lower() for o in indicators.for_partners()}
+    hidden = [names.get(f.label, f.label) for f in view.figures if f.value == rel.hidden]
+    if hidden:
+        parts.append(
+            f"Hidden because the counts are too small to show safely: {', '.join(hidden)}."
+        )
+    return " ".join(parts)
 
 
 # --- pages -----------------------------------------------------------------------------

@@ -18,9 +18,9 @@ import pandas as pd
 
 from pmhc.analysis import periods
 from pmhc.analysis.filters import LABELS, Filters
-from pmhc.analysis.released import Selection
+from pmhc.analysis.released import Released, Selection
 from pmhc.domain import checklist
-from pmhc.present import excel, partner, views
+from pmhc.present import excel, labels, numbers, partner, views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGES
 from pmhc.storage import answers as answer_store
@@ -31,7 +31,8 @@ IMAGE_WIDTH = 640  # px of plot width in the static chart images
 TITLE_CHARS = 70  # characters a line of a chart title in the images
 MAX_TABLE_ROWS = 40  # longer tables are cut in the printed pack (the Excel pack has them)
 OPEN_STATUSES = ("Not started", "In progress")
-NUMBER = re.compile(r"[-+]?[\d,.]+%?")  # right-aligned in the pack's tables
+SUMMARY_ACTIONS = 5  # actions on the summary page; the meeting section lists them all
+NUMBER = re.compile(r"[-+]?[\d,.]+(%| pts)?")  # right-aligned in the pack's tables
 
 
 @dataclass
@@ -47,12 +48,14 @@ class Pack:
     audience: str
     period: str
     filters: list[str]
+    compared: str  # what the key figures' change is against, in words ("" if nothing)
     sources: list[dict]
     sections: list[Section]
     self_assessment: pd.DataFrame
     actions: pd.DataFrame = field(default_factory=pd.DataFrame)
     meetings: pd.DataFrame = field(default_factory=pd.DataFrame)
     made: date = field(default_factory=date.today)
+    in_short: str = ""  # the partner view's plain-language summary of the shown figures
 
     @property
     def review(self) -> views.View | None:
@@ -145,6 +148,7 @@ def build(
         agency=str(values.get("agency") or ds.label),
         audience=audience,
         period=period_text(scope),
+        compared=compared_text(scope),
         filters=filter_lines(f),
         sources=source_rows(ds),
         sections=page_views(scope, values, control),
@@ -156,32 +160,43 @@ def build(
 
 def partner_pack(release, selection: Selection, values: dict, control: str | None = None) -> Pack:
     shared = release.tables.get("actions") if release is not None else None
+    sections = partner_views(release, selection, control)
+    overview = next((s.view for s in sections if s.key == "overview"), None)
+    rel = Released(release) if release is not None else None
     return Pack(
         agency=str(values.get("agency") or "Partner release"),
         audience="partner",
-        period=selection.text() if release is not None else "Nothing is published yet",
+        period=partner.period_words(rel, selection) if rel else "Nothing is published yet",
+        compared="",
         filters=[f"Partner choice: {selection.text()}"],
         sources=[],
-        sections=partner_views(release, selection, control),
+        sections=sections,
         self_assessment=partner_answers(release),
         actions=shared if shared is not None else pd.DataFrame(),
+        in_short=partner.summary(overview, rel, selection) if rel and overview else "",
     )
 
 
 def period_text(scope: views.Scope) -> str:
+    """The calls' period and the key figures' window, in words (a handout is read away
+    from the app, so no abbreviations)."""
     mh = scope.mh
     if mh is None or mh.empty:
         return "No calls in the selected period"
     first = mh["received_at"].min()
     last = periods.known_end(mh["received_at"].max(), scope.precision)
-    text = f"Calls from {first:%d %b %Y} to {last:%d %b %Y}"
+    text = f"Calls from {numbers.span_words(first, last)}"
     w = scope.window
     if w is not None:
-        text += f"; key figures: {w.text}"
-        text += (
-            f", against {w.before_text}" if w.before_text else f" ({w.missing or 'no comparison'})"
-        )
+        text += f". Key figures: {numbers.span_words(w.start, w.end)}"
+        compared = compared_text(scope)
+        text += f", compared with {compared}" if compared else f" ({w.missing or 'no comparison'})"
     return text
+
+
+def compared_text(scope: views.Scope) -> str:
+    w = scope.window if scope.mh is not None and not scope.mh.empty else None
+    return numbers.span_words(*w.before) if w is not None and w.before is not None else ""
 
 
 def filter_lines(f: Filters) -> list[str]:
@@ -225,6 +240,108 @@ def control_signals(view: views.View | None) -> pd.DataFrame:
     return out.reindex(columns=["month", "rate", "centre", "lcl", "ucl", "signal"])
 
 
+def month_runs(months: list[pd.Timestamp]) -> str:
+    """'Aug 2024, Oct 2024 to Dec 2025': consecutive months as one run."""
+    runs: list[list[pd.Timestamp]] = []
+    for m in sorted(months):
+        if runs and (m.year - runs[-1][-1].year) * 12 + m.month - runs[-1][-1].month == 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return ", ".join(
+        f"{r[0]:%b %Y}" if len(r) == 1 else f"{r[0]:%b %Y} to {r[-1]:%b %Y}" for r in runs
+    )
+
+
+def share(column: pd.Series) -> pd.Series:
+    """Shares as numbers, from numbers or from text such as '46.3%' (a hidden one: NaN)."""
+    if pd.api.types.is_numeric_dtype(column):
+        return column
+    return pd.to_numeric(column.astype(str).str.rstrip("%"), errors="coerce") / 100
+
+
+def signal_lines(view: views.View | None) -> list[str]:
+    """The control chart's signals in sentences: its takeaway, then which months were above
+    the upper limit, below the lower one, or broke a run rule."""
+    fig = view.chart("control_chart") if view else None
+    if fig is None or fig.empty or "signal" not in fig.data:
+        return []
+    data = fig.data.assign(month=pd.to_datetime(fig.data["month"], errors="coerce"))
+    for column in ("rate", "centre", "lcl", "ucl"):  # the partner chart's numbers are text
+        data[column] = share(data[column])
+    lines = [fig.title + "."]
+    outside = data["signal"].isin(["Outside limits", "Above limits", "Below limits"])
+    above = data[outside & (data["rate"] > data["ucl"])]
+    below = data[outside & (data["rate"] < data["lcl"])]
+    runs = data[data["signal"] == "Run rule"]
+    for frame, what in ((above, "Above the upper limit"), (below, "Below the lower limit")):
+        if len(frame):
+            n = len(frame)
+            lines.append(f"{what} ({n} month{'s' * (n != 1)}): {month_runs(list(frame['month']))}.")
+    if len(runs):
+        lines.append(f"Breaking a run rule: {month_runs(list(runs['month']))}.")
+    last = data.dropna(subset=["rate"]).tail(1)
+    if len(last):
+        row = last.iloc[0]
+        lines.append(
+            f"Latest month, {row['month']:%B %Y}: {numbers.pct(row['rate'])} against a centre "
+            f"line of {numbers.pct(row['centre'])}."
+        )
+    return lines
+
+
+def answered_items(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The self-assessment on paper: the answered items (item, statement, answer, note)
+    and how many are not answered."""
+    if frame is None or frame.empty:
+        return pd.DataFrame(), 0
+    done = frame[frame["answer"].isin(checklist.ANSWERS)]
+    table = pd.DataFrame(
+        {
+            "Item": done["item"].astype(str),
+            "Statement": done["text"],
+            "Answer": done["answer"],
+            "Note": done["note"].fillna("") if "note" in done else "",
+        }
+    )
+    return table, len(frame) - len(done)
+
+
+def self_assessment_line(frame: pd.DataFrame) -> str:
+    answered, unanswered = answered_items(frame)
+    total = len(answered) + unanswered
+    if not total:
+        return "The self-assessment is not shared."
+    if answered.empty:
+        return f"None of the {total} self-assessment items is answered yet."
+    counts = answered["Answer"].value_counts()
+    tally = ", ".join(f"{counts[a]} {a}" for a in checklist.ANSWERS if a in counts)
+    rest = f"; {unanswered} not answered yet" if unanswered else ""
+    return f"{len(answered)} of {total} self-assessment items answered ({tally}){rest}."
+
+
+# Instructions for someone at the screen: a handout has no buttons, sidebar or uploads.
+INSTRUCTION = re.compile(
+    r"\b(click\w*|select|choose|upload\w*|sidebar|button\w*|tick|drag|answer the|set the"
+    r"|open the|go to|data page|question's page)\b",
+    re.IGNORECASE,
+)
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def on_paper(text: str) -> str:
+    """A page's note for paper: what it states, without what it tells a user to do (a
+    clause after a colon, a parenthesis or a whole sentence that is an instruction)."""
+    text = re.sub(r"\s*\([^()]*\)", lambda m: "" if INSTRUCTION.search(m[0]) else m[0], text)
+    kept = []
+    for sentence in SENTENCE.split(text.replace("**", "")):
+        if not INSTRUCTION.search(sentence):
+            kept.append(sentence)
+        elif ":" in sentence and not INSTRUCTION.search(sentence.split(":", 1)[0]):
+            kept.append(sentence.split(":", 1)[0].rstrip() + ".")
+    return " ".join(kept).strip()
+
+
 # --- charts as images ---------------------------------------------------------------------
 
 
@@ -266,11 +383,15 @@ table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; font-size: 9p
 th, td { border: 1px solid #bbb; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }
 th { background: #0072B2; color: #fff; }
 td.num { text-align: right; }
+tr { break-inside: avoid; }
 figure { margin: 3mm 0 5mm; break-inside: avoid; }
 figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 9pt; color: #444; }
 .note { background: #fff4d6; padding: 2mm 3mm; }
-.cover p { margin: 1mm 0; }
+.summary h1 { font-size: 18pt; margin: 0 0 2mm; }
+.summary h2 { font-size: 12.5pt; margin: 5mm 0 1.5mm; }
+.summary p.meta { margin: 0.5mm 0; }
+.summary table { margin: 1mm 0 2mm; }
 * { word-break: normal; overflow-wrap: normal; hyphens: manual; }
 """
 
@@ -279,43 +400,62 @@ def esc(value) -> str:
     return html.escape("" if value is None or value is pd.NA else str(value))
 
 
-def table_html(frame: pd.DataFrame, limit: int = MAX_TABLE_ROWS) -> str:
+def cell_text(value, fmt: str | None) -> str:
+    """A table cell as the pages write it: shares as %, months as 'Mar 2026', whole
+    numbers with thousands separators."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if fmt == "percent":
+        return numbers.pct(float(value))
+    if fmt in ("month", "date") and isinstance(value, pd.Timestamp):
+        return f"{value:%b %Y}" if fmt == "month" else f"{value:%-d %b %Y}"
+    if isinstance(value, date):
+        return f"{value:%-d %b %Y}"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def table_html(frame: pd.DataFrame, limit: int = MAX_TABLE_ROWS, more: str = "") -> str:
+    """A table in people's words (headings and codes as words, shares as %); longer than
+    `limit` rows, cut with a line saying where the rest is."""
     if frame is None or frame.empty:
         return "<p>None.</p>"
-    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    frame = labels.readable(frame)
+    formats = labels.column_formats(frame)
+    head = "".join(f"<th>{esc(formats[str(c)][0])}</th>" for c in frame.columns)
     rows = []
     for row in frame.head(limit).itertuples(index=False):
         cells = []
-        for v in row:
-            if isinstance(v, float) and pd.isna(v):
-                v = ""
-            elif isinstance(v, float):
-                v = f"{v:,.3f}".rstrip("0").rstrip(".")
-            elif isinstance(v, int) and not isinstance(v, bool):
-                v = f"{v:,}"
-            klass = ' class="num"' if NUMBER.fullmatch(str(v)) else ""
-            cells.append(f"<td{klass}>{esc(v)}</td>")
+        for c, v in zip(frame.columns, row, strict=True):
+            text = cell_text(v, formats[str(c)][1])
+            klass = ' class="num"' if NUMBER.fullmatch(text) else ""
+            cells.append(f"<td{klass}>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    more = (
-        f"<p>… and {len(frame) - limit:,} more rows (in the Excel pack).</p>"
-        if len(frame) > limit
-        else ""
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+    rest = len(frame) - limit
+    tail = f"<p>… and {rest:,} more rows{more or ' (in the Excel pack)'}.</p>" if rest > 0 else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{tail}"
 
 
-def figures_html(view: views.View) -> str:
+def figures_html(view: views.View, compared: str = "") -> str:
     if not view.figures:
         return ""
+    change = f"Change against {compared}" if compared else "Change"
     frame = pd.DataFrame(
-        [{"Key figure": f.label, "Value": f.value, "Change": f.delta or ""} for f in view.figures]
+        [{"Key figure": f.label, "Value": f.value, change: f.delta or ""} for f in view.figures]
     )
+    if not any(f.delta for f in view.figures):  # partners' figures have no change
+        frame = frame.drop(columns=change)
     return table_html(frame)
 
 
 def chart_html(fig: Figure) -> str:
     if fig.empty:
-        return f"<h3>{esc(fig.alt)}</h3><p>{esc(fig.empty)}</p>"
+        return f"<h3>{esc(fig.alt)}</h3><p>{esc(on_paper(fig.empty))}</p>"
     data = base64.b64encode(chart_png(fig)).decode("ascii")
     return (
         f'<figure><img src="data:image/png;base64,{data}" alt="{esc(static_description(fig))}">'
@@ -323,44 +463,71 @@ def chart_html(fig: Figure) -> str:
     )
 
 
+def notes_html(texts: list[str], tag: str = "p") -> str:
+    kept = [t for t in (on_paper(x) for x in texts) if t]
+    if tag == "li":
+        return "".join(f"<li>{esc(t)}</li>" for t in kept)
+    return "".join(f'<p class="note">{esc(t)}</p>' for t in kept)
+
+
 def section_html(section: Section) -> str:
     v = section.view
-    parts = [f'<section class="page"><h2>{esc(section.heading)}</h2>']
-    parts += [f'<p class="note">{esc(n)}</p>' for n in v.notes]
+    parts = [f'<section class="page"><h2>{esc(section.heading)}</h2>', notes_html(v.notes)]
     parts.append(figures_html(v))
     parts += [chart_html(fig) for fig in v.charts]
     for name, frame in v.tables.items():
         parts.append(f"<h3>{esc(name)}</h3>{table_html(frame)}")
     if v.missing:
-        items = "".join(f"<li>{esc(m.replace('**', ''))}</li>" for m in v.missing)
-        parts.append(f"<h3>Not in the data yet</h3><ul>{items}</ul>")
+        parts.append(f"<h3>Not in the data yet</h3><ul>{notes_html(v.missing, 'li')}</ul>")
     parts.append("</section>")
     return "".join(parts)
 
 
-def cover_html(pack: Pack) -> str:
-    audience = "Partner pack: counts from 1 to 10 are hidden" if pack.audience == "partner" else ""
+def summary_html(pack: Pack) -> str:
+    """The first page, a handout on its own: period, headline figures with their change,
+    the control chart's signals, targets, open actions and the self-assessment in a line."""
     parts = [
-        '<section class="cover">',
+        '<section class="summary">',
         f"<h1>{esc(pack.agency)}: review meeting pack</h1>",
-        f"<p><strong>Period.</strong> {esc(pack.period)}</p>",
-        f"<p><strong>Filters.</strong> {esc('; '.join(pack.filters))}</p>",
-        f"<p><strong>Made.</strong> {pack.made:%d %b %Y}</p>",
+        f'<p class="meta"><strong>Period.</strong> {esc(pack.period)}.</p>',
+        f'<p class="meta"><strong>Filters.</strong> {esc("; ".join(pack.filters))}.</p>',
+        f'<p class="meta"><strong>Made.</strong> {pack.made.day} {pack.made:%B %Y}.</p>',
     ]
-    if audience:
-        parts.append(f"<p><strong>{esc(audience)}.</strong></p>")
+    if pack.audience == "partner":
+        parts.append(
+            '<p class="meta"><strong>Partner pack: counts from 1 to 10 are hidden.</strong></p>'
+        )
+    if pack.in_short:
+        parts.append(f"<p><strong>In short.</strong> {esc(pack.in_short)}</p>")
     overview = next((s.view for s in pack.sections if s.key == "overview"), None)
     if overview and overview.figures:
-        parts.append("<h3>Headline figures</h3>")
-        parts.append(figures_html(overview))
-    if pack.sources:
-        parts.append("<h3>Sources and row accounting</h3>")
-        parts.append(table_html(pd.DataFrame(pack.sources)))
+        parts += ["<h2>Headline figures</h2>", figures_html(overview, pack.compared)]
+    signals = signal_lines(pack.review)
+    if signals:
+        items = "".join(f"<li>{esc(line)}</li>" for line in signals)
+        parts += ["<h2>Signals from the control chart</h2>", f"<ul>{items}</ul>"]
+    targets = pack.review.tables.get("Targets and actuals") if pack.review else None
+    if targets is not None:
+        parts += ["<h2>Targets</h2>", table_html(targets)]
+    shared = " shared with partners" if pack.audience == "partner" else ""
+    parts.append(f"<h2>Open actions{shared}</h2>")
+    parts.append(
+        table_html(summary_actions(pack.actions), SUMMARY_ACTIONS, " (all in the meeting section)")
+    )
+    line = esc(self_assessment_line(pack.self_assessment))
+    parts.append(f"<p><strong>Self-assessment.</strong> {line}</p>")
     parts.append("</section>")
     return "".join(parts)
 
 
-def review_html(pack: Pack) -> str:
+def summary_actions(actions: pd.DataFrame) -> pd.DataFrame:
+    if actions is None or actions.empty:
+        return pd.DataFrame()
+    keep = [c for c in ("recommendation", "owner", "due", "status", "overdue") if c in actions]
+    return actions[keep]
+
+
+def meeting_html(pack: Pack) -> str:
     review = pack.review
     targets = review.tables.get("Targets and actuals") if review else None
     parts = ['<section class="page"><h2>For the meeting</h2>', "<h3>Targets against actuals</h3>"]
@@ -371,21 +538,35 @@ def review_html(pack: Pack) -> str:
         table_html(signals) if not signals.empty else "<p>Every month within the limits.</p>"
     )
     if pack.audience == "partner":
-        parts.append("<h3>Actions shared with partners</h3>")
-        parts.append(table_html(pack.actions))
+        parts += ["<h3>Actions shared with partners</h3>", table_html(pack.actions)]
     else:
-        parts.append("<h3>Open and overdue actions</h3>")
-        parts.append(table_html(pack.actions))
-        parts.append("<h3>Review meetings</h3>")
-        parts.append(table_html(pack.meetings))
-    parts.append("<h3>Self-assessment answers</h3>")
-    parts.append(table_html(pack.self_assessment, limit=200))
-    parts.append("</section>")
+        parts += ["<h3>Open and overdue actions</h3>", table_html(summary_actions(pack.actions))]
+        parts += ["<h3>Review meetings</h3>", table_html(pack.meetings)]
+    answered, _ = answered_items(pack.self_assessment)
+    parts.append("<h3>Self-assessment</h3>")
+    if not answered.empty:
+        parts.append(table_html(answered, limit=200))
+    parts.append(f"<p>{esc(self_assessment_line(pack.self_assessment))}</p></section>")
     return "".join(parts)
 
 
+def sources_html(pack: Pack) -> str:
+    if not pack.sources:
+        return ""
+    return (
+        '<section class="page"><h2>About the data: sources and row accounting</h2>'
+        + table_html(pd.DataFrame(pack.sources))
+        + "</section>"
+    )
+
+
 def to_html(pack: Pack) -> str:
-    body = cover_html(pack) + review_html(pack) + "".join(section_html(s) for s in pack.sections)
+    body = (
+        summary_html(pack)
+        + "".join(section_html(s) for s in pack.sections)
+        + meeting_html(pack)
+        + sources_html(pack)
+    )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{esc(pack.agency)}: review meeting pack</title><style>{CSS}</style>"

@@ -433,8 +433,15 @@ PRINT_CSS = """<style>
     break-inside: avoid; }
   h1, h2, h3 { break-after: avoid; }
 }
+/* A card's long label or value wraps instead of being cut ("too few to ju…"). */
+[data-testid="stMetricLabel"] *, [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
+  white-space: normal !important; text-overflow: clip !important; overflow: visible !important; }
+/* On a phone a question's title takes a few lines, not the whole first screen. */
+@media (max-width: 640px) {
+  h1 { font-size: 1.9rem !important; line-height: 1.2 !important; } }
 /* Disabled controls (the partner view) stay readable: WCAG AA contrast on white. */
-input:disabled, textarea:disabled, [aria-disabled="true"], [data-baseweb] [disabled] {
+input:disabled, textarea:disabled, [aria-disabled="true"], [data-baseweb] [disabled],
+button:disabled, button:disabled p, [data-testid="stWidgetLabel"][disabled] p {
   color: #4a4a4a !important; -webkit-text-fill-color: #4a4a4a !important; opacity: 1 !important; }
 input:disabled::placeholder, textarea:disabled::placeholder {
   color: #595959 !important; -webkit-text-fill-color: #595959 !important; opacity: 1 !important; }

@@ -24,6 +24,7 @@ from pmhc.present.guidance import PAGE_BY_KEY, PAGES
 from pmhc.storage import answers as answer_store
 from pmhc.storage import releases, settings
 from pmhc.ui import components as ui
+from pmhc.ui import navigation
 
 SELECTION_KEYS = ("partner_district", "partner_period")
 
@@ -125,9 +126,11 @@ def sidebar(release: releases.Release | None) -> pv.Selection:
 def main() -> None:
     """The partner app: sidebar, navigation and the page, from the published release."""
     release = published()
+    ui.print_styles()  # the same page styles as the internal pages (cards, phone titles)
     with st.sidebar:
         st.markdown("### PMHC Dashboard")
         st.caption(":material/lock: Partner view: small counts are hidden.")
+        top = st.container(key="page_links")  # the page links before the filters
     sidebar(release)
     pages = {
         p.key: st.Page(
@@ -135,14 +138,15 @@ def main() -> None:
         )
         for p in PAGES
     }
-    st.navigation(
+    navigation.run(
         {
             "Start": [pages["overview"]],
             "The six questions": [
                 pages[k]
                 for k in ("leadership", "policies", "training", "services", "outcomes", "review")
             ],
-        }
+        },
+        where=top,
     ).run()
 
 
@@ -191,8 +195,13 @@ def page(key: str, **options) -> None:
         return
     rel = pv.Released(release)
     sel = st.session_state.get("partner_selection", pv.Selection())
-    header_caption(rel)
+    header_caption(rel, sel)
+    if key == "overview":  # the plain-language summary first, from the figures shown
+        short = pv.summary(pv.overview(rel, sel), rel, sel)
+        if short:
+            st.markdown(f"**In short.** {escape_markdown(short)}")
     st.info(f"**What good looks like.** {escape_markdown(text.good)}", icon=":material/lightbulb:")
+    about_data(rel, sel, key)
     if key == "review" and rel.meta.get("outcomes"):
         labels = {o["key"]: o["label"] for o in rel.meta["outcomes"]}
         options["outcome_key"] = st.selectbox(
@@ -212,16 +221,29 @@ def page(key: str, **options) -> None:
         answers(rel, text.question)
 
 
-def header_caption(rel: pv.Released) -> None:
-    months = rel.months(WHOLE_PERIOD) if rel.has_calls else []
-    span = f" · calls from {months[0]} to {months[-1]}" if months else ""
+def header_caption(rel: pv.Released, sel: pv.Selection) -> None:
+    span = pv.period_words(rel, sel) if rel.has_calls else ""
     agency = rel.meta.get("agency") or "Published for partners"
     st.caption(
-        f"**{escape_markdown(agency)}**{escape_markdown(span)} · partner view: counts of "
-        f"{int(rel.threshold):d} or fewer are hidden, with figures that would narrow them "
-        f"down; a figure that changed by {int(rel.threshold):d} or fewer since an earlier "
-        "release keeps the value shown then"
+        f"**{escape_markdown(agency)}**"
+        + (f" · calls from {escape_markdown(span)}" if span else "")
+        + f" · partner view: counts of {int(rel.threshold):d} or fewer are hidden, with "
+        "figures that would narrow them down; a figure that changed by "
+        f"{int(rel.threshold):d} or fewer since an earlier release keeps the value shown then"
     )
+
+
+def about_data(rel: pv.Released, sel: pv.Selection, key: str) -> None:
+    """Where the data end, and which measures this agency's data can and cannot show: on
+    the overview in full, on the other pages what is missing in a line."""
+    shown, missing = pv.measures(rel)
+    note = pv.data_end_note(rel, sel)
+    lines = [("Where the data end.", note)] if note else []
+    if key == "overview":
+        lines.append(("This agency's data can show:", "; ".join(shown) or "nothing yet"))
+    if missing:
+        lines.append(("Not in this agency's data:", "; ".join(missing)))
+    st.markdown("  \n".join(f"**{lead}** {escape_markdown(text)}" for lead, text in lines))
 
 
 def actions(release: releases.Release) -> None:

@@ -34,7 +34,10 @@ def review(
     if split:
         at, name = pd.Timestamp(split[0]), f"{split[1]} ({pd.Timestamp(split[0]):%d %b %Y})"
     if at is None:
-        view.notes.append("Set the programme start date to compare before and after.")
+        view.notes.append(
+            "No programme start date is set, so nothing is compared before and after: set it "
+            "on the Data page."
+        )
     else:
         before, after = mh[mh["received_at"] < at], mh[mh["received_at"] >= at]
         outcomes = [scope.outcome(o.key) for o in metrics.available_outcomes(mh)]
