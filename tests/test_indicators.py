@@ -240,15 +240,9 @@ def test_the_review_pages_default_is_the_packs(toronto):
     assert metrics.control_outcome(toronto.mh, "connection").key == "involuntary"  # absent
 
 
-# --- the release's unknown rule (issue 17, part 3: not done yet) ------------------------
+# --- the release's unknown rule (issue 17, part 3) ------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 17 part 3: the release still counts an unknown outcome as no; this passes "
-    "(and the marker must go) once the release holds yes/no/unknown cells",
-)
 @pytest.mark.parametrize("seed", [1, 2])
 def test_partners_rates_are_the_analysts_rates_when_outcomes_are_unknown(
     seed, tmp_path, ingest_file
