@@ -13,7 +13,7 @@ from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmhc.analysis import release
+from pmhc.analysis import metrics, release
 from pmhc.analysis.cells import Axis, CellTable, hidden_cells
 from pmhc.analysis.release import ALL_CALLS, ALL_DISTRICTS, OTHER_DISTRICTS, WHOLE_PERIOD
 from pmhc.ingest import pipeline as ingest
@@ -483,3 +483,51 @@ def test_the_threshold_and_its_label_come_from_settings(attacked):
     # Harbor (12) and Quay (11) are named at 10, pooled at 20
     assert pv.Released(strict).districts() == ["Central", OTHER_DISTRICTS]
     assert strict.meta["hidden"] == "≤20" and "≤10" not in every_text(strict)
+
+
+# --- the unknown rule: partners' rates are the analysts' (issue 17, part 3) --------------
+
+
+def with_unknowns(seed: int) -> pd.DataFrame:
+    """The base export with about a third of the dispositions and use-of-force values
+    blank (unrecorded), drawn at random."""
+    frame = exports.base_export(seed)
+    rng = np.random.default_rng(seed)
+    frame.loc[rng.random(len(frame)) < 1 / 3, "Use of Force"] = ""
+    frame.loc[rng.random(len(frame)) < 1 / 3, "Disposition"] = ""
+    return frame
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_every_rate_partners_see_is_the_analysts_rate(seed, tmp_path):
+    ds, rel = build_release(with_unknowns(seed), tmp_path)
+    view = pv.Released(rel)
+    named = [d for d in view.districts() if d != OTHER_DISTRICTS]
+    year = ds.mh["received_at"].dt.year.astype(str)
+    compared = 0
+    for district in [ALL_DISTRICTS, *view.districts()]:
+        for period in [WHOLE_PERIOD, *view.years()]:
+            here = ds.mh
+            if district == OTHER_DISTRICTS:
+                here = here[~here["district"].isin(named)]
+            elif district != ALL_DISTRICTS:
+                here = here[here["district"] == district]
+            if period != WHOLE_PERIOD:
+                here = here[year[here.index] == period]
+            for o in rel.meta["outcomes"]:
+                shown = view.rate(o["key"], pv.Selection(district, period))
+                if shown is None:
+                    continue
+                analysts = metrics.outcome_rate(here, o["key"])
+                assert analysts is not None
+                assert (shown.numerator, shown.denominator) == (
+                    analysts.numerator,
+                    analysts.denominator,
+                ), (district, period, o["key"])
+                compared += 1
+    # unknowns are many here: the rates are shown, over the calls with the outcome recorded
+    assert compared >= 10
+    keys = {o["key"] for o in rel.meta["outcomes"]}
+    assert {"arrest", "use_of_force"} <= keys
+    labels = view.axis("calls", "category").labels
+    assert "use_of_force:unknown" in labels and "arrest:unknown" in labels
