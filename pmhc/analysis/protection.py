@@ -211,12 +211,12 @@ def _complements(
 ) -> list[Cell]:
     """Shown cells to hide so that the unprotected figures get wider ranges, chosen as a
     greedy set cover (as τ-ARGUS's and sdcTable's heuristics cost their secondary
-    suppressions): each candidate on a line through a figure's hidden cells covers that
-    figure; the candidate covering the most figures not covered yet is hidden first (a
-    figure partners saw before first: it keeps showing that value; then a member before
-    a total, then the smallest count), until every figure is covered. A figure with no
-    candidate next to it gets one further out (`_best`). The ranges are computed again
-    before more is hidden, so one complement often protects a whole row of figures."""
+    suppressions): each candidate of `_near_candidates` covers its figure; the candidate
+    covering the most open figures is hidden first (a figure partners saw before first: it
+    keeps showing that value; then a member before a total, then the cheapest, `cost`);
+    figures a few lines from one just covered wait for the next round. Only when nothing
+    is next to any figure is a complement looked for further out (`_best`). The ranges are
+    computed again before more is hidden, so one complement often protects a whole row."""
     supports: list[list[Cell]] = []
     for t in fails:
         support = [cells[v] for v in system.targets[t]]
@@ -235,18 +235,23 @@ def _complements(
                 continue
             p = pieces[cell[0]]
             before = (cell[0], *p.labels(cell[1])) in last
-            k = (not before, -n, _is_total(p, cell[1]), p.cost.flat[cell[1]], cell)
-            if key is None or k < key:
-                best, key = cell, k
+            rank = (not before, -n, _is_total(p, cell[1]), p.cost.flat[cell[1]], cell)
+            if key is None or rank < key:
+                best, key = cell, rank
         if best is None:
             break
         picks.append(best)
         done = covers.pop(best) & open_
         open_ -= done
-        # a figure on a line with one just covered is often protected by that: look again
-        # (two lines away: one figure's cells are often repeated along a total of one)
+        # a figure a few lines from one just covered is often protected by that: look again
+        # next round (one figure's cells are often repeated along totals of one member)
         for _ in range(DEFER_HOPS):
-            near = {(n, c) for k in done for n, f in supports[k] for c in _neighbours(pieces[n], f)}
+            near = {
+                (name, c)
+                for j in done
+                for name, f in supports[j]
+                for c in _neighbours(pieces[name], f)
+            }
             done = {k for k in open_ if near & set(supports[k])}
             open_ -= done
     for k in sorted(open_ if not picks else ()):  # nothing next to these: look further out
