@@ -27,6 +27,7 @@ from pmhc.analysis.cells import Axis, hidden_cells
 
 MAX_ROUNDS = 500
 EXACT_FIRST_ROUND = False
+PATIENT_ROUNDS = 40  # rounds of complements; after them every figure gets one per round
 DEFER_HOPS = 4  # figures this many lines from a covered one wait for the next round
 MAX_HOPS = 6  # how far from an unprotected figure a complement is looked for
 
@@ -97,6 +98,7 @@ def secure(pieces: dict[str, Piece], ctx: Context, threshold: int, protection: i
                 pieces[y].pinned.flat[j] = True
                 pieces[y].hide.flat[j] = False
     proven: set = set()  # hiding more only widens ranges: a protected figure stays so
+    tries = 0  # rounds that hid complements
     for _ in range(MAX_ROUNDS):
         for p in pieces.values():
             try:
@@ -115,7 +117,11 @@ def secure(pieces: dict[str, Piece], ctx: Context, threshold: int, protection: i
         fails = ranges.failures(system, protection, threshold, proven)
         if not fails:
             return
-        picks = _complements(pieces, system, cells, sorted(fails), _partners(ctx), ctx.last)
+        tries += 1
+        patient = tries <= PATIENT_ROUNDS
+        picks = _complements(
+            pieces, system, cells, sorted(fails), _partners(ctx), ctx.last, patient
+        )
         if not picks:
             raise ValueError("a hidden figure cannot be protected by hiding more cells")
         for name, flat in picks:
@@ -208,6 +214,7 @@ def _complements(
     fails: list[int],
     partners: dict[Cell, list[Cell]],
     last: dict[tuple, tuple[int, str]],
+    patient: bool = True,
 ) -> list[Cell]:
     """Shown cells to hide so that the unprotected figures get wider ranges, chosen as a
     greedy set cover (as τ-ARGUS's and sdcTable's heuristics cost their secondary
@@ -245,7 +252,7 @@ def _complements(
         open_ -= done
         # a figure a few lines from one just covered is often protected by that: look again
         # next round (one figure's cells are often repeated along totals of one member)
-        for _ in range(DEFER_HOPS):
+        for _ in range(DEFER_HOPS if patient else 0):
             near = {
                 (name, c)
                 for j in done
