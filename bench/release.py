@@ -1,9 +1,11 @@
 """Time the partner release of the sample data, alone and audited with a history
 (issue 18): `python -m bench.release`. Prints the lines of BENCHMARKS.md's "Partner
-release" section: seconds, and cells shown of cells published per table."""
+release" section: seconds (wall clock, and processor time, which a shared machine's load
+moves less), the one-minute load average, and cells shown of cells published per table."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -30,27 +32,33 @@ def shown(rel) -> str:
     return ", ".join(parts)
 
 
+def timed(build):
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = build()
+    return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
 def main() -> None:
     ds = sample()
     assert ds.mh is not None
     assert ds.calls is not None
     last = ds.mh["month"].max()
     earlier = dataset.Dataset("earlier", calls=ds.calls[ds.calls["month"] < last])
-    start = time.perf_counter()
-    first = release.build(earlier, 10)
-    one = time.perf_counter() - start
-    start = time.perf_counter()
-    whole = release.build(ds, 10)
-    alone = time.perf_counter() - start
-    start = time.perf_counter()
-    second = release.build(ds, 10, history=Past([first]))
-    joint = time.perf_counter() - start
-    print(f"- sample without its last month, no history: {one:.1f} s; shown: {shown(first)}")
-    print(f"- whole sample, no history: {alone:.1f} s; shown: {shown(whole)}")
+    runs = [
+        ("sample without its last month, no history", lambda: release.build(earlier, 10)),
+        ("whole sample, no history", lambda: release.build(ds, 10)),
+    ]
+    first = None
+    for label, build in runs:
+        rel, wall, cpu = timed(build)
+        first = first or rel
+        print(f"- {label}: {wall:.1f} s ({cpu:.1f} s processor); shown: {shown(rel)}")
+    rel, wall, cpu = timed(lambda: release.build(ds, 10, history=Past([first])))
     print(
-        f"- whole sample after the release without its last month: {joint:.1f} s; "
-        f"shown: {shown(second)}"
+        f"- whole sample after the release without its last month: {wall:.1f} s "
+        f"({cpu:.1f} s processor); shown: {shown(rel)}"
     )
+    print(f"- load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -131,11 +131,6 @@ def small_export(write_text):
     return write_text("small.csv", rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="over-hiding: the release's greedy choice of complements hides every figure of "
-    "a one-district, one-month export; safe figures should stay shown (issue 18 follow-up)",
-)
 def test_partner_hides_small_counts_with_complementary_suppression(run_cli, small_export):
     code, internal, _ = run_cli(small_export, "--json")
     assert code == 0
@@ -162,11 +157,6 @@ def test_partner_hides_small_counts_with_complementary_suppression(run_cli, smal
     assert partner["suppression"]["threshold"] == 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="over-hiding: the release's greedy choice of complements hides every figure of "
-    "a one-district, one-month export; safe figures should stay shown (issue 18 follow-up)",
-)
 def test_partner_hides_rates_with_a_small_numerator(run_cli, write_text):
     rows = [["Inc #", "Date", "Call Type", "District", "Disposition"]]
     rows += [

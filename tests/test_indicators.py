@@ -252,17 +252,11 @@ def test_the_review_pages_default_is_the_packs(toronto):
     assert metrics.control_outcome(toronto.mh, "connection").key == "involuntary"  # absent
 
 
-# --- the release's unknown rule (issue 17, part 3: not done yet) ------------------------
+# --- the release's unknown rule (issue 17, part 3) ------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 17 part 3: the release still counts an unknown outcome as no; this passes "
-    "(and the marker must go) once the release holds yes/no/unknown cells",
-)
 def test_partners_rates_are_the_analysts_rates_when_outcomes_are_unknown(tmp_path, ingest_file):
-    seed = 1  # one release build: a third of the outcomes blank is unknowns enough
+    seed = 1  # one release build; tests/test_release.py checks every district and year too
     frame = exports.base_export(seed)
     rng = np.random.default_rng(seed)
     frame.loc[rng.random(len(frame)) < 1 / 3, "Use of Force"] = ""

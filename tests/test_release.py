@@ -13,7 +13,7 @@ from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmhc.analysis import release
+from pmhc.analysis import metrics, release
 from pmhc.analysis.cells import Axis, CellTable, hidden_cells
 from pmhc.analysis.release import ALL_CALLS, ALL_DISTRICTS, OTHER_DISTRICTS, WHOLE_PERIOD
 from pmhc.ingest import pipeline as ingest
@@ -316,8 +316,11 @@ def test_no_share_column_gives_back_a_hidden_count(attacked):
 def test_control_chart_limits_only_for_shown_months(attacked):
     _, rel = attacked
     fig = pv.page_view(rel, "review", pv.Selection("Central")).chart("control_chart")
-    if fig is None:  # Central's calls hidden as a complement (issue 18): no chart at all
-        assert pv.Released(rel).count(ALL_CALLS, pv.Selection("Central")) is None
+    if fig is None:  # no month of Central shows both its yes and its no: no chart at all
+        view = pv.Released(rel)
+        key = rel.meta["outcomes"][0]["key"]
+        months = view.months(WHOLE_PERIOD)
+        assert all(view.rate(key, pv.Selection("Central"), m) is None for m in months)
         return
     data = fig.data.set_index("month")
     june = data.loc[exports.MONTHS[5]]  # 9 calls: hidden, and no limit may give it back
@@ -483,3 +486,51 @@ def test_the_threshold_and_its_label_come_from_settings(attacked):
     # Harbor (12) and Quay (11) are named at 10, pooled at 20
     assert pv.Released(strict).districts() == ["Central", OTHER_DISTRICTS]
     assert strict.meta["hidden"] == "≤20" and "≤10" not in every_text(strict)
+
+
+# --- the unknown rule: partners' rates are the analysts' (issue 17, part 3) --------------
+
+
+def with_unknowns(seed: int) -> pd.DataFrame:
+    """The base export with about a third of the dispositions and use-of-force values
+    blank (unrecorded), drawn at random."""
+    frame = exports.base_export(seed)
+    rng = np.random.default_rng(seed)
+    frame.loc[rng.random(len(frame)) < 1 / 3, "Use of Force"] = ""
+    frame.loc[rng.random(len(frame)) < 1 / 3, "Disposition"] = ""
+    return frame
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_every_rate_partners_see_is_the_analysts_rate(seed, tmp_path):
+    ds, rel = build_release(with_unknowns(seed), tmp_path)
+    view = pv.Released(rel)
+    named = [d for d in view.districts() if d != OTHER_DISTRICTS]
+    year = ds.mh["received_at"].dt.year.astype(str)
+    compared = 0
+    for district in [ALL_DISTRICTS, *view.districts()]:
+        for period in [WHOLE_PERIOD, *view.years()]:
+            here = ds.mh
+            if district == OTHER_DISTRICTS:
+                here = here[~here["district"].isin(named)]
+            elif district != ALL_DISTRICTS:
+                here = here[here["district"] == district]
+            if period != WHOLE_PERIOD:
+                here = here[year[here.index] == period]
+            for o in rel.meta["outcomes"]:
+                shown = view.rate(o["key"], pv.Selection(district, period))
+                if shown is None:
+                    continue
+                analysts = metrics.outcome_rate(here, o["key"])
+                assert analysts is not None
+                assert (shown.numerator, shown.denominator) == (
+                    analysts.numerator,
+                    analysts.denominator,
+                ), (district, period, o["key"])
+                compared += 1
+    # unknowns are many here: the rates are shown, over the calls with the outcome recorded
+    assert compared >= 10
+    keys = {o["key"] for o in rel.meta["outcomes"]}
+    assert {"arrest", "use_of_force"} <= keys
+    labels = view.axis("calls", "category").labels
+    assert "use_of_force:unknown" in labels and "arrest:unknown" in labels

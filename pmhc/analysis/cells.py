@@ -82,13 +82,16 @@ def hidden_cells(
     hide: np.ndarray | None = None,
     keep: np.ndarray | None = None,
     exact: bool = True,
+    cost: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which cells to hide: counts 0..threshold (and `hide`), then complementary cells
     until no relation along any axis has exactly one hidden cell and no hidden cell is
     determined by all the equations together (`audit`). `keep` marks cells that must stay
     shown because another table publishes the same figure; they are never picked as
-    complements. Without `exact`, the line rule only (a caller that audits otherwise)."""
+    complements. Without `exact`, the line rule only (a caller that audits otherwise).
+    `cost` orders the complements (default: the counts, the smallest hidden first)."""
     values = np.asarray(values, dtype=float)
+    cost = values if cost is None else np.asarray(cost, dtype=float)
     hidden = values <= threshold
     if hide is not None:
         hidden |= hide
@@ -99,9 +102,9 @@ def hidden_cells(
             changed = False
             for axis, spec in enumerate(axes):
                 for members, total in spec.relations:
-                    if _complete_relation(values, hidden, keep, axis, [*members, total]):
+                    if _complete_relation(cost, hidden, keep, axis, [*members, total]):
                         changed = True
-        extra = audit.complements(values, hidden, keep, axes) if exact else []
+        extra = audit.complements(cost, hidden, keep, axes) if exact else []
         if not extra:
             return hidden
         hidden.flat[extra] = True

@@ -31,10 +31,9 @@ from pmhc.storage.dataset import connection_flag
 Flag = Callable[[pd.DataFrame], "pd.Series | None"]
 
 # The rules shared by every outcome today, as data: the release and the docs read them.
-# The partner release does not follow UNKNOWN_LEAVES yet: it counts an unknown outcome as
-# no (`analysis/release.py`, `_category_codes`), so a partner rate can be lower than the
-# pages' until its yes/no/unknown cells land; the docs say so while this is False.
-RELEASE_FOLLOWS_UNKNOWN_RULE = False
+# The partner release follows UNKNOWN_LEAVES: its outcomes are yes / no / unknown cells
+# (`analysis/release.py`) and a partner rate is yes / (yes + no), as on the pages.
+RELEASE_FOLLOWS_UNKNOWN_RULE = True
 UNKNOWN_LEAVES = "leaves"  # an unrecorded outcome leaves the denominator (unknown is not no)
 UNKNOWN_RULES = {
     UNKNOWN_LEAVES: "Unknown is not no: an incident whose outcome is not recorded leaves the "

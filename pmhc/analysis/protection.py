@@ -26,6 +26,9 @@ from pmhc.analysis import audit, ranges
 from pmhc.analysis.cells import Axis, hidden_cells
 
 MAX_ROUNDS = 500
+EXACT_FIRST_ROUND = False
+PATIENT_ROUNDS = 40  # rounds of complements; after them every figure gets one per round
+DEFER_HOPS = 4  # figures this many lines from a covered one wait for the next round
 MAX_HOPS = 6  # how far from an unprotected figure a complement is looked for
 
 
@@ -42,16 +45,25 @@ class Piece:
     hide: Any = None
     keep: Any = None
     pinned: Any = None
+    # what hiding each cell costs (None: its count); a twin costs what it forces too
+    cost: Any = None
     hidden: np.ndarray = field(init=False)
     lines: list[np.ndarray] = field(init=False)
+    # per cell, the cells on the lines through it (CSR: `near_at[i]:near_at[i+1]`)
+    near_at: np.ndarray = field(init=False)
+    near: np.ndarray = field(init=False)
+    total: np.ndarray = field(init=False)  # per cell, whether it is a total on some axis
 
     def __post_init__(self):
         shape = self.counts.shape
         self.hide = np.zeros(shape, bool) if self.hide is None else self.hide.copy()
         self.keep = np.zeros(shape, bool) if self.keep is None else self.keep.copy()
         self.pinned = np.zeros(shape, bool) if self.pinned is None else self.pinned.copy()
+        self.cost = self.counts.astype(float) if self.cost is None else self.cost.copy()
         self.hidden = self.hide.copy()
         self.lines = audit.relation_lines(self.counts.shape, self.axes)
+        self.near_at, self.near = _line_index(self.counts.size, self.lines)
+        self.total = audit._is_total(np.arange(self.counts.size), shape, self.axes)
 
     def labels(self, flat: int) -> tuple[str, ...]:
         at = np.unravel_index(flat, self.counts.shape)
@@ -79,19 +91,22 @@ def secure(pieces: dict[str, Piece], ctx: Context, threshold: int, protection: i
     # The exact linear audit of each table (slow) in the first round; after it, only cells
     # shown so far are hidden, and a shown cell is above the threshold, so a hidden cell the
     # equations give back has a range of width 0 away from 0, which the ranges catch.
-    exact = True
+    exact = EXACT_FIRST_ROUND
     for a, b in ctx.links:  # a figure kept as released makes its twin kept as well
         for (x, i), (y, j) in ((a, b), (b, a)):
             if pieces[x].pinned.flat[i]:
                 pieces[y].pinned.flat[j] = True
                 pieces[y].hide.flat[j] = False
     proven: set = set()  # hiding more only widens ranges: a protected figure stays so
+    tries = 0  # rounds that hid complements
     for _ in range(MAX_ROUNDS):
         for p in pieces.values():
             try:
-                found = hidden_cells(p.counts, p.axes, threshold, p.hide, p.keep | p.pinned, exact)
+                found = hidden_cells(
+                    p.counts, p.axes, threshold, p.hide, p.keep | p.pinned, exact, p.cost
+                )
             except ValueError:  # a figure better kept shown is the only complement: hide it
-                found = hidden_cells(p.counts, p.axes, threshold, p.hide, p.pinned, exact)
+                found = hidden_cells(p.counts, p.axes, threshold, p.hide, p.pinned, exact, p.cost)
             found &= ~p.pinned
             p.hidden = found
             p.hide |= found  # what the exact audit found stays hidden in later rounds
@@ -102,7 +117,11 @@ def secure(pieces: dict[str, Piece], ctx: Context, threshold: int, protection: i
         fails = ranges.failures(system, protection, threshold, proven)
         if not fails:
             return
-        picks = _complements(pieces, system, cells, sorted(fails), _partners(ctx), ctx.last)
+        tries += 1
+        patient = tries <= PATIENT_ROUNDS
+        picks = _complements(
+            pieces, system, cells, sorted(fails), _partners(ctx), ctx.last, patient
+        )
         if not picks:
             raise ValueError("a hidden figure cannot be protected by hiding more cells")
         for name, flat in picks:
@@ -195,22 +214,87 @@ def _complements(
     fails: list[int],
     partners: dict[Cell, list[Cell]],
     last: dict[tuple, tuple[int, str]],
+    patient: bool = True,
 ) -> list[Cell]:
-    """One shown cell to hide per unprotected figure, on a line through one of its hidden
-    cells or their twins: a member before a total, then the smallest, then the first."""
-    picks: list[Cell] = []
-    near: set[Cell] = set()  # cells sharing a line with a figure handled this round
+    """Shown cells to hide so that the unprotected figures get wider ranges, chosen as a
+    greedy set cover (as τ-ARGUS's and sdcTable's heuristics cost their secondary
+    suppressions): each candidate of `_near_candidates` covers its figure; the candidate
+    covering the most open figures is hidden first (a figure partners saw before first: it
+    keeps showing that value; then a member before a total, then the cheapest, `cost`);
+    figures a few lines from one just covered wait for the next round. Only when nothing
+    is next to any figure is a complement looked for further out (`_best`). The ranges are
+    computed again before more is hidden, so one complement often protects a whole row."""
+    supports: list[list[Cell]] = []
     for t in fails:
         support = [cells[v] for v in system.targets[t]]
-        support += [x for c in support for x in partners.get(c, [])]
-        if near & set(support):
-            continue  # often protected by what is hidden for its neighbour: look again
-        best = _best(pieces, support, partners, last)
-        for name, flat in support:
-            near.update((name, int(c)) for c in _neighbours(pieces[name], flat))
-        if best is not None:
-            picks.append(best)
+        supports.append(support + [x for c in support for x in partners.get(c, [])])
+    covers: dict[Cell, set[int]] = {}
+    for k, support in enumerate(supports):
+        for cell in _near_candidates(pieces, support, partners):
+            covers.setdefault(cell, set()).add(k)
+    picks: list[Cell] = []
+    open_ = set(range(len(supports)))
+    while open_:
+        best, key = None, None
+        for cell, covered in covers.items():
+            n = len(covered & open_)
+            if not n:
+                continue
+            p = pieces[cell[0]]
+            before = (cell[0], *p.labels(cell[1])) in last
+            rank = (not before, -n, _is_total(p, cell[1]), p.cost.flat[cell[1]], cell)
+            if key is None or rank < key:
+                best, key = cell, rank
+        if best is None:
+            break
+        picks.append(best)
+        done = covers.pop(best) & open_
+        open_ -= done
+        # a figure a few lines from one just covered is often protected by that: look again
+        # next round (one figure's cells are often repeated along totals of one member)
+        for _ in range(DEFER_HOPS if patient else 0):
+            near = {
+                (name, c)
+                for j in done
+                for name, f in supports[j]
+                for c in _neighbours(pieces[name], f)
+            }
+            done = {k for k in open_ if near & set(supports[k])}
+            open_ -= done
+    for k in sorted(open_ if not picks else ()):  # nothing next to these: look further out
+        far = _best(pieces, supports[k], partners, last)
+        if far is not None:
+            picks.append(far)
     return list(dict.fromkeys(picks))
+
+
+def _near_candidates(
+    pieces: dict[str, Piece], support: list[Cell], partners: dict[Cell, list[Cell]]
+) -> list[Cell]:
+    """The shown cells that may protect a figure: the members (not totals) on lines
+    through its hidden cells; where there are none, the members one line further out,
+    through hidden cells and twins; where there are none either, the totals next to it."""
+    totals: list[Cell] = []
+    ring, seen = list(support), set(support)
+    for hop in range(2):
+        members: list[Cell] = []
+        following: list[Cell] = []
+        for name, flat in ring:
+            p = pieces[name]
+            for cand in _candidates(p, flat):
+                (totals if _is_total(p, cand) else members).append((name, cand))
+            for c in _neighbours(p, flat) if hop == 0 else ():
+                cell = (name, c)
+                if p.hidden.flat[c] and cell not in seen:
+                    seen.add(cell)
+                    following.append(cell)
+                    following.extend(x for x in partners.get(cell, []) if x not in seen)
+        if members:
+            return members
+        if hop == 0:
+            near_totals = list(totals)
+        ring = following
+    return near_totals
 
 
 def _best(
@@ -246,22 +330,28 @@ def _best(
     return None
 
 
-def _neighbours(p: Piece, flat: int) -> set[int]:
-    return {
-        int(c) for lines in p.lines for line in lines[(lines == flat).any(axis=1)] for c in line
-    }
+def _line_index(size: int, lines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """For every cell, the cells sharing a line with it (itself included), as CSR."""
+    src, dst = [np.zeros(0, int)], [np.zeros(0, int)]
+    for arr in lines:
+        m = arr.shape[1]
+        src.append(np.repeat(arr, m, axis=1).ravel())
+        dst.append(np.tile(arr, (1, m)).ravel())
+    pairs = np.unique(np.column_stack([np.concatenate(src), np.concatenate(dst)]), axis=0)
+    at = np.searchsorted(pairs[:, 0], np.arange(size + 1))
+    return at, pairs[:, 1]
+
+
+def _neighbours(p: Piece, flat: int) -> list[int]:
+    return p.near[p.near_at[flat] : p.near_at[flat + 1]].tolist()
 
 
 def _candidates(p: Piece, flat: int) -> list[int]:
     """Shown cells that may be hidden, on the lines through one cell."""
-    out: list[int] = []
-    blocked = p.hidden.ravel() | p.keep.ravel() | p.pinned.ravel()
-    for lines in p.lines:
-        for line in lines[(lines == flat).any(axis=1)]:
-            out.extend(int(c) for c in line if not blocked[c])
-    return out
+    near = p.near[p.near_at[flat] : p.near_at[flat + 1]]
+    blocked = p.hidden.flat[near] | p.keep.flat[near] | p.pinned.flat[near]
+    return near[~blocked].tolist()
 
 
 def _is_total(p: Piece, flat: int) -> bool:
-    at = np.unravel_index(flat, p.counts.shape)
-    return any(at[k] in {t for _, t in a.relations} for k, a in enumerate(p.axes))
+    return bool(p.total.flat[flat])

@@ -46,6 +46,8 @@ FLAGS = {  # yes/no facts about a call besides the outcomes, for the dispatch pa
     "mh_at_dispatch": "Recognised as MH at dispatch",
 }
 NOT_RECORDED = "not_recorded"
+UNKNOWN = "unknown"  # an outcome not recorded for the call: not counted as no
+POOLED = "disposition:other"  # rare disposition groups, pooled (`recode`)
 ROLE_GROUPS = {"patrol": "Patrol", "supervisor": "Supervisors", "command": "Command staff"}
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status"]
 SERVICE_COLUMNS = ["name", "type", "hours", "police_dropoff"]
@@ -91,11 +93,9 @@ def build(
             if o.partner  # registry: partners may see it
         ]
         meta["flags"] = {k: v for k, v in FLAGS.items() if k in mh}
-        meta["dispositions"] = (
-            {g: GROUP_LABELS[g] for g in DISPOSITION_GROUPS} | {NOT_RECORDED: "Not recorded"}
-            if "disposition_group" in mh
-            else {}
-        )
+        labels = pieces["calls"].axes[0].labels
+        named = {g: GROUP_LABELS[g] for g in DISPOSITION_GROUPS} | {NOT_RECORDED: "Not recorded"}
+        meta["dispositions"] = {g: x for g, x in named.items() if f"disposition:{g}" in labels}
     elif ds.calls is not None:  # no month with enough MH calls: no calls table to match
         counts, axes = incidents_counts(ds.calls)
         pieces["incidents"] = Piece("incidents", counts, axes)
@@ -131,7 +131,7 @@ def build(
     tables["actions"] = shared_actions(actions)
     private = {"history": {"epoch": np.array(past.epoch)}}
     if calls is not None:
-        private[FROZEN] = _frozen(calls)
+        private[FROZEN] = _frozen(calls, list(category_groups(mh)) if mh is not None else [])
     return Release(meta, tables, private)
 
 
@@ -148,10 +148,12 @@ def _calls_pieces(
     inc, inc_axes = incidents_counts(ds.calls, mh, counts.flat[whole])
     pieces["incidents"] = Piece("incidents", inc, inc_axes, keep=np.array([True, False, False]))
     ctx.links.append((("incidents", 0), ("calls", whole)))
-    for a, b in twin_categories(mh):
+    twins = twin_categories(mh, axes[0].labels)
+    for a, b in twins:
         ia, ib = axes[0].index(a), axes[0].index(b)
         size = counts[0].size
         ctx.links.extend((("calls", ia * size + k), ("calls", ib * size + k)) for k in range(size))
+    calls.cost = twin_costs(counts, axes[0], twins)
     ctx.old = old_calls_cells(past, {a.name: list(a.labels) for a in axes})
     persons = persons_counts(mh)
     if persons is not None:
@@ -202,10 +204,12 @@ def _frame(piece: Piece, ctx: Context, edition: str) -> pd.DataFrame:
     return frame
 
 
-def _frozen(calls: Piece) -> dict:
-    """The calls of the released months, to keep them as released next time."""
+def _frozen(calls: Piece, keys: list[str]) -> dict:
+    """The calls of the released months, to keep them as released next time, and the
+    outcomes and flags the data had (`keys`, recoded away or not)."""
     months = [i for i, label in enumerate(calls.axes[2].labels) if len(label) == 7]
     return {
+        "keys": np.array(keys, dtype=str),
         "counts": calls.counts[:, :, months],
         "categories": np.array(calls.axes[0].labels),
         "districts": np.array(calls.axes[1].labels),
@@ -277,7 +281,7 @@ def calls_table(mh: pd.DataFrame, threshold: int) -> CellTable:
 
 def calls_counts(mh: pd.DataFrame, threshold: int) -> tuple[np.ndarray, list[Axis]]:
     """The MH-call counts before suppression, totals filled in, with their axes."""
-    groups = category_groups(mh)
+    groups = category_groups(mh, threshold)
     category = Axis.groups("category", {k: list(v) for k, v in groups.items()}, ALL_CALLS)
     district_codes, district = district_axis(mh, threshold)
     month_codes, period = period_axis(mh)
@@ -308,9 +312,11 @@ def history_counts(
     if frozen is None:
         counts, axes = calls_counts(mh, threshold)
         return counts, axes, np.zeros(counts.shape, bool)
-    groups = category_groups(mh)
+    labels = [str(c) for c in frozen["categories"]]
+    groups = groups_of(labels)
     category = Axis.groups("category", {k: list(v) for k, v in groups.items()}, ALL_CALLS)
-    if list(category.labels) != list(map(str, frozen["categories"])):
+    keys = [str(k) for k in frozen.get("keys", list(groups))]
+    if list(category.labels) != labels or set(category_groups(mh)) != set(keys):
         raise InputError(
             "These calls have other outcome or flag columns than the releases partners "
             "already have; publish a revision to start a new release history."
@@ -391,13 +397,18 @@ def _closed_periods(axis: Axis, closed: int) -> np.ndarray:
     return shut
 
 
-def category_groups(mh: pd.DataFrame) -> dict[str, tuple[str, ...]]:
-    """Each partition of the MH calls: outcomes and flags as yes/no, dispositions by group."""
+def category_groups(mh: pd.DataFrame, threshold: int | None = None) -> dict[str, tuple[str, ...]]:
+    """Each partition of the MH calls: outcomes as yes / no / unknown (unknown only when
+    some call has the outcome unrecorded: unknown is not no), flags as yes/no, and the
+    disposition groups. With a `threshold`, partitions are recoded globally first
+    (`recode`): what is that rare over the whole release is never shown anyway."""
     groups: dict[str, tuple[str, ...]] = {}
     for o in metrics.available_outcomes(mh):
         if not o.partner:  # registry: not for partners
             continue
-        groups[o.key] = (f"{o.key}:yes", f"{o.key}:no")
+        flag = metrics.outcome_flag(mh, o)
+        unknown = flag is not None and bool(flag.isna().any())
+        groups[o.key] = (f"{o.key}:yes", f"{o.key}:no", *([f"{o.key}:{UNKNOWN}"] * unknown))
     for key in FLAGS:
         if key in mh:
             groups[key] = (f"{key}:yes", f"{key}:no")
@@ -405,30 +416,68 @@ def category_groups(mh: pd.DataFrame) -> dict[str, tuple[str, ...]]:
         groups["disposition"] = tuple(
             f"disposition:{g}" for g in (*DISPOSITION_GROUPS, NOT_RECORDED)
         )
-    return groups
+    return groups if threshold is None else recode(mh, groups, threshold)
+
+
+def recode(
+    mh: pd.DataFrame, groups: dict[str, tuple[str, ...]], threshold: int
+) -> dict[str, tuple[str, ...]]:
+    """Global recoding before suppression, as districts are pooled (τ-ARGUS does the
+    same): a yes/no partition whose yes or no has `threshold` or fewer calls over the
+    whole release is left out (its rate could be shown nowhere, and its other member
+    would only cost complements); disposition groups that rare are pooled into "other"
+    (the partition is left out when fewer than two groups are left). An unknown member
+    stays whatever its size: without it yes + no would not add up to the calls."""
+    out: dict[str, tuple[str, ...]] = {}
+    for key, members in groups.items():
+        sizes = {m: int(_member_mask(mh, m).sum()) for m in members}
+        if key != "disposition":
+            if min(sizes[m] for m in members[:2]) > threshold:
+                out[key] = members
+            continue
+        rare = [m for m in members if sizes[m] <= threshold]
+        common = [m for m in members if m not in rare and m != POOLED]
+        if len(common) + bool(rare) >= 2 and len(common) >= 1:
+            kept = tuple(m for m in members if m in common or (m == POOLED and rare))
+            out[key] = kept if (not rare or POOLED in kept) else (*kept, POOLED)
+    return out
+
+
+def _member_mask(mh: pd.DataFrame, member: str) -> np.ndarray:
+    """Whether each call is in one category (members of a partition exclude each other)."""
+    key, value = member.split(":", 1)
+    if key == "disposition":
+        group = mh["disposition_group"].astype("object")
+        if value == NOT_RECORDED:
+            return group.isna().to_numpy(bool)
+        known = group.where(group.isin(DISPOSITION_GROUPS), "other")
+        return (group.notna() & (known == value)).to_numpy(bool)
+    if key in FLAGS:
+        flag = mh[key].fillna(False).astype(bool).to_numpy()
+        return flag if value == "yes" else ~flag
+    outcome = metrics.outcome_flag(mh, metrics.OUTCOME_BY_KEY[key])
+    if outcome is None:  # category_groups offers only available outcomes
+        raise ValueError(f"no data for the outcome {key}")
+    known, hit = metrics.known_and_hits(outcome)
+    return {"yes": hit, "no": known & ~hit, UNKNOWN: ~known}[value]
 
 
 def _category_codes(mh: pd.DataFrame, members: tuple[str, ...], axis: Axis) -> np.ndarray:
-    """Each incident's member of one partition, as an index on the category axis."""
-    key = members[0].split(":")[0]
-    if key == "disposition":
-        # Codes of the distinct values, then one look-up per value: no per-row strings.
-        codes, values = pd.factorize(mh["disposition_group"])
-        group = [g if g in DISPOSITION_GROUPS else "other" for g in map(str, values)]
-        lookup = np.array([axis.index(f"disposition:{g}") for g in group] or [0], dtype=int)
-        blank = axis.index(f"disposition:{NOT_RECORDED}")
-        return np.where(codes >= 0, lookup[np.maximum(codes, 0)], blank)
-    if key in FLAGS:
-        flag = mh[key].fillna(False).astype(bool).to_numpy()
-    else:
-        outcome = metrics.outcome_flag(mh, metrics.OUTCOME_BY_KEY[key])
-        if outcome is None:  # category_groups offers only available outcomes
-            raise ValueError(f"no data for the outcome {key}")
-        # Outcomes are nullable now (unknown is not no on the internal pages). The partner
-        # partition stays yes / not yes until its suppression can take a third member
-        # without a zero complement: an unknown outcome falls under "no" here.
-        flag = metrics.known_and_hits(outcome)[1]
-    return np.where(flag, axis.index(f"{key}:yes"), axis.index(f"{key}:no"))
+    """Each incident's member of one partition, as an index on the category axis. A call
+    in no member (a disposition group pooled into "other", or an unknown outcome in a
+    history whose partition has no unknown) raises: the caller checks the members fit."""
+    codes = np.full(len(mh), -1)
+    for m in members:
+        codes[_member_mask(mh, m)] = axis.index(m)
+    if members[0].startswith("disposition:") and POOLED in members:
+        codes[codes < 0] = axis.index(POOLED)  # the rare groups, pooled
+    if (codes < 0).any():
+        raise InputError(
+            "These calls have values the releases partners already have no category for "
+            "(an outcome now unrecorded for some calls); publish a revision to start a new "
+            "release history."
+        )
+    return codes
 
 
 def district_axis(mh: pd.DataFrame, threshold: int) -> tuple[np.ndarray, Axis]:
@@ -582,14 +631,47 @@ def in_service_counts(
 TWINS = (
     ("arrest:yes", "disposition:arrest", "arrest"),
     ("involuntary:yes", "disposition:involuntary", "involuntary_hold"),
+    # derived from the disposition, the outcome is unknown exactly where it is blank
+    (f"arrest:{UNKNOWN}", f"disposition:{NOT_RECORDED}", "arrest"),
+    (f"involuntary:{UNKNOWN}", f"disposition:{NOT_RECORDED}", "involuntary_hold"),
 )
 
 
-def twin_categories(mh: pd.DataFrame) -> list[tuple[str, str]]:
-    """The twin category pairs of these calls: one cell each, shown or hidden together."""
-    groups = category_groups(mh)
-    labels = {x for members in groups.values() for x in members}
-    return [(a, b) for a, b, flag in TWINS if a in labels and b in labels and flag not in mh]
+def twin_categories(mh: pd.DataFrame, labels) -> list[tuple[str, str]]:
+    """The twin category pairs among these category labels: one cell each, shown or
+    hidden together. A pair counts as twins only when the calls agree on them (the
+    outcome is then the disposition's): a linked pair that differed could not be one
+    cell."""
+    out = []
+    for a, b, flag in TWINS:
+        present = a in labels and b in labels and flag not in mh
+        if present and np.array_equal(_member_mask(mh, a), _member_mask(mh, b)):
+            out.append((a, b))
+    return out
+
+
+def twin_costs(counts: np.ndarray, category: Axis, twins: list[tuple[str, str]]) -> np.ndarray:
+    """What hiding each calls cell costs: its count, and for a twin also its twin's count
+    and, in a yes/no partition, the other member's, which hiding it forces too (so that a
+    complement is taken from a figure that costs one cell, where there is one)."""
+    cost = counts.astype(float).copy()
+    for a, b in twins:
+        ia, ib = category.index(a), category.index(b)
+        for x, y in ((ia, ib), (ib, ia)):
+            cost[x] += counts[y]
+            for members, _ in category.relations:
+                if y in members and len(members) == 2:
+                    cost[x] += counts[members[0] if members[1] == y else members[1]]
+    return cost
+
+
+def groups_of(labels: list[str]) -> dict[str, tuple[str, ...]]:
+    """The partitions of a category axis, read back from its labels."""
+    groups: dict[str, list[str]] = {}
+    for label in labels:
+        if label != ALL_CALLS:
+            groups.setdefault(label.split(":", 1)[0], []).append(label)
+    return {k: tuple(v) for k, v in groups.items()}
 
 
 # --- text the analyst chose to share ---------------------------------------------------

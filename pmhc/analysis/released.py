@@ -61,6 +61,10 @@ class Released:
         return months if period == WHOLE_PERIOD else [m for m in months if m[:4] == period]
 
     def count(self, category: str, sel: Selection, period: str | None = None) -> int | None:
+        """A shown count; None where hidden, or where the release has no such category (a
+        partition too rare over the whole release to show anywhere is left out)."""
+        if category not in self.axis("calls", "category").labels:
+            return None
         return self.cells["calls"].get(
             category=category, district=sel.district, period=period or sel.period
         )
@@ -83,10 +87,13 @@ class Released:
         return None if as_of == str(self.meta.get("edition") or "") else as_of
 
     def rate(self, key: str, sel: Selection, period: str | None = None) -> Rate | None:
-        """An outcome's rate where its count and the calls are both shown."""
+        """An outcome's rate where its yes and no are both shown: of the calls with the
+        outcome recorded, as on the analysts' pages (unknown is not no)."""
         yes = self.count(f"{key}:yes", sel, period)
-        total = self.count(ALL_CALLS, sel, period)
-        return None if yes is None or not total else Rate(yes, total)
+        no = self.count(f"{key}:no", sel, period)
+        if yes is None or no is None or not yes + no:
+            return None
+        return Rate(yes, yes + no)
 
     def outcome(self, key: str) -> dict | None:
         return next((o for o in self.meta.get("outcomes", []) if o["key"] == key), None)

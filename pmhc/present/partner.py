@@ -117,17 +117,15 @@ def monthly_rates(rel: Released, sel: Selection, keys: list[str]) -> pd.DataFram
     """Month, outcome, label, numerator, denominator, rate, low, high; NaN where hidden."""
     rows = []
     for month in rel.months(sel.period):
-        total = rel.count(ALL_CALLS, sel, month)
         for key in keys:
-            yes = rel.count(f"{key}:yes", sel, month)
-            shown = yes is not None and bool(total)
+            r = rel.rate(key, sel, month)  # of the calls with the outcome recorded
             rows.append(
                 {
                     "month": pd.Timestamp(month + "-01"),
                     "outcome": key,
                     "label": _label(rel, key),
-                    "numerator": _num(yes if shown else None),
-                    "denominator": _num(total),
+                    "numerator": _num(None if r is None else r.numerator),
+                    "denominator": _num(None if r is None else r.denominator),
                 }
             )
     frame = pd.DataFrame(rows)
@@ -268,16 +266,15 @@ def by_district(rel: Released, sel: Selection) -> Figure | None:
     rows = []
     for d in rel.districts():
         here = Selection(d, sel.period)
-        total = rel.count(ALL_CALLS, here)
         for k in keys:
-            yes = rel.count(f"{k}:yes", here)
+            r = rel.rate(k, here)  # of the calls with the outcome recorded
             rows.append(
                 {
                     "district": d,
                     "outcome": k,
                     "label": _label(rel, k),
-                    "numerator": _num(yes if total else None),
-                    "denominator": _num(total),
+                    "numerator": _num(None if r is None else r.numerator),
+                    "denominator": _num(None if r is None else r.denominator),
                 }
             )
     data = _with_rates(pd.DataFrame(rows))
