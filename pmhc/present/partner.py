@@ -25,7 +25,7 @@ RATE_TOOLTIP = [
     alt.Tooltip("label:N", title="Outcome"),
     alt.Tooltip("rate:Q", title="Rate", format=".1%"),
     alt.Tooltip("numerator:Q", title="Calls with outcome", format=","),
-    alt.Tooltip("denominator:Q", title="MH calls", format=","),
+    alt.Tooltip("denominator:Q", title="MH calls with it recorded", format=","),
 ]
 
 
@@ -58,6 +58,12 @@ def _label(rel: Released, key: str) -> str:
     return str(outcome["label"]) if outcome else key
 
 
+def _recorded(key: str) -> str:
+    """The rate's base in words, from the registry: unknown is not no, for partners too."""
+    entry = indicators.REGISTRY.get(key)
+    return entry.base if entry is not None else "the outcome recorded"
+
+
 def rate_figure(rel: Released, sel: Selection, key: str, label: str) -> KeyFigure | None:
     known = {o["key"] for o in rel.meta.get("outcomes", [])} | set(rel.meta.get("flags", {}))
     if key not in known:
@@ -69,7 +75,7 @@ def rate_figure(rel: Released, sel: Selection, key: str, label: str) -> KeyFigur
     return KeyFigure(
         label,
         pct(r.value),
-        help=f"{r.numerator:,} of {r.denominator:,} MH calls, {sel.text()}; "
+        help=f"{r.numerator:,} of {r.denominator:,} MH calls with {_recorded(key)}, {sel.text()}; "
         f"95% interval {pct(lo)}–{pct(hi)}.",
     )
 
