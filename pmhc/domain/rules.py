@@ -99,6 +99,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -775,6 +776,10 @@ class Rules:
         return ""
 
     # ---- abbreviations the tables do not list
+    def _abbreviation_table(self) -> pd.DataFrame:
+        # __post_init__ fills the shipped table in when none was given
+        return cast(pd.DataFrame, self.abbreviations)
+
     def outcome_words(self) -> set[str]:
         """The words the disposition, destination, responder and connection rules use
         (a starred word by its stem), and the abbreviation table's expansions."""
@@ -783,7 +788,7 @@ class Rules:
             table = getattr(self, kind)
             for pattern in table[table.columns[0]]:
                 words |= {w.upper() for w, _ in _words(str(pattern)) if w.isalpha()}
-        for expansion in self.abbreviations["expansion"]:
+        for expansion in self._abbreviation_table()["expansion"]:
             words |= {w.upper() for w, _ in _words(expansion) if w.isalpha()}
         return words
 
@@ -794,7 +799,7 @@ class Rules:
         Columns: token, word, evidence, example (the most frequent value), calls, reads_as
         (the class the value gets with the reading; only readings that change it)."""
         words = self.outcome_words()
-        listed = {a.upper() for a in self.abbreviations["abbreviation"]}
+        listed = {a.upper() for a in self._abbreviation_table()["abbreviation"]}
         counts = _as_series(values).dropna().astype("str").value_counts()
         found: dict[str, list] = {}
         for value, n in counts.items():
@@ -845,6 +850,7 @@ class Rules:
         Columns: ``value`` (as written in the data) and ``count``.
         """
         key = kind.strip().lower().rstrip("s")
+        matched: Callable[[str], tuple[str, bool]]
         if key == "disposition":
             matched = self._group_of
         elif key == "course":
