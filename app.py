@@ -7,7 +7,6 @@ from pathlib import Path
 import streamlit as st
 
 from pmhc.present.guidance import PAGES
-from pmhc.storage import files
 from pmhc.ui import auth, partner
 from pmhc.ui import components as ui
 
@@ -16,8 +15,7 @@ from pmhc.ui import components as ui
 os.environ.setdefault("PMHC_DATA_DIR", str(Path(__file__).resolve().parent / "data"))
 
 st.set_page_config(page_title="PMHC Dashboard", page_icon=ui.ICON, layout="wide")
-files.restrict_new_files()
-files.private_dir(ui.workspace().folder)
+ui.private_workspace()
 
 visitor = auth.gate()  # stops here, showing no data, for anyone not let in
 if ui.locked_partner():  # a partner link or a partner server: the published release only

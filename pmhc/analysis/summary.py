@@ -22,10 +22,16 @@ SUPPRESSED = "suppressed"
 
 
 def summarize(
-    ds: Dataset, audience: str = "internal", threshold: int = DEFAULT_THRESHOLD, exact: bool = False
+    ds: Dataset,
+    audience: str = "internal",
+    threshold: int = DEFAULT_THRESHOLD,
+    exact: bool = False,
+    definitions: tuple[bool, bool, bool] = (False, True, False),
 ) -> dict:
     """The headline figures. Rates are rounded to 4 decimals for JSON, or kept `exact` for
-    text formatted afterwards by present.numbers (formatting a rounded rate rounds twice)."""
+    text formatted afterwards by present.numbers (formatting a rounded rate rounds twice).
+    `definitions`: what counts as a connection (holds, hand-off needs contact, shelter),
+    as the workspace's settings say (`storage.settings.definitions`)."""
     partner = audience == "partner"
     rate = partial(_rate, digits=None if exact else 4)
     out: dict = {
@@ -40,7 +46,7 @@ def summarize(
             "they could be derived are hidden.",
         }
     if ds.calls is not None:
-        out["calls"] = _calls(ds, partner, threshold, rate)
+        out["calls"] = _calls(ds, partner, threshold, rate, definitions)
     if ds.training is not None:
         out["training"] = _training(ds, partner, threshold, rate)
     if ds.roster is not None:
@@ -103,7 +109,13 @@ def _count(n: int, partner: bool, threshold: int):
     return SUPPRESSED if shown == HIDDEN else shown
 
 
-def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
+def _calls(
+    ds: Dataset,
+    partner: bool,
+    threshold: int,
+    _rate=_rate,
+    definitions: tuple[bool, bool, bool] = (False, True, False),
+) -> dict:
     incidents = _present(ds.calls)
     mh = metrics.mh_incidents(incidents)
     span = metrics.period(incidents)
@@ -131,7 +143,8 @@ def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
         ),
     }
     for o in indicators.outcomes():  # every outcome of the registry, `<key>_rate`
-        result[f"{o.key}_rate"] = _rate(metrics.outcome_rate(mh, o), partner, threshold)
+        chosen = indicators.with_definitions(o, *definitions)
+        result[f"{o.key}_rate"] = _rate(metrics.outcome_rate(mh, chosen), partner, threshold)
     parts = metrics.connection_components(mh)
     # what counted as a connection, beside the rate (an incident may have several)
     result["connection_components"] = (

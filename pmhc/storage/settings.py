@@ -138,10 +138,6 @@ def mh_routes(settings: dict) -> tuple[str, ...]:
     return routes or MH_ROUTES
 
 
-def load_actions(folder: Path, ds_id: str | None = None) -> pd.DataFrame:
-    return actions_from_records(_read(dataset_folder(folder, ds_id) / "actions.json", []))
-
-
 def actions_from_records(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
     frame["due"] = pd.to_datetime(frame["due"], errors="coerce").dt.date
@@ -149,14 +145,6 @@ def actions_from_records(rows: list[dict]) -> pd.DataFrame:
     frame["shared"] = frame["shared"].astype("object").where(frame["shared"].notna(), False)
     frame["shared"] = frame["shared"].astype(bool)
     return frame
-
-
-def save_actions(folder: Path, frame: pd.DataFrame, ds_id: str | None = None) -> None:
-    frame = frame.reindex(columns=ACTION_COLUMNS)
-    keep = frame.dropna(how="all", subset=ACTION_COLUMNS[:-1])
-    keep = keep.assign(shared=keep["shared"].fillna(False).astype(bool))
-    keep = keep.assign(due=keep["due"].astype(str).where(keep["due"].notna(), None))
-    _write(dataset_folder(folder, ds_id) / "actions.json", keep.to_dict(orient="records"))
 
 
 # --- milestones --------------------------------------------------------------------------
