@@ -309,8 +309,6 @@ def test_sparse_months_are_grey_on_the_outcome_trend():
     assert bool(sparse[(pd.Timestamp("2024-02-01"), "connection")])
     assert not sparse[(pd.Timestamp("2024-03-01"), "connection")]
     assert "grey points: too few to judge" in json.dumps(fig.chart.to_dict())
-    partner = views.outcomes(views.Scope(ds, audience="partner")).chart("outcome_trend")
-    assert "sparse" not in partner.data
 
 
 def test_a_dataset_saved_before_issue_20_follows_the_contact_rule(tmp_path):

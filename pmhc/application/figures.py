@@ -8,11 +8,13 @@ Nothing here checks who asks: these are the building blocks the guarded use case
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 
 import pandas as pd
 
+from pmhc.analysis import indicators
 from pmhc.analysis import release as builder
 from pmhc.analysis.filters import Filters
 from pmhc.analysis.history import Past
@@ -144,6 +146,22 @@ def headline(ds: dataset.Dataset, values_: dict, exact: bool = False) -> dict:
     return summarize(ds, exact=exact, definitions=settings.definitions(values_))
 
 
+def defined(ds: dataset.Dataset, values_: dict) -> dataset.Dataset:
+    """The dataset as the release builder reads it under the connection's definition
+    settings: its `is_connection` flag the chosen definition's (the builder counts the
+    registry's default column), so partners' connection counts are the staff's."""
+    chosen = indicators.with_definitions(
+        indicators.get("connection"), *settings.definitions(values_)
+    )
+    if ds.calls is None or chosen.column == "is_connection":
+        return ds
+    flag = chosen.flag(ds.calls)
+    if flag is None:
+        return ds
+    # A new Dataset (not a copy): its `mh` selection is made again from these calls.
+    return dataclasses.replace(ds, calls=ds.calls.assign(is_connection=flag))
+
+
 def draft_release(
     ws: Workspace, ds: dataset.Dataset, ds_id: str | None, revise: bool | None = None
 ) -> tuple[releases.Release, str]:
@@ -154,7 +172,7 @@ def draft_release(
     values_ = values(ws, ds_id, ds.is_sample)
     build = functools.partial(
         builder.build,
-        ds,
+        defined(ds, values_),
         int(values_.get("threshold") or builder.DEFAULT_THRESHOLD),
         values_,
         answers(ws),
