@@ -80,9 +80,10 @@ def confirm_upload(
     """The checked upload saved as a dataset and made this user's choice."""
     if not any(r.kind for r in new.reports):
         raise InputError("Nothing in these files could be loaded; pick how to read a sheet.")
+    before = store.last_choice(ws.datasets_dir, actor.who)
     store.save(ws.datasets_dir, new, new_id, name=name)
     store.remember_choice(ws.datasets_dir, actor.who, new_id)
-    audit(ws, actor, "upload", dataset=new_id, files=len(new.reports), **_loaded(new))
+    audit(ws, actor, "upload", before=before, after=new_id, dataset=new_id, **_loaded(new))
     return new_id
 
 
@@ -120,9 +121,19 @@ def load_files(ws: Workspace, actor: Actor, paths: list[str]) -> tuple[dataset.D
     figures.read_files(ws, paths)  # raises, with its reason, for a file with nothing to load
     payload = [(Path(p).name, Path(p).read_bytes()) for p in paths]
     ds, ds_id = uploads.ingest_uploads(ws, payload, {})
+    before = store.last_choice(ws.datasets_dir, actor.who)
     store.save(ws.datasets_dir, ds, ds_id)
     store.remember_choice(ws.datasets_dir, actor.who, ds_id)
-    audit(ws, actor, "upload", dataset=ds_id, files=len(payload), **_loaded(ds))
+    audit(
+        ws,
+        actor,
+        "upload",
+        before=before,
+        after=ds_id,
+        dataset=ds_id,
+        files=len(payload),
+        **_loaded(ds),
+    )
     return ds, ds_id
 
 
