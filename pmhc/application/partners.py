@@ -11,6 +11,8 @@ from pmhc.application.guard import RELEASE, audit, read, write
 from pmhc.storage import dataset, releases, shares
 from pmhc.storage.workspace import Workspace
 
+Share = shares.Share
+MAX_DAYS = shares.MAX_DAYS  # the longest a partner link lasts
 Draft = tuple[releases.Release, str]
 DraftBuilder = Callable[[Workspace, dataset.Dataset, str], Draft]
 

@@ -16,6 +16,11 @@ from pmhc.present import excel
 from pmhc.storage import review_log
 from pmhc.storage.workspace import Workspace
 
+# What the Review page's editors offer and check, as the records keep them.
+EARLIEST_DUE = review_log.EARLIEST_DUE
+MEETING_ROLES = review_log.ROLES
+same_actions = review_log.same_actions
+
 
 @read("view", "see the action tracker")
 def actions(ws: Workspace, actor: Actor, ds_id: str | None) -> pd.DataFrame:

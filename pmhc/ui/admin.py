@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from pmhc.application import partners, report
-from pmhc.storage import shares
 from pmhc.ui import components as ui
 
 
@@ -57,7 +56,9 @@ def links() -> None:
     )
     with st.form("new-share"):
         label = st.text_input("Who is it for?", placeholder="e.g. County crisis line partners")
-        days = st.number_input("Valid for (days)", min_value=1, max_value=shares.MAX_DAYS, value=90)
+        days = st.number_input(
+            "Valid for (days)", min_value=1, max_value=partners.MAX_DAYS, value=90
+        )
         if st.form_submit_button("Create a partner link", icon=":material/link:"):
             made = ui.attempt(partners.create_link, label, int(days))
             if made is not ui.FAILED:

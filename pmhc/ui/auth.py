@@ -41,7 +41,6 @@ from pmhc.application import partners, report
 from pmhc.domain import access, origin
 from pmhc.domain.throttle import Burst, Throttle
 from pmhc.domain.untrusted import escape_markdown
-from pmhc.storage.shares import Share
 from pmhc.storage.workspace import Workspace
 
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
@@ -63,7 +62,7 @@ class Visitor:
     who: str  # verified e-mail or ISSUER#SUB, "local", "passphrase:<role>", "partner-link:<id>"
     role: str | None  # admin, analyst, viewer; None for a partner link
     method: str  # oidc, passphrase, local, open, share
-    share: Share | None = None
+    share: partners.Share | None = None
 
     @property
     def partner(self) -> bool:
@@ -307,7 +306,7 @@ def _partner_link(ws: Workspace) -> Visitor | None:
     return Visitor(f"partner-link:{share.id}", None, "share", share)
 
 
-def _try_token(ws: Workspace, token: str) -> Share | None:
+def _try_token(ws: Workspace, token: str) -> partners.Share | None:
     """The share this token opens, counted against the client's guesses. A token already
     accepted in this session is not checked (nor counted) again on each rerun."""
     if st.session_state.get("share_token_ok") == token:

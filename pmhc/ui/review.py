@@ -11,7 +11,6 @@ import streamlit as st
 
 from pmhc.analysis import metrics
 from pmhc.application import review, settings
-from pmhc.storage import review_log
 from pmhc.storage import settings as stored
 from pmhc.ui import components as ui
 from pmhc.ui import pack
@@ -127,7 +126,7 @@ def action_tracker(ds_id: str) -> None:
             "recommendation": st.column_config.TextColumn("Recommendation", width="large"),
             "owner": st.column_config.TextColumn("Owner"),
             "due": st.column_config.DateColumn(
-                "Due", format="DD/MM/YYYY", min_value=review_log.EARLIEST_DUE
+                "Due", format="DD/MM/YYYY", min_value=review.EARLIEST_DUE
             ),
             "status": st.column_config.SelectboxColumn("Status", options=stored.ACTION_STATUSES),
             "shared": st.column_config.CheckboxColumn(
@@ -140,7 +139,7 @@ def action_tracker(ds_id: str) -> None:
     )
     if read_only():
         return
-    unsaved = not review_log.same_actions(edited, saved)
+    unsaved = not review.same_actions(edited, saved)
     if unsaved:
         st.session_state["actions_draft"] = edited
         st.warning(
@@ -188,7 +187,7 @@ def meeting_log(ds_id: str) -> None:
         st.form("meeting", clear_on_submit=True),
     ):
         when = st.date_input("Meeting date", format="DD/MM/YYYY", max_value=date.today())
-        roles = st.multiselect("Who attended (by role)", review_log.ROLES)
+        roles = st.multiselect("Who attended (by role)", review.MEETING_ROLES)
         decisions = st.text_area("Decisions (one a line)")
         linked = st.multiselect(
             "Linked actions",
