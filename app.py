@@ -72,6 +72,8 @@ def internal_navigation():
 navigation = internal_navigation()
 try:
     navigation.run()
+except ui.InputError as error:  # a use case's refusal or a bad input: its sentence
+    ui.say(error)
 except Exception as error:  # one friendly sentence, details in the server log
     logging.getLogger("pmhc").exception("page failed")
     ui.record("error", page=navigation.url_path or "overview", kind=type(error).__name__)

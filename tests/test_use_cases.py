@@ -206,6 +206,10 @@ READ_CASES = {
     "audit_entries": ("admin", lambda ws, a, t: report.audit_entries(ws, a)),
     "current": ("viewer", lambda ws, a, t: settings.current(ws, a, t.ds_id, False)),
     "dataset_name": ("viewer", lambda ws, a, t: datasets.dataset_name(ws, a, t.ds_id)),
+    "page_figures": (
+        "viewer",
+        lambda ws, a, t: datasets.page_figures(ws, a, t.new, "leadership", {}),
+    ),
     "draft": ("viewer", lambda ws, a, t: partners.draft(ws, a, t.new, t.new_id)),
     "last_choice": ("viewer", lambda ws, a, t: datasets.last_choice(ws, a)),
     "links": ("admin", lambda ws, a, t: partners.links(ws, a)),

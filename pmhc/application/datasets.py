@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from pmhc.analysis.filters import Filters
 from pmhc.application import figures
 from pmhc.application.actor import Actor
 from pmhc.application.guard import audit, read, versioned, write
 from pmhc.domain.errors import InputError
 from pmhc.ingest import profiles
+from pmhc.present import views
 from pmhc.storage import dataset, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace
@@ -37,6 +39,25 @@ def open_dataset(
     if figures.is_stored(ds_id) and store.exists(ws.datasets_dir, str(ds_id)):
         return load(ws, ds_id), str(ds_id)
     return load(ws, None), figures.sample_id(ws)
+
+
+@read("view", "see the figures")
+def page_figures(
+    ws: Workspace,
+    actor: Actor,
+    ds: dataset.Dataset,
+    page: str,
+    values: dict,
+    f: Filters | None = None,
+    answers: dict | None = None,
+    builder: Callable[[], views.View] | None = None,
+    **options,
+) -> views.View:
+    """A page's figures for the dataset in view under its settings (`figures.page_view`);
+    `builder` lets the app serve the same computation from its cache."""
+    if builder is not None:
+        return builder()
+    return figures.page_view(ds, page, values, f, answers, **options)
 
 
 @read("view", "see a dataset")

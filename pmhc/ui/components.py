@@ -93,6 +93,11 @@ def attempt(use_case, *args, **kwargs):
         return FAILED
 
 
+def say(error: InputError) -> None:
+    """A refusal or a bad input that reached the page's frame: its one sentence."""
+    st.error(escape_markdown(str(error), 1000), icon=":material/error:")
+
+
 def done(use_case, *args, **kwargs) -> bool:
     """`attempt`, for a caller that only needs to know whether the change was made."""
     return attempt(use_case, *args, **kwargs) is not FAILED
@@ -344,11 +349,12 @@ def view(page: str, _filters: filters.Filters | None = None, **options) -> views
     workspace, dataset id (a hash of the dataset's content), filters and settings (never
     on a DataFrame, which Streamlit would hash from a sample of rows), and shared by every
     session of the server process. `_filters` replaces the sidebar's (a side by side)."""
-    _ds, ds_id = current_dataset()
+    ds, ds_id = current_dataset()
     values = workspace_settings()
     f = _filters or st.session_state.get("filters", filters.Filters())
     answers = review.answers(workspace(), actor()) if page == "overview" else {}
-    return _view(
+    cached = functools.partial(
+        _view,
         page,
         str(workspace().folder),  # two workspaces' samples share an id, not their settings
         ds_id,
@@ -357,6 +363,7 @@ def view(page: str, _filters: filters.Filters | None = None, **options) -> views
         json.dumps(answers, sort_keys=True, default=str),
         tuple(sorted(options.items())),
     )
+    return datasets.page_figures(workspace(), actor(), ds, page, values, f, answers, cached)
 
 
 # --- drawing ---------------------------------------------------------------------------
