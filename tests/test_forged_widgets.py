@@ -13,14 +13,15 @@ page."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from pmhc.domain import access
+from pmhc.storage import audit
 from tests.browsing import running_app
+from tests.databases import workspace_state
 
 websockets = pytest.importorskip("websockets")
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
@@ -170,11 +171,10 @@ async def page_widgets(ws, pages) -> dict[str, dict[str, Widget]]:
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != "audit.jsonl" and "logs" not in p.parts
-    }
+    """Files and database rows, the audit log aside (the test reads it at the end)."""
+    state = workspace_state(folder)
+    state.pop("db:audit", None)
+    return {k: v for k, v in state.items() if "logs" not in Path(k).parts}
 
 
 async def forge(url: str, folder: Path) -> list[str]:
@@ -207,7 +207,7 @@ def test_a_viewers_forged_widget_values_change_nothing(tmp_path):
     with running_app(folder, args=("--secrets.files", str(secrets))) as url:
         alerts = asyncio.run(forge(url, folder))
     assert not [a for a in alerts if a.startswith("exception") or "went wrong" in a], alerts
-    entries = [json.loads(line) for line in (folder / "audit.jsonl").read_text().splitlines()]
+    entries = audit.read(folder)
     assert [(e["who"], e["action"]) for e in entries] == [
         ("passphrase:analyst", "sign-in"),
         ("passphrase:viewer", "sign-in"),

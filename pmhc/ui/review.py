@@ -30,7 +30,7 @@ def programme_start(ds_id: str, values: dict) -> None:
         disabled=read_only(),
         key="programme_start_input",
     )
-    changed = bool(picked) and (current is None or picked.isoformat() != current)
+    changed = picked is not None and (current is None or picked.isoformat() != current)
     base = ui.setting_base(ds_id, "programme_start", fresh=not changed)
     if changed and ui.done(settings.set_programme_start, ds_id, picked, based_on=base):
         ui.forget_base(ds_id, "programme_start")
