@@ -7,7 +7,6 @@ from pathlib import Path
 import streamlit as st
 
 from pmhc.present.guidance import PAGES
-from pmhc.storage import files
 from pmhc.ui import auth, partner
 from pmhc.ui import components as ui
 from pmhc.ui import navigation as links
@@ -17,8 +16,7 @@ from pmhc.ui import navigation as links
 os.environ.setdefault("PMHC_DATA_DIR", str(Path(__file__).resolve().parent / "data"))
 
 st.set_page_config(page_title="PMHC Dashboard", page_icon=ui.ICON, layout="wide")
-files.restrict_new_files()
-files.private_dir(ui.workspace().folder)
+ui.private_workspace()
 
 visitor = auth.gate()  # stops here, showing no data, for anyone not let in
 if ui.locked_partner():  # a partner link or a partner server: the published release only
@@ -76,6 +74,8 @@ def internal_navigation():
 navigation = internal_navigation()
 try:
     navigation.run()
+except ui.InputError as error:  # a use case's refusal or a bad input: its sentence
+    ui.say(error)
 except Exception as error:  # one friendly sentence, details in the server log
     logging.getLogger("pmhc").exception("page failed")
     ui.record("error", page=navigation.url_path or "overview", kind=type(error).__name__)

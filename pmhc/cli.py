@@ -1,5 +1,7 @@
 """Command line:
-- `python -m pmhc summarize PATH [PATH ...] [--audience internal|partner] [--json]`
+- `python -m pmhc summarize PATH [PATH ...] | --workspace [--audience internal|partner]
+  [--json]`: the files' headline figures, or with --workspace those of the workspace's
+  dataset (what `load` loaded, else the sample), under the workspace's settings;
 - `python -m pmhc load PATH [PATH ...] --data-dir DIR`: what an upload on the Data page does
   (the workspace's dataset becomes these files);
 - `python -m pmhc publish --data-dir DIR`: write the partner release of the workspace's
@@ -22,20 +24,15 @@ from pathlib import Path
 
 from pmhc import cli_access
 from pmhc.analysis import indicators
-from pmhc.analysis import release as partner_release
 from pmhc.analysis import released as partner_figures
 from pmhc.analysis.filters import LABELS, Filters
-from pmhc.analysis.history import Past
-from pmhc.analysis.summary import summarize
+from pmhc.application import datasets, figures, partners
+from pmhc.application.actor import OPERATOR
 from pmhc.domain.errors import InputError
-from pmhc.ingest import pipeline as ingest
-from pmhc.ingest import profiles
-from pmhc.ingest.failures import UnreadableFile, is_reader_panic
+from pmhc.ingest.failures import is_reader_panic
 from pmhc.present import numbers
-from pmhc.storage import answers as answer_store
-from pmhc.storage import audit, dataset, files, releases, settings, uploads
-from pmhc.storage import datasets as store
-from pmhc.storage.workspace import Workspace, sample_files
+from pmhc.storage import dataset, files
+from pmhc.storage.workspace import Workspace
 
 
 class UsageError(Exception):
@@ -51,7 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m pmhc", description="PMHC Dashboard command line.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     s = sub.add_parser("summarize", help="Read exports and print their headline figures.")
-    s.add_argument("paths", nargs="+", metavar="PATH", help="Excel or CSV exports.")
+    s.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="Excel or CSV exports.",
+    )
+    s.add_argument(
+        "--workspace",
+        action="store_true",
+        help="Summarize the workspace's dataset (what 'load' loaded, else the sample) as the "
+        "app shows it, instead of files.",
+    )
     s.add_argument(
         "--audience",
         choices=("internal", "partner"),
@@ -116,6 +124,7 @@ def run_report(args) -> str:
     """Write the pack; the line to print."""
     # The pack's libraries (charts, PDF, Excel) cost most of a second to import: only when
     # a pack is made, never for `summarize` or `load`.
+    from pmhc.application import report as use_report
     from pmhc.present import report
 
     out = Path(args.out)
@@ -126,8 +135,9 @@ def run_report(args) -> str:
         raise UsageError(f"the folder for --out does not exist: {out.parent}")
     ws = Workspace(Path(args.data_dir)) if args.data_dir else Workspace.default()
     chosen = {k: tuple(getattr(args, k)) for k in LABELS}
-    ds_id = store.last_choice(ws.datasets_dir, cli_access.CLI_USER)  # what `load` loaded
-    pack = report.from_workspace(ws, Filters(args.start, args.end, **chosen), args.audience, ds_id)
+    ds_id = datasets.last_choice(ws, OPERATOR)  # what `load` loaded
+    f = Filters(args.start, args.end, **chosen)
+    pack = use_report.meeting_pack(ws, OPERATOR, f, args.audience, ds_id)
     data = writer(pack)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_bytes(data)
@@ -135,42 +145,32 @@ def run_report(args) -> str:
     return f"Wrote {out} ({len(data):,} bytes, {args.audience} pack)."
 
 
-def load(
-    paths: list[str], ws: Workspace, mapping_files: list[str], all_mh: bool
-) -> dataset.Dataset:
-    saved = [profiles.load_profile(Path(p)) for p in mapping_files] + ws.profiles()
-    routes = settings.mh_routes(settings.load_settings(ws.folder))
-    ctx = ingest.Context(
-        rules=ws.rules(), key=ws.key, profiles=saved, all_mh=all_mh, mh_routes=routes
-    )
-    loaded = []
-    for path in paths:
-        tables = ingest.ingest_file(path, ctx)
-        if not any(t.report.kind for t in tables):
-            raise UnreadableFile(nothing_loaded(Path(path).name, [t.report for t in tables]))
-        loaded.extend(tables)
-    return dataset.build(loaded, ", ".join(Path(p).name for p in paths))
+def workspace_dataset(ws: Workspace) -> tuple[dataset.Dataset, str | None]:
+    """The dataset `load` loaded last (the sample without one), as the app opens it."""
+    ds_id = datasets.last_choice(ws, OPERATOR)
+    ds, opened = datasets.open_dataset(ws, OPERATOR, ds_id)
+    return ds, opened if figures.is_stored(opened) else None
 
 
-GENERIC_NOTES = ("No header row with recognisable columns", "The sheet is empty.")
-
-
-def nothing_loaded(name: str, reports: list[ingest.SourceReport]) -> str:
-    """Why no sheet of a file was loaded: the most specific reason a sheet gave."""
-    for r in reports:
-        note = (r.note or "").strip()
-        if note and not note.startswith(GENERIC_NOTES):
-            where = f"sheet {r.sheet!r}" if r.sheet else "the file"
-            reason = note[0].lower() + note[1:].rstrip(".")
-            return (
-                f"{name} holds no calls, training, roster or services records that could be "
-                f"loaded: in {where}, {reason}."
-            )
-    return (
-        f"{name} holds no calls, training, roster or services records that could be "
-        "recognised (no header row with known column names in its first 40 rows); "
-        "check it is the export itself, or save a mapping profile for it in the app."
-    )
+def summary(args, ws: Workspace) -> dict:
+    """The headline figures of the files named (or of the workspace's dataset), under the
+    workspace's settings: the figures the app shows for the same data."""
+    if args.workspace == bool(args.paths):
+        raise UsageError(
+            "give the exports to summarize or --workspace (not both); run "
+            "'python -m pmhc summarize --help' for usage."
+        )
+    if args.paths:
+        ds = figures.read_files(ws, args.paths, args.mapping, args.all_mh)
+        ds_id = None
+    else:
+        ds, ds_id = workspace_dataset(ws)
+    if args.audience == "partner":
+        return partner_summary(ds, ws, ds_id)
+    # JSON rounds rates to 4 decimals; text is formatted from the exact rates by the same
+    # function as the pages (present.numbers).
+    values = figures.values(ws, ds_id, ds.is_sample)
+    return figures.headline(ds, values, exact=not args.json)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,13 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "publish":
                 print(publish(ws, revise=args.revise))
                 return 0
-            ds = load(args.paths, ws, args.mapping, args.all_mh)
-            if args.audience == "partner":
-                result = partner_summary(ds, ws)
-            else:
-                # JSON rounds rates to 4 decimals; text is formatted from the exact rates by
-                # the same function as the pages (present.numbers).
-                result = summarize(ds, audience=args.audience, exact=not args.json)
+            result = summary(args, ws)
         except (UsageError, InputError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
@@ -283,64 +277,27 @@ def _stderr_fd_to(target: str) -> Iterator[None]:
 def load_into(ws: Workspace, paths: list[str]) -> str:
     """Read the files as the Data page's upload does and make them the workspace's data.
     Files it cannot use are refused first, so the workspace keeps what it had."""
-    load(paths, ws, [], False)  # raises, with its reason, for a file with nothing to load
-    files = [(Path(path).name, Path(path).read_bytes()) for path in paths]
-    ds, ds_id = uploads.save_uploads(ws, files, {})
-    # The command line's own choice (no workspace-wide "current" dataset): what `publish`
-    # publishes next. App users keep choosing their own.
-    store.remember_choice(ws.datasets_dir, cli_access.CLI_USER, ds_id)
-    audit.record(
-        ws.folder, cli_access.CLI_USER, "admin", "upload", dataset=ds_id, rows_in=ds.rows_in
-    )
-    return f"Loaded {ds.rows_in:,} rows from {len(files)} file(s) into {ws.folder} ({ds_id})."
-
-
-def build_release(
-    ds: dataset.Dataset, ws: Workspace, ds_id: str | None = None, revise: bool = False
-) -> releases.Release:
-    """The partner release of a dataset under its settings (kept with the dataset) and the
-    workspace's, audited with every release partners were given: the one path the app's
-    preview, `publish` and `summarize --audience partner` share."""
-    values = settings.load_settings(ws.folder, ds_id)
-    return partner_release.build(
-        ds,
-        int(values.get("threshold") or partner_release.DEFAULT_THRESHOLD),
-        values,
-        answer_store.load(ws.folder),
-        settings.load_actions(ws.folder, ds_id),
-        Past(releases.history(ws.folder), revise=revise),
-    )
+    ds, ds_id = datasets.load_files(ws, OPERATOR, paths)
+    return f"Loaded {ds.rows_in:,} rows from {len(paths)} file(s) into {ws.folder} ({ds_id})."
 
 
 def publish(ws: Workspace, revise: bool = False) -> str:
-    ds_id = store.last_choice(ws.datasets_dir, cli_access.CLI_USER)  # what `load` loaded
-    if ds_id:
-        ds = store.load(ws.datasets_dir, ds_id)
-    else:  # what the app shows when nothing is loaded
-        ctx = ingest.Context(rules=ws.rules(), key=ws.key)
-        loaded = [t for path in sample_files() for t in ingest.ingest_file(path, ctx)]
-        ds, ds_id = dataset.build(loaded, "Sample data", is_sample=True), "sample"
-    release = build_release(ds, ws, None if ds.is_sample else ds_id, revise)
-    target = releases.publish(ws.folder, release, {"dataset": ds_id})
-    audit.record(
-        ws.folder,
-        cli_access.CLI_USER,
-        "admin",
-        "publish",
-        dataset=ds_id,
-        version=release.fingerprint()[:16],
-    )
+    """Publish the partner release of what `load` loaded (the sample without it)."""
+    ds, ds_id = workspace_dataset(ws)
+    _, target = partners.publish(ws, OPERATOR, ds_id, revise=revise, ds=ds)
     what = "the sample data" if ds.is_sample else ds.label
     return f"Published the partner release of {what} to {target}."
 
 
-def partner_summary(ds: dataset.Dataset, ws: Workspace) -> dict:
+def partner_summary(ds: dataset.Dataset, ws: Workspace, ds_id: str | None = None) -> dict:
+    """What partners would see of these data: the release the app's preview shows."""
     sources = [
         {"path": r.path, "sheet": r.sheet, "kind": r.kind, **({"note": r.note} if r.note else {})}
         for r in ds.reports
     ]
-    figures = partner_figures.summary(build_release(ds, ws))
-    return {"dataset": ds.label, "audience": "partner", "sources": sources, **figures}
+    release, _ = figures.draft_release(ws, ds, ds_id)
+    figures_ = partner_figures.summary(release)
+    return {"dataset": ds.label, "audience": "partner", "sources": sources, **figures_}
 
 
 def render_text(result: dict) -> str:

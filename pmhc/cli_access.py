@@ -14,13 +14,15 @@ import getpass
 import sys
 from pathlib import Path
 
+from pmhc.application import partners
+from pmhc.application.actor import OPERATOR
 from pmhc.domain import access
 from pmhc.domain.errors import InputError
-from pmhc.storage import audit, files, shares
+from pmhc.storage import files
 from pmhc.storage.workspace import Workspace
 
 COMMANDS = ("share", "passphrase")
-CLI_USER = "command-line"
+CLI_USER = OPERATOR.who
 
 
 def add_parsers(sub) -> None:
@@ -47,21 +49,19 @@ def run(args) -> int:
         return _passphrase()
     files.private_dir(ws.folder)
     if args.share_action == "create":
-        token, share = shares.create(ws.folder, args.label, args.days)
-        audit.record(ws.folder, CLI_USER, "admin", "share-create", link=share.id, days=args.days)
+        token, share = partners.create_link(ws, OPERATOR, args.label, args.days)
         base = args.base_url.rstrip("/")
         print(f"Partner link {share.id} for {share.label!r}, valid until {share.expires[:10]}.")
         print("Copy it now: only its fingerprint is kept, it cannot be shown again.")
         print(f"{base}/?share={token}" if base else f"?share={token}")
     elif args.share_action == "list":
-        listed = shares.load(ws.folder)
+        listed = partners.links(ws, OPERATOR)
         if not listed:
             print("No partner links.")
         for s in listed:
             print(f"{s.id}  {s.status():8}  expires {s.expires[:10]}  {s.label}")
     else:
-        share = shares.revoke(ws.folder, args.id)
-        audit.record(ws.folder, CLI_USER, "admin", "share-revoke", link=share.id)
+        share = partners.revoke_link(ws, OPERATOR, args.id)
         print(f"Revoked {share.id} ({share.label}).")
     return 0
 

@@ -92,3 +92,29 @@ def database(request, monkeypatch) -> str:
     else:
         monkeypatch.delenv(db.ENV_URL, raising=False)
     return request.param
+
+
+def workspace_state(folder: Path) -> dict[str, str]:
+    """What a workspace holds, to compare before and after a call that must change
+    nothing: each file's hash (the SQLite file and its journal left out: reading them
+    changes their bytes) and each database table's rows of this workspace."""
+    import hashlib
+
+    import sqlalchemy as sa
+
+    folder = Path(folder)
+    state = {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(db.DB_FILE)
+    }
+    if not (folder / db.ID_FILE).exists() and not (folder / db.DB_FILE).exists():
+        return state
+    with db.read(folder) as (conn, ws):
+        for table in db.metadata.sorted_tables:
+            query = sa.select(table)
+            if "ws" in table.c:
+                query = query.where(table.c.ws == ws)
+            rows = sorted(repr(tuple(r)) for r in conn.execute(query))
+            state[f"db:{table.name}"] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return state

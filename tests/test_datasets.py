@@ -15,7 +15,7 @@ import pytest
 
 from pmhc.domain.errors import InputError
 from pmhc.storage import datasets as store
-from pmhc.storage import files, settings, uploads
+from pmhc.storage import files, review_log, settings, uploads
 
 # Each test runs on SQLite and on PostgreSQL (tests/databases.py).
 database, postgres_url = databases.database, databases.postgres_url
@@ -137,12 +137,12 @@ def test_settings_that_describe_a_dataset_stay_with_it(workspace):
     assert settings.load_settings(folder, a)["programme_start"] == "2025-01-01"
     assert settings.load_settings(folder, b)["programme_start"] is None  # not carried over
     assert settings.load_settings(folder, b)["threshold"] == 5  # workspace-wide
-    settings.save_actions(
-        folder,
+    review_log.save_actions(
+        settings.dataset_folder(folder, a),
         pd.DataFrame([{"recommendation": "Add CIT", "owner": "Lt", "due": None, "status": ""}]),
-        a,
     )
-    assert len(settings.load_actions(folder, a)) == 1 and settings.load_actions(folder, b).empty
+    assert len(review_log.load_actions(settings.dataset_folder(folder, a))) == 1
+    assert review_log.load_actions(settings.dataset_folder(folder, b)).empty
     settings.copy_dataset_settings(folder, a, b)
     assert settings.load_settings(folder, b)["programme_start"] == "2025-01-01"
     store.delete(workspace.datasets_dir, a)  # deleted with its dataset

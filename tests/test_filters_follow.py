@@ -123,7 +123,7 @@ def test_load_append_and_switch_refit_the_filters(monkeypatch, tmp_path):
     at.sidebar.multiselect(key="district").set_value([]).run()
     upload(at, "april.csv", month_export(4), "append-upload")
     assert [s.value for s in at.success] == [
-        "Added 40 new incidents and replaced 0 already loaded with this export's copy: "
+        "Added 40 incidents, replaced 0 already loaded (matched on incident number). "
         "80 incidents now."
     ]
     assert period(at) == (date(2026, 3, 1), date(2026, 4, 30))

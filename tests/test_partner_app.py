@@ -210,7 +210,7 @@ def test_analyst_previews_and_publishes(monkeypatch, tmp_path):
 def test_only_what_the_analyst_shares_reaches_partners(monkeypatch, tmp_path):
     """Checklist notes and action-tracker rows are the analyst's free text: partners see an
     item only when it is marked shared, and only after publishing."""
-    from pmhc.storage import settings
+    from pmhc.storage import review_log, settings
 
     folder = tmp_path / "shared"
     folder.mkdir()
@@ -218,8 +218,8 @@ def test_only_what_the_analyst_shares_reaches_partners(monkeypatch, tmp_path):
     path.write_bytes(exports.csv_bytes(exports.base_export()))
     workspace = folder / "ws"
     assert cli.main(["load", str(path), "--data-dir", str(workspace)]) == 0
-    settings.save_actions(
-        workspace,
+    review_log.save_actions(
+        settings.dataset_folder(workspace, None),
         pd.DataFrame(
             {
                 "recommendation": ["Add the crisis line to cards", "Review Officer Doe's calls"],

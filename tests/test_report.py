@@ -18,6 +18,7 @@ from pmhc import cli
 from pmhc.analysis import release
 from pmhc.analysis.filters import Filters
 from pmhc.analysis.released import Selection
+from pmhc.application import figures
 from pmhc.present import partner, report, views
 from pmhc.storage import review_log
 from pmhc.storage import settings as store
@@ -29,7 +30,7 @@ SOURCES = "riverside_cad_mh_calls_2023_2025.xlsx"
 @pytest.fixture(scope="module")
 def sample():
     ws = Workspace(__import__("tempfile").mkdtemp())
-    return report.workspace_dataset(ws)
+    return figures.read_dataset(ws, None)
 
 
 @pytest.fixture(scope="module")
@@ -282,10 +283,12 @@ def test_a_pack_of_calls_only_or_of_nothing_still_renders():
 def test_the_pack_shows_what_the_pages_show_in_the_app(monkeypatch, tmp_path):
     """The same workspace opened in the app and made into a pack from the command line's
     path: every key figure of every question page is the same text."""
+    from pmhc.application import report as use_report
+    from pmhc.application.actor import OPERATOR
     from pmhc.storage.workspace import Workspace
     from tests.test_app import metrics, open_app
 
-    pack = report.from_workspace(Workspace(tmp_path), Filters())
+    pack = use_report.meeting_pack(Workspace(tmp_path), OPERATOR, Filters())
     at = open_app(monkeypatch, tmp_path, "overview")
     for section in pack.sections:
         if section.key != "overview":

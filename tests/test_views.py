@@ -9,7 +9,6 @@ import pytest
 
 from pmhc.analysis import filters as flt
 from pmhc.analysis.metrics import OUTCOME_BY_KEY
-from pmhc.analysis.suppression import HIDDEN
 from pmhc.present import views
 from pmhc.present.charts import MAX_ROWS, SIGNALS
 from pmhc.present.views.review import p_chart
@@ -138,35 +137,6 @@ def test_review_counts_months_outside_the_baseline_limits():
     assert row["change_low"] < 15 < row["change_high"]
 
 
-def test_partners_see_no_count_from_1_to_10():
-    # West has one call in each of five months (five in all, all connected): hidden.
-    spec = [(f"2024-{m:02d}", 100, 40, "North") for m in range(1, 13)]
-    spec += [(f"2024-{m:02d}", 80, 30, "East") for m in range(1, 13)]
-    spec += [(f"2024-{m:02d}", 1, 1, "West") for m in range(1, 6)]
-    ds = incidents(spec)
-    internal = views.outcomes(views.Scope(ds)).chart("outcomes_by_district").data
-    west = internal[(internal["district"] == "West") & (internal["outcome"] == "connection")]
-    assert west[["numerator", "denominator"]].values.tolist() == [[5, 5]]
-
-    partner = views.outcomes(views.Scope(ds, audience="partner")).chart("outcomes_by_district")
-    table = partner.data
-    for column in ("numerator", "denominator"):
-        shown = pd.to_numeric(table[column], errors="coerce").dropna()
-        assert not ((shown >= 1) & (shown <= 10)).any(), column
-    west = table[(table["district"] == "West") & (table["outcome"] == "connection")]
-    assert west[["numerator", "denominator", "rate"]].values.tolist() == [[HIDDEN] * 3]
-
-
-def test_partner_heatmap_hides_small_cells_with_a_partner_cell():
-    ds = incidents([("2024-01", 200, 80, "North")])
-    view = views.services(views.Scope(ds, audience="partner"))
-    grid = view.chart("heatmap_calls").data
-    shown = grid["calls"].dropna()
-    assert not ((shown >= 1) & (shown <= 10)).any()
-    for _, day in grid.groupby("weekday"):
-        assert day["calls"].isna().sum() != 1  # never a single hidden cell in a row
-
-
 @pytest.fixture(scope="module")
 def sample_dataset(tmp_path_factory) -> dataset.Dataset:
     from pmhc.ingest import pipeline as ingest
@@ -180,11 +150,10 @@ def sample_dataset(tmp_path_factory) -> dataset.Dataset:
 
 def test_every_chart_gets_aggregates_only(sample_dataset):
     for name, compute in views.PAGES.items():
-        for audience in ("internal", "partner"):
-            view = compute(views.Scope(sample_dataset, audience=audience))
-            for fig in view.charts:
-                spec = fig.chart.to_dict()
-                rows = sum(len(v) for v in spec.get("datasets", {}).values())
-                assert len(fig.data) <= MAX_ROWS and rows <= 2 * MAX_ROWS, (name, fig.key)
-                assert spec.get("description"), (name, fig.key)
-                assert fig.title, (name, fig.key)
+        view = compute(views.Scope(sample_dataset))
+        for fig in view.charts:
+            spec = fig.chart.to_dict()
+            rows = sum(len(v) for v in spec.get("datasets", {}).values())
+            assert len(fig.data) <= MAX_ROWS and rows <= 2 * MAX_ROWS, (name, fig.key)
+            assert spec.get("description"), (name, fig.key)
+            assert fig.title, (name, fig.key)

@@ -85,11 +85,13 @@ def toggled(browser, url: str, label: str, name: str, size: str) -> None:
 def pack_page(browser) -> None:
     """The meeting pack's first page (the summary), as printed on A4, from the sample."""
     from pmhc.analysis.filters import Filters
+    from pmhc.application import actor
+    from pmhc.application import report as use
     from pmhc.present import report
     from pmhc.storage.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as folder:
-        pack = report.from_workspace(Workspace(Path(folder)), Filters())
+        pack = use.meeting_pack(Workspace(Path(folder)), actor.OPERATOR, Filters())
     page = browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
     page.emulate_media(media="print")
     page.set_content(report.to_html(pack))

@@ -26,7 +26,6 @@ from pmhc.analysis import crisis_now, metrics, workforce
 from pmhc.analysis.cells import Axis, CellTable
 from pmhc.analysis.history import FROZEN, Past, old_calls_cells
 from pmhc.analysis.protection import Context, Piece, secure
-from pmhc.analysis.suppression import DEFAULT_PROTECTION, DEFAULT_THRESHOLD
 from pmhc.domain import checklist
 from pmhc.domain.errors import InputError
 from pmhc.domain.rules import DISPOSITION_GROUPS, GROUP_LABELS
@@ -51,6 +50,14 @@ POOLED = "disposition:other"  # rare disposition groups, pooled (`recode`)
 ROLE_GROUPS = {"patrol": "Patrol", "supervisor": "Supervisors", "command": "Command staff"}
 ACTION_COLUMNS = ["recommendation", "owner", "due", "status"]
 SERVICE_COLUMNS = ["name", "type", "hours", "police_dropoff"]
+
+
+# The release's rule: counts from 1 to the threshold are hidden (the US CMS cell-size
+# policy), with what they could be worked out from, and each hidden count's feasible range
+# must span at least ±protection.
+DEFAULT_THRESHOLD = 10
+DEFAULT_PROTECTION = 3
+HIDDEN = f"≤{DEFAULT_THRESHOLD}"  # what a hidden count reads as at the default threshold
 
 
 def hidden_label(threshold: int) -> str:

@@ -1,5 +1,6 @@
 """The headline figures of a dataset as one plain dict: what `python -m pmhc summarize`
-prints, and what the Overview page shows. Partner audiences get small counts suppressed."""
+prints for staff. (What partners may see is the partner release's summary,
+`analysis.released.summary`: the dataset's figures never reach them unsuppressed.)"""
 
 from __future__ import annotations
 
@@ -9,51 +10,39 @@ import pandas as pd
 
 from pmhc.analysis import crisis_now, indicators, metrics, periods, workforce
 from pmhc.analysis.stats import Rate
-from pmhc.analysis.suppression import (
-    DEFAULT_THRESHOLD,
-    HIDDEN,
-    suppress,
-    suppress_rate,
-    suppress_value,
-)
 from pmhc.storage.dataset import Dataset
-
-SUPPRESSED = "suppressed"
 
 
 def summarize(
-    ds: Dataset, audience: str = "internal", threshold: int = DEFAULT_THRESHOLD, exact: bool = False
+    ds: Dataset,
+    exact: bool = False,
+    definitions: tuple[bool, bool, bool] = (False, True, False),
 ) -> dict:
     """The headline figures. Rates are rounded to 4 decimals for JSON, or kept `exact` for
-    text formatted afterwards by present.numbers (formatting a rounded rate rounds twice)."""
-    partner = audience == "partner"
+    text formatted afterwards by present.numbers (formatting a rounded rate rounds twice).
+    `definitions`: what counts as a connection (holds, hand-off needs contact, shelter),
+    as the workspace's settings say (`storage.settings.definitions`)."""
     rate = partial(_rate, digits=None if exact else 4)
     out: dict = {
         "dataset": ds.label,
-        "audience": audience,
-        "sources": [_source(r, partner) for r in ds.reports],
+        "audience": "internal",
+        "sources": [_source(r) for r in ds.reports],
     }
-    if partner:
-        out["suppression"] = {
-            "threshold": threshold,
-            "note": f"Counts from 1 to {threshold} and figures from which "
-            "they could be derived are hidden.",
-        }
     if ds.calls is not None:
-        out["calls"] = _calls(ds, partner, threshold, rate)
+        out["calls"] = _calls(ds, rate, definitions)
     if ds.training is not None:
-        out["training"] = _training(ds, partner, threshold, rate)
+        out["training"] = _training(ds, rate)
     if ds.roster is not None:
-        out["roster"] = _roster(ds, partner, threshold, rate)
+        out["roster"] = _roster(ds, rate)
     for section in ("calls", "training", "roster"):
         if section in out:
-            out[section].update(_measures(ds, section, partner, threshold))
+            out[section].update(_measures(ds, section))
     if ds.services is not None:
         out["services"] = _services(ds)
     return out
 
 
-def _source(r, partner: bool = False) -> dict:
+def _source(r) -> dict:
     entry = {
         "path": r.path,
         "sheet": r.sheet,
@@ -66,7 +55,7 @@ def _source(r, partner: bool = False) -> dict:
     }
     if r.note:
         entry["note"] = r.note
-    if r.notes and not partner:  # notes quote example cell values
+    if r.notes:  # notes quote example cell values: staff only
         entry["load_report"] = r.notes
     if r.personal_data_dropped:
         entry["personal_data_dropped"] = r.personal_data_dropped
@@ -80,33 +69,17 @@ def _present(table: pd.DataFrame | None) -> pd.DataFrame:
     return table
 
 
-def _rate(rate: Rate | None, partner: bool, threshold: int, digits: int | None = 4):
+def _rate(rate: Rate | None, digits: int | None = 4):
     if rate is None or rate.value is None:
         return None
-    value = rate.value if digits is None else round(rate.value, digits)
-    if not partner:
-        return value
-    shown = suppress_rate(rate.numerator, value, threshold)
-    return SUPPRESSED if shown == HIDDEN else shown
+    return rate.value if digits is None else round(rate.value, digits)
 
 
-def _counts(mapping: dict[str, int], partner: bool, threshold: int) -> dict:
-    if not partner or not mapping:
-        return mapping
-    frame = pd.DataFrame({"key": list(mapping), "n": list(mapping.values())})
-    hidden = suppress(frame, ["n"], threshold)
-    return {
-        k: (SUPPRESSED if v == HIDDEN else int(v))
-        for k, v in zip(hidden["key"], hidden["n"], strict=True)
-    }
-
-
-def _count(n: int, partner: bool, threshold: int):
-    shown = suppress_value(n, threshold) if partner else n
-    return SUPPRESSED if shown == HIDDEN else shown
-
-
-def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
+def _calls(
+    ds: Dataset,
+    _rate=_rate,
+    definitions: tuple[bool, bool, bool] = (False, True, False),
+) -> dict:
     incidents = _present(ds.calls)
     mh = metrics.mh_incidents(incidents)
     span = metrics.period(incidents)
@@ -115,77 +88,63 @@ def _calls(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
     if span is not None:  # dates known to the month (year) only end with that month (year)
         span = (span[0], periods.known_end(span[1], precision))
     result: dict[str, object] = {
-        "total_calls": _count(len(incidents), partner, threshold),
-        "mh_calls": _count(len(mh), partner, threshold),
+        "total_calls": len(incidents),
+        "mh_calls": len(mh),
         "rows": int(incidents["rows"].sum()),
         "period": None
         if span is None
         else {"start": span[0].date().isoformat(), "end": span[1].date().isoformat()},
-        "by_year": _counts(metrics.calls_by_year(mh), partner, threshold),
+        "by_year": metrics.calls_by_year(mh),
         "by_district": None
         if by_district is None
-        else _counts(
-            {
-                str(k): int(v)
-                for k, v in zip(by_district["district"], by_district["calls"], strict=True)
-            },
-            partner,
-            threshold,
-        ),
+        else {
+            str(k): int(v)
+            for k, v in zip(by_district["district"], by_district["calls"], strict=True)
+        },
     }
     for o in indicators.outcomes():  # every outcome of the registry, `<key>_rate`
-        result[f"{o.key}_rate"] = _rate(metrics.outcome_rate(mh, o), partner, threshold)
-    parts = metrics.connection_components(mh)
+        chosen = indicators.with_definitions(o, *definitions)
+        result[f"{o.key}_rate"] = _rate(metrics.outcome_rate(mh, chosen))
+    connection = indicators.with_definitions(indicators.get("connection"), *definitions)
+    parts = metrics.connection_components(mh, connection)
     # what counted as a connection, beside the rate (an incident may have several)
     result["connection_components"] = (
         None
         if parts is None
-        else _counts(
-            {str(c): int(n) for c, n in zip(parts["component"], parts["calls"], strict=True)},
-            partner,
-            threshold,
-        )
+        else {str(c): int(n) for c, n in zip(parts["component"], parts["calls"], strict=True)}
     )
     repeats = metrics.repeat_encounters(mh)
-    result["persons"] = None if repeats is None else _count(repeats.persons, partner, threshold)
-    result["repeat_person_share"] = (
-        None if repeats is None else _rate(repeats.repeat_2, partner, threshold)
-    )
-    result["repeat_person_share_3plus"] = (
-        None if repeats is None else _rate(repeats.repeat_3, partner, threshold)
-    )
+    result["persons"] = None if repeats is None else repeats.persons
+    result["repeat_person_share"] = None if repeats is None else _rate(repeats.repeat_2)
+    result["repeat_person_share_3plus"] = None if repeats is None else _rate(repeats.repeat_3)
     return result
 
 
-def _measures(ds: Dataset, section: str, partner: bool, threshold: int) -> dict:
+def _measures(ds: Dataset, section: str) -> dict:
     """The registry's measures of a section over all the data (`measures`: label, text,
     value and base of each; None when the data lack it), and the keys of their own that
-    the drawn measures add (`officer_minutes_median`...). Partners get only the measures
-    marked for them, with a base of 1 to the threshold hidden."""
+    the drawn measures add (`officer_minutes_median`...)."""
     mh = metrics.mh_incidents(ds.calls) if ds.calls is not None else None
     inputs = indicators.Inputs(mh, mh, ds, "all the data")
     shown: dict[str, object] = {}
     extra: dict[str, object] = {}
     for m in indicators.measures(section):
-        if partner and not m.partner:
-            continue
         r = m.result(inputs)
         if r is None:
             shown[m.key] = None
             continue
-        hidden = partner and 1 <= r.n <= threshold
         shown[m.key] = {
             "label": m.card,
-            "text": SUPPRESSED if hidden else r.text,
-            "value": None if hidden or r.value is None else round(r.value, 4),
-            "n": SUPPRESSED if hidden else r.n,
+            "text": r.text,
+            "value": None if r.value is None else round(r.value, 4),
+            "n": r.n,
         }
-        if m.drawn and not partner:
+        if m.drawn:
             extra.update(r.json)
     return {"measures": shown, **extra}
 
 
-def _training(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
+def _training(ds: Dataset, _rate=_rate) -> dict:
     t = _present(ds.training)
     as_of = workforce.reference_date(t, ds.calls)
     done = workforce.completed(t)
@@ -197,12 +156,12 @@ def _training(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
         "records": len(t),
         "officers": int(t["officer_id"].nunique()),
         "as_of": as_of.date().isoformat(),
-        "cit_40_officers": _count(certified, partner, threshold),
-        "in_service_overdue": _count(status.overdue, partner, threshold),
+        "cit_40_officers": certified,
+        "in_service_overdue": status.overdue,
         # of the CIT-certified active sworn officers (of every certified officer without a
         # roster), and of all active sworn officers: the Training page's two figures
-        "in_service_overdue_share": _rate(status.of_certified, partner, threshold),
-        "in_service_overdue_share_of_sworn": _rate(status.of_sworn, partner, threshold),
+        "in_service_overdue_share": _rate(status.of_certified),
+        "in_service_overdue_share_of_sworn": _rate(status.of_sworn),
         "in_service_pool": "active sworn officers in the roster"
         if staff is not None
         else "every CIT-certified officer in the training log (no roster)",
@@ -213,7 +172,7 @@ def _training(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
     }
 
 
-def _roster(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
+def _roster(ds: Dataset, _rate=_rate) -> dict:
     r = _present(ds.roster)
     active = r[r["active"].astype(bool)]
     result: dict[str, object] = {"staff": len(r), "active": len(active)}
@@ -224,20 +183,14 @@ def _roster(ds: Dataset, partner: bool, threshold: int, _rate=_rate) -> dict:
     if ds.training is not None:
         as_of = workforce.reference_date(ds.training, ds.calls)
         staff = workforce.with_certification(r, ds.training, as_of)
-        result["patrol_cit_40_share"] = _rate(workforce.coverage(staff), partner, threshold)
-        result["supervisor_cit_40_share"] = _rate(
-            workforce.coverage(staff, ("supervisor",)), partner, threshold
-        )
-        result["command_cit_40_share"] = _rate(
-            workforce.coverage(staff, ("command",)), partner, threshold
-        )
+        result["patrol_cit_40_share"] = _rate(workforce.coverage(staff))
+        result["supervisor_cit_40_share"] = _rate(workforce.coverage(staff, ("supervisor",)))
+        result["command_cit_40_share"] = _rate(workforce.coverage(staff, ("command",)))
         for column in ("district", "shift"):
             by = workforce.coverage_by(staff, column)
             if by is not None:
                 result[f"patrol_cit_40_share_by_{column}"] = {
-                    str(row[column]): _rate(
-                        Rate(int(row["numerator"]), int(row["denominator"])), partner, threshold
-                    )
+                    str(row[column]): _rate(Rate(int(row["numerator"]), int(row["denominator"])))
                     for _, row in by.iterrows()
                 }
     else:

@@ -23,8 +23,6 @@ from pmhc.domain import checklist
 from pmhc.present import excel, labels, numbers, partner, views
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGES
-from pmhc.storage import answers as answer_store
-from pmhc.storage import review_log
 from pmhc.storage import settings as store
 
 IMAGE_WIDTH = 640  # px of plot width in the static chart images
@@ -620,42 +618,6 @@ def to_xlsx(pack: Pack) -> bytes:
             ("Review meetings", pack.meetings),
         ]
     return excel.blocks_workbook(sheets, title=f"{pack.agency}: review meeting pack")
-
-
-# --- from a workspace folder (the command line) -------------------------------------------
-
-
-def workspace_dataset(ws, ds_id: str | None = None):
-    """A saved dataset of the workspace, else the sample, as the app opens them."""
-    from pmhc.ingest import pipeline as ingest
-    from pmhc.storage import dataset
-    from pmhc.storage import datasets as saved
-    from pmhc.storage.workspace import sample_files
-
-    if ds_id:
-        return saved.load(ws.datasets_dir, ds_id)
-    ctx = ingest.Context(rules=ws.rules(), key=ws.key)
-    loaded = [t for path in sample_files() for t in ingest.ingest_file(path, ctx)]
-    return dataset.build(loaded, "Sample data", is_sample=True)
-
-
-def from_workspace(ws, f: Filters, audience: str = "internal", ds_id: str | None = None) -> Pack:
-    """Staff: a saved dataset (the sample without one), with the settings and review records
-    kept with it. Partners: the published release, nothing else."""
-    if audience == "partner":
-        from pmhc.storage import releases
-
-        values = store.load_settings(ws.folder, ds_id)
-        return build(
-            None, f, values, {}, pd.DataFrame(), "partner", release=releases.load(ws.folder)
-        )
-    ds = workspace_dataset(ws, ds_id)
-    values = store.with_sample_defaults(store.load_settings(ws.folder, ds_id), ds.is_sample)
-    answers = answer_store.load(ws.folder)
-    records = store.dataset_folder(ws.folder, ds_id)
-    actions = review_log.load_actions(records)
-    meetings = review_log.meetings_frame(records, actions)
-    return build(ds, f, values, answers, actions, audience, meetings)
 
 
 WRITERS = {".html": lambda p: to_html(p).encode("utf-8"), ".pdf": to_pdf, ".xlsx": to_xlsx}

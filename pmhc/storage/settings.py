@@ -172,11 +172,6 @@ def mh_routes(settings: dict) -> tuple[str, ...]:
     return routes or MH_ROUTES
 
 
-def load_actions(folder: Path, ds_id: str | None = None) -> pd.DataFrame:
-    stored = records.load_actions(folder, ds_id)
-    return actions_from_records(stored[ACTION_COLUMNS].to_dict(orient="records"))
-
-
 def actions_from_records(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=ACTION_COLUMNS)
     frame["due"] = pd.to_datetime(frame["due"], errors="coerce").dt.date
@@ -184,16 +179,6 @@ def actions_from_records(rows: list[dict]) -> pd.DataFrame:
     frame["shared"] = frame["shared"].astype("object").where(frame["shared"].notna(), False)
     frame["shared"] = frame["shared"].astype(bool)
     return frame
-
-
-def save_actions(
-    folder: Path, frame: pd.DataFrame, ds_id: str | None = None, *, by: str | None = None
-) -> None:
-    """The whole tracker replaced by `frame` (the older of the two actions APIs: kept for
-    its callers; review_log.save_actions merges row by row and should be preferred)."""
-    from pmhc.storage import review_log
-
-    review_log.save_actions(dataset_folder(folder, ds_id), frame, by)
 
 
 # --- milestones --------------------------------------------------------------------------

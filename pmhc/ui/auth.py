@@ -36,10 +36,11 @@ from streamlit import runtime
 from streamlit.runtime.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from pmhc.application import actor as actors
+from pmhc.application import partners, report
 from pmhc.domain import access, origin
 from pmhc.domain.throttle import Burst, Throttle
 from pmhc.domain.untrusted import escape_markdown
-from pmhc.storage import audit, shares
 from pmhc.storage.workspace import Workspace
 
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost", "::1")
@@ -61,7 +62,7 @@ class Visitor:
     who: str  # verified e-mail or ISSUER#SUB, "local", "passphrase:<role>", "partner-link:<id>"
     role: str | None  # admin, analyst, viewer; None for a partner link
     method: str  # oidc, passphrase, local, open, share
-    share: shares.Share | None = None
+    share: partners.Share | None = None
 
     @property
     def partner(self) -> bool:
@@ -69,6 +70,20 @@ class Visitor:
 
     def can(self, ability: str) -> bool:
         return not self.partner and access.can(self.role, ability)
+
+    @property
+    def actor(self) -> actors.Actor:
+        """The acting user every use case is given: a partner link, or a signed-in role."""
+        if self.partner:
+            return actors.partner_link(self.share.id if self.share else None)
+        if self.role in access.ROLES:
+            return actors.user(self.who, str(self.role))
+        return actors.SIGNED_OUT_ACTOR
+
+
+def _audit(ws: Workspace, who: str, role: str | None, action: str, **details) -> None:
+    """Sign-in events, recorded before (or instead of) anyone acting."""
+    report.record_event(ws, actors.Actor(who, role), action, **details)
 
 
 def _workspace() -> Workspace:
@@ -87,7 +102,7 @@ def _read_secrets() -> dict:
         try:
             tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as e:
-            reason = e.strerror or type(e).__name__
+            reason = (e.strerror if isinstance(e, OSError) else None) or type(e).__name__
             raise SettingsError(f"The secrets file {path} cannot be read ({reason}).") from e
         except tomllib.TOMLDecodeError as e:
             raise SettingsError(f"The secrets file {path} is not valid TOML ({e}).") from e
@@ -225,7 +240,13 @@ def _unavailable(sentence: str) -> None:
 
 def visitor() -> Visitor:
     """The visitor `gate()` let in on this run (local admin outside the app's frame)."""
-    return st.session_state.get("visitor") or Visitor("local", "admin", "local")
+    found = st.session_state.get("visitor")
+    return found if isinstance(found, Visitor) else Visitor("local", "admin", "local")
+
+
+def actor() -> actors.Actor:
+    """The acting user for the use cases this run calls."""
+    return visitor().actor
 
 
 def gate() -> Visitor:
@@ -247,7 +268,7 @@ def gate() -> Visitor:
         st.session_state["audited_sign_in"] = True
         action = "share-use" if found.share else "sign-in"
         details = {"link": found.share.id} if found.share else {"method": found.method}
-        audit.record(ws.folder, found.who, found.role, action, **details)
+        _audit(ws, found.who, found.role, action, **details)
     return found
 
 
@@ -272,8 +293,7 @@ def _partner_link(ws: Workspace) -> Visitor | None:
         return None
     share = _try_token(ws, token) if token is not None else None
     if share is None and share_id:  # checked again on every run: revocation applies now
-        share = next((s for s in shares.load(ws.folder) if s.id == share_id), None)
-        share = share if share and share.status() == "active" else None
+        share = partners.active_link(ws, share_id)
     if share is None:
         st.session_state.pop("share_id", None)
         st.title("This link does not open anything")
@@ -286,17 +306,17 @@ def _partner_link(ws: Workspace) -> Visitor | None:
     return Visitor(f"partner-link:{share.id}", None, "share", share)
 
 
-def _try_token(ws: Workspace, token: str) -> shares.Share | None:
+def _try_token(ws: Workspace, token: str) -> partners.Share | None:
     """The share this token opens, counted against the client's guesses. A token already
     accepted in this session is not checked (nor counted) again on each rerun."""
     if st.session_state.get("share_token_ok") == token:
-        return shares.verify(ws.folder, token)
+        return partners.link_for_token(ws, token)
     who = client()
     wait = LINK_TRIES.wait(who)
     if wait > 0:
         _write(ws, LINK_TRIES.refused(who), "share-refused")
         _too_many(wait)
-    share = shares.verify(ws.folder, token)
+    share = partners.link_for_token(ws, token)
     if share is None:
         _write(ws, LINK_TRIES.failed(who), "share-refused")
         return None
@@ -314,8 +334,8 @@ def _too_many(wait: float) -> None:
 def _write(ws: Workspace, bursts: list[Burst], action: str, **details) -> None:
     """One audit line per burst of refused tries, with how many there were."""
     for burst in bursts:
-        audit.record(
-            ws.folder,
+        _audit(
+            ws,
             "anonymous",
             None,
             action,
@@ -331,8 +351,8 @@ def _flush_at_exit() -> None:  # bursts still open when the server stops
         folder = _workspace().folder
         for tries, action in ((PASSPHRASE_TRIES, "sign-in-refused"), (LINK_TRIES, "share-refused")):
             for burst in tries.close_all():
-                audit.record(
-                    folder,
+                _audit(
+                    Workspace(folder),
                     "anonymous",
                     None,
                     action,
@@ -356,8 +376,8 @@ def _signed_in(ws: Workspace) -> Visitor:
 def identity() -> access.Identity:
     """The signed-in account from the ID token's claims (st.user)."""
     claim = pmhc_secrets().get("groups_claim", "groups")
-    groups = st.user.get(claim) or []
-    groups = groups if isinstance(groups, list) else [groups]
+    claimed: object = st.user.get(claim) or []
+    groups: list = claimed if isinstance(claimed, list) else [claimed]
     return access.Identity(
         issuer=str(st.user.get("iss") or ""),
         subject=str(st.user.get("sub") or ""),
@@ -384,7 +404,7 @@ def _oidc(ws: Workspace, provider: str) -> Visitor:
     if role is None:
         if not st.session_state.get("audited_refusal"):
             st.session_state["audited_refusal"] = True
-            audit.record(ws.folder, name or "anonymous", None, "sign-in-refused")
+            _audit(ws, name or "anonymous", None, "sign-in-refused")
         st.title("No access yet")
         st.write(
             f"You are signed in as {escape_markdown(who.label)}, but this account has no "

@@ -6,6 +6,7 @@ computed elsewhere (`views`, `metrics`, `summary`)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -21,20 +22,20 @@ from altair.utils import schemapi
 from streamlit import dataframe_util
 
 from pmhc.analysis import filters
-from pmhc.analysis.suppression import DEFAULT_THRESHOLD
+from pmhc.application import datasets, figures, report, review
+from pmhc.application import settings as setting
+from pmhc.application.actor import Actor
+from pmhc.application.guard import allowed
 from pmhc.domain import checklist
+from pmhc.domain.errors import InputError
 from pmhc.domain.rules import Rules
 from pmhc.domain.untrusted import escape_markdown
-from pmhc.ingest import pipeline as ingest
 from pmhc.present import excel as reports
 from pmhc.present import labels, views
-from pmhc.present import report as meeting_pack
 from pmhc.present.charts import Figure
 from pmhc.present.guidance import PAGE_BY_KEY
-from pmhc.storage import answers as answer_store
-from pmhc.storage import audit, dataset, review_log, settings, uploads
-from pmhc.storage import datasets as store
-from pmhc.storage.workspace import Workspace, sample_files
+from pmhc.storage import dataset, files, uploads
+from pmhc.storage.workspace import Workspace
 from pmhc.ui import auth
 
 # The page icon is a file served by the app itself: an emoji or Material icon as favicon
@@ -44,6 +45,17 @@ ICON = str(Path(__file__).with_name("static") / "icon.png")
 
 def workspace() -> Workspace:
     return Workspace.default()
+
+
+def private_workspace() -> None:
+    """Files this server writes are its own (0600, folders 0700), whatever the umask."""
+    files.restrict_new_files()
+    files.private_dir(workspace().folder)
+
+
+def actor() -> Actor:
+    """Who acts in this session, as the sign-in gate verified them."""
+    return auth.actor()
 
 
 def audience() -> str:
@@ -59,14 +71,36 @@ def locked_partner() -> bool:
 
 
 def can(ability: str) -> bool:
-    """May this visitor upload, edit, administer? (Never on a partner server.)"""
-    return auth.visitor().can(ability) and not locked_partner()
+    """Whether to draw a control at all (tidiness only: the use case is the check)."""
+    return allowed(actor(), ability) and not locked_partner()
 
 
 def record(action: str, **details) -> None:
-    """An audit log entry for what this visitor just did."""
-    v = auth.visitor()
-    audit.record(workspace().folder, v.who, v.role, action, **details)
+    """An audit log entry for what this visitor just saw (an error shown)."""
+    report.record_event(workspace(), actor(), action, **details)
+
+
+FAILED = object()  # what `attempt` returns when the use case refused or failed
+
+
+def attempt(use_case, *args, **kwargs):
+    """Run a use case as this session's actor; a refusal or bad input is shown as its one
+    sentence, and FAILED returned (nothing was changed)."""
+    try:
+        return use_case(workspace(), actor(), *args, **kwargs)
+    except InputError as error:
+        st.error(escape_markdown(str(error), 1000), icon=":material/error:")
+        return FAILED
+
+
+def say(error: InputError) -> None:
+    """A refusal or a bad input that reached the page's frame: its one sentence."""
+    st.error(escape_markdown(str(error), 1000), icon=":material/error:")
+
+
+def done(use_case, *args, **kwargs) -> bool:
+    """`attempt`, for a caller that only needs to know whether the change was made."""
+    return attempt(use_case, *args, **kwargs) is not FAILED
 
 
 # --- datasets --------------------------------------------------------------------------
@@ -74,33 +108,38 @@ def record(action: str, **details) -> None:
 
 @st.cache_resource(show_spinner="Reading the sample workbooks…")
 def _sample(folder: str, rules_version: str, routes: tuple[str, ...]) -> dataset.Dataset:
-    ws = Workspace(folder)
-    ctx = ingest.Context(rules=ws.rules(), key=ws.key, mh_routes=routes)
-    loaded = []
-    for path in sample_files():
-        loaded.extend(ingest.ingest_file(path, ctx))
-    return dataset.build(loaded, "Sample data", is_sample=True)
+    return figures.read_sample(Workspace(Path(folder)))
 
 
 @st.cache_resource(max_entries=4, show_spinner="Opening the saved dataset…")
 def _stored(folder: str, ds_id: str) -> dataset.Dataset:
-    return store.load(Workspace(folder).datasets_dir, ds_id)
+    return figures.read_dataset(Workspace(Path(folder)), ds_id)
+
+
+def _load(ws: Workspace, ds_id: str | None) -> dataset.Dataset:
+    """The application's reading, cached per process: a saved dataset by its id (which
+    names its content), the sample by the rules' version and the MH routes."""
+    if ds_id:
+        return _stored(str(ws.folder), ds_id)
+    return _sample(str(ws.folder), ws.rules_version(), figures.routes(ws))
 
 
 def current_dataset() -> tuple[dataset.Dataset, str]:
     """(dataset, id): the dataset this session chose, else the sample."""
-    ws = workspace()
-    ds_id = active_id()
-    if ds_id:
-        return _stored(str(ws.folder), ds_id), ds_id
-    version = ws.rules_version()
-    routes = settings.mh_routes(settings.load_settings(ws.folder))
-    return _sample(str(ws.folder), version, routes), f"sample:{version}:{','.join(routes)}"
+    try:
+        ds, ds_id = datasets.open_dataset(workspace(), actor(), active_id(), loader=_load)
+    except InputError as refused:  # another's draft (a role changed): the sample instead
+        say(refused)
+        st.session_state["dataset_id"] = None
+        ds, ds_id = datasets.open_dataset(workspace(), actor(), None, loader=_load)
+    if ds.is_sample:
+        st.session_state["dataset_id"] = None  # deleted in another session: the sample
+    return ds, ds_id
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _rules(folder: str, version: str) -> Rules:
-    return Workspace(folder).rules()
+    return Workspace(Path(folder)).rules()
 
 
 def rules() -> Rules:
@@ -129,41 +168,48 @@ def dataset_name() -> str:
     ds, ds_id = current_dataset()
     if ds.is_sample:
         return "Sample data"
-    return store.name_of(workspace().datasets_dir, ds_id) or ds.label
+    return datasets.dataset_name(workspace(), actor(), ds_id) or ds.label
 
 
 def active_id() -> str | None:
     """The saved dataset this session shows (None: the sample). Each session keeps its
     own choice; a new one starts from the user's last choice. (Partners never get here:
     they see the published release, pmhc.ui.partner.)"""
-    ws = workspace()
     if "dataset_id" not in st.session_state:
-        st.session_state["dataset_id"] = store.last_choice(ws.datasets_dir, auth.visitor().who)
-    ds_id = st.session_state["dataset_id"]
-    if ds_id and not store.exists(ws.datasets_dir, ds_id):  # deleted in another session
-        st.session_state["dataset_id"] = ds_id = None
-    return ds_id
+        st.session_state["dataset_id"] = datasets.last_choice(workspace(), actor())
+    return st.session_state["dataset_id"]
+
+
+def show_dataset(ds_id: str | None) -> None:
+    """Show `ds_id` in this session (a use case already made it the user's choice). The
+    filters are refitted to it on the next run (`_follow_the_data`)."""
+    st.session_state["dataset_id"] = ds_id
 
 
 def choose_dataset(ds_id: str | None) -> None:
-    """Show `ds_id` (None: the sample) in this session and remember it as this user's
-    choice. The filters are refitted to it on the next run (`_follow_the_data`)."""
-    ws = workspace()
-    st.session_state["dataset_id"] = ds_id
-    store.remember_choice(ws.datasets_dir, auth.visitor().who, ds_id)
+    """Show `ds_id` (None: the sample) and remember it as this user's choice."""
+    if attempt(datasets.choose_dataset, ds_id) is not FAILED:
+        show_dataset(ds_id)
+
+
+def setting_base(ds_id: str | None, editor: str, fresh: bool = False) -> dict[str, int]:
+    """The settings' versions an editor of this session was drawn from (key -> version),
+    passed back with its save so a setting someone changed meanwhile is refused, not
+    overwritten. `fresh`: the editor shows what is saved (nothing unsaved), read again."""
+    key = f"setting-base-{editor}-{ds_id}"
+    if fresh or key not in st.session_state:
+        st.session_state[key] = setting.setting_versions(workspace(), actor(), ds_id)
+    return st.session_state[key]
+
+
+def forget_base(ds_id: str | None, editor: str) -> None:
+    """After a save: the editor starts from what is saved now."""
+    st.session_state.pop(f"setting-base-{editor}-{ds_id}", None)
 
 
 def workspace_settings() -> dict:
     ds, ds_id = current_dataset()
-    values = settings.load_settings(workspace().folder, ds_id)
-    return settings.with_sample_defaults(values, ds.is_sample)
-
-
-def save_settings(action: str = "settings-edit", **changes) -> None:
-    """Saved with the dataset in view (workspace-wide keys to the workspace)."""
-    _, ds_id = current_dataset()
-    settings.save_settings(workspace().folder, ds_id, by=auth.visitor().who, **changes)
-    record(action, keys=sorted(changes), dataset=ds_id)
+    return setting.current(workspace(), actor(), ds_id, ds.is_sample)
 
 
 def upload_hash(uploaded) -> str:
@@ -171,7 +217,7 @@ def upload_hash(uploaded) -> str:
     rerun of the Data page (a 100 MB file takes a third of a second)."""
     hashes = st.session_state.setdefault("upload_hashes", {})
     if uploaded.file_id not in hashes:
-        hashes[uploaded.file_id] = store.file_hash(uploaded.getvalue())
+        hashes[uploaded.file_id] = hashlib.sha256(uploaded.getvalue()).hexdigest()
     return hashes[uploaded.file_id]
 
 
@@ -211,6 +257,8 @@ def mapping_view(report, name: str, data: bytes, file_hash: str) -> uploads.Mapp
 def _filter_choices(ds_id: str) -> tuple[date, date, dict[str, list[str]]]:
     """Period bounds and filter values: once per dataset, not on every rerun."""
     incidents = current_dataset()[0].calls
+    if incidents is None:  # callers ask only for a dataset with calls
+        raise ValueError("filter choices need calls")
     when = incidents["received_at"]
     return when.min().date(), when.max().date(), filters.options(incidents)
 
@@ -306,58 +354,36 @@ def _view(
     folder: str,
     ds_id: str,
     f: filters.Filters,
-    start: str | None,
-    aud: str,
-    threshold: int,
+    values_json: str,
     answers_json: str,
     options: tuple,
-    holds: bool = False,
-    targets: tuple = (),
-    milestones: tuple = (),
-    counting: tuple = (True, False, None),
 ) -> views.View:
     ds, _ = current_dataset()
-    scope = views.Scope(
-        ds,
-        f,
-        pd.Timestamp(start) if start else None,
-        aud,
-        threshold,
-        json.loads(answers_json),
-        holds_as_connection=holds,
-        handoff_needs_contact=counting[0],
-        shelter_as_treatment=counting[1],
-        data_end=counting[2],
-        targets=dict(targets),
-        milestones=milestones,
-    )
-    return views.PAGES[page](scope, **dict(options))
+    values = json.loads(values_json)
+    answers = json.loads(answers_json)
+    return figures.page_view(ds, page, values, f, answers, **dict(options))
 
 
 def view(page: str, _filters: filters.Filters | None = None, **options) -> views.View:
-    """The page's computed view, cached on workspace, dataset id (a hash of the dataset's
-    content), filters and settings (never on a DataFrame, which Streamlit would hash from
-    a sample of rows), and shared by every session of the server process. `_filters`
-    replaces the sidebar's (a side-by-side comparison)."""
-    _ds, ds_id = current_dataset()
+    """The page's computed view (`figures.page_view`: every setting honoured), cached on
+    workspace, dataset id (a hash of the dataset's content), filters and settings (never
+    on a DataFrame, which Streamlit would hash from a sample of rows), and shared by every
+    session of the server process. `_filters` replaces the sidebar's (a side by side)."""
+    ds, ds_id = current_dataset()
     values = workspace_settings()
     f = _filters or st.session_state.get("filters", filters.Filters())
-    answers = answer_store.load_answers(answers_path()) if page == "overview" else {}
-    return _view(
+    answers = review.answers(workspace(), actor()) if page == "overview" else {}
+    cached = functools.partial(
+        _view,
         page,
         str(workspace().folder),  # two workspaces' samples share an id, not their settings
         ds_id,
         f,
-        values.get("programme_start"),
-        audience(),
-        int(values.get("threshold") or DEFAULT_THRESHOLD),
-        json.dumps(answers, sort_keys=True),
+        json.dumps(values, sort_keys=True, default=str),
+        json.dumps(answers, sort_keys=True, default=str),
         tuple(sorted(options.items())),
-        bool(values.get("holds_as_connection")),
-        tuple(sorted((values.get("targets") or {}).items())),
-        settings.milestones(values),
-        (*settings.definitions(values)[1:], settings.data_end(values)),
     )
+    return datasets.page_figures(workspace(), actor(), ds, page, values, f, answers, cached)
 
 
 # --- drawing ---------------------------------------------------------------------------
@@ -395,7 +421,7 @@ def render(v: views.View, prefix: str = "") -> None:
                     escape_markdown(fig.label),
                     fig.value,
                     fig.delta,
-                    delta_color=fig.delta_color,
+                    delta_color=fig.delta_color,  # type: ignore[arg-type]  # the view's word
                     help=fig.help,
                     border=True,
                 )
@@ -408,7 +434,7 @@ def render(v: views.View, prefix: str = "") -> None:
         table_view(table)
         st.download_button(
             f"Download {name.lower()} (CSV)",
-            lambda table=table: reports.csv_bytes(table),  # built when clicked
+            functools.partial(reports.csv_bytes, table),  # built when clicked
             file_name=_file_name(name) + ".csv",
             mime="text/csv",
             key=f"dl-table-{prefix}{name}",
@@ -460,7 +486,8 @@ def show_figure(fig: Figure, prefix: str = "") -> None:
             st.caption(escape_markdown(fig.empty))
             return
         if meeting_mode():  # projector-sized text and bar labels, built for this view
-            st.altair_chart(fig.chart_for(True), key=f"chart-{prefix}{fig.key}")
+            chart = fig.chart_for(True)
+            st.altair_chart(chart, key=f"chart-{prefix}{fig.key}")  # type: ignore[call-overload]
         else:
             spec, datasets = vega_lite(fig)
             # A fresh dict each run: Streamlit moves the datasets out of the spec it is given.
@@ -563,13 +590,28 @@ def _file_name(text: str) -> str:
 # --- self-assessment -------------------------------------------------------------------
 
 
-def answers_path():
-    return workspace().folder / settings.ANSWERS_FILE
+def save_answer(item_id: str, current: dict, choice: str, note: str, shared: bool) -> None:
+    """Save an item the user changed, against the version their widgets were drawn from:
+    an answer someone else saved meanwhile is refused with its sentence, never overwritten."""
+    seen = f"answer-version-{item_id}"
+    changed = choice and (
+        choice != current.get("answer")
+        or note != current.get("note", "")
+        or shared != bool(current.get("shared"))
+    )
+    if not changed:
+        st.session_state[seen] = int(current.get("version") or 0)
+        return
+    based_on = st.session_state.get(seen, int(current.get("version") or 0))
+    saved = attempt(review.save_answer, item_id, choice, note, shared, based_on=based_on)
+    if saved is not FAILED:
+        st.session_state[seen] = int(saved.get("version") or 0)
+        st.toast(f"Saved {escape_markdown(item_id)}")
 
 
 def checklist_section(number: int) -> None:
     q = checklist.QUESTION_BY_NUMBER[number]
-    answers = answer_store.load_answers(answers_path())
+    answers = review.answers(workspace(), actor())
     score, answered = checklist.score(q, answers)
     st.header("Self-assessment")
     st.caption("What only the agency knows. Answers are saved for everyone using this workspace.")
@@ -609,28 +651,14 @@ def checklist_section(number: int) -> None:
             help="Partners see this note once the partner release is published.",
             disabled=disabled,
         )
-        if choice and (
-            choice != current.get("answer")
-            or note != current.get("note", "")
-            or shared != bool(current.get("shared"))
-        ):
-            answer_store.save_answer(
-                answers_path(), item_id, choice, note, shared, by=auth.visitor().who
-            )
-            record("answers-edit", item=item_id, shared=shared)
-            st.toast(f"Saved {escape_markdown(item_id)}")
+        save_answer(item_id, current, choice, note, shared)
     st.download_button(
         "Export the self-assessment (Excel)",
-        export_answers,  # built when clicked, from the answers as saved then
+        lambda: review.answers_workbook(workspace(), actor()),  # built when clicked
         file_name="pmhc_self_assessment.xlsx",
         key=f"export-sa-{number}",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-
-
-def export_answers() -> bytes:
-    frame = checklist.answers_frame(answer_store.load_answers(answers_path()))
-    return reports.workbook_bytes({"Self-assessment": frame}, title="PMHC self-assessment")
 
 
 def question_page(key: str) -> None:
@@ -692,15 +720,15 @@ def side_by_side(key: str) -> bool:
         a = pick[0].selectbox("Left district", names, index=0, key="cmp_d1")
         b = pick[1].selectbox("Right district", names, index=min(1, len(names) - 1), key="cmp_d2")
         left, right = replace(f, district=(a,)), replace(f, district=(b,))
-        titles = (a, b)
+        titles: tuple[str, ...] = (a, b)
     else:
         middle = lo + (hi - lo) / 2
-        a = pick[0].date_input("Left period", (lo, middle), lo, hi, key="cmp_p1")
+        p1 = pick[0].date_input("Left period", (lo, middle), lo, hi, key="cmp_p1")
         after = middle + timedelta(days=1)  # the halves do not share a day
-        b = pick[1].date_input("Right period", (after, hi), lo, hi, key="cmp_p2")
-        (s1, e1), (s2, e2) = _period(a, lo, hi), _period(b, lo, hi)
+        p2 = pick[1].date_input("Right period", (after, hi), lo, hi, key="cmp_p2")
+        (s1, e1), (s2, e2) = _period(p1, lo, hi), _period(p2, lo, hi)
         left, right = replace(f, start=s1, end=e1), replace(f, start=s2, end=e2)
-        titles = tuple(_period_name(x, lo, hi) for x in (a, b))
+        titles = tuple(_period_name(x, lo, hi) for x in (p1, p2))
     for column, chosen, title, side in zip(
         st.columns(2), (left, right), titles, ("l-", "r-"), strict=True
     ):
@@ -715,70 +743,3 @@ def _period_name(picked, lo: date, hi: date) -> str:
     start = days[0] if days else lo
     end = days[1] if len(days) > 1 else hi
     return f"{start:%d %b %Y} to {end:%d %b %Y}"
-
-
-# --- meeting pack ----------------------------------------------------------------------
-
-
-def _pack(kind: str) -> bytes:
-    """The meeting pack for the filters and audience in force, from the pages' own views;
-    for partners, from the partner release the partner pages show."""
-    if audience() == "partner":
-        from pmhc.present.partner import Selection
-        from pmhc.ui import partner  # imports this module: loaded when a pack is asked for
-
-        pack = meeting_pack.build(
-            None,
-            filters.Filters(),
-            workspace_settings(),
-            {},
-            pd.DataFrame(),
-            "partner",
-            release=partner.session_release(),
-            selection=st.session_state.get("partner_selection", Selection()),
-            control=st.session_state.get("p_control"),  # the Review page's chart outcome
-        )
-        return meeting_pack.WRITERS[kind](pack)
-    ds, ds_id = current_dataset()
-    f = st.session_state.get("filters", filters.Filters())
-    answers = answer_store.load_answers(answers_path())
-    folder = settings.dataset_folder(workspace().folder, ds_id)  # review records of this dataset
-    actions = review_log.load_actions(folder)
-    pack = meeting_pack.build(
-        ds,
-        f,
-        workspace_settings(),
-        answers,
-        actions,
-        audience(),
-        review_log.meetings_frame(folder, actions),
-        control=st.session_state.get("control_outcome"),  # the Review page's chart outcome
-    )
-    return meeting_pack.WRITERS[kind](pack)
-
-
-def meeting_pack_downloads() -> None:
-    st.header("Meeting pack")
-    st.caption(
-        "Every page for the filters and period in force, with the self-assessment, targets, "
-        "control-chart signals and open actions"
-        + (" (partner pack: no sources or actions)." if audience() == "partner" else ".")
-    )
-    cols = st.columns(3)
-    for col, (kind, label, mime) in zip(
-        cols,
-        (
-            (".pdf", "PDF", "application/pdf"),
-            (".html", "HTML", "text/html"),
-            (".xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        ),
-        strict=True,
-    ):
-        col.download_button(
-            f"Meeting pack ({label})",
-            lambda kind=kind: _pack(kind),  # built when clicked
-            file_name=f"pmhc_meeting_pack{kind}",
-            mime=mime,
-            key=f"pack{kind}",
-            icon=":material/download:",
-        )

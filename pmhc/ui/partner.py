@@ -8,21 +8,17 @@ dataset, and publish it with "Publish for partners"."""
 
 from __future__ import annotations
 
-import functools
-import json
 from pathlib import Path
 
 import streamlit as st
 
-from pmhc.analysis import release as builder
-from pmhc.analysis.history import Past
 from pmhc.analysis.release import ALL_DISTRICTS, WHOLE_PERIOD
-from pmhc.domain.errors import InputError
+from pmhc.application import figures, partners
 from pmhc.domain.untrusted import escape_markdown
 from pmhc.present import partner as pv
 from pmhc.present.guidance import PAGE_BY_KEY, PAGES
-from pmhc.storage import answers as answer_store
-from pmhc.storage import releases, settings
+from pmhc.storage import dataset, releases
+from pmhc.storage.workspace import Workspace
 from pmhc.ui import components as ui
 from pmhc.ui import navigation
 
@@ -34,54 +30,30 @@ SELECTION_KEYS = ("partner_district", "partner_period")
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _published(folder: str, version: str) -> releases.Release | None:
-    return releases.load(Path(folder), version)
+    return partners.published(Workspace(Path(folder)), ui.actor())
 
 
 def published() -> releases.Release | None:
     """The release partners see now; None when nothing is published."""
-    folder = ui.workspace().folder
-    version = releases.current_version(folder)
-    return _published(str(folder), version) if version else None
+    ws = ui.workspace()
+    version, _ = partners.published_version(ws, ui.actor())
+    return _published(str(ws.folder), version) if version else None
 
 
 @st.cache_resource(max_entries=4, show_spinner="Building the partner release…")
-def _draft(
-    folder: str, ds_id: str, settings_json: str, answers_json: str, actions_json: str, past: str
-) -> tuple[releases.Release, str]:
-    """(release, why it must be a revision or ''): the release that continues the history
-    partners have, or, when these data cannot (other outcome columns), a revision that
-    starts a new one. Built once per dataset, settings and history."""
+def _draft(folder: str, ds_id: str, key: tuple[str, ...]) -> tuple[releases.Release, str]:
+    """Built once per dataset, settings, answers, actions and release history."""
     ds, _ = ui.current_dataset()
-    values = json.loads(settings_json)
-    build = functools.partial(
-        builder.build,
-        ds,
-        int(values.get("threshold") or builder.DEFAULT_THRESHOLD),
-        values,
-        json.loads(answers_json),
-        settings.actions_from_records(json.loads(actions_json)),
-    )
-    history = releases.history(Path(folder))
-    try:  # audited with every release partners have
-        return build(Past(history)), ""
-    except InputError as error:
-        return build(Past(history, revise=True)), str(error)
+    return figures.draft_release(Workspace(Path(folder)), ds, ds_id)
+
+
+def _cached(ws: Workspace, ds: dataset.Dataset, ds_id: str) -> tuple[releases.Release, str]:
+    return _draft(str(ws.folder), ds_id, figures.draft_key(ws, ds_id))
 
 
 def _current_draft() -> tuple[releases.Release, str]:
-    ws = ui.workspace()
-    _, ds_id = ui.current_dataset()
-    values = settings.load_settings(ws.folder, ds_id)  # as `publish` reads them, sample or not
-    answers = answer_store.load_answers(ui.answers_path())
-    actions = settings.load_actions(ws.folder, ds_id)  # kept with the dataset
-    return _draft(
-        str(ws.folder),
-        ds_id,
-        json.dumps(values, sort_keys=True, default=str),
-        json.dumps(answers, sort_keys=True, default=str),
-        actions.to_json(orient="records", date_format="iso"),
-        releases.history_key(ws.folder),
-    )
+    ds, ds_id = ui.current_dataset()
+    return partners.draft(ui.workspace(), ui.actor(), ds, ds_id, builder=_cached)
 
 
 def draft() -> releases.Release:
@@ -152,9 +124,7 @@ def main() -> None:
 
 def publish_control(key: str) -> None:
     """Publish the draft for partners, with where the published release stands."""
-    ws = ui.workspace()
-    record = releases.publish_record(ws.folder)
-    current = releases.current_version(ws.folder)
+    current, record = partners.published_version(ui.workspace(), ui.actor())
     why = needs_revision()
     if why:  # one sentence, and publishing only as a revision
         st.warning(escape_markdown(why), icon=":material/history:")
@@ -173,11 +143,10 @@ def publish_control(key: str) -> None:
         return
     label = "Publish a revision for partners" if why else "Publish for partners"
     if st.button(label, key=f"publish-{key}", icon=":material/publish:"):
-        _, ds_id = ui.current_dataset()
-        releases.publish(ws.folder, fresh, {"dataset": ds_id})
-        ui.record("publish", dataset=ds_id, version=fresh.fingerprint()[:16])
-        st.toast("Published: partners now see this preview.")
-        st.rerun()
+        ds, ds_id = ui.current_dataset()
+        if ui.attempt(partners.publish, ds_id, revise=bool(why), ds=ds) is not ui.FAILED:
+            st.toast("Published: partners now see this preview.")
+            st.rerun()
 
 
 # --- pages -----------------------------------------------------------------------------

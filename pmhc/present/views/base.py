@@ -1,6 +1,7 @@
 """What every page view is made of: the `Scope` it is computed for (dataset, filters,
-settings, audience), key figures with their change against the previous period, and
-figures whose numbers are suppressed for partners before they reach a chart."""
+settings), key figures with their change against the previous period, and figures.
+These are the staff's pages; partners' pages are drawn from the partner release alone
+(`present.partner`), never from a dataset."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import pandas as pd
 from pmhc.analysis import filters as flt
 from pmhc.analysis import indicators, metrics, periods, workforce
 from pmhc.analysis.metrics import Outcome
+from pmhc.analysis.release import DEFAULT_THRESHOLD
 from pmhc.analysis.stats import MIN_COUNT, MIN_EXPECTED, Rate, compare
-from pmhc.analysis.suppression import DEFAULT_THRESHOLD, HIDDEN, protect, suppress_value
 from pmhc.present import numbers
 from pmhc.present.charts import Figure
 from pmhc.storage.dataset import Dataset
@@ -67,6 +68,8 @@ class Scope:
     ds: Dataset
     filters: flt.Filters = field(default_factory=flt.Filters)
     programme_start: pd.Timestamp | None = None
+    # Who the pack was asked for and the release's threshold: kept for the callers that
+    # pass them (the pack); the views draw the same figures for every staff audience.
     audience: str = "internal"
     threshold: int = DEFAULT_THRESHOLD
     answers: dict = field(default_factory=dict)
@@ -84,10 +87,6 @@ class Scope:
         return metrics.outcome_for(
             key, self.holds_as_connection, self.handoff_needs_contact, self.shelter_as_treatment
         )
-
-    @property
-    def partner(self) -> bool:
-        return self.audience == "partner"
 
     @cached_property
     def base(self) -> pd.DataFrame | None:
@@ -214,8 +213,7 @@ def pct(value: float | None, digits: int = 1) -> str:
 
 
 def count_text(scope: Scope, n: int) -> str:
-    shown = suppress_value(n, scope.threshold) if scope.partner else n
-    return shown if shown == HIDDEN else f"{n:,}"
+    return f"{n:,}"
 
 
 # --- key figures -----------------------------------------------------------------------
@@ -237,14 +235,8 @@ def rate_change_figure(
     if now is None:
         return None
     caption = (f"{period} · " if period else "") + f"of {count_text(scope, now.denominator)} {what}"
-    if scope.partner and 1 <= now.numerator <= scope.threshold:
-        return KeyFigure(
-            label, HIDDEN, help=f"Hidden: {scope.threshold} or fewer.", caption=caption
-        )
     if not now.judgeable:
-        # partners see the base only: a count of the calls without the outcome could be small
-        counted = f"{now.denominator:,}" if scope.partner else f"{now.numerator:,} of "
-        counted += "" if scope.partner else f"{now.denominator:,}"
+        counted = f"{now.numerator:,} of {now.denominator:,}"
         few = (
             f"{counted} {what}: a rate is judged from at least {MIN_COUNT} calls, "
             f"{MIN_EXPECTED} or more with the outcome and {MIN_EXPECTED} or more without."
@@ -298,7 +290,7 @@ def count_figure(scope: Scope, label: str) -> KeyFigure | None:
     now = len(current)
     before = None if previous is None else len(previous)
     delta = None
-    if before and not (scope.partner and min(now, before) <= scope.threshold):
+    if before:
         delta = f"{100 * (now - before) / before:+.1f}%"
     against = (
         f" Against {before:,} in {w.before_text}."
@@ -310,25 +302,12 @@ def count_figure(scope: Scope, label: str) -> KeyFigure | None:
         count_text(scope, now),
         delta,
         "off",
-        f"Distinct mental-health incidents, {w.text}.{against if not scope.partner else ''}",
+        f"Distinct mental-health incidents, {w.text}.{against}",
         f"{w.text} · distinct incidents",
     )
 
 
 # --- figures ---------------------------------------------------------------------------
-
-
-def for_audience(
-    scope: Scope, frame: pd.DataFrame, counts: list[str]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(chart numbers, display table): small counts and the rates built on them hidden
-    for partners; unchanged for internal users."""
-    if not scope.partner:
-        return frame, frame
-    rates = {"rate": "numerator"} if "rate" in frame and "numerator" in frame else {}
-    if "denominator" in frame and "numerator" in counts:
-        counts = [*counts, "denominator"]  # a group of a handful of calls is itself small
-    return protect(frame, counts, rates, scope.threshold)
 
 
 def figure(
@@ -340,26 +319,7 @@ def figure(
     caption: str,
     build: Callable[[pd.DataFrame, str], alt.TopLevelMixin],
 ) -> Figure:
-    """Suppress for the audience, then draw from the chart numbers; a sentence instead of
-    a chart when every number is hidden."""
-    chart_data, table = for_audience(scope, data, counts)
-    return Figure(
-        key,
-        lambda: build(chart_data, title),
-        table,
-        title,
-        caption,
-        all_hidden(scope, chart_data, counts),
-    )
-
-
-def all_hidden(scope: Scope, chart_data: pd.DataFrame, counts: list[str]) -> str | None:
-    shown = [c for c in counts if c in chart_data]
-    if not scope.partner or chart_data.empty or not shown:
-        return None
-    if chart_data[shown].isna().all().all():
-        return (
-            f"Every group here has {scope.threshold} or fewer calls, so none is shown in the "
-            "partner view; a longer period or fewer filters may show them."
-        )
-    return None
+    """A chart drawn from `data` (staff only: partners' pages are drawn from the release,
+    `present.partner`). `counts` names the count columns; the signature is the one the
+    pages' views share."""
+    return Figure(key, lambda: build(data, title), data, title, caption)

@@ -18,13 +18,13 @@ def inputs(scope: Scope) -> Inputs:
 
 
 def add_measures(scope: Scope, view: View, page: str) -> None:
-    """The measures of a page the registry draws, in registry order; a measure not for
-    partners is left out of a partner view."""
+    """The measures of a page the registry draws, in registry order (staff views only:
+    partners see the release, which carries the measures marked for them)."""
     if scope.mh is None:
         return
     inp = inputs(scope)
     for m in indicators.measures(page=page):
-        if not m.drawn or (scope.partner and not m.partner):
+        if not m.drawn:
             continue
         result = m.result(inp)
         if result is None:

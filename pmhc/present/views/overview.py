@@ -64,7 +64,7 @@ def _calls_takeaway(scope: Scope) -> str:
         return "Mental-health calls per month"
     current, previous, w = scope.windows
     now, before = len(current), 0 if previous is None else len(previous)
-    if not before or scope.partner:
+    if not before:
         return "Mental-health calls per month"
     change = (now - before) / before
     if abs(change) < 0.03:

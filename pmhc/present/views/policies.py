@@ -151,8 +151,6 @@ def _response(scope: Scope, view: View) -> None:
                 caption=f"{period} · of {len(card):,} MH calls with both times",
             )
         )
-    if scope.partner:  # a median of a handful of calls says too much about them
-        monthly = monthly[monthly["calls"] > scope.threshold]
     title = f"Median time to arrival: {median:.0f} minutes"
     view.add(
         figure(

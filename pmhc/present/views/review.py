@@ -103,7 +103,7 @@ def review(
             ),
         )
     )
-    if at is not None and not scope.partner:
+    if at is not None:
         fit = stats.segmented(metrics.monthly_outcomes(scope.trend_mh, [o]), at)
         if isinstance(fit, str):
             view.notes.append(f"{o.label}: {fit}")
@@ -185,16 +185,13 @@ def targets_table(scope: Scope, targets: dict[str, float]) -> pd.DataFrame:
         rate = metrics.outcome_rate(current, o) if o else None
         if o is None or rate is None or rate.value is None:
             continue
-        hidden = scope.partner and 1 <= rate.numerator <= scope.threshold
         met = rate.value >= target if o.higher_is_better is not False else rate.value <= target
         rows.append(
             {
                 "outcome": o.label,
                 "target": pct(target),
-                "actual": "≤10 calls" if hidden else pct(rate.value),
-                "status": "–"
-                if hidden or not rate.judgeable
-                else ("on target" if met else "off target"),
+                "actual": pct(rate.value),
+                "status": "–" if not rate.judgeable else ("on target" if met else "off target"),
                 "period": w.text,
             }
         )

@@ -3,11 +3,9 @@ fail (hour x weekday), and the inventory against the Crisis Now core elements.""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from pmhc.analysis import crisis_now, metrics
-from pmhc.analysis.suppression import HIDDEN, suppress
 from pmhc.present import charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct
@@ -71,7 +69,7 @@ def services(scope: Scope) -> View:
 
 
 def _heatmaps(scope: Scope, grid: pd.DataFrame) -> list[Figure]:
-    data = _suppress_grid(scope, grid)
+    data = grid
     busiest = grid.loc[grid["calls"].idxmax()]
     title = f"MH calls peak on {busiest['weekday_name']} around {int(busiest['hour']):02d}:00"
     figures = [
@@ -137,20 +135,6 @@ def _connection_title(grid: pd.DataFrame) -> str:
         f"Connections {verb} {pct(n_rate, 0)} at night (23–07), against {pct(d_rate, 0)} "
         "in weekday office hours"
     )
-
-
-def _suppress_grid(scope: Scope, grid: pd.DataFrame) -> pd.DataFrame:
-    """For partners, hide small cells of the 7 x 24 table with complementary suppression."""
-    if not scope.partner:
-        return grid
-    matrix = grid.pivot(index="weekday", columns="hour", values="calls")
-    hidden = suppress(matrix.reset_index(drop=True), list(matrix.columns), scope.threshold)
-    mask = (hidden == HIDDEN).to_numpy().ravel()  # row-major: weekday, then hour, like grid
-    data = grid.copy()
-    for column in ("calls", "connections", "recorded", "connection_rate"):
-        if column in data:
-            data[column] = data[column].astype("float64").mask(mask, np.nan)
-    return data
 
 
 def _dispositions(scope: Scope) -> Figure | None:

@@ -17,7 +17,6 @@ from pmhc.present.views.base import (
     Scope,
     View,
     figure,
-    for_audience,
     pct,
     rate_change_figure,
     rate_figure,
@@ -66,9 +65,7 @@ def outcome_trend(scope: Scope, key: str) -> Figure | None:
         return None
     data = metrics.monthly_outcomes(mh, available)
     # a month with under 5 expected events either way is drawn grey: too few to judge
-    # (not for partners: it would tell a hidden count of 1-4 from one of 5-10)
-    if not scope.partner:
-        data["sparse"] = ~enough_events(data["denominator"], data["rate"].fillna(0))
+    data["sparse"] = ~enough_events(data["denominator"], data["rate"].fillna(0))
     start = scope.programme_start
     subtitle = "Share of MH calls with the outcome recorded, per month" + (
         "; the dashed line marks the programme start" if start is not None else ""
@@ -135,7 +132,7 @@ def connection_figure(scope: Scope, label: str = "Connected") -> KeyFigure | Non
         return fig
     parts = metrics.connection_components(scope.windows[0], o)
     fig.help = f"{fig.help or ''} {connection_definition(scope)}."
-    if parts is not None and len(parts) and not scope.partner:
+    if parts is not None and len(parts):
         fig.help += (
             " Of the connected calls: "
             + "; ".join(
@@ -174,9 +171,6 @@ def components_table(scope: Scope, view) -> None:
         return
     rate = metrics.outcome_rate(current, o)
     table = parts.assign(period=w.text, connected=rate.numerator if rate else None)
-    if scope.partner:
-        table, _ = for_audience(scope, table, ["calls", "connected"])
-        table = table.drop(columns=["share_of_connected"])
     view.tables["What counted as a connection"] = table
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 
 from pmhc.analysis import indicators, workforce
-from pmhc.analysis.suppression import HIDDEN
 from pmhc.domain.rules import COURSE_LABELS
 from pmhc.present import charts
 from pmhc.present.charts import Figure
@@ -121,9 +120,7 @@ def _in_service(scope: Scope, view: View) -> Figure | None:
         view.add(
             KeyFigure(
                 "Overdue, share of all sworn",
-                pct(status.of_sworn.value)
-                if not (scope.partner and 1 <= n_over <= scope.threshold)
-                else HIDDEN,
+                pct(status.of_sworn.value),
                 help="CIT-certified officers overdue for in-service, as a share of every "
                 "active sworn officer (patrol, supervisors, command, specialists).",
                 caption=f"as of {scope.as_of:%d %b %Y} · of "
@@ -132,21 +129,16 @@ def _in_service(scope: Scope, view: View) -> Figure | None:
         )
     if overdue.empty:
         return None
-    if not scope.partner:
-        view.tables["Officers overdue for in-service"] = (
-            overdue[overdue["overdue"]]
-            .sort_values("months_since", ascending=False)
-            .reset_index(drop=True)
-        )
+    view.tables["Officers overdue for in-service"] = (
+        overdue[overdue["overdue"]]
+        .sort_values("months_since", ascending=False)
+        .reset_index(drop=True)
+    )
     bins = pd.cut(overdue["months_since"], MONTH_BINS[0], labels=MONTH_BINS[1])
     data = bins.value_counts().reindex(MONTH_BINS[1], fill_value=0).rename("officers")
     data = data.rename_axis("months").reset_index()
     data["months"] = data["months"].astype(str)
-    title = (
-        f"{n_over} of {len(overdue)} CIT officers are overdue for in-service training"
-        if not scope.partner or n_over > scope.threshold
-        else "CIT officers by months since their last CIT course"
-    )
+    title = f"{n_over} of {len(overdue)} CIT officers are overdue for in-service training"
     return figure(
         scope,
         "in_service",

@@ -1,0 +1,78 @@
+"""The Access & audit page (administrators): the audit log, and partner links to create
+and revoke. The use cases check the role; this module only lays them out."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pmhc.application import partners, report
+from pmhc.ui import components as ui
+
+
+def page() -> None:
+    st.title("Access & audit")
+    if not ui.can("admin"):  # not in the menu for others; a typed URL gets this
+        st.info("This page is for the dashboard's administrators.")
+        return
+    audit_log()
+    links()
+
+
+def audit_log() -> None:
+    st.header("Audit log")
+    st.caption(
+        "Sign-ins, uploads, partner links, and edits of rules, settings, answers and actions: "
+        "who, when and what (ids and counts, never the data itself). Newest first."
+    )
+    log = report.audit_entries(ui.workspace(), ui.actor())
+    st.dataframe(log.head(500), hide_index=True)
+    st.download_button(
+        "Export the audit log (CSV)",
+        lambda: report.export_audit(ui.workspace(), ui.actor()),  # built (and audited) when clicked
+        file_name="pmhc_audit_log.csv",
+        mime="text/csv",
+        key="export-audit",
+    )
+
+
+def links() -> None:
+    st.header("Partner links")
+    st.caption(
+        "A partner link opens the partner view (small counts hidden) with no account, and "
+        "nothing else. Only a fingerprint of each link is kept: copy a new link when it is "
+        "shown, it cannot be shown again."
+    )
+    listed = partners.links(ui.workspace(), ui.actor())
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"id": s.id, "label": s.label, "status": s.status(), "expires": s.expires[:10]}
+                for s in listed
+            ],
+            columns=["id", "label", "status", "expires"],
+        ),
+        hide_index=True,
+    )
+    with st.form("new-share"):
+        label = st.text_input("Who is it for?", placeholder="e.g. County crisis line partners")
+        days = st.number_input(
+            "Valid for (days)", min_value=1, max_value=partners.MAX_DAYS, value=90
+        )
+        if st.form_submit_button("Create a partner link", icon=":material/link:"):
+            made = ui.attempt(partners.create_link, label, int(days))
+            if made is not ui.FAILED:
+                st.success("Link created. Copy it now; it will not be shown again.")
+                st.code(f"?share={made[0]}", language=None)
+    active = [s for s in listed if s.status() == "active"]
+    if active:
+        with st.form("revoke-share"):
+            chosen = st.selectbox(
+                "Revoke a link",
+                [s.id for s in active],
+                format_func=lambda i: i + " · " + next(s.label for s in active if s.id == i),
+            )
+            if st.form_submit_button("Revoke", icon=":material/link_off:") and ui.done(
+                partners.revoke_link, chosen
+            ):
+                st.rerun()

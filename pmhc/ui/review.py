@@ -1,0 +1,246 @@
+"""The Review page's editors: programme start, targets, milestones, the action tracker and
+the meeting log. Each save is a use case (`pmhc.application`), which checks the role:
+read-only controls here are tidiness, not the check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from pmhc.analysis import metrics
+from pmhc.application import review, settings
+from pmhc.storage import settings as stored
+from pmhc.ui import components as ui
+from pmhc.ui import pack
+
+
+def read_only() -> bool:
+    """Viewers and meeting mode see the records without editing them."""
+    return ui.meeting_mode() or not ui.can("edit")
+
+
+def programme_start(ds_id: str, values: dict) -> None:
+    current = values.get("programme_start")
+    picked = st.date_input(
+        "Programme start (the baseline ends the day before)",
+        value=stored.programme_start(values),
+        format="DD/MM/YYYY",
+        disabled=read_only(),
+        key="programme_start_input",
+    )
+    changed = picked is not None and (current is None or picked.isoformat() != current)
+    base = ui.setting_base(ds_id, "programme_start", fresh=not changed)
+    if changed and ui.done(settings.set_programme_start, ds_id, picked, based_on=base):
+        ui.forget_base(ds_id, "programme_start")
+        st.rerun()
+
+
+def targets_editor(ds_id: str, values: dict, outcomes: list) -> None:
+    """Targets are rates in percent, one per outcome; blank means no target."""
+    saved = values.get("targets") or {}
+    table = pd.DataFrame(
+        [
+            {"outcome": o.label, "target %": 100 * saved[o.key] if o.key in saved else None}
+            for o in outcomes
+        ]
+    )
+    base = ui.setting_base(ds_id, "targets")  # as first drawn in this visit
+    with st.expander("Targets for the key outcomes"):
+        edited = st.data_editor(
+            table,
+            hide_index=True,
+            disabled=["outcome"] if not read_only() else True,
+            key="targets",
+            column_config={
+                "target %": st.column_config.NumberColumn(
+                    "Target (%)", min_value=0, max_value=100, step=0.5
+                )
+            },
+        )
+        if not read_only() and st.button("Save targets", icon=":material/save:"):
+            keys = {o.label: o.key for o in outcomes}
+            targets = {
+                keys[r["outcome"]]: r["target %"] / 100
+                for _, r in edited.iterrows()
+                if pd.notna(r["target %"]) and r["outcome"] in keys
+            }
+            if ui.done(settings.set_targets, ds_id, targets, based_on=base):
+                ui.forget_base(ds_id, "targets")
+                st.rerun()
+
+
+def milestones_editor(ds_id: str, values: dict) -> None:
+    """Dated events drawn on every time chart and offered as before/after splits."""
+    base = ui.setting_base(ds_id, "milestones")  # as first drawn in this visit
+    with st.expander("Milestones (drawn on every time chart)"):
+        edited = st.data_editor(
+            stored.milestones_frame(values),
+            num_rows="fixed" if read_only() else "dynamic",
+            hide_index=True,
+            key="milestones",
+            disabled=read_only(),
+            column_config={
+                "date": st.column_config.DateColumn("Date", format="DD/MM/YYYY", required=True),
+                "label": st.column_config.TextColumn(
+                    "What happened", max_chars=stored.MAX_LABEL, required=True
+                ),
+            },
+        )
+        if read_only() or not st.button("Save milestones", icon=":material/save:"):
+            return
+        problems = ui.attempt(settings.set_milestones, ds_id, edited, based_on=base)
+        if problems is ui.FAILED:
+            return
+        for problem in problems:
+            st.error(ui.escape_markdown(problem), icon=":material/error:")
+        if not problems:
+            ui.forget_base(ds_id, "milestones")
+            st.rerun()
+
+
+def split_choice(values: dict) -> tuple[str, str] | None:
+    """The date the before/after table splits at: the programme start or a milestone."""
+    choices = {"Programme start": None} | {
+        f"{label} ({when:%d %b %Y})": (when.date().isoformat(), label)
+        for when, label in stored.milestones(values)
+    }
+    picked = st.selectbox("Compare before and after", list(choices), key="split_choice")
+    return choices.get(picked)
+
+
+def action_tracker(ds_id: str) -> None:
+    """The tracker, with edits kept for the session until saved: leaving the page and
+    coming back shows them again with a warning, instead of losing them."""
+    st.header("Action tracker")
+    st.caption("Recommendations from reviews, with an owner, a due date and a status.")
+    saved = review.actions(ui.workspace(), ui.actor(), ds_id)
+    if "actions" not in st.session_state:  # first run of this visit to the page
+        st.session_state["actions_base"] = st.session_state.get("actions_draft", saved)
+    # The tracker as saved when this editor started (kept with an unsaved draft): the save
+    # merges against it, so nobody's edit in between is lost or silently overwritten.
+    st.session_state.setdefault("actions_origin", {}).setdefault(ds_id, saved)
+    edited = st.data_editor(
+        st.session_state["actions_base"],
+        num_rows="fixed" if read_only() else "dynamic",
+        hide_index=True,
+        key="actions",
+        disabled=read_only(),
+        column_order=stored.ACTION_COLUMNS,
+        column_config={
+            "recommendation": st.column_config.TextColumn("Recommendation", width="large"),
+            "owner": st.column_config.TextColumn("Owner"),
+            "due": st.column_config.DateColumn(
+                "Due", format="DD/MM/YYYY", min_value=review.EARLIEST_DUE
+            ),
+            "status": st.column_config.SelectboxColumn("Status", options=stored.ACTION_STATUSES),
+            "shared": st.column_config.CheckboxColumn(
+                "Shared with partners",
+                help="Partners see this row (recommendation, owner, due date and status) "
+                "once the partner release is published.",
+                default=False,
+            ),
+        },
+    )
+    if read_only():
+        return
+    unsaved = not review.same_actions(edited, saved)
+    if unsaved:
+        st.session_state["actions_draft"] = edited
+        st.warning(
+            "Unsaved changes to the actions. They are kept while you visit other pages, "
+            "but nobody else sees them until you save.",
+            icon=":material/edit_note:",
+        )
+    else:
+        st.session_state.pop("actions_draft", None)
+    tracker_buttons(ds_id, edited, unsaved)
+
+
+def tracker_buttons(ds_id: str, edited: pd.DataFrame, unsaved: bool) -> None:
+    save, discard, export = st.columns(3)
+    if save.button("Save actions", icon=":material/save:", disabled=not unsaved):
+        origin = st.session_state.get("actions_origin", {}).get(ds_id)
+        entries = ui.attempt(review.save_actions, ds_id, edited, based_on=origin)
+        if entries is not ui.FAILED:
+            _restart_tracker()
+            st.toast(f"Actions saved ({len(entries):d} changes in the history)")
+            st.rerun()
+    if discard.button("Discard changes", icon=":material/undo:", disabled=not unsaved):
+        _restart_tracker()
+        st.rerun()
+    export.download_button(
+        "Export actions and history (Excel)",
+        lambda: review.actions_workbook(ui.workspace(), ui.actor(), ds_id),  # built when clicked
+        file_name="pmhc_actions.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="export-actions",
+        icon=":material/download:",
+    )
+
+
+def _restart_tracker() -> None:
+    for key in ("actions_draft", "actions_base", "actions", "actions_origin"):
+        st.session_state.pop(key, None)
+
+
+def meeting_log(ds_id: str) -> None:
+    st.header("Review meetings")
+    actions = review.actions(ui.workspace(), ui.actor(), ds_id)
+    names = dict(zip(actions["id"], actions["recommendation"], strict=True))
+    with (
+        st.expander("Log a review meeting", icon=":material/groups:"),
+        st.form("meeting", clear_on_submit=True),
+    ):
+        when = st.date_input("Meeting date", format="DD/MM/YYYY", max_value=date.today())
+        roles = st.multiselect("Who attended (by role)", review.MEETING_ROLES)
+        decisions = st.text_area("Decisions (one a line)")
+        linked = st.multiselect(
+            "Linked actions",
+            list(actions["id"]),
+            format_func=lambda i: str(names.get(i) or "(no text)"),
+        )
+        if st.form_submit_button("Log the meeting", icon=":material/save:"):
+            problems = ui.attempt(review.add_meeting, ds_id, when, roles, decisions, linked)
+            for problem in [] if problems is ui.FAILED else problems:
+                st.error(ui.escape_markdown(problem), icon=":material/error:")
+            if not problems:
+                st.toast("Meeting logged")
+    ui.table_view(review.meetings(ui.workspace(), ui.actor(), ds_id))
+
+
+def page() -> None:
+    """The whole Review page for staff (partners get `partner.page("review")`)."""
+    ui.page_header("review")
+    ds, ds_id = ui.current_dataset()
+    values = ui.workspace_settings()
+    outcomes = metrics.available_outcomes(ds.calls) if ds.calls is not None else []
+    labels = {o.key: o.label for o in outcomes}
+    with st.container(border=True):
+        left, right = st.columns(2)
+        with left:
+            programme_start(ds_id, values)
+        # The key, kept in the session: the meeting pack draws the same chart (`ui.pack`).
+        chosen = right.selectbox(
+            "Outcome for the control chart",
+            list(labels) or ["—"],
+            format_func=lambda key: labels.get(key, key),
+            key="control_outcome",
+        )
+        targets_editor(ds_id, values, outcomes)
+        milestones_editor(ds_id, values)
+        split = split_choice(values)
+    targets = tuple(sorted((values.get("targets") or {}).items()))
+    outcome = chosen if chosen in labels else None
+    ui.render(ui.view("review", outcome_key=outcome, targets=targets, split=split))
+    st.divider()
+    pack.meeting_pack_downloads()
+    st.divider()
+    action_tracker(ds_id)
+    if not read_only():
+        st.divider()
+        meeting_log(ds_id)
+    if not ui.meeting_mode():
+        st.divider()
+        ui.checklist_section(6)
