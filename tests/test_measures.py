@@ -247,11 +247,13 @@ def test_the_sample_measures_on_their_pages_the_cli_and_the_pack(sample):
     assert "Connected with CIT or co-responder" in html and "Repeat calls by location" in html
 
 
-def test_a_partner_view_leaves_the_times_out(sample):
-    scope = views.Scope(sample, audience="partner")
-    labels = [f.label for f in views.PAGES["policies"](scope).figures]
-    assert "Median time on scene" not in labels
-    assert "officer_time" not in summarize(sample, audience="partner")["calls"]["measures"]
+def test_times_and_splits_are_not_for_partners():
+    """Medians of a handful of calls and splits the release has no cells for stay with
+    staff: the registry marks them so, and the release takes only what it marks."""
+    partner = {m.key for m in indicators.measures() if m.partner}
+    for key in ("officer_time", "custody_transfer", "outcomes_by_attendance", "response_time"):
+        assert key not in partner
+    assert {i.key for i in indicators.for_partners()} >= {"connection", "non_police"}
 
 
 # --- Toronto ---------------------------------------------------------------------------

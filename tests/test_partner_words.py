@@ -113,8 +113,8 @@ def test_one_district_is_not_compared_with_districts(base, sample_scope):
 def sample_scope():
     import tempfile
 
-    from pmhc.present import report
+    from pmhc.application import figures
     from pmhc.storage.workspace import Workspace
 
-    ds = report.workspace_dataset(Workspace(tempfile.mkdtemp()))
+    ds = figures.read_dataset(Workspace(tempfile.mkdtemp()), None)
     return views.Scope(ds, Filters(district=("North",)))
