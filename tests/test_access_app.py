@@ -162,3 +162,40 @@ def test_a_filter_that_does_not_fit_the_dataset_is_reset_and_said_so(app, monkey
     assert "Reset, not in this dataset: district." in text(at)
     assert at.multiselect(key="district").value == []
     assert "district" not in at.query_params
+
+
+def test_the_data_page_lists_versions_undoes_the_last_and_makes_a_draft_the_agencys(app, tmp_path):
+    from pmhc.storage import datasets as store
+    from pmhc.storage import uploads
+    from pmhc.storage.workspace import Workspace
+
+    header = "Incident No,Call Date,Call Type,District\n"
+
+    def export(first: int, last: int) -> bytes:
+        rows = "".join(
+            f"E{i},2025-01-0{1 + i % 9},PERSON IN CRISIS,East\n" for i in range(first, last)
+        )
+        return (header + rows).encode()
+
+    ws = Workspace(tmp_path)
+    march, march_id = uploads.save_uploads(ws, [("march.csv", export(0, 6))], {}, by="dana")
+    april, april_id = uploads.ingest_uploads(ws, [("april.csv", export(4, 10))], {})
+    _, newest, _ = uploads.append_to(ws, march, march_id, april, april_id, by="dana")
+    at = app()  # the local administrator: sees Dana's draft
+    at.switch_page("app_pages/data.py").run()
+    picker = at.selectbox(key="pick-dataset")
+    assert "draft of dana" in picker.format_func(newest)
+    picker.set_value(newest).run()
+    versions = next(d.value for d in at.dataframe if "what" in d.value)
+    assert versions["what"].tolist() == [
+        "Added 4 incidents, replaced 2.",
+        "Uploaded 6 incidents.",
+    ]
+    at.button(key="undo-dataset").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    record = store.dataset_record(ws.datasets_dir, march_id)
+    assert (record.version, record.incidents, record.status) == (1, 6, "draft")
+    at.button(key="make-agency").click().run()
+    assert store.dataset_record(ws.datasets_dir, march_id).status == "agency"
+    actions = [e["action"] for e in audit.read(tmp_path) if e["action"].startswith("dataset")]
+    assert actions == ["dataset-switch", "dataset-undo", "dataset-agency"]

@@ -2,13 +2,14 @@
 loses an edit. Saves from the same starting copy that touch different rows or settings
 both survive; a save that would overwrite what the other saved meanwhile is refused with
 who changed it, and nothing of it is written. And who sees which dataset: a draft is its
-owner's (and the administrators') until it is made the agency's."""
+owner's (and the administrators') until it is made the agency's. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+import databases
 import pandas as pd
 import pytest
 
@@ -27,8 +28,12 @@ VIC = actors.user("vic@agency.example", "viewer")
 ADA = actors.user("ada@agency.example", "admin")
 
 
+database, postgres_url = databases.database, databases.postgres_url  # the fixtures
+
+
 @pytest.fixture
-def ws(tmp_path) -> Workspace:
+def ws(database, tmp_path) -> Workspace:
+    """A new workspace, on SQLite and on PostgreSQL."""
     return Workspace(tmp_path / "ws")
 
 
@@ -135,14 +140,14 @@ def test_a_viewer_lists_agency_datasets_only_and_cannot_open_a_draft(ws):
     agency = upload(ws, BEN, 2, "Ben's")
     datasets.make_agency(ws, BEN, agency)
     listed = {
-        role.who: [s.name for s in datasets.list_datasets(ws, role)]
+        role.who: sorted(s.name for s in datasets.list_datasets(ws, role))
         for role in (ANN, BEN, VIC, ADA)
     }
     assert listed == {
-        ANN.who: ["Ben's", "Ann's draft"],
+        ANN.who: ["Ann's draft", "Ben's"],
         BEN.who: ["Ben's"],
         VIC.who: ["Ben's"],
-        ADA.who: ["Ben's", "Ann's draft"],
+        ADA.who: ["Ann's draft", "Ben's"],
     }
     for who in (VIC, BEN):
         with pytest.raises(Denied, match="another person's draft"):
@@ -150,5 +155,5 @@ def test_a_viewer_lists_agency_datasets_only_and_cannot_open_a_draft(ws):
         with pytest.raises(Denied):
             datasets.choose_dataset(ws, who, draft)
     datasets.make_agency(ws, ANN, draft)
-    assert [s.name for s in datasets.list_datasets(ws, VIC)] == ["Ben's", "Ann's draft"]
+    assert sorted(s.name for s in datasets.list_datasets(ws, VIC)) == ["Ann's draft", "Ben's"]
     assert datasets.open_dataset(ws, VIC, draft)[1] == draft

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmhc.analysis.filters import Filters
 from pmhc.application import figures
@@ -14,10 +15,12 @@ from pmhc.application.errors import Denied
 from pmhc.application.guard import audit, read, write
 from pmhc.domain.errors import InputError
 from pmhc.ingest import profiles
-from pmhc.present import views
 from pmhc.storage import dataset, uploads
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace
+
+if TYPE_CHECKING:  # the views pull in the charts' library, which `summarize` never needs
+    from pmhc.present import views
 
 Loader = Callable[[Workspace, str | None], dataset.Dataset]
 Saved = store.Saved

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,11 +24,13 @@ from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.failures import UnreadableFile
-from pmhc.present import report, views
 from pmhc.storage import answers as answer_store
 from pmhc.storage import dataset, releases, review_log, settings
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace, sample_files
+
+if TYPE_CHECKING:  # the views pull in the charts' library, which `summarize` never needs
+    from pmhc.present import views
 
 SAMPLE_PREFIX = "sample:"
 
@@ -140,6 +143,10 @@ def scope(
     ds: dataset.Dataset, values_: dict, f: Filters | None = None, answers_: dict | None = None
 ) -> views.Scope:
     """The pages' scope under every setting (the pack builds its own with the same call)."""
+    # Imported here: the pack's module pulls in its writers' libraries, which the command
+    # line's `summarize` never needs (tests/test_isolation.py).
+    from pmhc.present import report
+
     return report.scope_for(ds, f or Filters(), values_, answers_ or {}, "internal")
 
 
@@ -151,7 +158,9 @@ def page_view(
     answers_: dict | None = None,
     **options,
 ) -> views.View:
-    return views.PAGES[page](scope(ds, values_, f, answers_), **options)
+    from pmhc.present import views as pages  # see TYPE_CHECKING above
+
+    return pages.PAGES[page](scope(ds, values_, f, answers_), **options)
 
 
 def headline(ds: dataset.Dataset, values_: dict, exact: bool = False) -> dict:

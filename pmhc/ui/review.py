@@ -116,8 +116,11 @@ def action_tracker(ds_id: str) -> None:
     st.header("Action tracker")
     st.caption("Recommendations from reviews, with an owner, a due date and a status.")
     saved = review.actions(ui.workspace(), ui.actor(), ds_id)
+    # The editor keeps each row's id and version (hidden; what the save checks) but not who
+    # changed it when: the history says that, in words.
+    shown = saved.drop(columns=["changed_by", "changed_at"], errors="ignore")
     if "actions" not in st.session_state:  # first run of this visit to the page
-        st.session_state["actions_base"] = st.session_state.get("actions_draft", saved)
+        st.session_state["actions_base"] = st.session_state.get("actions_draft", shown)
     # The tracker as saved when this editor started (kept with an unsaved draft): the save
     # merges against it, so nobody's edit in between is lost or silently overwritten.
     st.session_state.setdefault("actions_origin", {}).setdefault(ds_id, saved)
