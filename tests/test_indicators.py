@@ -241,7 +241,7 @@ def test_toronto_pack_draws_the_pages_control_chart_and_ends_with_june(toronto):
     assert chart.title == page.chart("control_chart").title
     assert not any("control chart" in m.lower() for m in pack.review.missing)
     # Dates known to the month: June 2015 ends on the 30th (as `summarize` says).
-    assert pack.period.startswith("Calls from 01 Jan 2014 to 30 Jun 2015")
+    assert pack.period.startswith("Calls from January 2014 to June 2015.")
     # The page's own choice reaches the pack.
     chosen = report.build(toronto, Filters(), values, {}, pd.DataFrame(), control="involuntary")
     assert chosen.review.chart("control_chart").title == chart.title

@@ -55,14 +55,12 @@ def test_the_measures_the_data_can_and_cannot_show(base):
 
 
 def test_the_summary_is_written_from_the_shown_figures(base):
-    # 1,247 MH calls over 2024-2025; 49.4% connected, 2.4% with force; arrests hidden by
-    # the release's protection, so named as hidden and never given a value.
+    # 1,247 MH calls over 2024-2025; 49.4% connected, 21.7% arrested, 2.4% with force.
     assert overview_summary(base, Selection()) == (
         "In all districts, from January 2024 to December 2025, the police recorded 1,247 "
         "mental-health calls. Share of those calls with each outcome: connection to services "
-        "49.4%, use of force 2.4%. 53.3% of people with a recorded identifier had two or "
-        "more mental-health contacts. Hidden because the counts are too small to show "
-        "safely: arrest."
+        "49.4%, arrest 21.7%, use of force 2.4%. 53.3% of people with a recorded identifier "
+        "had two or more mental-health contacts."
     )
     # A district whose calls are hidden gets no summary at all.
     assert overview_summary(base, Selection("Bayside")) == ""

@@ -62,7 +62,8 @@ def create(folder: Path, label: str, days: int = 90) -> tuple[str, Share]:
         id=secrets.token_hex(4),
         token_hash=_hash(token),
         label=label[:80],
-        created=now.isoformat(timespec="seconds"),
+        # to the microsecond: links made in the same second still list in the order made
+        created=now.isoformat(timespec="microseconds"),
         expires=(now + timedelta(days=days)).isoformat(timespec="seconds"),
     )
     with db.write(folder) as (conn, ws):

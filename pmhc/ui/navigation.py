@@ -9,13 +9,15 @@ from typing import Literal
 
 import streamlit as st
 
+from pmhc.domain.untrusted import escape_markdown
+
 
 def sidebar_links(sections: dict[str, list], where=None) -> None:
     """A heading per section and a link per page, in `where` (a sidebar container made
     before the rest of the sidebar, so the links come first), else the sidebar."""
     with where if where is not None else st.sidebar:
         for heading, pages in sections.items():
-            st.markdown(f"**{heading}**")
+            st.markdown(f"**{escape_markdown(heading)}**")
             for page in pages:
                 st.page_link(page)
 

@@ -212,7 +212,9 @@ def about_data(rel: pv.Released, sel: pv.Selection, key: str) -> None:
         lines.append(("This agency's data can show:", "; ".join(shown) or "nothing yet"))
     if missing:
         lines.append(("Not in this agency's data:", "; ".join(missing)))
-    st.markdown("  \n".join(f"**{lead}** {escape_markdown(text)}" for lead, text in lines))
+    st.markdown(
+        "  \n".join(f"**{escape_markdown(lead)}** {escape_markdown(text)}" for lead, text in lines)
+    )
 
 
 def actions(release: releases.Release) -> None:
