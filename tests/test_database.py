@@ -5,9 +5,10 @@ share one PostgreSQL database without seeing each other's rows."""
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import stat
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -283,13 +284,23 @@ def test_concurrent_threads_lose_no_edit(database, tmp_path):
     assert (history["change"] == "added").sum() == 20 and history["by"].str.match("w").all()
 
 
+def _in_child(call: str) -> subprocess.Popen:
+    """A fresh interpreter (its own engine and connections) running `call` on this module's
+    helpers, started from the repository whatever the suite did to this process's state."""
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        f"import sys; sys.path[:0] = [{str(root)!r}, {str(root / 'tests')!r}]\n"
+        f"import importlib; m = importlib.import_module({_bump.__module__!r})\n"
+        f"m.{call}"
+    )
+    return subprocess.Popen([sys.executable, "-c", code], cwd=root)
+
+
 def test_concurrent_processes_lose_no_edit(database, tmp_path):
-    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: its own engine
-    with spawn.Pool(2) as pool:
-        # few rounds: each child is a fresh interpreter, slow to start on a busy machine
-        bumps = pool.starmap_async(_bump, [(str(tmp_path), f"p{n}", 6) for n in range(2)])
-        adds = pool.starmap_async(_add_actions, [(str(tmp_path), f"q{n}", 3) for n in range(2)])
-        bumps.get(timeout=600), adds.get(timeout=600)
+    folder = str(tmp_path)
+    children = [_in_child(f"_bump({folder!r}, 'p{n}', 6)") for n in range(2)]
+    children += [_in_child(f"_add_actions({folder!r}, 'q{n}', 3)") for n in range(2)]
+    assert [child.wait(timeout=300) for child in children] == [0, 0, 0, 0]
     assert settings.load_settings(tmp_path)["targets"] == {"n": 12}
     records = tmp_path / "settings" / "sample"
     assert len(review_log.load_actions(records)) == 6

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -204,8 +205,13 @@ def test_a_viewers_forged_widget_values_change_nothing(tmp_path):
     secrets.write_text(
         "[pmhc.passphrases]\n" + "".join(f'{r} = "{h}"\n' for r, h in hashes.items())
     )
-    with running_app(folder, args=("--secrets.files", str(secrets))) as url:
-        alerts = asyncio.run(forge(url, folder))
+    # The client runs in a thread of its own: a browser test earlier in this worker may
+    # have left Playwright's event loop running in this one, where asyncio.run() refuses.
+    with (
+        running_app(folder, args=("--secrets.files", str(secrets))) as url,
+        ThreadPoolExecutor(1) as thread,
+    ):
+        alerts = thread.submit(asyncio.run, forge(url, folder)).result()
     assert not [a for a in alerts if a.startswith("exception") or "went wrong" in a], alerts
     entries = audit.read(folder)
     assert [(e["who"], e["action"]) for e in entries] == [
