@@ -157,3 +157,25 @@ def test_a_viewer_lists_agency_datasets_only_and_cannot_open_a_draft(ws):
     datasets.make_agency(ws, ANN, draft)
     assert sorted(s.name for s in datasets.list_datasets(ws, VIC)) == ["Ann's draft", "Ben's"]
     assert datasets.open_dataset(ws, VIC, draft)[1] == draft
+
+
+def test_adding_unmatched_values_from_a_stale_list_is_refused(ws):
+    """The Data page's "Add rules": two people list the unmatched call types under the same
+    rules; the second to add, from the list as it was before the first saved, is refused
+    with who changed the table, and nothing of theirs is written."""
+    seen_ann = rules.rule_versions(ws, ANN).get("mh_terms", 0)
+    seen_ben = rules.rule_versions(ws, BEN).get("mh_terms", 0)
+    terms = ws.rules().mh_terms
+    pattern = terms.columns[0]
+    before = len(terms)
+    rules.assign_values(ws, ANN, "mh_terms", {"WELFARE CHECK": "include"}, None, seen_ann)
+    with pytest.raises(StaleEdit, match=r"^Changed by ann@agency\.example at \d\d:\d\d"):
+        rules.assign_values(ws, BEN, "mh_terms", {"NOISE COMPLAINT": "include"}, None, seen_ben)
+    after = ws.rules().mh_terms
+    assert len(after) == before + 1
+    assert "NOISE COMPLAINT" not in " ".join(after[pattern].astype(str))
+    assert rules.rule_versions(ws, BEN)["mh_terms"] == seen_ben + 1
+    # From the list as it is now, Ben's value is added.
+    fresh = rules.rule_versions(ws, BEN)["mh_terms"]
+    rules.assign_values(ws, BEN, "mh_terms", {"NOISE COMPLAINT": "include"}, None, fresh)
+    assert len(ws.rules().mh_terms) == before + 2

@@ -60,11 +60,17 @@ def assign_values(
     kind: str,
     assignments: dict[str, str],
     ds_id: str | None = None,
+    based_on: int | None = None,
 ) -> str | None:
-    """Values no rule recognised added as rules (value -> group), then applied."""
+    """Values no rule recognised added as rules (value -> group), then applied.
+    `based_on`: the table's version the unmatched values were listed under
+    (`rule_versions`): StaleEdit, nothing saved, when someone saved the table since (the
+    list may already be out of date: a value assigned twice, or to another group)."""
     before = len(_table(ws, kind))
     try:
-        added = uploads.assign_values(ws, kind, assignments, by=actor.who)
+        added = uploads.assign_values(
+            ws, kind, assignments, by=actor.who, expected_version=based_on
+        )
     except StaleEdit:
         raise
     except ValueError as error:

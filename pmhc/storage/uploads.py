@@ -346,10 +346,17 @@ def pattern_for(value: str) -> str:
 
 
 def assign_values(
-    ws: Workspace, kind: str, assignments: dict[str, str], *, by: str | None = None
+    ws: Workspace,
+    kind: str,
+    assignments: dict[str, str],
+    *,
+    by: str | None = None,
+    expected_version: int | None = None,
 ) -> int:
     """Add one rule row per value (value -> class) to the workspace's `kind` table and save
-    it; returns the number of rows added. Raises ValueError (one sentence) on a bad class."""
+    it; returns the number of rows added. Raises ValueError (one sentence) on a bad class,
+    StaleEdit when the table is no longer at `expected_version` (the values were picked
+    from an older copy of the rules)."""
     rules = ws.rules()
     table = getattr(rules, kind)
     pcol, ccol = table.columns[0], table.columns[1]
@@ -359,5 +366,6 @@ def assign_values(
         if c and pattern_for(v)
     ]
     if rows:
-        ws.save_rules(kind, pd.concat([table, pd.DataFrame(rows)]), by=by)
+        table = pd.concat([table, pd.DataFrame(rows)])
+        ws.save_rules(kind, table, by=by, expected_version=expected_version)
     return len(rows)

@@ -551,7 +551,14 @@ def unmatched(ds_id: str, kind: str) -> None:
         icon=":material/add:",
     ):
         with st.spinner("Applying the rules to the loaded data…"):
-            applied(ui.attempt(rule_use.assign_values, kind, chosen, ds_id))
+            applied(ui.attempt(rule_use.assign_values, kind, chosen, ds_id, rules_base(kind)))
+
+
+def rules_base(kind: str) -> int:
+    """The version of the `kind` rule table this visit listed its unmatched values under
+    (`rule_tables` keeps it): adding rules from a list someone has since changed is
+    refused with who changed it, not added twice or against their choice."""
+    return st.session_state.setdefault("rules-base", use_rules_versions()).get(kind, 0)
 
 
 def inferred_readings(kind: str) -> None:
