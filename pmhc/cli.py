@@ -2,8 +2,9 @@
 - `python -m pmhc summarize PATH [PATH ...] | --workspace [--audience internal|partner]
   [--json]`: the files' headline figures, or with --workspace those of the workspace's
   dataset (what `load` loaded, else the sample), under the workspace's settings;
-- `python -m pmhc load PATH [PATH ...] --data-dir DIR`: what an upload on the Data page does
-  (the workspace's dataset becomes these files);
+- `python -m pmhc load PATH [PATH ...] --data-dir DIR [--agency]`: what an upload on the
+  Data page does: the files become a dataset of the person at the terminal, a draft that
+  only they and administrators see, or with --agency the agency's, which every role sees;
 - `python -m pmhc publish --data-dir DIR`: write the partner release of the workspace's
   dataset, which a server started with PMHC_AUDIENCE=partner shows.
 
@@ -81,8 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
     )
     cli_access.add_parsers(sub)
-    ld = sub.add_parser("load", help="Load exports into the workspace, as an upload does.")
+    ld = sub.add_parser(
+        "load",
+        help="Load exports into the workspace, as an upload does: your draft until it is "
+        "made the agency's.",
+    )
     ld.add_argument("paths", nargs="+", metavar="PATH", help="Excel or CSV exports.")
+    ld.add_argument(
+        "--agency",
+        action="store_true",
+        help="Make the dataset the agency's at once, so every role sees it (without it, "
+        "only you and the administrators do until someone makes it the agency's).",
+    )
     ld.add_argument(
         "--data-dir", metavar="DIR", help="Workspace folder (default: PMHC_DATA_DIR or data/)."
     )
@@ -193,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command in cli_access.COMMANDS:
                 return cli_access.run(args)
             if args.command == "load":
-                print(load_into(ws, args.paths))
+                print(load_into(ws, args.paths, agency=args.agency))
                 return 0
             if args.command == "publish":
                 print(publish(ws, revise=args.revise))
@@ -274,11 +285,22 @@ def _stderr_fd_to(target: str) -> Iterator[None]:
         os.close(saved)
 
 
-def load_into(ws: Workspace, paths: list[str]) -> str:
-    """Read the files as the Data page's upload does and make them the workspace's data.
-    Files it cannot use are refused first, so the workspace keeps what it had."""
-    ds, ds_id = datasets.load_files(ws, OPERATOR, paths)
-    return f"Loaded {ds.rows_in:,} rows from {len(paths)} file(s) into {ws.folder} ({ds_id})."
+def load_into(ws: Workspace, paths: list[str], agency: bool = False) -> str:
+    """Read the files as the Data page's upload does and save them as a dataset of the
+    person at the terminal: a draft, or with `agency` the agency's. Files it cannot use are
+    refused first, so the workspace keeps what it had. The lines say which it became."""
+    ds, saved = datasets.load_files(ws, OPERATOR, paths, agency=agency)
+    loaded = (
+        f"Loaded {ds.rows_in:,} rows from {len(paths)} file(s) into {ws.folder} as the "
+        f'dataset "{saved.name}" ({saved.id}).'
+    )
+    if saved.status == datasets.AGENCY:
+        return f"{loaded}\nIt is the agency's: every signed-in role can open it."
+    return (
+        f"{loaded}\nIt is a draft: only its owner ({saved.owner}) and administrators see it "
+        "until it is made the agency's (load again with --agency, or \"Make it the agency's\" "
+        "on the Data page)."
+    )
 
 
 def publish(ws: Workspace, revise: bool = False) -> str:

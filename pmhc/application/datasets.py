@@ -12,7 +12,7 @@ from pmhc.analysis.filters import Filters
 from pmhc.application import figures
 from pmhc.application.actor import Actor
 from pmhc.application.errors import Denied
-from pmhc.application.guard import audit, read, write
+from pmhc.application.guard import audit, read, require, write
 from pmhc.domain.errors import InputError
 from pmhc.ingest import profiles
 from pmhc.storage import dataset, uploads
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the views pull in the charts' library, which `summarize` ne
 Loader = Callable[[Workspace, str | None], dataset.Dataset]
 Saved = store.Saved
 Version = store.Version
+AGENCY = store.AGENCY  # a dataset every role may list and open (else its owner's draft)
 UNSEEN = "That dataset is another person's draft: its owner or an administrator can open it."
 
 
@@ -196,16 +197,18 @@ def appended(added: int, replaced: int) -> str:
 
 
 @write("upload", "upload data")
-def load_files(ws: Workspace, actor: Actor, paths: list[str]) -> tuple[dataset.Dataset, str]:
+def load_files(
+    ws: Workspace, actor: Actor, paths: list[str], agency: bool = False
+) -> tuple[dataset.Dataset, store.Saved]:
     """The command line's `load`: files read as an upload is, refused whole when one of
-    them holds nothing loadable (the workspace keeps what it had), then confirmed."""
+    them holds nothing loadable (the workspace keeps what it had), then confirmed as the
+    loader's draft, as an upload in the app is; `agency`: made the agency's at once (an
+    analyst's decision, audited as `make_agency` is). The dataset as listed after."""
     figures.read_files(ws, paths)  # raises, with its reason, for a file with nothing to load
     payload = [(Path(p).name, Path(p).read_bytes()) for p in paths]
     ds, ds_id = uploads.ingest_uploads(ws, payload, {})
     before = store.last_choice(ws.datasets_dir, actor.who)
-    # The person at the terminal owns the workspace: what they load is the agency's at once
-    # (an upload in the app is its uploader's draft until an analyst makes it the agency's).
-    store.save(ws.datasets_dir, ds, ds_id)
+    store.save(ws.datasets_dir, ds, ds_id, by=actor.who)
     store.remember_choice(ws.datasets_dir, actor.who, ds_id)
     audit(
         ws,
@@ -217,7 +220,13 @@ def load_files(ws: Workspace, actor: Actor, paths: list[str]) -> tuple[dataset.D
         files=len(payload),
         **_loaded(ds),
     )
-    return ds, ds_id
+    saved = _visible(ws, actor, ds_id)
+    if agency and saved.status != store.AGENCY:
+        require(actor, "edit", "make a dataset the agency's")
+        store.make_agency(ws.datasets_dir, ds_id, by=actor.who)
+        audit(ws, actor, "dataset-agency", before=saved.status, after=store.AGENCY, dataset=ds_id)
+        saved = _visible(ws, actor, ds_id)
+    return ds, saved
 
 
 @write("edit", "rename a dataset")
