@@ -18,8 +18,8 @@ from pmhc.analysis.summary import summarize
 from pmhc.domain import rules as R
 from pmhc.ingest import pipeline as ingest
 from pmhc.present import views
+from pmhc.present.builders import p_chart, run_rules
 from pmhc.present.charts import SIGNALS
-from pmhc.present.views.review import p_chart, run_rules
 from pmhc.storage import dataset
 from pmhc.storage.workspace import SAMPLE_DIR
 

@@ -22,8 +22,8 @@ from pmhc.analysis.stats import Rate
 from pmhc.analysis.summary import summarize
 from pmhc.application import figures
 from pmhc.present import views
+from pmhc.present.builders import RUN_CONVENTION, control_caption, p_chart
 from pmhc.present.charts import SIGNALS
-from pmhc.present.views.review import RUN_CONVENTION, control_caption, p_chart
 from pmhc.storage import dataset
 from pmhc.storage.workspace import Workspace
 

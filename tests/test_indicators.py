@@ -235,7 +235,7 @@ def test_toronto_pack_draws_the_pages_control_chart_and_ends_with_june(toronto):
     (involuntary hold); the pack drew connection's "needs a disposition column"."""
     values = dict(store.DEFAULTS)
     pack = report.build(toronto, Filters(), values, {}, pd.DataFrame())
-    page = views.PAGES["review"](report.scope_for(toronto, Filters(), values, {}, "internal"))
+    page = views.PAGES["review"](report.scope_for(toronto, Filters(), values, {}))
     chart = pack.review.chart("control_chart")
     assert chart is not None and chart.title.startswith("Involuntary hold:")
     assert chart.title == page.chart("control_chart").title

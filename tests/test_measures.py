@@ -236,7 +236,7 @@ def test_the_sample_measures_on_their_pages_the_cli_and_the_pack(sample):
     for label in ("Median time on scene", "Busiest tenth of beats", "Median response"):
         assert packed[label] == cards[label].value
     # every registry figure a page draws is in the pack with the page's value
-    page_scope = report.scope_for(sample, Filters(), dict(store.DEFAULTS), {}, "internal")
+    page_scope = report.scope_for(sample, Filters(), dict(store.DEFAULTS), {})
     for section in pack.sections:
         page = views.PAGES[section.key](page_scope)
         assert [(f.label, f.value, f.delta) for f in page.figures] == [

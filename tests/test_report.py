@@ -69,7 +69,7 @@ def pdf_text(pack):
 
 
 def test_the_pack_shows_the_pages_figures(pack, sample, values):
-    scope = report.scope_for(sample, Filters(), values, ANSWERS, "internal")
+    scope = report.scope_for(sample, Filters(), values, ANSWERS)
     for section in pack.sections:
         options = report.review_options(values) if section.key == "review" else {}
         page = views.PAGES[section.key](scope, **options)

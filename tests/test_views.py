@@ -10,8 +10,8 @@ import pytest
 from pmhc.analysis import filters as flt
 from pmhc.analysis.metrics import OUTCOME_BY_KEY
 from pmhc.present import views
+from pmhc.present.builders import p_chart
 from pmhc.present.charts import MAX_ROWS, SIGNALS
-from pmhc.present.views.review import p_chart
 from pmhc.present.views.shared import trend_takeaway
 from pmhc.storage import dataset
 

@@ -17,7 +17,6 @@ from pmhc.domain.rules import COURSE_LABELS
 from pmhc.storage.dataset import cit_certified_since
 
 IN_SERVICE_MONTHS = 24
-COVERAGE_TARGET = 0.20  # the low end of the 20-25% guidance for large agencies
 
 
 def completed(training: pd.DataFrame) -> pd.DataFrame:

@@ -147,7 +147,7 @@ def scope(
     # line's `summarize` never needs (tests/test_isolation.py).
     from pmhc.present import report
 
-    return report.scope_for(ds, f or Filters(), values_, answers_ or {}, "internal")
+    return report.scope_for(ds, f or Filters(), values_, answers_ or {})
 
 
 def page_view(

@@ -6,28 +6,18 @@ imports nothing that reads incidents: it cannot compute from what it is not give
 
 from __future__ import annotations
 
-from typing import cast
-
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from pmhc.analysis import indicators
 from pmhc.analysis.release import ALL_CALLS, ALL_DISTRICTS, WHOLE_PERIOD
 from pmhc.analysis.released import Released, Selection, staff_rate
-from pmhc.analysis.stats import wilson_bounds
-from pmhc.present import charts, numbers
+from pmhc.analysis.stats import Rate, wilson_bounds
+from pmhc.present import builders, numbers
+from pmhc.present.builders import KeyFigure, pct
 from pmhc.present.charts import Figure
-from pmhc.present.views.base import KeyFigure, View, pct
+from pmhc.present.views.base import View
 from pmhc.storage.releases import Release
-
-RATE_TOOLTIP = [
-    alt.Tooltip("label:N", title="Outcome"),
-    alt.Tooltip("rate:Q", title="Rate", format=".1%"),
-    alt.Tooltip("numerator:Q", title="Calls with outcome", format=","),
-    alt.Tooltip("denominator:Q", title="MH calls with it recorded", format=","),
-]
-
 
 # --- pieces ----------------------------------------------------------------------------
 
@@ -71,13 +61,7 @@ def rate_figure(rel: Released, sel: Selection, key: str, label: str) -> KeyFigur
     r = rel.rate(key, sel)
     if r is None:
         return KeyFigure(label, rel.hidden, help=_hidden_help(rel))
-    lo, hi = cast(tuple[float, float], r.interval)  # a released rate has calls behind it
-    return KeyFigure(
-        label,
-        pct(r.value),
-        help=f"{r.numerator:,} of {r.denominator:,} MH calls with {_recorded(key)}, {sel.text()}; "
-        f"95% interval {pct(lo)}–{pct(hi)}.",
-    )
+    return builders.rate_card(label, r, f"MH calls with {_recorded(key)}", sel.text())
 
 
 def calls_figure(rel: Released, sel: Selection) -> KeyFigure:
@@ -103,11 +87,8 @@ def repeat_figure(rel: Released, sel: Selection) -> KeyFigure | None:
     if repeat is None or not total:
         return KeyFigure("2+ MH contacts", rel.hidden, help=_hidden_help(rel))
     when = "the whole period" if period == WHOLE_PERIOD else period
-    return KeyFigure(
-        "2+ MH contacts",
-        pct(repeat / total),
-        help=f"{repeat:,} of {total:,} people with a recorded identifier had two or more "
-        f"MH contacts in {when}.",
+    return builders.rate_card(
+        "2+ MH contacts", Rate(repeat, total), "people with a recorded identifier", when
     )
 
 
@@ -183,23 +164,14 @@ def outcome_trend(rel: Released, sel: Selection, key: str) -> Figure | None:
             )
     names = ", ".join(_label(rel, k).lower() for k in keys)
     hidden_months = int(data["rate"].isna().sum())
-    return Figure(
+    return builders.outcome_trend(
         key,
-        lambda: charts.trend(
-            data,
-            x="month",
-            y="rate",
-            colour="label",
-            title=title,
-            subtitle="Share of MH calls per month; months whose counts are hidden are left out",
-            y_title="Share of MH calls",
-            tooltip=RATE_TOOLTIP,
-            description=f"Line chart of monthly rates of {names} among mental-health calls, "
-            f"{sel.text()}; {hidden_months} month-outcome points hidden.",
-        ),
-        display(rel, data, ["numerator", "denominator"], ["rate", "low", "high"]),
+        data,
         title,
-        "Monthly outcome rates among mental-health calls.",
+        "Share of MH calls per month; months whose counts are hidden are left out",
+        f"Line chart of monthly rates of {names} among mental-health calls, "
+        f"{sel.text()}; {hidden_months} month-outcome points hidden.",
+        table=display(rel, data, ["numerator", "denominator"], ["rate", "low", "high"]),
     )
 
 
@@ -212,24 +184,13 @@ def monthly_calls(rel: Released, sel: Selection) -> Figure:
         }
     )
     total = rel.count(ALL_CALLS, sel)
-    title = f"{rel.count_text(total)} mental-health calls, {sel.text()}"
-    return Figure(
-        "monthly_calls",
-        lambda: charts.trend(
-            data,
-            x="month",
-            y="calls",
-            colour=None,
-            title=title,
-            subtitle=f"Distinct incidents per calendar month; months with {rel.threshold} or "
-            "fewer calls (or that would reveal one) are left out",
-            y_title="MH calls",
-            percent=False,
-            description=f"Line chart of the number of mental-health calls per month, {sel.text()}.",
-        ),
-        display(rel, data, ["calls"], []),
-        title,
-        "Monthly count of distinct mental-health incidents.",
+    return builders.monthly_calls(
+        data,
+        f"{rel.count_text(total)} mental-health calls, {sel.text()}",
+        f"Distinct incidents per calendar month; months with {rel.threshold} or fewer calls "
+        "(or that would reveal one) are left out",
+        f"Line chart of the number of mental-health calls per month, {sel.text()}.",
+        table=display(rel, data, ["calls"], []),
     )
 
 
@@ -237,30 +198,12 @@ def scores_figure(rel: Released) -> Figure | None:
     rows = [
         {
             "question": f"{q['number']}. {q['short']}",
-            "score": q["score"] if q["score"] is not None else 0.0,
+            "score": np.nan if q["score"] is None else q["score"],
             "answered": q["answered"],
         }
         for q in rel.meta.get("checklist", [])
     ]
-    data = pd.DataFrame(rows)
-    answered = data[data["answered"] > 0] if len(data) else data
-    if answered.empty:
-        return None
-    weakest = answered.sort_values("score", kind="stable").iloc[0]
-    title = f"Self-assessment: {weakest['question']} scores lowest ({weakest['score']:.0%})"
-    return Figure(
-        "self_assessment",
-        lambda: charts.scores(
-            data,
-            title=title,
-            subtitle="Checklist points: Yes 1, Partly ½, No 0; Not sure and blanks left out",
-            description="Bar chart of the self-assessment score of each of the six framework "
-            "questions.",
-        ),
-        data,
-        title,
-        "Self-assessment score per question.",
-    )
+    return builders.self_assessment(pd.DataFrame(rows, columns=["question", "score", "answered"]))
 
 
 def by_district(rel: Released, sel: Selection) -> Figure | None:
@@ -292,23 +235,11 @@ def by_district(rel: Released, sel: Selection) -> Figure | None:
             f"{low['district']} has the lowest {low['label'].lower()} rate of the districts "
             f"shown ({pct(low['rate'], 0)})"
         )
-    return Figure(
-        "outcomes_by_district",
-        lambda: charts.grouped(
-            data,
-            category="district",
-            value="rate",
-            colour="label",
-            title=title,
-            subtitle=f"Share of MH calls with each outcome, {sel.text()}; hidden rates left out",
-            value_title="Share of MH calls",
-            category_title="District",
-            description="Grouped bar chart of outcome rates by district.",
-            tooltip=[alt.Tooltip("district:N", title="District"), *RATE_TOOLTIP],
-        ),
-        display(rel, data, ["numerator", "denominator"], ["rate", "low", "high"]),
+    return builders.by_district(
+        data,
         title,
-        "Outcome rates by district.",
+        f"Share of MH calls with each outcome, {sel.text()}; hidden rates left out",
+        table=display(rel, data, ["numerator", "denominator"], ["rate", "low", "high"]),
     )
 
 
@@ -332,23 +263,11 @@ def funnel(rel: Released, sel: Selection) -> Figure | None:
     if len(shown):
         top = shown.iloc[0]
         title = f"{int(top['calls']):,} MH calls had {top['stage'].lower()}, {sel.text()}"
-    return Figure(
-        "cit_funnel",
-        lambda: charts.bars(
-            data,
-            category="stage",
-            value="calls",
-            title=title,
-            subtitle="Distinct MH calls at each step",
-            value_title="MH calls",
-            category_title="Step",
-            sort=list(data["stage"]),
-            description="Bar chart of MH calls with a CIT officer requested, dispatched and "
-            "arrived.",
-        ),
-        display(rel, data, ["calls"], []),
+    return builders.cit_funnel(
+        data,
         title,
-        "CIT requested, dispatched and arrived counts.",
+        "Bar chart of MH calls with a CIT officer requested, dispatched and arrived.",
+        table=display(rel, data, ["calls"], []),
     )
 
 
@@ -369,21 +288,11 @@ def dispositions(rel: Released, sel: Selection) -> Figure | None:
     if len(shown) and total:
         top = shown.iloc[0]
         title = f"Most MH calls end as {top['label'].lower()} ({pct(top['share'], 0)})"
-    return Figure(
-        "dispositions",
-        lambda: charts.bars(
-            data,
-            category="label",
-            value="calls",
-            title=title,
-            subtitle=f"Most serious disposition of each MH incident, {sel.text()}",
-            value_title="MH calls",
-            category_title="Disposition group",
-            description="Bar chart of MH calls by disposition group.",
-        ),
-        display(rel, data, ["calls"], ["share"]),
+    return builders.dispositions(
+        data,
         title,
-        "MH calls by disposition group.",
+        f"Most serious disposition of each MH incident, {sel.text()}",
+        table=display(rel, data, ["calls"], ["share"]),
     )
 
 
@@ -393,12 +302,7 @@ def coverage_figure(rel: Released, role: str, label: str) -> KeyFigure | None:
     r = staff_rate(rel, role)
     if r is None:
         return KeyFigure(label, rel.hidden, help=_hidden_help(rel))
-    return KeyFigure(
-        label,
-        pct(r.value),
-        help=f"{r.numerator:,} of {r.denominator:,} active staff as of "
-        f"{rel.meta.get('staff_as_of')} have completed the 40-hour course.",
-    )
+    return builders.rate_card(label, r, f"active staff as of {rel.meta.get('staff_as_of')}")
 
 
 def coverage_chart(rel: Released) -> Figure | None:
@@ -421,27 +325,16 @@ def coverage_chart(rel: Released) -> Figure | None:
     if len(shown):
         low = shown.sort_values("rate", kind="stable").iloc[0]
         title = f"{low['group']} have the lowest CIT coverage shown: {pct(low['rate'], 0)}"
-    return Figure(
+    return builders.coverage(
         "leadership_coverage",
-        lambda: charts.bars(
-            data,
-            category="group",
-            value="rate",
-            title=title,
-            subtitle=f"Active staff with the 40-hour course, as of {rel.meta.get('staff_as_of')}",
-            value_title="Share with 40-hour CIT",
-            category_title="Group",
-            percent=True,
-            sort=None,
-            error=("low", "high"),
-            target=0.20,
-            target_label="20% of patrol (guidance)",
-            description="Bar chart of the share of patrol officers, supervisors and command "
-            "staff who completed 40-hour CIT training.",
-        ),
-        display(rel, data, ["numerator", "denominator"], ["rate", "low", "high"]),
+        data,
+        "group",
         title,
-        "CIT coverage of patrol, supervisors and command staff.",
+        f"Active staff with the 40-hour course, as of {rel.meta.get('staff_as_of')}",
+        what=builders.LEADERSHIP_GROUPS,
+        target_label="20% of patrol (guidance)",
+        sort=None,
+        table=display(rel, data, ["numerator", "denominator"], ["rate", "low", "high"]),
     )
 
 
@@ -462,72 +355,35 @@ def in_service_figure(rel: Released) -> KeyFigure | None:
 
 
 def p_chart(rel: Released, sel: Selection, key: str) -> Figure | None:
-    """A p-chart from shown months only: the centre line is the rate over the shown
-    baseline months, each month's limits use its shown number of calls."""
+    """The staff pages' control chart (`builders.control_chart`) of the months whose
+    counts are shown: its centre line and limits come from the shown baseline months
+    alone; a hidden month stays in the table with no limits and is never judged."""
     if not rel.outcome(key):
         return None
-    data = monthly_rates(rel, sel, [key])
     start = rel.meta.get("programme_start")
-    ok = data.dropna(subset=["rate"])
-    base = ok[ok["month"] < pd.Timestamp(start)] if start else ok
-    if base.empty:
-        base = ok
-    if base.empty:
-        return None
-    p = base["numerator"].sum() / base["denominator"].sum()
-    sigma = np.sqrt(p * (1 - p) / data["denominator"])
-    data["centre"] = np.where(data["rate"].notna(), p, np.nan)
-    data["lcl"] = np.where(data["rate"].notna(), (p - 3 * sigma).clip(lower=0), np.nan)
-    data["ucl"] = np.where(data["rate"].notna(), (p + 3 * sigma).clip(upper=1), np.nan)
-    data["signal"] = np.select(
-        [data["rate"] > data["ucl"], data["rate"] < data["lcl"]],
-        ["Above limits", "Below limits"],
-        "Within limits",
-    )
-    label = _label(rel, key)
-    above = int((data["signal"] == "Above limits").sum())
-    below = int((data["signal"] == "Below limits").sum())
-    title = f"{label}: {above} months above and {below} below the limits, of the months shown"
-    return Figure(
-        "control_chart",
-        lambda: charts.control_chart(
-            data,
-            title=title,
-            y_title=label,
-            subtitle="p-chart from the months whose counts are shown; limits are 3 standard "
-            "errors for each month's number of calls",
-            description=f"Control chart of the monthly {label.lower()} rate.",
+    counts = ["numerator", "denominator"]
+    rates = ["rate", "low", "high", "centre", "lcl", "ucl"]
+    return builders.control_chart(
+        monthly_rates(rel, sel, [key]),
+        _label(rel, key),
+        pd.Timestamp(start) if start else None,
+        note="; months whose counts are hidden are left out",
+        # a hidden month's verdict reads as hidden too: it was not judged
+        display=lambda data: display(
+            rel, data.fillna({"signal": rel.hidden, "rules": "", "phase": ""}), counts, rates
         ),
-        display(
-            rel, data, ["numerator", "denominator"], ["rate", "low", "high", "centre", "lcl", "ucl"]
-        ),
-        title,
-        "Monthly rate with control limits.",
     )
 
 
 def targets_table(rel: Released, sel: Selection) -> pd.DataFrame | None:
     targets = rel.meta.get("targets") or {}
-    rows = []
-    for key, target in sorted(targets.items()):
-        o = rel.outcome(key)
-        if not o:
-            continue
-        r = rel.rate(key, sel)
-        if r is None:
-            actual, status = rel.hidden, "–"
-        else:
-            met = r.value >= target if o["higher_is_better"] is not False else r.value <= target
-            actual, status = pct(r.value), "on target" if met else "off target"
-        rows.append(
-            {
-                "outcome": o["label"],
-                "target": pct(target),
-                "actual": actual,
-                "status": status,
-                "period": sel.text(),
-            }
+    rows = [
+        builders.target_row(
+            o["label"], target, rel.rate(key, sel), o["higher_is_better"], sel.text(), rel.hidden
         )
+        for key, target in sorted(targets.items())
+        if (o := rel.outcome(key))
+    ]
     return pd.DataFrame(rows).astype("str") if rows else None
 
 

@@ -68,13 +68,12 @@ def review_options(values: dict, control: str | None = None) -> dict:
     return {"outcome_key": control, "targets": targets}
 
 
-def scope_for(ds, f: Filters, values: dict, answers: dict, audience: str) -> views.Scope:
+def scope_for(ds, f: Filters, values: dict, answers: dict) -> views.Scope:
+    """The staff pages' scope: every audience but partners sees the same figures."""
     return views.Scope(
         ds,
         f,
         store.programme_start(values),
-        audience,
-        int(str(values.get("threshold") or store.DEFAULTS["threshold"])),
         answers,
         holds_as_connection=bool(values.get("holds_as_connection")),
         handoff_needs_contact=store.definitions(values)[1],
@@ -141,7 +140,7 @@ def build(
     dataset, settings and actions are not read then)."""
     if audience == "partner":
         return partner_pack(release, selection or Selection(), values, control)
-    scope = scope_for(ds, f, values, answers, audience)
+    scope = scope_for(ds, f, values, answers)
     return Pack(
         agency=str(values.get("agency") or ds.label),
         audience=audience,
@@ -268,7 +267,7 @@ def signal_lines(view: views.View | None) -> list[str]:
     for column in ("rate", "centre", "lcl", "ucl"):  # the partner chart's numbers are text
         data[column] = share(data[column])
     lines = [fig.title + "."]
-    outside = data["signal"].isin(["Outside limits", "Above limits", "Below limits"])
+    outside = data["signal"] == "Outside limits"
     above = data[outside & (data["rate"] > data["ucl"])]
     below = data[outside & (data["rate"] < data["lcl"])]
     runs = data[data["signal"] == "Run rule"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import cast
 
 import altair as alt
 import pandas as pd
@@ -16,30 +15,15 @@ import pandas as pd
 from pmhc.analysis import filters as flt
 from pmhc.analysis import indicators, metrics, periods, workforce
 from pmhc.analysis.metrics import Outcome
-from pmhc.analysis.release import DEFAULT_THRESHOLD
-from pmhc.analysis.stats import MIN_COUNT, MIN_EXPECTED, Rate, compare
-from pmhc.present import numbers
+from pmhc.present.builders import DELTA_COLOUR, RATE_TOOLTIP, KeyFigure, pct, rate_card
 from pmhc.present.charts import Figure
 from pmhc.storage.dataset import Dataset
 
-DELTA_COLOUR = {True: "normal", False: "inverse", None: "off"}
-RATE_TOOLTIP = [
-    alt.Tooltip("label:N", title="Outcome"),
-    alt.Tooltip("rate:Q", title="Rate", format=".1%"),
-    alt.Tooltip("numerator:Q", title="Calls with outcome", format=","),
-    alt.Tooltip("denominator:Q", title="MH calls with the outcome recorded", format=","),
-]
+# The card, its colours and formats are the builders' (shared with the partner pages);
+# the views import them from here with the rest of what a view is made of.
+__all__ = ["DELTA_COLOUR", "RATE_TOOLTIP", "KeyFigure", "Scope", "View", "figure", "pct"]
+
 END_OF_DAY = pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-
-
-@dataclass
-class KeyFigure:
-    label: str
-    value: str
-    delta: str | None = None
-    delta_color: str = "off"  # "normal": up is good; "inverse": down is good
-    help: str | None = None
-    caption: str | None = None  # period and base, shown on the card itself
 
 
 @dataclass
@@ -68,10 +52,6 @@ class Scope:
     ds: Dataset
     filters: flt.Filters = field(default_factory=flt.Filters)
     programme_start: pd.Timestamp | None = None
-    # Who the pack was asked for and the release's threshold: kept for the callers that
-    # pass them (the pack); the views draw the same figures for every staff audience.
-    audience: str = "internal"
-    threshold: int = DEFAULT_THRESHOLD
     answers: dict = field(default_factory=dict)
     holds_as_connection: bool = False  # a hold ending in a transport to treatment connects
     handoff_needs_contact: bool = True  # a crisis unit's hand-off connects only with contact
@@ -205,64 +185,7 @@ class Scope:
         return self.staff_as_of(self.as_of - pd.DateOffset(months=12))
 
 
-# --- formatting ------------------------------------------------------------------------
-
-
-def pct(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None or pd.isna(value) else numbers.pct(float(value), digits)
-
-
-def count_text(scope: Scope, n: int) -> str:
-    return f"{n:,}"
-
-
 # --- key figures -----------------------------------------------------------------------
-
-
-def rate_change_figure(
-    scope: Scope,
-    label: str,
-    now: Rate | None,
-    before: Rate | None,
-    higher_is_better: bool | None,
-    what: str,
-    period: str = "",
-    missing: str | None = None,
-) -> KeyFigure | None:
-    """A rate with its change against an earlier one, interval and verdict in the help;
-    the card's caption names the period and the base ("of 812 MH calls with a recorded
-    disposition")."""
-    if now is None:
-        return None
-    caption = (f"{period} · " if period else "") + f"of {count_text(scope, now.denominator)} {what}"
-    if not now.judgeable:
-        counted = f"{now.numerator:,} of {now.denominator:,}"
-        few = (
-            f"{counted} {what}: a rate is judged from at least {MIN_COUNT} calls, "
-            f"{MIN_EXPECTED} or more with the outcome and {MIN_EXPECTED} or more without."
-        )
-        return KeyFigure(label, "too few to judge", help=few, caption=caption)
-    lo, hi = cast(tuple[float, float], now.interval)  # judgeable: never None
-    help_text = (
-        f"{now.numerator:,} of {now.denominator:,} {what}"
-        + (f", {period}" if period else "")
-        + f"; 95% interval {pct(lo)}–{pct(hi)}."
-    )
-    change = compare(before, now, higher_is_better) if before else None
-    if change is None:
-        if missing:
-            help_text += f" {missing[0].upper()}{missing[1:]}."
-        return KeyFigure(label, pct(now.value), help=help_text, caption=caption)
-    low, high = change.interval
-    return KeyFigure(
-        label,
-        pct(now.value),
-        f"{100 * change.difference:+.1f} pts",
-        DELTA_COLOUR[higher_is_better],
-        f"{help_text} Change {100 * change.difference:+.1f} points (95% interval "
-        f"{100 * low:+.1f} to {100 * high:+.1f}). {change.verdict}",
-        caption,
-    )
 
 
 def rate_figure(scope: Scope, label: str, outcome: Outcome) -> KeyFigure | None:
@@ -271,14 +194,13 @@ def rate_figure(scope: Scope, label: str, outcome: Outcome) -> KeyFigure | None:
     if scope.windows is None:
         return None
     current, previous, w = scope.windows
-    return rate_change_figure(
-        scope,
+    return rate_card(
         label,
         metrics.outcome_rate(current, outcome),
-        None if previous is None else metrics.outcome_rate(previous, outcome),
-        outcome.higher_is_better,
         f"MH calls with {outcome.base}",
         w.text,
+        None if previous is None else metrics.outcome_rate(previous, outcome),
+        outcome.higher_is_better,
         w.missing,
     )
 
@@ -299,7 +221,7 @@ def count_figure(scope: Scope, label: str) -> KeyFigure | None:
     )
     return KeyFigure(
         label,
-        count_text(scope, now),
+        f"{now:,}",
         delta,
         "off",
         f"Distinct mental-health incidents, {w.text}.{against}",
@@ -311,15 +233,12 @@ def count_figure(scope: Scope, label: str) -> KeyFigure | None:
 
 
 def figure(
-    scope: Scope,
     key: str,
     data: pd.DataFrame,
-    counts: list[str],
     title: str,
     caption: str,
     build: Callable[[pd.DataFrame, str], alt.TopLevelMixin],
 ) -> Figure:
-    """A chart drawn from `data` (staff only: partners' pages are drawn from the release,
-    `present.partner`). `counts` names the count columns; the signature is the one the
-    pages' views share."""
+    """A chart drawn from `data` on a staff page alone (the figures partners see too are
+    built by `present.builders`)."""
     return Figure(key, lambda: build(data, title), data, title, caption)

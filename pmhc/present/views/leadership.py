@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pmhc.analysis import indicators, workforce
-from pmhc.present import charts
+from pmhc.present import builders, charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import Scope, View, figure, pct
 from pmhc.present.views.shared import coverage_figure
@@ -38,30 +38,16 @@ def _coverage_chart(scope: Scope, staff: pd.DataFrame) -> Figure | None:
         return None
     lowest = data.sort_values("rate").iloc[0]
     title = f"{lowest['group']} have the lowest CIT coverage: {pct(lowest['rate'], 0)}"
-    return figure(
-        scope,
+    return builders.coverage(
         "leadership_coverage",
         data,
-        ["numerator"],
+        "group",
         title,
-        "CIT coverage of patrol, supervisors and command staff.",
-        lambda d, t: charts.bars(
-            d,
-            category="group",
-            value="rate",
-            title=t,
-            subtitle=f"Active staff with the 40-hour course, as of "
-            f"{scope.as_of:%d %b %Y}; lines show 95% intervals",
-            value_title="Share with 40-hour CIT",
-            category_title="Group",
-            percent=True,
-            sort=None,
-            error=("low", "high"),
-            target=workforce.COVERAGE_TARGET,
-            target_label="20% of patrol (guidance)",
-            description="Bar chart of the share of patrol officers, supervisors and "
-            "command staff who completed 40-hour CIT training.",
-        ),
+        f"Active staff with the 40-hour course, as of {scope.as_of:%d %b %Y}; lines show 95% "
+        "intervals",
+        what=builders.LEADERSHIP_GROUPS,
+        target_label="20% of patrol (guidance)",
+        sort=None,
     )
 
 
@@ -87,10 +73,8 @@ def _hours_per_officer(scope: Scope) -> Figure | None:
         f"{last['crisis_hours_per_officer']:.1f} of them crisis-related"
     )
     return figure(
-        scope,
         "hours_per_officer",
         data,
-        [],
         title,
         "Training hours per officer by year.",
         lambda d, t: charts.bars(

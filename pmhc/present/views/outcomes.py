@@ -3,19 +3,11 @@ how complete the data is."""
 
 from __future__ import annotations
 
-import altair as alt
-
 from pmhc.analysis import indicators, metrics
-from pmhc.present import charts
+from pmhc.present import builders, charts
 from pmhc.present.charts import Figure
 from pmhc.present.labels import words
-from pmhc.present.views.base import (
-    RATE_TOOLTIP,
-    Scope,
-    View,
-    figure,
-    pct,
-)
+from pmhc.present.views.base import Scope, View, figure, pct
 from pmhc.present.views.measures import add_measures
 from pmhc.present.views.shared import (
     add_cards,
@@ -60,26 +52,7 @@ def _by_district(scope: Scope) -> Figure | None:
         title = f"Connection rate in {conn.iloc[0]['district']}: {pct(conn.iloc[0]['rate'], 0)}"
     else:
         title = "Outcome rates by district"
-    return figure(
-        scope,
-        "outcomes_by_district",
-        data,
-        ["numerator"],
-        title,
-        "Outcome rates by district.",
-        lambda d, t: charts.grouped(
-            d,
-            category="district",
-            value="rate",
-            colour="label",
-            title=t,
-            subtitle="Share of MH calls with each outcome, by district",
-            value_title="Share of MH calls",
-            category_title="District",
-            description="Grouped bar chart of outcome rates by district.",
-            tooltip=[alt.Tooltip("district:N", title="District"), *RATE_TOOLTIP],
-        ),
-    )
+    return builders.by_district(data, title, "Share of MH calls with each outcome, by district")
 
 
 def _contacts(scope: Scope) -> Figure | None:
@@ -89,10 +62,8 @@ def _contacts(scope: Scope) -> Figure | None:
     repeat = dist[dist["contacts"] >= 2]["incidents"].sum() / max(1, dist["incidents"].sum())
     title = f"People with repeat contacts account for {pct(repeat, 0)} of identified MH calls"
     return figure(
-        scope,
         "contacts_per_person",
         dist,
-        ["persons", "incidents"],
         title,
         "People by number of MH contacts.",
         lambda d, t: charts.bars(
@@ -117,10 +88,8 @@ def _completeness(scope: Scope) -> Figure | None:
     worst = data.sort_values("filled").iloc[0]
     title = f"{worst['field']} is the least complete field ({pct(worst['filled'], 0)} filled)"
     return figure(
-        scope,
         "completeness",
         data,
-        [],
         title,
         "Data completeness per field.",
         lambda d, t: charts.bars(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pmhc.analysis import indicators, metrics
 from pmhc.domain import checklist
-from pmhc.present import charts
+from pmhc.present import builders
 from pmhc.present.charts import Figure
-from pmhc.present.views.base import Scope, View, count_figure, figure
+from pmhc.present.views.base import Scope, View, count_figure
 from pmhc.present.views.shared import (
     add_cards,
     outcome_trend,
@@ -33,27 +33,13 @@ def overview(scope: Scope) -> View:
 
 
 def monthly_calls(scope: Scope) -> Figure:
-    data = metrics.monthly_calls(scope.trend_mh)
-    return figure(
-        scope,
-        "monthly_calls",
-        data,
-        ["calls"],
+    return builders.monthly_calls(
+        metrics.monthly_calls(scope.trend_mh),
         _calls_takeaway(scope),
-        "Monthly count of distinct mental-health incidents.",
-        lambda d, t: charts.trend(
-            d,
-            x="month",
-            y="calls",
-            colour=None,
-            title=t,
-            subtitle="Distinct incidents per calendar month" + partial_text(scope),
-            y_title="MH calls",
-            percent=False,
-            marker=scope.programme_start,
-            milestones=scope.milestones,
-            description="Line chart of the number of mental-health calls per month.",
-        ),
+        "Distinct incidents per calendar month" + partial_text(scope),
+        "Line chart of the number of mental-health calls per month.",
+        marker=scope.programme_start,
+        milestones=scope.milestones,
     )
 
 
@@ -80,26 +66,10 @@ def _calls_takeaway(scope: Scope) -> str:
 
 
 def _self_assessment(scope: Scope, view: View) -> Figure | None:
-    scores = checklist.scores_frame(scope.answers)
-    if not scores["answered"].sum():
+    fig = builders.self_assessment(checklist.scores_frame(scope.answers))
+    if fig is None:
         view.notes.append(
             "The self-assessment is not started: answer the checklist on each "
             "question's page to see the scores here."
         )
-        return None
-    weakest = scores.dropna(subset=["score"]).sort_values("score").iloc[0]
-    title = f"Self-assessment: {weakest['question']} scores lowest ({weakest['score']:.0%})"
-    data = scores.fillna({"score": 0.0})
-    return Figure(
-        "self_assessment",
-        charts.scores(
-            data,
-            title=title,
-            subtitle="Checklist points: Yes 1, Partly ½, No 0; Not sure and blanks left out",
-            description="Bar chart of the self-assessment score of each of the six framework "
-            "questions.",
-        ),
-        data,
-        title,
-        "Self-assessment score per question.",
-    )
+    return fig

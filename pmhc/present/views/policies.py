@@ -7,7 +7,7 @@ import pandas as pd
 
 from pmhc.analysis import filters as flt
 from pmhc.analysis import indicators, metrics
-from pmhc.present import charts
+from pmhc.present import builders, charts
 from pmhc.present.charts import Figure
 from pmhc.present.views.base import KeyFigure, Scope, View, figure, pct
 from pmhc.present.views.measures import add_measures
@@ -59,25 +59,11 @@ def _funnel(scope: Scope) -> Figure | None:
     shares = ", ".join(
         f"{s} {pct(v)}" for s, v in zip(funnel["stage"], funnel["share_of_mh_calls"], strict=True)
     )
-    return figure(
-        scope,
-        "cit_funnel",
+    return builders.cit_funnel(
         funnel,
-        ["calls"],
         title,
-        "CIT requested, dispatched and arrived counts.",
-        lambda d, t: charts.bars(
-            d,
-            category="stage",
-            value="calls",
-            title=t,
-            subtitle="Distinct MH calls at each step",
-            value_title="MH calls",
-            category_title="Step",
-            sort=list(funnel["stage"]),
-            description=f"Funnel of MH calls with a CIT officer requested, dispatched "
-            f"and arrived, as shares of MH calls: {shares}.",
-        ),
+        f"Funnel of MH calls with a CIT officer requested, dispatched and arrived, as shares "
+        f"of MH calls: {shares}.",
     )
 
 
@@ -109,10 +95,8 @@ def _identification(scope: Scope, view: View) -> None:
     title = f"{pct(share, 0)} of MH calls were recognised as mental-health calls at dispatch"
     view.add(
         figure(
-            scope,
             "identification",
             ident,
-            ["calls"],
             title,
             "MH calls identified at dispatch by month.",
             lambda d, t: charts.stacked(
@@ -154,10 +138,8 @@ def _response(scope: Scope, view: View) -> None:
     title = f"Median time to arrival: {median:.0f} minutes"
     view.add(
         figure(
-            scope,
             "response_time",
             monthly,
-            [],
             title,
             "Monthly median response time.",
             lambda d, t: charts.trend(
@@ -201,10 +183,8 @@ def _responders(scope: Scope) -> Figure | None:
     top = data.iloc[0]
     title = f"A {top['responder'].lower()} unit was on {pct(top['share'], 0)} of MH calls"
     return figure(
-        scope,
         "responders",
         data,
-        ["calls"],
         title,
         "MH calls by unit type on scene.",
         lambda d, t: charts.bars(

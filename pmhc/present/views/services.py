@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from pmhc.analysis import crisis_now, metrics
-from pmhc.present import charts
+from pmhc.present import builders, charts
 from pmhc.present.charts import Figure
-from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct
+from pmhc.present.views.base import KeyFigure, Scope, View, figure, pct
 from pmhc.present.views.measures import add_measures
 from pmhc.present.views.shared import add_cards, components_table
 
@@ -36,7 +36,7 @@ def services(scope: Scope) -> View:
             view.add(
                 KeyFigure(
                     "Ended in arrest",
-                    count_text(scope, int(frame["is_arrest"].sum())),
+                    f"{int(frame['is_arrest'].sum()):,}",
                     help="MH incidents in the period with an arrest on any row.",
                     caption=f"{period} · MH incidents",
                 )
@@ -146,24 +146,11 @@ def _dispositions(scope: Scope) -> Figure | None:
         f"The most common disposition group is {str(top['label']).lower()} "
         f"({pct(top['share'], 0)} of MH calls)"
     )
-    return figure(
-        scope,
-        "dispositions",
+    return builders.dispositions(
         disp,
-        ["calls"],
         title,
-        "MH calls by disposition group.",
-        lambda d, t: charts.bars(
-            d,
-            category="label",
-            value="calls",
-            title=t,
-            subtitle="Most serious disposition of each MH incident. The connection rate "
-            "also counts transports and hand-offs recorded in other columns, never arrests",
-            value_title="MH calls",
-            category_title="Disposition group",
-            description="Bar chart of MH calls by disposition group.",
-        ),
+        "Most serious disposition of each MH incident. The connection rate also counts "
+        "transports and hand-offs recorded in other columns, never arrests",
     )
 
 
@@ -174,10 +161,8 @@ def _destinations(scope: Scope) -> Figure | None:
     dest = dest.head(15)
     title = f"{dest.iloc[0]['destination']} is the most common transport destination"
     return figure(
-        scope,
         "destinations",
         dest,
-        ["calls"],
         title,
         "MH calls by transport destination.",
         lambda d, t: charts.bars(

@@ -9,18 +9,10 @@ import pandas as pd
 from pmhc.analysis import indicators, metrics, workforce
 from pmhc.analysis.metrics import Outcome
 from pmhc.analysis.stats import compare, enough_events
-from pmhc.present import charts
+from pmhc.present import builders
+from pmhc.present.builders import rate_card
 from pmhc.present.charts import Figure
-from pmhc.present.views.base import (
-    RATE_TOOLTIP,
-    KeyFigure,
-    Scope,
-    View,
-    figure,
-    pct,
-    rate_change_figure,
-    rate_figure,
-)
+from pmhc.present.views.base import KeyFigure, Scope, View, pct, rate_figure
 
 REPEAT_LABEL = indicators.get_measure("repeat_people").card
 
@@ -34,14 +26,13 @@ def repeat_figure(scope: Scope) -> KeyFigure | None:
     before = None if previous is None else metrics.repeat_encounters(previous, scope.base)
     if now is None:
         return None
-    fig = rate_change_figure(
-        scope,
+    fig = rate_card(
         REPEAT_LABEL,
         now.repeat_2,
-        before.repeat_2 if before and before.persons else None,
-        False,
         "people with a recorded identifier",
         w.text,
+        before.repeat_2 if before and before.persons else None,
+        False,
         w.missing,
     )
     if fig and fig.help:
@@ -80,27 +71,15 @@ def outcome_trend(scope: Scope, key: str) -> Figure | None:
         subtitle += "; dotted lines mark the targets"
     subtitle += partial_text(scope)
     names = ", ".join(o.label.lower() for o in available)
-    return figure(
-        scope,
+    return builders.outcome_trend(
         key,
         data,
-        ["numerator"],
         trend_takeaway(mh, available, start),
-        "Monthly outcome rates among mental-health calls.",
-        lambda d, t: charts.trend(
-            d,
-            x="month",
-            y="rate",
-            colour="label",
-            title=t,
-            subtitle=subtitle,
-            y_title="Share of MH calls",
-            marker=start,
-            milestones=scope.milestones,
-            tooltip=RATE_TOOLTIP,
-            targets=targets,
-            description=f"Line chart of monthly rates of {names} among mental-health calls.",
-        ),
+        subtitle,
+        f"Line chart of monthly rates of {names} among mental-health calls.",
+        marker=start,
+        milestones=scope.milestones,
+        targets=targets,
     )
 
 
@@ -241,13 +220,12 @@ def coverage_figure(scope: Scope, label: str, groups: tuple[str, ...]):
         when = scope.as_of - pd.DateOffset(months=12)
         earlier, why = workforce.in_post(scope.staff_a_year_before, when, groups)
     before = workforce.coverage(earlier, groups) if earlier is not None else None
-    return rate_change_figure(
-        scope,
+    return rate_card(
         label,
         now,
-        before if before is not None and before.denominator else None,
-        True,
         f"active staff as of {scope.as_of:%d %b %Y}"
         + (", against those in post 12 months earlier" if earlier is not None else ""),
+        before=before if before is not None and before.denominator else None,
+        higher_is_better=True,
         missing=why,
     )

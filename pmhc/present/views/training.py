@@ -7,9 +7,9 @@ import pandas as pd
 
 from pmhc.analysis import indicators, workforce
 from pmhc.domain.rules import COURSE_LABELS
-from pmhc.present import charts
+from pmhc.present import builders, charts
 from pmhc.present.charts import Figure
-from pmhc.present.views.base import KeyFigure, Scope, View, count_text, figure, pct
+from pmhc.present.views.base import KeyFigure, Scope, View, figure, pct
 from pmhc.present.views.shared import add_cards, coverage_figure
 
 MONTH_BINS = ([-1, 12, 24, 36, 60, 10_000], ["0–12", "12–24", "24–36", "36–60", "60+"])
@@ -54,28 +54,14 @@ def _coverage_by(scope: Scope, staff: pd.DataFrame, column: str) -> Figure | Non
         if len(data) > 1
         else f"Patrol CIT coverage in {low[column]}: {pct(low['rate'], 0)}"  # one in view
     )
-    return figure(
-        scope,
+    return builders.coverage(
         f"coverage_by_{column}",
         data,
-        ["numerator"],
+        column,
         title,
-        f"Patrol CIT coverage by {column}.",
-        lambda d, t: charts.bars(
-            d,
-            category=column,
-            value="rate",
-            title=t,
-            subtitle="Active patrol with the 40-hour course; lines show 95% intervals",
-            value_title="Share of patrol with 40-hour CIT",
-            category_title=column.capitalize(),
-            percent=True,
-            error=("low", "high"),
-            target=workforce.COVERAGE_TARGET,
-            target_label="20% guidance",
-            description=f"Bar chart of patrol CIT coverage by {column}, with the 20% "
-            "guidance line.",
-        ),
+        "Active patrol with the 40-hour course; lines show 95% intervals",
+        what=f"patrol by {column}",
+        target_label="20% guidance",
     )
 
 
@@ -93,8 +79,7 @@ def _dispatchers(scope: Scope, staff: pd.DataFrame) -> KeyFigure | None:
         pct(trained / len(dispatch), 0),
         help=f"{trained} of {len(dispatch)} active dispatchers and call-takers "
         "completed a dispatcher crisis course or 40-hour CIT.",
-        caption=f"as of {scope.as_of:%d %b %Y} · of {count_text(scope, len(dispatch))} active "
-        "dispatchers",
+        caption=f"as of {scope.as_of:%d %b %Y} · of {len(dispatch):,} active dispatchers",
     )
 
 
@@ -109,11 +94,11 @@ def _in_service(scope: Scope, view: View) -> Figure | None:
     view.add(
         KeyFigure(
             indicators.get_measure("in_service_overdue").card,
-            count_text(scope, n_over),
+            f"{n_over:,}",
             help=f"CIT-certified officers with no CIT course in the "
             f"{workforce.IN_SERVICE_MONTHS} months before {scope.as_of:%d %b %Y}, of "
             f"{len(overdue):,} {pool}.",
-            caption=f"as of {scope.as_of:%d %b %Y} · of {count_text(scope, len(overdue))} {pool}",
+            caption=f"as of {scope.as_of:%d %b %Y} · of {len(overdue):,} {pool}",
         )
     )
     if status.of_sworn is not None and status.sworn:
@@ -123,8 +108,7 @@ def _in_service(scope: Scope, view: View) -> Figure | None:
                 pct(status.of_sworn.value),
                 help="CIT-certified officers overdue for in-service, as a share of every "
                 "active sworn officer (patrol, supervisors, command, specialists).",
-                caption=f"as of {scope.as_of:%d %b %Y} · of "
-                f"{count_text(scope, status.sworn)} active sworn officers",
+                caption=f"as of {scope.as_of:%d %b %Y} · of {status.sworn:,} active sworn officers",
             )
         )
     if overdue.empty:
@@ -140,10 +124,8 @@ def _in_service(scope: Scope, view: View) -> Figure | None:
     data["months"] = data["months"].astype(str)
     title = f"{n_over} of {len(overdue)} CIT officers are overdue for in-service training"
     return figure(
-        scope,
         "in_service",
         data,
-        ["officers"],
         title,
         "Months since last CIT course.",
         lambda d, t: charts.bars(
@@ -172,10 +154,8 @@ def _hours_by_type(scope: Scope) -> Figure | None:
     title = f"Crisis-related courses made up {pct(share, 0)} of training hours in the last year"
     domain = [COURSE_LABELS[k] for k in COURSE_LABELS if COURSE_LABELS[k] in set(hours["course"])]
     return figure(
-        scope,
         "hours_by_type",
         hours,
-        [],
         title,
         "Training hours by course type per quarter.",
         lambda d, t: charts.stacked(
@@ -201,10 +181,8 @@ def _certified(scope: Scope) -> Figure | None:
         return None
     title = f"{int(data['officers'].iloc[-1])} current staff hold the 40-hour CIT course"
     return figure(
-        scope,
         "certified_over_time",
         data,
-        [],
         title,
         "Cumulative CIT-certified officers.",
         lambda d, t: charts.trend(
