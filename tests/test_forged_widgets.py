@@ -8,19 +8,32 @@ Review's actions, targets and milestones), clicks on "Add rules", "Save these ru
 "Save actions", "Log the meeting", publish and rename, the definitions, the self-assessment
 answers and the programme start. The workspace's files are the same afterwards, and the
 audit log holds nothing but the two sign-ins: the use cases refused whatever got past the
-page."""
+page.
+
+Twice: on an empty workspace (the sample), and on one holding an agency dataset (loaded
+with `pmhc load --agency`) that both users have chosen, with a programme start, targets,
+milestones, actions, a logged meeting and an answer, so the editors shown only with data
+(unmatched values, the dataset's versions, rename and delete, the action tracker, the
+meeting log) are forged too."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from pmhc import cli
+from pmhc.application import actor as actors
+from pmhc.application import datasets, review, settings
 from pmhc.domain import access
 from pmhc.storage import audit
+from pmhc.storage.workspace import Workspace
+from tests import partner_exports as exports
 from tests.browsing import running_app
 from tests.databases import workspace_state
 
@@ -178,7 +191,8 @@ def snapshot(folder: Path) -> dict[str, str]:
     return {k: v for k, v in state.items() if "logs" not in Path(k).parts}
 
 
-async def forge(url: str, folder: Path) -> list[str]:
+async def forge(url: str, folder: Path) -> tuple[list[str], set[str]]:
+    """The alerts the viewer's forged runs drew, and the keys of the widgets forged."""
     analyst, pages = await signed_in(url, "analyst")
     async with analyst:
         shown = await page_widgets(analyst, pages)
@@ -187,19 +201,53 @@ async def forge(url: str, folder: Path) -> list[str]:
         assert {h for _, h in viewer_pages} <= {h for _, h in pages}
         own = await page_widgets(viewer, viewer_pages)
         before = snapshot(folder)
-        seen = []
+        seen, keys = [], set()
         for _, page_hash in viewer_pages:
             widgets = {**shown.get(page_hash, {}), **own[page_hash]}
-            _, alerts, _ = await run(viewer, page_hash, forged(widgets))
+            states = forged(widgets)
+            keys |= {widgets[s.id].key or widgets[s.id].kind for s in states}
+            _, alerts, _ = await run(viewer, page_hash, states)
             seen += alerts
         assert snapshot(folder) == before
-    return seen
+    return seen, keys
+
+
+SETUP = actors.OPERATOR  # the person at the terminal, who furnishes the workspace
+
+
+def furnished(folder: Path) -> str:
+    """An agency dataset loaded as `pmhc load --agency` does, chosen by both users, with
+    settings, actions, a meeting and an answer; the dataset's id."""
+    export = folder.parent / "calls_export.csv"
+    export.write_bytes(exports.csv_bytes(exports.base_export()))
+    assert cli.main(["load", str(export), "--data-dir", str(folder), "--agency"]) == 0
+    ws = Workspace(folder)
+    ds_id = datasets.last_choice(ws, SETUP)
+    settings.set_programme_start(ws, SETUP, ds_id, date(2024, 7, 1))
+    settings.set_targets(ws, SETUP, ds_id, {"connection": 0.5})
+    milestone = pd.DataFrame({"date": [date(2024, 9, 1)], "label": ["Mobile crisis launched"]})
+    assert settings.set_milestones(ws, SETUP, ds_id, milestone) == []
+    action = {"recommendation": "Add CIT", "owner": "Lt", "due": None, "status": "Not started"}
+    review.save_actions(ws, SETUP, ds_id, pd.DataFrame([action]))
+    assert review.add_meeting(ws, SETUP, ds_id, date(2025, 1, 5), ["Dispatch"], "Keep it", []) == []
+    review.save_answer(ws, SETUP, "6.1", "Yes", "Board meets monthly")
+    for role in PHRASES:  # what each sees on signing in: the agency's dataset
+        datasets.choose_dataset(ws, actors.user(f"passphrase:{role}", role), ds_id)
+    return ds_id
+
+
+# Editors only a workspace with data shows, each of which must have been forged there.
+WITH_DATA = {"actions", "targets", "milestones", "assign-mh_terms", "rules-mh_terms"}
 
 
 @pytest.mark.slow
-def test_a_viewers_forged_widget_values_change_nothing(tmp_path):
+@pytest.mark.parametrize("workspace", ["empty", "agency dataset"])
+def test_a_viewers_forged_widget_values_change_nothing(tmp_path, workspace):
     folder = tmp_path / "ws"
     folder.mkdir()
+    if workspace == "agency dataset":
+        furnished(folder)
+    setup = audit.read(folder)
     hashes = {role: access.hash_passphrase(phrase) for role, phrase in PHRASES.items()}
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(
@@ -211,10 +259,13 @@ def test_a_viewers_forged_widget_values_change_nothing(tmp_path):
         running_app(folder, args=("--secrets.files", str(secrets))) as url,
         ThreadPoolExecutor(1) as thread,
     ):
-        alerts = thread.submit(asyncio.run, forge(url, folder)).result()
+        alerts, keys = thread.submit(asyncio.run, forge(url, folder)).result()
     assert not [a for a in alerts if a.startswith("exception") or "went wrong" in a], alerts
+    if workspace == "agency dataset":
+        assert keys >= WITH_DATA, sorted(keys)
     entries = audit.read(folder)
-    assert [(e["who"], e["action"]) for e in entries] == [
+    assert entries[: len(setup)] == setup
+    assert [(e["who"], e["action"]) for e in entries[len(setup) :]] == [
         ("passphrase:analyst", "sign-in"),
         ("passphrase:viewer", "sign-in"),
     ]

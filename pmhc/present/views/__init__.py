@@ -1,6 +1,6 @@
 """What each page shows, computed: key figures, charts with their numbers, and what a
-missing column would unlock. Pure functions of a `Scope` (dataset, filters, settings,
-audience): pages stay thin, tests and benchmarks call these directly, and the app caches
+missing column would unlock. Pure functions of a `Scope` (dataset, filters, settings):
+pages stay thin, tests and benchmarks call these directly, and the app caches
 them on (dataset id, filters)."""
 
 from pmhc.present.views.base import KeyFigure, Scope, View
