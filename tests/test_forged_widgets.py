@@ -238,6 +238,7 @@ def furnished(folder: Path) -> str:
 
 # Editors only a workspace with data shows, each of which must have been forged there.
 WITH_DATA = {"actions", "targets", "milestones", "assign-mh_terms", "rules-mh_terms"}
+WITH_DATA |= {"assign-save-mh_terms", "rename-dataset", "answer-6.1", "note-6.1"}
 
 
 @pytest.mark.slow

@@ -45,6 +45,9 @@ class KeyFigure:
     caption: str | None = None  # period and base, shown on the card itself
 
 
+TOO_FEW_CARD = "too few to judge"  # a card's value for a rate on too few calls to judge
+
+
 def pct(value: float | None, digits: int = 1) -> str:
     return "–" if value is None or pd.isna(value) else numbers.pct(float(value), digits)
 
@@ -78,7 +81,7 @@ def rate_card(
             f"{counted} {what}: a rate is judged from at least {MIN_COUNT} calls, "
             f"{MIN_EXPECTED} or more with the outcome and {MIN_EXPECTED} or more without."
         )
-        return KeyFigure(label, "too few to judge", help=few, caption=caption)
+        return KeyFigure(label, TOO_FEW_CARD, help=few, caption=caption)
     lo, hi = cast(tuple[float, float], now.interval)  # judgeable: never None
     help_text = (
         f"{now.numerator:,} of {now.denominator:,} {what}"

@@ -473,12 +473,12 @@ def summary(view: View, rel: Released, sel: Selection) -> str:
     rates = [
         f"{o.label.lower()} {by_label[o.card]}"
         for o in indicators.for_partners()
-        if by_label.get(o.card) not in (None, rel.hidden)
+        if by_label.get(o.card) not in (None, rel.hidden, builders.TOO_FEW_CARD)
     ]
     if rates:
         parts.append("Share of those calls with each outcome: " + ", ".join(rates) + ".")
     repeat = by_label.get("2+ MH contacts")
-    if repeat and repeat != rel.hidden:
+    if repeat and repeat not in (rel.hidden, builders.TOO_FEW_CARD):
         parts.append(
             f"{repeat} of people with a recorded identifier had two or more mental-health contacts."
         )
