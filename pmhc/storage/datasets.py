@@ -22,7 +22,6 @@ import os
 import re
 import secrets
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +38,6 @@ from pmhc.storage.dataset import Dataset, connection_flag
 # The call rows are written too, but read only to re-apply edited rules (load_call_rows).
 TABLES = ("calls", "training", "roster", "services", "completeness")
 ROWS = "call_rows"
-WRITE_THREADS = 2
 MANIFEST = "manifest.json"
 DRAFT, AGENCY = "draft", "agency"
 _ID = re.compile(r"^[0-9a-f]{16}$")
@@ -198,21 +196,15 @@ def write_tables(
 
 def _write_tables(tmp: Path, ds: Dataset, name: str | None, like: Path | None = None) -> None:
     files.private_dir(tmp)
-    writes = []
     for table_name in TABLES:
         table = getattr(ds, table_name)
         if table is not None:
-            writes.append((table, f"{table_name}.parquet", like))
+            _write_one(table, tmp, f"{table_name}.parquet", like)
     if ds.call_rows is not None:
-        writes.append((ds.call_rows, f"{ROWS}.parquet", None))
+        _write_one(ds.call_rows, tmp, f"{ROWS}.parquet")
     for i, rejected in enumerate(ds.rejected):
         if rejected is not None and len(rejected):
-            writes.append((rejected.astype("str"), f"rejected_{i}.parquet", None))
-    # Arrow writes a table with the GIL released: the incidents and the call rows (each as
-    # large as the upload) are written side by side.
-    with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
-        for done in [pool.submit(_write_one, t, tmp, n, lk) for t, n, lk in writes]:
-            done.result()
+            _write_one(rejected.astype("str"), tmp, f"rejected_{i}.parquet")
     manifest = {
         "label": ds.label,
         "name": name or ds.label,
@@ -226,7 +218,7 @@ def _write_tables(tmp: Path, ds: Dataset, name: str | None, like: Path | None = 
     files.write_atomic(tmp / MANIFEST, json.dumps(manifest, indent=2, default=str))
 
 
-def _write_one(table: pd.DataFrame, tmp: Path, name: str, like: Path | None) -> None:
+def _write_one(table: pd.DataFrame, tmp: Path, name: str, like: Path | None = None) -> None:
     """One table as Parquet, or a link to its copy in `like`. Without column statistics:
     the app reads every table whole, never filtered by them, and computing them for the
     text columns (a distinct incident number per row) was a quarter of the write."""
