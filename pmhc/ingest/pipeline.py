@@ -435,8 +435,7 @@ def _normalise_calls(raw, report, ctx, all_mh):
     out, notes = _typed(raw, kind, report, ctx, skip)
     reasons = pd.Series(pd.NA, index=raw.index, dtype="object")
 
-    if "incident_id" in raw:
-        out["incident_id"] = values.as_text(raw["incident_id"]).astype("str")
+    if "incident_id" in raw:  # already read as text by _typed
         reasons[out["incident_id"].isna()] = "no incident number"
     else:
         out["incident_id"] = "row-" + pd.Series(np.arange(len(raw)) + 1, index=raw.index).astype(

@@ -102,9 +102,11 @@ def _already_tidy(series: pd.Series) -> bool:
     if str(series.dtype) != "str":
         return False
     text = series.dropna()
-    if (text.str.len() == 0).any() or not text.str.strip().equals(text):
+    if not text.str.strip().equals(text):
         return False
-    return not any(text.str.contains(ch, regex=False).any() for ch in ("  ", "\t", "\n", "\r"))
+    # One pass for an empty text, a run of spaces, a tab or a line break (literal
+    # characters, so the regular expression runs in Arrow, not in Python).
+    return not text.str.contains(r"^$|  |[\t\n\r]", regex=True).any()
 
 
 def _tidy_text(u: pd.Series) -> pd.Series:

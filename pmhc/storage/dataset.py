@@ -318,12 +318,13 @@ def _collapse_repeated(rows: pd.DataFrame) -> pd.DataFrame:
 def time_band(hour: pd.Series | None) -> pd.Series | None:
     if hour is None:
         return None
-    h = hour.astype("float64")
-    band = pd.Series(pd.NA, index=hour.index, dtype="object")
-    band[(h >= 7) & (h < 15)] = TIME_BANDS[0]
-    band[(h >= 15) & (h < 23)] = TIME_BANDS[1]
-    band[(h >= 23) | (h < 7)] = TIME_BANDS[2]
-    return pd.Categorical(band, categories=TIME_BANDS)
+    # Category codes straight from the hours: no label is written per row.
+    h = hour.astype("float64").to_numpy(dtype="float64", na_value=np.nan)
+    codes = np.full(len(h), -1, dtype=np.int8)  # -1: unknown hour
+    codes[(h >= 7) & (h < 15)] = 0
+    codes[(h >= 15) & (h < 23)] = 1
+    codes[(h >= 23) | (h < 7)] = 2
+    return pd.Categorical.from_codes(codes, categories=TIME_BANDS)
 
 
 def mh_incidents(incidents: pd.DataFrame) -> pd.DataFrame:

@@ -198,13 +198,13 @@ def _write_tables(tmp: Path, ds: Dataset, name: str | None, like: Path | None = 
     files.private_dir(tmp)
     for table_name in TABLES:
         table = getattr(ds, table_name)
-        if table is not None and not _linked(table, like, tmp, f"{table_name}.parquet"):
-            table.to_parquet(tmp / f"{table_name}.parquet", index=False)
+        if table is not None:
+            _write_one(table, tmp, f"{table_name}.parquet", like)
     if ds.call_rows is not None:
-        ds.call_rows.to_parquet(tmp / f"{ROWS}.parquet", index=False)
+        _write_one(ds.call_rows, tmp, f"{ROWS}.parquet")
     for i, rejected in enumerate(ds.rejected):
         if rejected is not None and len(rejected):
-            rejected.astype("str").to_parquet(tmp / f"rejected_{i}.parquet", index=False)
+            _write_one(rejected.astype("str"), tmp, f"rejected_{i}.parquet")
     manifest = {
         "label": ds.label,
         "name": name or ds.label,
@@ -216,6 +216,14 @@ def _write_tables(tmp: Path, ds: Dataset, name: str | None, like: Path | None = 
     }
     # The manifest goes last: a folder without one is never read as a dataset.
     files.write_atomic(tmp / MANIFEST, json.dumps(manifest, indent=2, default=str))
+
+
+def _write_one(table: pd.DataFrame, tmp: Path, name: str, like: Path | None = None) -> None:
+    """One table as Parquet, or a link to its copy in `like`. Without column statistics:
+    the app reads every table whole, never filtered by them, and computing them for the
+    text columns (a distinct incident number per row) was a quarter of the write."""
+    if not _linked(table, like, tmp, name):
+        table.to_parquet(tmp / name, index=False, write_statistics=False)
 
 
 def _linked(table: pd.DataFrame, like: Path | None, tmp: Path, name: str) -> bool:
