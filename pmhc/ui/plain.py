@@ -7,6 +7,7 @@ the role check and the audit are the same whichever way the change is made."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -67,6 +68,8 @@ def _cell(value) -> str:
         return f"{day.day} {day:%b %Y}"
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return _cell(pd.Timestamp(value))
     return escape_markdown(labels.words(str(value)), 500)
 
 

@@ -213,8 +213,9 @@ def meeting_log(ds_id: str) -> None:
                 st.error(ui.escape_markdown(problem), icon=":material/error:")
             if not problems:
                 st.toast("Meeting logged")
-    ui.table_view(review.meetings(ui.workspace(), ui.actor(), ds_id))
-    meeting_correction(ds_id, names)
+    logged = review.meetings(ui.workspace(), ui.actor(), ds_id)
+    ui.table_view(logged)
+    meeting_correction(ds_id, names, logged)
 
 
 def page() -> None:
@@ -372,14 +373,18 @@ def actions_form(ds_id: str, saved: pd.DataFrame) -> None:
         st.rerun()
 
 
-def meeting_correction(ds_id: str, names: dict) -> None:
-    """Correct a meeting already logged: its date, who attended, decisions, linked actions."""
+def meeting_correction(ds_id: str, names: dict, logged: pd.DataFrame) -> None:
+    """The log as a plain table, and a meeting already logged corrected: its date, who
+    attended, the decisions and the linked actions."""
     kept = review.meeting_records(ui.workspace(), ui.actor(), ds_id)
     if not kept:
         return
     frame = pd.DataFrame(kept)
-    with st.expander("Correct a logged meeting", icon=":material/edit:"):
+    title = "Meetings as a plain table, and corrections (keyboard and screen reader)"
+    with st.expander(title, icon=":material/edit:"):
         plain.said("meeting-fix")
+        headings = {"date": "Date", "attended": "Attended", "decisions": "Decisions"}
+        plain.table(logged, headings | {"linked actions": "Linked actions"}, "Meetings")
         fields = [
             plain.Field("date", "Meeting date", "date", limits={"max_value": date.today()}),
             plain.Field("attendees", "Who attended (by role)", "many", tuple(review.MEETING_ROLES)),
