@@ -121,7 +121,9 @@ def test_actions_are_added_changed_and_removed_by_keyboard(review):
     expect(rows).to_contain_text("15 Jan 2027")
     expect(rows).to_contain_text("In progress")
     # The grid reads the tracker again: the same row is there.
-    expect(page.get_by_test_id("stDataFrame").filter(has_text="Recommendation").first).to_be_visible()
+    expect(
+        page.get_by_test_id("stDataFrame").filter(has_text="Recommendation").first
+    ).to_be_visible()
 
     choose(page, runs, "Which action to add or change", "Share the crisis line", form)
     choose(page, None, "Status", "Done", form)
@@ -143,10 +145,14 @@ def test_targets_and_milestones_by_keyboard(review):
     fill(page, "Target (%)", "4.5", targets)
     submit(page, runs, "Save this target")
     expect(page.get_by_text("Target saved.")).to_be_visible()
-    expect(targets.get_by_test_id("stTable").locator("tr").filter(has_text="Arrest")).to_contain_text("4.5")
+    expect(
+        targets.get_by_test_id("stTable").locator("tr").filter(has_text="Arrest")
+    ).to_contain_text("4.5")
     submit(page, runs, "Remove this target")
     expect(page.get_by_text("Target cleared.")).to_be_visible()
-    expect(targets.get_by_test_id("stTable").locator("tr").filter(has_text="Arrest")).to_contain_text("–")
+    expect(
+        targets.get_by_test_id("stTable").locator("tr").filter(has_text="Arrest")
+    ).to_contain_text("–")
 
     open_section(page, runs, "Milestones (drawn on every time chart)")
     box = page.get_by_test_id("stExpander").filter(has_text="Milestones (drawn on")
@@ -191,3 +197,101 @@ def test_a_meeting_is_logged_and_corrected_by_keyboard(review):
     expect(table).to_contain_text("3 Nov 2026")
     expect(table).to_contain_text("Route every crisis call to the co-responder")
     expect(table).not_to_contain_text("2 Nov 2026")
+
+
+@pytest.fixture
+def data_page(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(STEP)
+    page = context.new_page()
+    runs = ScriptRuns(page)
+    before = runs.finished
+    page.goto(f"{server}/data")
+    runs.wait(before, timeout=FIRST_LOAD / 1000)
+    yield page, runs
+    context.close()
+
+
+def rule_tab(page, name: str) -> None:
+    """A rules tab chosen with the arrow keys from the first one."""
+    tab_to(page, page.get_by_role("tab", selected=True).first)
+    target = page.get_by_role("tab", name=name)
+    for _ in range(12):
+        if focused_in(page, target):
+            break
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    expect(target).to_have_attribute("aria-selected", "true")
+
+
+def test_unmatched_values_and_rules_by_keyboard(data_page):
+    page, runs = data_page
+    open_section(page, runs, "Assign a value with a form")
+    assign = page.get_by_test_id("stExpander").filter(has_text="Assign a value with a form")
+    expect(assign.get_by_test_id("stTable")).to_contain_text("TRESPASS")
+    choose(page, runs, "Which value to change", "TRESPASS", assign)
+    choose(page, None, "Assign to", "Exclude", assign)
+    submit(page, runs, "Save this value")
+    expect(page.get_by_text("TRESPASS assigned to Exclude; the rule is added.")).to_be_visible()
+    open_section(page, runs, "Mental-health call types as a plain table")
+    terms = page.get_by_test_id("stExpander").filter(has_text="Mental-health call types as a")
+    expect(
+        terms.get_by_test_id("stTable").locator("tr").filter(has_text="TRESPASS")
+    ).to_contain_text("Exclude")
+
+    rule_tab(page, "Abbreviations")
+    title = "Abbreviations as a plain table"
+    open_section(page, runs, title)
+    box = page.get_by_test_id("stExpander").filter(has_text=title)
+    fill(page, "Abbreviation", "QZX", box)
+    fill(page, "Expansion", "crisis", box)
+    submit(page, runs, "Add this rule")
+    expect(page.get_by_text("Rule saved and applied.")).to_be_visible()
+    row = box.get_by_test_id("stTable").locator("tr").filter(has_text="QZX")
+    expect(row).to_contain_text("crisis")
+    choose(page, runs, "Which rule to add or change", "QZX", box)
+    fill(page, "Expansion", "crisis team", box)
+    submit(page, runs, "Save this rule")
+    expect(row).to_contain_text("crisis team")
+    choose(page, runs, "Which rule to add or change", "QZX", box)
+    submit(page, runs, "Remove this rule")
+    expect(page.get_by_text("Rule removed and applied.")).to_be_visible()
+    expect(box.get_by_test_id("stTable")).not_to_contain_text("QZX")
+
+
+def test_column_mapping_by_keyboard(data_page, tmp_path):
+    page, runs = data_page
+    before = runs.finished
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        str(small_workbook(tmp_path / "metro_january.xlsx"))
+    )
+    runs.wait(before, timeout=FIRST_LOAD / 1000)
+    title = "Column mapping as a plain table"
+    open_section(page, runs, title)
+    box = page.get_by_test_id("stExpander").filter(has_text=title)
+    row = box.get_by_test_id("stTable").locator("tr").filter(has_text="Disposition")
+    expect(row.first).to_contain_text("Disposition")
+    choose(page, runs, "Which field to change", "Disposition", box)
+    choose(page, None, "Column in your file", "(not mapped)", box)
+    submit(page, runs, "Save this field")
+    expect(row.first).to_contain_text("(not mapped)")
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["1280", "390"])
+def test_pages_with_the_forms_open_pass_axe(server, browser, size):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    context.set_default_timeout(STEP)
+    page = context.new_page()
+    found = {}
+    try:
+        for name in ("review", "data"):
+            settle(page, f"{server}/{name}")
+            for summary in page.locator("summary").filter(has_text="keyboard and screen").all():
+                summary.click()  # opened to be checked; the tests above open them by keys
+            page.wait_for_timeout(500)
+            violations = serious(page)
+            if violations:
+                found[f"{name} at {size[0]}"] = violations
+    finally:
+        context.close()
+    assert not found, report(found)

@@ -19,7 +19,7 @@ from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import failures
 from pmhc.ingest.reading import ACCEPTED_EXTENSIONS
 from pmhc.present import excel as reports
-from pmhc.present.labels import words
+from pmhc.present.labels import moment_words, words
 from pmhc.storage import settings, uploads
 from pmhc.ui import components as ui
 from pmhc.ui import partner, plain
@@ -164,8 +164,15 @@ def changed_dataset(ds_id: str | None = None) -> None:
 
 
 def dataset_label(s: use.Saved) -> str:
-    whose = "" if s.status == "agency" else f" · draft of {s.owner}"
-    return f"{s.name} · {s.incidents:,} incidents · saved {s.created[:10]}{whose}"
+    """'March exports · 1,288 incidents · saved 3 Dec 2026, 10:42 · your draft'."""
+    if s.status == "agency":
+        whose = ""
+    elif s.owner == ui.actor().who:
+        whose = " · your draft (only you see it)"
+    else:
+        whose = f" · draft of {s.owner}"
+    saved = moment_words(s.created) or s.created[:10]
+    return f"{s.name} · {s.incidents:,} incidents · saved {saved}{whose}"
 
 
 def datasets(current_id: str) -> None:
@@ -773,18 +780,17 @@ def rule_fields(table: pd.DataFrame, kind: str) -> list[plain.Field]:
     out = []
     for column in table.columns:
         if spec and column == spec[0]:
-            names = spec[2]
             out.append(
                 plain.Field(
                     column,
-                    words(column),
+                    heading(column),
                     "choice",
                     tuple(spec[1]),
-                    show=lambda code, names=names: names.get(str(code)) or words(str(code)),
+                    show=lambda code: code_words(kind, code),
                 )
             )
         else:
-            out.append(plain.Field(column, words(column)))
+            out.append(plain.Field(column, heading(column)))
     return out
 
 
@@ -794,7 +800,13 @@ def rules_form(table: pd.DataFrame, kind: str, ds_id: str, based_on: int, editab
     noun = "rule"
     with st.expander(f"{RULE_TABS[kind]} as a plain table and a form (keyboard and screen reader)"):
         plain.said(f"rules-plain-{kind}")
-        plain.table(table, {c: words(c) for c in table.columns}, RULE_TABS[kind])
+        spec = rules.class_column(kind)
+        shown = (
+            table.assign(**{spec[0]: table[spec[0]].map(lambda c: code_words(kind, c))})
+            if spec
+            else table
+        )
+        plain.table(shown, {c: heading(c) for c in table.columns}, RULE_TABS[kind])
         if not editable:
             return
         first = table.columns[0]
@@ -826,7 +838,9 @@ def assign_form(top: pd.DataFrame, kind: str, ds_id: str) -> None:
         plain.said(f"assign-plain-{kind}")
         plain.table(top, {c: words(c) for c in top.columns}, "Unmatched values")
         groups = tuple(c for c in ASSIGN_CHOICES[kind] if c)
-        fields = [plain.Field("assign", "Assign to", "choice", groups, show=words)]
+        fields = [
+            plain.Field("assign", "Assign to", "choice", groups, show=lambda c: code_words(kind, c))
+        ]
         action = plain.row_form(
             f"assign-plain-{kind}",
             top.assign(assign=None),
@@ -847,6 +861,21 @@ def assign_one(kind: str, value: str, group: str, ds_id: str) -> None:
         new_id = ui.attempt(rule_use.assign_values, kind, {value: group}, ds_id)
     if new_id is not ui.FAILED:
         plain.said(
-            f"assign-plain-{kind}", f"{value} assigned to {words(group)}; the rule is added."
+            f"assign-plain-{kind}",
+            f"{value} assigned to {code_words(kind, group)}; the rule is added.",
         )
     applied(new_id)
+
+
+def code_words(kind: str, code) -> str:
+    """A rule table's class code in words: 'no_contact' reads 'No contact', 'exclude'
+    reads 'Exclude'."""
+    spec = rules.class_column(kind)
+    named = spec[2].get(str(code)) if spec else None
+    text = named or words(str(code))
+    return text[:1].upper() + text[1:]
+
+
+def heading(column: str) -> str:
+    text = words(column)
+    return text[:1].upper() + text[1:]

@@ -51,7 +51,10 @@ def table(frame: pd.DataFrame, columns: dict[str, str], alt: str) -> None:
         st.markdown(f"*{escape_markdown(alt)}: none yet.*")
         return
     shown = pd.DataFrame(
-        {heading: frame[column].map(_cell) for column, heading in columns.items()}
+        {
+            heading[:1].upper() + heading[1:]: frame[column].map(_cell)
+            for column, heading in columns.items()
+        }
     ).reset_index(drop=True)
     st.table(shown, hide_index=True, alt=alt)
 
@@ -105,6 +108,8 @@ def row_form(
             if remove and row is not None
             else False
         )
+    if save or gone:  # the last confirmation no longer describes what is on screen
+        st.session_state.pop(f"{key}-said", None)
     if gone:
         return Action("remove", int(picked), {})
     if save:
@@ -154,12 +159,12 @@ def apply(frame: pd.DataFrame, action: Action) -> pd.DataFrame:
 
 
 def said(key: str, text: str | None = None) -> None:
-    """A confirmation kept over the rerun that follows a save (a toast may be gone before a
-    screen reader reaches it); shown once, where the form is."""
+    """A confirmation kept over the reruns that follow a save (a toast may be gone before a
+    screen reader reaches it), shown where the form is until the form is used again."""
     if text is not None:
         st.session_state[f"{key}-said"] = text
         return
-    message = st.session_state.pop(f"{key}-said", None)
+    message = st.session_state.get(f"{key}-said")
     if message:
         st.success(escape_markdown(message, 500), icon=":material/check:")
 

@@ -149,6 +149,7 @@ def action_tracker(ds_id: str) -> None:
         },
     )
     if read_only():
+        actions_form(ds_id, saved)
         return
     unsaved = not review.same_actions(edited, saved)
     if unsaved:
@@ -246,7 +247,7 @@ def page() -> None:
     pack.meeting_pack_downloads()
     st.divider()
     action_tracker(ds_id)
-    if not read_only():
+    if ui.can("edit"):  # also in meeting mode: the meeting is where it is recorded
         st.divider()
         meeting_log(ds_id)
     if not ui.meeting_mode():
@@ -345,13 +346,17 @@ ACTION_FIELDS = [
 
 def actions_form(ds_id: str, saved: pd.DataFrame) -> None:
     """The tracker as saved, one action at a time: add, change or remove it. Saved at once
-    through the same use case as the grid, merged against the tracker as read here."""
-    with st.expander("Actions as a plain table and a form (keyboard and screen reader)"):
+    through the same use case as the grid, merged against the tracker as read here. Open
+    in meeting mode, where the grid is read-only: an action agreed is recorded there."""
+    title = "Actions as a plain table and a form (keyboard and screen reader)"
+    if ui.meeting_mode():
+        title = "Record an action agreed in this meeting"
+    with st.expander(title, expanded=ui.meeting_mode()):
         plain.said("actions-plain")
         headings = {"recommendation": "Recommendation", "owner": "Owner", "due": "Due"}
         headings |= {"status": "Status", "shared": "Shared with partners"}
         plain.table(saved, headings, "Actions")
-        if read_only():
+        if not ui.can("edit"):  # in meeting mode too: actions are agreed in the meeting
             return
         action = plain.row_form(
             "actions-plain",
