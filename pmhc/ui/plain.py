@@ -163,6 +163,9 @@ def said(key: str, text: str | None = None) -> None:
     screen reader reaches it), shown where the form is until the form is used again."""
     if text is not None:
         st.session_state[f"{key}-said"] = text
+        # A row just added: the new-row form starts empty again (no second add by mistake).
+        for name in [k for k in st.session_state if str(k).startswith(f"{key}-{NEW}-")]:
+            del st.session_state[name]
         return
     message = st.session_state.get(f"{key}-said")
     if message:

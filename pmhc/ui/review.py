@@ -215,6 +215,7 @@ def meeting_log(ds_id: str) -> None:
             if not problems:
                 st.toast("Meeting logged")
     logged = review.meetings(ui.workspace(), ui.actor(), ds_id)
+    logged["date"] = pd.to_datetime(logged["date"])  # drawn as '3 Dec 2026', not ISO
     ui.table_view(logged)
     meeting_correction(ds_id, names, logged)
 
