@@ -8,6 +8,7 @@ the role check and the audit are the same whichever way the change is made."""
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -88,18 +89,24 @@ def row_form(
     """A picker of the row to change (or a new one), then a form of its fields with Save
     and Remove buttons; the action asked for, once submitted. The picker sits outside the
     form so the fields fill in with the chosen row's values."""
-    choices = ([NEW] if add else []) + list(range(len(frame)))
+    # The choices are the rows' descriptions, not their positions: a table saved in another
+    # order (rules are kept sorted) keeps the row chosen instead of naming another.
+    names: dict[str, int] = {}
+    for i in range(len(frame)):
+        name = describe(frame.iloc[i])
+        names[name if name not in names else f"{name} (row {i + 1})"] = i
+    new_row = f"A new {noun}"
+    choices = ([new_row] if add else []) + list(names)
     if not choices:
         return None
-    picked = st.selectbox(
-        f"Which {noun} to {'add or ' if add else ''}change",
-        choices,
-        format_func=lambda i: f"A new {noun}" if i == NEW else describe(frame.iloc[i]),
-        key=f"{key}-pick",
+    label = st.selectbox(
+        f"Which {noun} to {'add or ' if add else ''}change", choices, key=f"{key}-pick"
     )
-    row = None if picked in (None, NEW) else frame.iloc[picked]
-    with st.form(f"{key}-form-{picked}"):
-        values = {f.column: _widget(f, row, f"{key}-{picked}-{f.column}") for f in fields}
+    picked = names.get(label, NEW)
+    row = None if picked == NEW else frame.iloc[picked]
+    slot = NEW if row is None else f"r{zlib.crc32(label.encode())}"  # the row's, wherever it is
+    with st.form(f"{key}-form-{slot}"):
+        values = {f.column: _widget(f, row, f"{key}-{slot}-{f.column}") for f in fields}
         save = st.form_submit_button(
             f"Add this {noun}" if row is None else f"Save this {noun}", icon=":material/save:"
         )
