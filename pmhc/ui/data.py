@@ -740,7 +740,7 @@ NOT_MAPPED = "(not mapped)"
 def mapping_form(index: str, report, view, key: tuple) -> None:
     """The column mapping one field at a time: which column of the file holds it."""
     with st.expander("Column mapping as a plain table and a form (keyboard and screen reader)"):
-        frame = view.table.assign(name=view.table["field"].map(words))
+        frame = view.table.assign(name=view.table["field"].map(heading))
         headings = {"name": "Field", "column": "Column in your file"}
         headings |= {"required": "Required", "sample values": "Sample values"}
         plain.table(
