@@ -165,15 +165,18 @@ def go(page, runs: ScriptRuns, link: str) -> None:
     sidebar = page.get_by_test_id("stSidebar")
     target = sidebar.get_by_role("link", name=link)
     phone = page.viewport_size["width"] < 1000
-    if phone:  # collapsed: drawn off the screen, not hidden
-        page.get_by_test_id("stExpandSidebarButton").click()
+    expand = page.get_by_test_id("stExpandSidebarButton")
+    if phone and expand.is_visible():  # collapsed: drawn off the screen, not hidden
+        expand.click()
         page.wait_for_timeout(500)
     before = runs.finished
     target.click()
     runs.wait(before, timeout=FIRST_LOAD / 1000)
     page.locator("h1").first.wait_for(timeout=FIRST_LOAD)
-    if phone and target.is_visible():
-        page.keyboard.press("Escape")
+    collapse = page.get_by_test_id("stSidebarCollapseButton").locator("button")
+    if phone and expand.count() == 0 and collapse.count():  # the open sidebar covers the page
+        collapse.first.click(force=True)
+        expand.wait_for()
 
 
 def record_in_meeting(page, runs: ScriptRuns) -> None:
