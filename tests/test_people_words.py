@@ -21,6 +21,7 @@ from tests.test_app import PAGES, assert_clean, charts, open_app
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?!\.[a-z])")
 LONG_FLOAT = re.compile(r"(?<![\d.,])\d+\.\d{3,}(?![\d%])")
 MIDNIGHT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]00:00:00")
+ISO_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")  # a machine's time stamp
 ICON_MARKUP = re.compile(r":material/[a-z0-9_]+:")  # drawn as an icon, never as text
 PARTNER_PAGES = [p for p in PAGES if p != "data"]
 
@@ -33,6 +34,7 @@ def offences_in_text(where: str, text: str) -> list[str]:
             f"{where}: {kind} {m.group(0)!r} in {text[:80]!r}" for m in pattern.finditer(text)
         ]
     found += [f"{where}: midnight timestamp in {text[:80]!r}" for _ in MIDNIGHT.finditer(text)]
+    found += [f"{where}: ISO time stamp in {text[:80]!r}" for _ in ISO_STAMP.finditer(text)]
     return found
 
 
@@ -259,3 +261,28 @@ def test_headings_and_formats_of_a_table():
     assert shown["months_since"].tolist() == [46, 24]
     # A share above 1 is not a share: a count of hours stays a number with one decimal.
     assert labels.column_format("share", pd.Series([1.5, 0.2])) == "decimal"
+
+
+def test_admin_page_is_in_peoples_words(monkeypatch, tmp_path):
+    """The audit log and the partner links: times as '3 Dec 2026, 10:42' (no ISO stamp),
+    details as words (no JSON keys), statuses and dates in words."""
+    from pmhc.application import partners
+    from pmhc.application.actor import Actor
+    from pmhc.application.guard import audit
+    from pmhc.storage.workspace import Workspace
+
+    folder = tmp_path / "ws-admin"
+    monkeypatch.setenv("PMHC_DATA_DIR", str(folder))
+    ws, admin = Workspace(folder), Actor("admin@example.org", "admin")
+    partners.create_link(ws, admin, "County crisis line", 30)
+    before = {"date": "2026-11-02", "decisions": "Review the arrests"}
+    after = {"date": "2026-11-03", "decisions": "Review the arrests"}
+    audit(ws, admin, "meeting-edit", before=before, after=after, dataset_id="ab12")
+    at = open_app(monkeypatch, folder, "admin")
+    log, _ = table_with(at, "When (UTC)")
+    assert len(log) >= 2
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}", log["When (UTC)"].iloc[0])
+    edit = log[log["What"] == "Corrected a review meeting"]["Details"].iloc[0]
+    assert "Dataset ID ab12" in edit and "After (Date 3 Nov 2026" in edit, edit
+    found = every_offence(at)
+    assert found == [], "\n".join(found)

@@ -296,3 +296,12 @@ def test_the_pack_shows_what_the_pages_show_in_the_app(monkeypatch, tmp_path):
         shown = metrics(at)
         expected = {f.label: f.value for f in section.view.figures}
         assert shown == expected, section.key
+
+
+def test_a_cell_without_a_date_is_blank_on_paper():
+    """An action recorded without a due date (NaT) reads blank in the pack, not an error."""
+    from pmhc.present.report import cell_text
+
+    assert cell_text(pd.NaT, "date") == ""
+    assert cell_text(pd.NaT, None) == ""
+    assert cell_text(pd.Timestamp("2027-01-15"), "date") == "15 Jan 2027"

@@ -257,6 +257,7 @@ READ_CASES = {
         lambda ws, a, t: report.meeting_pack(ws, a, Filters(), "partner", t.ds_id),
     ),
     "meetings": ("viewer", lambda ws, a, t: review.meetings(ws, a, t.ds_id)),
+    "meeting_records": ("viewer", lambda ws, a, t: review.meeting_records(ws, a, t.ds_id)),
     "open_dataset": ("viewer", lambda ws, a, t: datasets.open_dataset(ws, a, t.ds_id)),
     "preview_upload": (
         "analyst",

@@ -34,6 +34,13 @@ def meetings(ws: Workspace, actor: Actor, ds_id: str | None) -> pd.DataFrame:
     return review_log.meetings_frame(folder, review_log.load_actions(folder))
 
 
+@read("view", "see the review meetings")
+def meeting_records(ws: Workspace, actor: Actor, ds_id: str | None) -> list[dict]:
+    """Each logged meeting as kept (id, version, date, attendees, decisions, action ids):
+    what a correction starts from and passes back (`update_meeting`)."""
+    return review_log.load_meetings(figures.records_folder(ws, ds_id))
+
+
 @read("view", "export the action tracker")
 def actions_workbook(ws: Workspace, actor: Actor, ds_id: str | None) -> bytes:
     folder = figures.records_folder(ws, ds_id)

@@ -97,7 +97,8 @@ def rate_card(
     return KeyFigure(
         label,
         pct(now.value),
-        f"{100 * change.difference:+.1f} pts",
+        # Rounded first: a change of -0.04 points reads +0.0, never "-0.0 pts".
+        f"{round(100 * change.difference, 1) + 0.0:+.1f} pts",
         DELTA_COLOUR[higher_is_better],
         f"{help_text} Change {100 * change.difference:+.1f} points (95% interval "
         f"{100 * low:+.1f} to {100 * high:+.1f}). {change.verdict}",

@@ -103,3 +103,46 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
         elif column.dtype == object or pd.api.types.is_string_dtype(column):
             out[name] = column.map(lambda v: words(v) if isinstance(v, str) else v)
     return out
+
+
+def moment_words(stamp) -> str:
+    """An ISO time stamp as people read it: '3 Dec 2026, 10:42' (blank when unreadable)."""
+    when = pd.to_datetime(stamp, errors="coerce", utc=True)
+    return "" if pd.isna(when) else f"{when.day} {when:%b %Y, %H:%M}"
+
+
+def details_words(details) -> str:
+    """An audit entry's details ({"before": 3, "dataset_id": "ab12"}) as 'Before 3 · Dataset
+    ID ab12': each key in words, a nested change as its own words, stamps in words."""
+    if isinstance(details, str):
+        try:
+            import json
+
+            details = json.loads(details)
+        except ValueError:
+            return details
+    if not isinstance(details, dict):
+        return str(details)
+    parts = []
+    # Before and after last, in that order (the log's JSON sorts them the other way).
+    order = sorted(details, key=lambda k: {"before": 1, "after": 2}.get(k, 0))
+    for key in order:
+        parts.append(f"{_capital(words(key))} {_value_words(details[key])}")
+    return " · ".join(parts)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _value_words(value) -> str:
+    if isinstance(value, dict):
+        return "(" + details_words(value) + ")"
+    if isinstance(value, list):
+        return ", ".join(_value_words(v) for v in value)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}.*", value):
+        return moment_words(value)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        day = pd.Timestamp(value)
+        return f"{day.day} {day:%b %Y}"
+    return "none" if value is None else words(str(value))

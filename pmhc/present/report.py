@@ -399,8 +399,10 @@ def esc(value) -> str:
 
 def cell_text(value, fmt: str | None) -> str:
     """A table cell as the pages write it: shares as %, months as 'Mar 2026', whole
-    numbers with thousands separators."""
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+    numbers with thousands separators; blank when there is no value (an action without a
+    due date is NaT, which is a date to isinstance but has no day to write)."""
+    missing = value is None or value is pd.NA or value is pd.NaT
+    if missing or (isinstance(value, float) and pd.isna(value)):
         return ""
     if fmt == "percent":
         return numbers.pct(float(value))

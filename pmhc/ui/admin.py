@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from pmhc.application import partners, report
+from pmhc.present import labels
 from pmhc.ui import components as ui
 
 
@@ -23,16 +24,31 @@ def audit_log() -> None:
     st.header("Audit log")
     st.caption(
         "Sign-ins, uploads, partner links, and edits of rules, settings, answers and actions: "
-        "who, when and what (ids and counts, never the data itself). Newest first."
+        "who, when (UTC) and what (ids and counts, never the data itself). Newest first; "
+        "the export keeps the exact time stamps."
     )
     log = report.audit_entries(ui.workspace(), ui.actor())
-    st.dataframe(log.head(500), hide_index=True)
+    st.dataframe(audit_in_words(log.head(500)), hide_index=True)
     st.download_button(
         "Export the audit log (CSV)",
         lambda: report.export_audit(ui.workspace(), ui.actor()),  # built (and audited) when clicked
         file_name="pmhc_audit_log.csv",
         mime="text/csv",
         key="export-audit",
+    )
+
+
+def audit_in_words(log: pd.DataFrame) -> pd.DataFrame:
+    """The log as people read it: '3 Dec 2026, 10:42', not '2026-12-03T10:42:00+00:00';
+    details as words, not JSON."""
+    return pd.DataFrame(
+        {
+            "When (UTC)": log["at"].map(labels.moment_words),
+            "Who": log["who"],
+            "Role": log["role"].map(labels.words),
+            "What": log["action"],
+            "Details": log["details"].map(labels.details_words),
+        }
     )
 
 
@@ -47,10 +63,15 @@ def links() -> None:
     st.dataframe(
         pd.DataFrame(
             [
-                {"id": s.id, "label": s.label, "status": s.status(), "expires": s.expires[:10]}
+                {
+                    "Link": s.id,
+                    "For": s.label,
+                    "Status": labels.words(s.status()),
+                    "Expires": labels.moment_words(s.expires).split(",")[0],
+                }
                 for s in listed
             ],
-            columns=["id", "label", "status", "expires"],
+            columns=["Link", "For", "Status", "Expires"],
         ),
         hide_index=True,
     )

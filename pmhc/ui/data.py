@@ -19,10 +19,10 @@ from pmhc.domain.untrusted import escape_markdown
 from pmhc.ingest import failures
 from pmhc.ingest.reading import ACCEPTED_EXTENSIONS
 from pmhc.present import excel as reports
-from pmhc.present.labels import words
+from pmhc.present.labels import moment_words, words
 from pmhc.storage import settings, uploads
 from pmhc.ui import components as ui
-from pmhc.ui import partner
+from pmhc.ui import partner, plain
 
 KIND_OPTIONS = ["", *schema.KINDS]  # "" = leave the sheet out
 
@@ -164,8 +164,15 @@ def changed_dataset(ds_id: str | None = None) -> None:
 
 
 def dataset_label(s: use.Saved) -> str:
-    whose = "" if s.status == "agency" else f" · draft of {s.owner}"
-    return f"{s.name} · {s.incidents:,} incidents · saved {s.created[:10]}{whose}"
+    """'March exports · 1,288 incidents · saved 3 Dec 2026, 10:42 · your draft'."""
+    if s.status == "agency":
+        whose = ""
+    elif s.owner == ui.actor().who:
+        whose = " · your draft (only you see it)"
+    else:
+        whose = f" · draft of {s.owner}"
+    saved = moment_words(s.created) or s.created[:10]
+    return f"{s.name} · {s.incidents:,} incidents · saved {saved}{whose}"
 
 
 def datasets(current_id: str) -> None:
@@ -410,6 +417,7 @@ def mapping_editor(index: str, report, name: str, data: bytes, key: tuple) -> No
                 report.kind, (report.header_row or 1) - 1, {**choice.fields, **changed}, all_mh
             ),
         )
+    mapping_form(index, report, view, key)
     with st.popover("Save as a mapping profile", icon=":material/bookmark_add:"):
         profile_name = st.text_input(
             "Profile name", key=f"pname-{index}", placeholder="e.g. CAD monthly export"
@@ -477,6 +485,7 @@ def rule_tables(ds, ds_id: str) -> None:
                 with st.spinner("Applying the rules to the loaded data…"):
                     based_on = base.get(kind, 0)
                     applied(ui.attempt(rule_use.save_rules, kind, edited, ds_id, based_on))
+            rules_form(getattr(current, kind), kind, ds_id, base.get(kind, 0), editable)
             rule_values(current, ds, kind)
 
 
@@ -544,6 +553,7 @@ def unmatched(ds_id: str, kind: str) -> None:
         },
     )
     chosen = {v: c for v, c in zip(edited["value"], edited["assign"], strict=True) if c}
+    assign_form(top, kind, ds_id)
     if st.button(
         f"Add {len(chosen)} rule{'s' * (len(chosen) != 1)}" if chosen else "Add rules",
         key=f"assign-save-{kind}",
@@ -727,3 +737,152 @@ def appended_note() -> None:
             ui.escape_markdown(f"{use.appended(added, replaced)} {total:,} incidents now."),
             icon=":material/check:",
         )
+
+
+# --- the grids as plain tables and forms (keyboard and screen reader) ---------------------
+
+NOT_MAPPED = "(not mapped)"
+
+
+def mapping_form(index: str, report, view, key: tuple) -> None:
+    """The column mapping one field at a time: which column of the file holds it."""
+    with st.expander("Column mapping as a plain table and a form (keyboard and screen reader)"):
+        frame = view.table.assign(name=view.table["field"].map(heading))
+        headings = {"name": "Field", "column": "Column in your file"}
+        headings |= {"required": "Required", "sample values": "Sample values"}
+        plain.table(
+            frame.assign(column=frame["column"].replace("", NOT_MAPPED)), headings, "Mapping"
+        )
+        columns = ("", *view.headers)
+        fields = [
+            plain.Field(
+                "column",
+                "Column in your file",
+                "choice",
+                columns,
+                show=lambda c: str(c) if c else NOT_MAPPED,
+            )
+        ]
+        action = plain.row_form(
+            f"map-plain-{index}",
+            frame,
+            fields,
+            lambda r: str(r["name"]),
+            "field",
+            add=False,
+            remove=False,
+        )
+        if action is None:
+            return
+        field_name = frame.iloc[action.row]["field"]
+        choice = st.session_state["choices"].get(key, uploads.SheetChoice())
+        fields_now = {**choice.fields, field_name: action.values["column"] or None}
+        row = (report.header_row or 1) - 1
+        choose(key, uploads.SheetChoice(report.kind, row, fields_now, choice.all_mh))
+
+
+def rule_fields(table: pd.DataFrame, kind: str) -> list[plain.Field]:
+    """A rule table's columns as form fields; the class column a choice in words."""
+    spec = rules.class_column(kind)
+    out = []
+    for column in table.columns:
+        if spec and column == spec[0]:
+            out.append(
+                plain.Field(
+                    column,
+                    heading(column),
+                    "choice",
+                    tuple(spec[1]),
+                    show=lambda code: code_words(kind, code),
+                )
+            )
+        else:
+            out.append(plain.Field(column, heading(column)))
+    return out
+
+
+def rules_form(table: pd.DataFrame, kind: str, ds_id: str, based_on: int, editable: bool) -> None:
+    """One rule at a time: add, change or remove it; the table is saved whole and applied,
+    as the grid's save does."""
+    noun = "rule"
+    with st.expander(f"{RULE_TABS[kind]} as a plain table and a form (keyboard and screen reader)"):
+        plain.said(f"rules-plain-{kind}")
+        spec = rules.class_column(kind)
+        shown = (
+            table.assign(**{spec[0]: table[spec[0]].map(lambda c: code_words(kind, c))})
+            if spec
+            else table
+        )
+        plain.table(shown, {c: heading(c) for c in table.columns}, RULE_TABS[kind])
+        if not editable:
+            return
+        first = table.columns[0]
+        action = plain.row_form(
+            f"rules-plain-{kind}",
+            table,
+            rule_fields(table, kind),
+            lambda r: f"{r[first]}" + (f" → {words(str(r.iloc[1]))}" if len(r) > 1 else ""),
+            noun,
+        )
+        if action is None:
+            return
+        changed = plain.apply(table, action).fillna("")
+        with st.spinner("Applying the rules to the loaded data…"):
+            new_id = ui.attempt(rule_use.save_rules, kind, changed, ds_id, based_on)
+        if new_id is not ui.FAILED:
+            if action.verb == "remove":
+                plain.forget(f"rules-plain-{kind}")
+            plain.said(
+                f"rules-plain-{kind}",
+                f"Rule {'removed' if action.verb == 'remove' else 'saved'} and applied.",
+            )
+        applied(new_id)
+
+
+def assign_form(top: pd.DataFrame, kind: str, ds_id: str) -> None:
+    """One unmatched value at a time: pick it, pick its group, add it as a rule."""
+    with st.expander("Assign a value with a form (keyboard and screen reader)"):
+        plain.said(f"assign-plain-{kind}")
+        plain.table(top, {c: words(c) for c in top.columns}, "Unmatched values")
+        groups = tuple(c for c in ASSIGN_CHOICES[kind] if c)
+        fields = [
+            plain.Field("assign", "Assign to", "choice", groups, show=lambda c: code_words(kind, c))
+        ]
+        action = plain.row_form(
+            f"assign-plain-{kind}",
+            top.assign(assign=None),
+            fields,
+            lambda r: f"{r['value']} ({int(r['count']):,} calls)",
+            "value",
+            add=False,
+            remove=False,
+        )
+        if action is None or not action.values["assign"]:
+            return
+        value = str(top.iloc[action.row]["value"])
+        assign_one(kind, value, action.values["assign"], ds_id)
+
+
+def assign_one(kind: str, value: str, group: str, ds_id: str) -> None:
+    with st.spinner("Applying the rules to the loaded data…"):
+        new_id = ui.attempt(rule_use.assign_values, kind, {value: group}, ds_id, rules_base(kind))
+    if new_id is not ui.FAILED:
+        plain.said(
+            f"assign-plain-{kind}",
+            f"{value} assigned to {code_words(kind, group)}; the rule is added.",
+        )
+    applied(new_id)
+
+
+def code_words(kind: str, code) -> str:
+    """A rule table's class code in words: 'no_contact' reads 'No contact', 'exclude'
+    reads 'Exclude'."""
+    spec = rules.class_column(kind)
+    named = spec[2].get(str(code)) if spec else None
+    text = named or words(str(code))
+    return text[:1].upper() + text[1:]
+
+
+def heading(column: str) -> str:
+    text = words(column)
+    return text[:1].upper() + text[1:]

@@ -13,7 +13,7 @@ from pmhc.analysis import metrics
 from pmhc.application import review, settings
 from pmhc.storage import settings as stored
 from pmhc.ui import components as ui
-from pmhc.ui import pack
+from pmhc.ui import pack, plain
 
 
 def read_only() -> bool:
@@ -69,6 +69,7 @@ def targets_editor(ds_id: str, values: dict, outcomes: list) -> None:
             if ui.done(settings.set_targets, ds_id, targets, based_on=base):
                 ui.forget_base(ds_id, "targets")
                 st.rerun()
+        targets_form(ds_id, saved, outcomes, base)
 
 
 def milestones_editor(ds_id: str, values: dict) -> None:
@@ -88,6 +89,7 @@ def milestones_editor(ds_id: str, values: dict) -> None:
                 ),
             },
         )
+        milestones_form(ds_id, values, base)
         if read_only() or not st.button("Save milestones", icon=":material/save:"):
             return
         problems = ui.attempt(settings.set_milestones, ds_id, edited, based_on=base)
@@ -147,6 +149,7 @@ def action_tracker(ds_id: str) -> None:
         },
     )
     if read_only():
+        actions_form(ds_id, saved)
         return
     unsaved = not review.same_actions(edited, saved)
     if unsaved:
@@ -159,6 +162,7 @@ def action_tracker(ds_id: str) -> None:
     else:
         st.session_state.pop("actions_draft", None)
     tracker_buttons(ds_id, edited, unsaved)
+    actions_form(ds_id, saved)
 
 
 def tracker_buttons(ds_id: str, edited: pd.DataFrame, unsaved: bool) -> None:
@@ -210,7 +214,10 @@ def meeting_log(ds_id: str) -> None:
                 st.error(ui.escape_markdown(problem), icon=":material/error:")
             if not problems:
                 st.toast("Meeting logged")
-    ui.table_view(review.meetings(ui.workspace(), ui.actor(), ds_id))
+    logged = review.meetings(ui.workspace(), ui.actor(), ds_id)
+    logged["date"] = pd.to_datetime(logged["date"])  # drawn as '3 Dec 2026', not ISO
+    ui.table_view(logged)
+    meeting_correction(ds_id, names, logged)
 
 
 def page() -> None:
@@ -241,9 +248,185 @@ def page() -> None:
     pack.meeting_pack_downloads()
     st.divider()
     action_tracker(ds_id)
-    if not read_only():
+    if ui.can("edit"):  # also in meeting mode: the meeting is where it is recorded
         st.divider()
         meeting_log(ds_id)
     if not ui.meeting_mode():
         st.divider()
         ui.checklist_section(6)
+
+
+# --- the same editors as plain tables and forms (keyboard and screen reader) ------------
+
+FORM_NOTE = "The same as a plain table and a form, for the keyboard and screen readers:"
+
+
+def targets_form(ds_id: str, saved: dict, outcomes: list, base) -> None:
+    """Each outcome's target as a row: change it, or clear it (no target)."""
+    frame = pd.DataFrame(
+        {
+            "key": [o.key for o in outcomes],
+            "outcome": [o.label for o in outcomes],
+            "target": [100 * saved[o.key] if o.key in saved else None for o in outcomes],
+        }
+    )
+    st.markdown(f"**{FORM_NOTE}**")
+    plain.said("targets-plain")
+    plain.table(frame, {"outcome": "Outcome", "target": "Target (%)"}, "Targets")
+    if read_only() or frame.empty:
+        return
+    limits = {"min_value": 0.0, "max_value": 100.0, "step": 0.5}
+    fields = [plain.Field("target", "Target (%)", "number", limits=limits)]
+    action = plain.row_form(
+        "targets-plain", frame, fields, lambda r: str(r["outcome"]), "target", add=False
+    )
+    if action is None:
+        return
+    # Removing a target keeps the outcome's row, without a target.
+    cleared = plain.Action("save", action.row, {"target": None})
+    changed = plain.apply(frame, action if action.verb == "save" else cleared)
+    targets = {
+        k: float(t) / 100
+        for k, t in zip(changed["key"], changed["target"], strict=True)
+        if t is not None and pd.notna(t)
+    }
+    if ui.done(settings.set_targets, ds_id, targets, based_on=base):
+        ui.forget_base(ds_id, "targets")
+        plain.said("targets-plain", "Target saved." if action.verb == "save" else "Target cleared.")
+        st.rerun()
+
+
+def milestones_form(ds_id: str, values: dict, base) -> None:
+    frame = stored.milestones_frame(values)
+    st.markdown(f"**{FORM_NOTE}**")
+    plain.said("milestones-plain")
+    plain.table(frame, {"date": "Date", "label": "What happened"}, "Milestones")
+    if read_only():
+        return
+    fields = [
+        plain.Field("date", "Date", "date"),
+        plain.Field("label", "What happened", limits={"max_chars": stored.MAX_LABEL}),
+    ]
+    action = plain.row_form(
+        "milestones-plain",
+        frame,
+        fields,
+        lambda r: f"{pd.Timestamp(r['date']):%d %b %Y}: {r['label']}",
+        "milestone",
+    )
+    if action is None:
+        return
+    problems = ui.attempt(settings.set_milestones, ds_id, plain.apply(frame, action), based_on=base)
+    if problems is ui.FAILED:
+        return
+    for problem in problems:
+        st.error(ui.escape_markdown(problem), icon=":material/error:")
+    if not problems:
+        ui.forget_base(ds_id, "milestones")
+        if action.verb == "remove":
+            plain.forget("milestones-plain")
+        plain.said(
+            "milestones-plain", f"Milestone {'removed' if action.verb == 'remove' else 'saved'}."
+        )
+        st.rerun()
+
+
+ACTION_FIELDS = [
+    plain.Field("recommendation", "Recommendation", "long"),
+    plain.Field("owner", "Owner"),
+    plain.Field("due", "Due", "date", limits={"min_value": review.EARLIEST_DUE}),
+    plain.Field("status", "Status", "choice", tuple(stored.ACTION_STATUSES)),
+    plain.Field(
+        "shared",
+        "Shared with partners",
+        "flag",
+        help="Partners see this row once the partner release is published.",
+    ),
+]
+
+
+def actions_form(ds_id: str, saved: pd.DataFrame) -> None:
+    """The tracker as saved, one action at a time: add, change or remove it. Saved at once
+    through the same use case as the grid, merged against the tracker as read here. Open
+    in meeting mode, where the grid is read-only: an action agreed is recorded there."""
+    title = "Actions as a plain table and a form (keyboard and screen reader)"
+    if ui.meeting_mode():
+        title = "Record an action agreed in this meeting"
+    with st.expander(title, expanded=ui.meeting_mode()):
+        plain.said("actions-plain")
+        headings = {"recommendation": "Recommendation", "owner": "Owner", "due": "Due"}
+        headings |= {"status": "Status", "shared": "Shared with partners"}
+        plain.table(saved, headings, "Actions")
+        if not ui.can("edit"):  # in meeting mode too: actions are agreed in the meeting
+            return
+        action = plain.row_form(
+            "actions-plain",
+            saved,
+            ACTION_FIELDS,
+            lambda r: str(r["recommendation"] or "(no text)")[:80],
+            "action",
+        )
+        if action is None:
+            return
+        entries = ui.attempt(review.save_actions, ds_id, plain.apply(saved, action), based_on=saved)
+        if entries is ui.FAILED:
+            return
+        _restart_tracker()  # the grid reads the tracker again
+        if action.verb == "remove":
+            plain.forget("actions-plain")
+        word = {"remove": "removed", "save": "added" if action.row is None else "saved"}
+        plain.said("actions-plain", f"Action {word[action.verb]}.")
+        st.rerun()
+
+
+def meeting_correction(ds_id: str, names: dict, logged: pd.DataFrame) -> None:
+    """The log as a plain table, and a meeting already logged corrected: its date, who
+    attended, the decisions and the linked actions."""
+    kept = review.meeting_records(ui.workspace(), ui.actor(), ds_id)
+    if not kept:
+        return
+    frame = pd.DataFrame(kept)
+    title = "Meetings as a plain table, and corrections (keyboard and screen reader)"
+    with st.expander(title, icon=":material/edit:"):
+        plain.said("meeting-fix")
+        headings = {"date": "Date", "attended": "Attended", "decisions": "Decisions"}
+        plain.table(logged, headings | {"linked actions": "Linked actions"}, "Meetings")
+        fields = [
+            plain.Field("date", "Meeting date", "date", limits={"max_value": date.today()}),
+            plain.Field("attendees", "Who attended (by role)", "many", tuple(review.MEETING_ROLES)),
+            plain.Field("decisions", "Decisions (one a line)", "long"),
+            plain.Field(
+                "actions",
+                "Linked actions",
+                "many",
+                tuple(names),
+                show=lambda i: str(names.get(i) or "(no text)"),
+            ),
+        ]
+        action = plain.row_form(
+            "meeting-fix",
+            frame,
+            fields,
+            lambda r: f"{pd.Timestamp(r['date']):%d %b %Y}: {str(r['decisions'])[:60]}",
+            "meeting",
+            add=False,
+            remove=False,
+        )
+        if action is None:
+            return
+        old, new = frame.iloc[action.row], action.values
+        problems = ui.attempt(
+            review.update_meeting,
+            ds_id,
+            old["id"],
+            new["date"] or date.today(),
+            new["attendees"],
+            new["decisions"],
+            new["actions"],
+            based_on=int(old["version"]),
+        )
+        for problem in [] if problems is ui.FAILED else problems:
+            st.error(ui.escape_markdown(problem), icon=":material/error:")
+        if problems is not ui.FAILED and not problems:
+            plain.said("meeting-fix", "Meeting corrected.")
+            st.rerun()

@@ -55,7 +55,7 @@ def review(
                     KeyFigure(
                         row["outcome"],
                         pct(row["after"]),
-                        f"{row['change_points']:+.1f} pts",
+                        f"{round(row['change_points'], 1) + 0.0:+.1f} pts",
                         DELTA_COLOUR[o.higher_is_better],
                         f"Before {pct(row['before'])}, after {pct(row['after'])}. {row['verdict']}",
                         f"before {spans[0]} · after {spans[1]} · of {row['after_calls']:,} MH "
