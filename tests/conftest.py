@@ -18,6 +18,10 @@ import openpyxl
 import pandas as pd
 import pytest
 from browsing import CHROMIUM, CHROMIUM_ARGS, STEP, running_app, unavailable
+
+# The storage tests' `database` (each test on SQLite and on PostgreSQL) and its PostgreSQL
+# cluster, defined here once so that a test process starts one cluster, not one per module.
+from databases import database, postgres_url  # noqa: F401
 from hypothesis import HealthCheck, settings
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
@@ -288,10 +292,12 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory, browser):
-    """The app on a free port with an empty workspace of its own; its URL. One per test
-    module, stopped at its end. (Started only when there is a browser to drive it.)"""
+    """The app on a free port with an empty workspace of its own (the sample); its URL. One
+    per test process, shared by the browser modules that only read it: a start and the
+    first view of the sample cost seconds of both cores. (Started only when there is a
+    browser to drive it.)"""
     with running_app(tmp_path_factory.mktemp("ws-browser")) as url:
         yield url
 

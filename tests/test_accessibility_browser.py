@@ -7,12 +7,10 @@ browser extension runs."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from browsing import FIRST_LOAD, ROOT, ScriptRuns, charts_settled, running_app, unavailable
-
-from pmhc import cli
-from tests import partner_exports as exports
 
 pytestmark = pytest.mark.browser
 
@@ -158,13 +156,12 @@ def test_meeting_mode_has_no_serious_violation(server, browser):
 
 
 @pytest.fixture(scope="module")
-def partner_server(tmp_path_factory, browser):
-    folder = tmp_path_factory.mktemp("partner-a11y")
-    path = folder / "calls_export.csv"
-    path.write_bytes(exports.csv_bytes(exports.base_export()))
-    assert cli.main(["load", str(path), "--data-dir", str(folder / "ws")]) == 0
-    assert cli.main(["publish", "--data-dir", str(folder / "ws")]) == 0
-    with running_app(folder / "ws", PMHC_AUDIENCE="partner") as url:
+def partner_server(tmp_path_factory, browser, published_base_cache):
+    """A partner server on a copy of the base export loaded and published (conftest.py
+    builds that release once per run)."""
+    workspace = tmp_path_factory.mktemp("partner-a11y") / "ws"
+    shutil.copytree(published_base_cache, workspace)
+    with running_app(workspace, PMHC_AUDIENCE="partner") as url:
         yield url
 
 
