@@ -142,25 +142,39 @@ def publish(folder: Path, frame: pd.DataFrame) -> Path:
 
 
 @pytest.fixture(scope="session")
-def published_base_cache(tmp_path_factory) -> Path:
-    """The partner tests' base export (tests/partner_exports.py) loaded and published once
-    per run: a release build takes seconds, and half a dozen modules start from this one.
-    Under xdist the workers share it through their common temporary folder, one building
-    while the other waits on a lock. Read it through `published_base`, a copy per test."""
+def published_export(tmp_path_factory):
+    """published_export(name) -> the workspace of a partner test export loaded and published
+    (`pmhc load`, `pmhc publish`) once per run: "base" (tests/partner_exports.py) or the
+    changed export of a pair in `exports.PAIRS`. A release build takes seconds, and several
+    modules publish the same exports. Under xdist the workers share each through their
+    common temporary folder, one building while the other waits on a lock. Only read it;
+    copy it to change it (`published_base` does for the base)."""
     from tests import partner_exports as exports
 
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # pytest-N/, shared by the run's workers (popen-gw0/, ...)
-    cache = root / "published-base"
-    with open(root / "published-base.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not cache.is_dir():  # built aside and renamed: a failed build leaves none
-            building = root / f"published-base.{os.getpid()}"
-            shutil.rmtree(building, ignore_errors=True)
-            publish(building, exports.base_export())
-            building.rename(cache)
-    return cache / "ws"
+
+    def get(name: str) -> Path:
+        frame = exports.base_export()
+        frame = frame if name == "base" else exports.PAIRS[name](frame)
+        cache = root / f"published-{name}"
+        with open(root / f"published-{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not cache.is_dir():  # built aside and renamed: a failed build leaves none
+                building = root / f"published-{name}.{os.getpid()}"
+                shutil.rmtree(building, ignore_errors=True)
+                publish(building, frame)
+                building.rename(cache)
+        return cache / "ws"
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def published_base_cache(published_export) -> Path:
+    """The base export loaded and published, shared by the run (read it only)."""
+    return published_export("base")
 
 
 @pytest.fixture
