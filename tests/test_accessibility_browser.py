@@ -10,7 +10,15 @@ import re
 import shutil
 
 import pytest
-from browsing import FIRST_LOAD, ROOT, ScriptRuns, charts_settled, running_app, unavailable
+from browsing import (
+    FIRST_LOAD,
+    ROOT,
+    ScriptRuns,
+    charts_settled,
+    open_menu_for,
+    running_app,
+    unavailable,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -120,11 +128,7 @@ def meeting_goto(page, runs: ScriptRuns, name: str) -> None:
     new session, outside meeting mode)."""
     link = page.locator(f"[data-testid^='stTopNav'][href$='/{name}']").first
     section = "Start" if name in ("data", "admin") else "The six questions"
-    for _ in range(3):  # a section's menu opens on a click (or was open)
-        if link.is_visible():
-            break
-        page.get_by_text(section, exact=True).first.click()
-        page.wait_for_timeout(500)
+    open_menu_for(page, link, section)
     before = runs.finished
     link.click()
     page.wait_for_url(f"**/{name}")
