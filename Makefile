@@ -19,7 +19,8 @@ app: $(APP_STAMP)
 
 # The architecture and type checks run first: a wrong-way import or a type error fails fast.
 # The tests run in parallel (pytest-xdist), a test module per worker at a time so that its
-# app server or rendered views are made once. Hypothesis uses its quick derandomized profile
+# module fixtures (rendered views, release builds) are made once; the app server and browser are
+# one per worker (tests/conftest.py). Hypothesis uses its quick derandomized profile
 # here and the thorough one under CI (HYPOTHESIS_PROFILE; tests/conftest.py).
 # Coverage is measured when COVERAGE=1 (CI sets it): on Python 3.11 its line tracer added
 # 47% to the processor time of the AppTest and ingest tests (38.7 s -> 56.8 s, measured

@@ -226,6 +226,20 @@ def charts_settled(page, timeout: int = FIRST_LOAD) -> None:
     page.wait_for_function(CHARTS_SETTLED, polling=200, timeout=timeout)
 
 
+def open_menu_for(page, link, section: str) -> None:
+    """Make a link of the navigation at the top visible: its section opens as a menu on a
+    click (or was open, when a click closes it). Waits on the link, not on a clock."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(3):
+        if link.is_visible():
+            return
+        page.get_by_text(section, exact=True).first.click()
+        # a click that closed a menu that was open times out here: the next one opens it
+        with contextlib.suppress(PlaywrightError):
+            link.wait_for(state="visible", timeout=2_000)
+
+
 def small_workbook(path: Path) -> Path:
     """A calls-only export: a title row, then 40 calls in three districts."""
     wb = Workbook()

@@ -18,6 +18,10 @@ import openpyxl
 import pandas as pd
 import pytest
 from browsing import CHROMIUM, CHROMIUM_ARGS, STEP, running_app, unavailable
+
+# The storage tests' `database` (each test on SQLite and on PostgreSQL) and its PostgreSQL
+# cluster, defined here once so that a test process starts one cluster, not one per module.
+from databases import database, postgres_url  # noqa: F401
 from hypothesis import HealthCheck, settings
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
@@ -51,24 +55,32 @@ def examples(thorough: int) -> int:
 # The slowest modules first: xdist hands a worker one module at a time in collection order
 # (`--dist loadscope`), so a long module started last would keep the run waiting on it.
 SLOW_FIRST = [  # by measured time (pytest --durations=0, summed per module), 2026-12-03
-    "test_partner_app.py",
     "test_release.py",
-    "test_hosting.py",
-    "test_partner_browser.py",
+    "test_accessibility_browser.py",
+    "test_partner_app.py",
     "test_indicators.py",
+    "test_hosting.py",
+    "test_use_cases.py",
     "test_report.py",
-    "test_publish.py",
-    "test_proxy.py",
-    "test_app_errors.py",
-    "test_sample.py",
-    "test_access_app.py",
-    "test_release_history.py",
-    "test_hostile_text_browser.py",
-    "test_app.py",
     "test_meeting_browser.py",
-    "test_chart_layout.py",
-    "test_isolation.py",
     "test_browser.py",
+    "test_partner_browser.py",
+    "test_partner_words.py",
+    "test_proxy.py",
+    "test_database.py",
+    "test_isolation.py",
+    "test_release_audit.py",
+    "test_sample.py",
+    "test_one_path.py",
+    "test_corpus.py",
+    "test_identity_browser.py",
+    "test_cli.py",
+    "test_datasets.py",
+    "test_access_app.py",
+    "test_hostile_text_browser.py",
+    "test_release_history.py",
+    "test_app.py",
+    "test_publish.py",
 ]
 
 
@@ -138,25 +150,39 @@ def publish(folder: Path, frame: pd.DataFrame) -> Path:
 
 
 @pytest.fixture(scope="session")
-def published_base_cache(tmp_path_factory) -> Path:
-    """The partner tests' base export (tests/partner_exports.py) loaded and published once
-    per run: a release build takes seconds, and half a dozen modules start from this one.
-    Under xdist the workers share it through their common temporary folder, one building
-    while the other waits on a lock. Read it through `published_base`, a copy per test."""
+def published_export(tmp_path_factory):
+    """published_export(name) -> the workspace of a partner test export loaded and published
+    (`pmhc load`, `pmhc publish`) once per run: "base" (tests/partner_exports.py) or the
+    changed export of a pair in `exports.PAIRS`. A release build takes seconds, and several
+    modules publish the same exports. Under xdist the workers share each through their
+    common temporary folder, one building while the other waits on a lock. Only read it;
+    copy it to change it (`published_base` does for the base)."""
     from tests import partner_exports as exports
 
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # pytest-N/, shared by the run's workers (popen-gw0/, ...)
-    cache = root / "published-base"
-    with open(root / "published-base.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not cache.is_dir():  # built aside and renamed: a failed build leaves none
-            building = root / f"published-base.{os.getpid()}"
-            shutil.rmtree(building, ignore_errors=True)
-            publish(building, exports.base_export())
-            building.rename(cache)
-    return cache / "ws"
+
+    def get(name: str) -> Path:
+        frame = exports.base_export()
+        frame = frame if name == "base" else exports.PAIRS[name](frame)
+        cache = root / f"published-{name}"
+        with open(root / f"published-{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not cache.is_dir():  # built aside and renamed: a failed build leaves none
+                building = root / f"published-{name}.{os.getpid()}"
+                shutil.rmtree(building, ignore_errors=True)
+                publish(building, frame)
+                building.rename(cache)
+        return cache / "ws"
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def published_base_cache(published_export) -> Path:
+    """The base export loaded and published, shared by the run (read it only)."""
+    return published_export("base")
 
 
 @pytest.fixture
@@ -288,10 +314,12 @@ def browser():
         b.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory, browser):
-    """The app on a free port with an empty workspace of its own; its URL. One per test
-    module, stopped at its end. (Started only when there is a browser to drive it.)"""
+    """The app on a free port with an empty workspace of its own (the sample); its URL. One
+    per test process, shared by the browser modules that only read it: a start and the
+    first view of the sample cost seconds of both cores. (Started only when there is a
+    browser to drive it.)"""
     with running_app(tmp_path_factory.mktemp("ws-browser")) as url:
         yield url
 

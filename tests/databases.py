@@ -3,8 +3,8 @@ throwaway PostgreSQL cluster started once per test session (per xdist worker), o
 socket in a temporary folder. Without PostgreSQL's binaries the PostgreSQL cases skip,
 unless PMHC_REQUIRE_POSTGRES=1 (CI installs them and sets it).
 
-Use: `from databases import database, postgres_url  # noqa: F401` in a test module, then
-take the `database` fixture: each test runs once per database, with PMHC_DATABASE_URL set
+Use: take the `database` fixture (conftest.py imports it and `postgres_url`, so there is one
+cluster per test process): each test runs once per database, with PMHC_DATABASE_URL set
 for PostgreSQL (every test's workspace is a new one, so its rows are its own)."""
 
 from __future__ import annotations

@@ -7,12 +7,18 @@ browser extension runs."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
-from browsing import FIRST_LOAD, ROOT, ScriptRuns, charts_settled, running_app, unavailable
-
-from pmhc import cli
-from tests import partner_exports as exports
+from browsing import (
+    FIRST_LOAD,
+    ROOT,
+    ScriptRuns,
+    charts_settled,
+    open_menu_for,
+    running_app,
+    unavailable,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -122,11 +128,7 @@ def meeting_goto(page, runs: ScriptRuns, name: str) -> None:
     new session, outside meeting mode)."""
     link = page.locator(f"[data-testid^='stTopNav'][href$='/{name}']").first
     section = "Start" if name in ("data", "admin") else "The six questions"
-    for _ in range(3):  # a section's menu opens on a click (or was open)
-        if link.is_visible():
-            break
-        page.get_by_text(section, exact=True).first.click()
-        page.wait_for_timeout(500)
+    open_menu_for(page, link, section)
     before = runs.finished
     link.click()
     page.wait_for_url(f"**/{name}")
@@ -158,13 +160,12 @@ def test_meeting_mode_has_no_serious_violation(server, browser):
 
 
 @pytest.fixture(scope="module")
-def partner_server(tmp_path_factory, browser):
-    folder = tmp_path_factory.mktemp("partner-a11y")
-    path = folder / "calls_export.csv"
-    path.write_bytes(exports.csv_bytes(exports.base_export()))
-    assert cli.main(["load", str(path), "--data-dir", str(folder / "ws")]) == 0
-    assert cli.main(["publish", "--data-dir", str(folder / "ws")]) == 0
-    with running_app(folder / "ws", PMHC_AUDIENCE="partner") as url:
+def partner_server(tmp_path_factory, browser, published_base_cache):
+    """A partner server on a copy of the base export loaded and published (conftest.py
+    builds that release once per run)."""
+    workspace = tmp_path_factory.mktemp("partner-a11y") / "ws"
+    shutil.copytree(published_base_cache, workspace)
+    with running_app(workspace, PMHC_AUDIENCE="partner") as url:
         yield url
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-import databases
 import pandas as pd
 import pytest
 
@@ -26,9 +25,6 @@ ANN = actors.user("ann@agency.example", "analyst")
 BEN = actors.user("ben@agency.example", "analyst")
 VIC = actors.user("vic@agency.example", "viewer")
 ADA = actors.user("ada@agency.example", "admin")
-
-
-database, postgres_url = databases.database, databases.postgres_url  # the fixtures
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-import databases
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -25,7 +24,6 @@ from pmhc.storage import answers, audit, db, releases, review_log, settings, sha
 from pmhc.storage import datasets as store
 from pmhc.storage.workspace import Workspace
 
-database, postgres_url = databases.database, databases.postgres_url  # the fixtures
 LEGACY = Path(__file__).parent / "legacy_workspace"  # written by the JSON-file storage
 LEGACY_ID = "9c4e151eaed1d1a8"
 

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import databases
 import pytest
 
 from pmhc.domain.errors import InputError, StaleEdit
 from pmhc.storage import datasets as store
 from pmhc.storage import review_log, settings, uploads
 from tests.test_datasets import export
-
-database, postgres_url = databases.database, databases.postgres_url  # the fixtures
 
 
 def test_appending_makes_a_new_version_of_the_same_dataset(database, workspace):

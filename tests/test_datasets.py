@@ -9,7 +9,6 @@ import shutil
 import stat
 from concurrent.futures import ThreadPoolExecutor
 
-import databases
 import pandas as pd
 import pytest
 
@@ -17,8 +16,6 @@ from pmhc.domain.errors import InputError
 from pmhc.storage import datasets as store
 from pmhc.storage import files, review_log, settings, uploads
 
-# Each test runs on SQLite and on PostgreSQL (tests/databases.py).
-database, postgres_url = databases.database, databases.postgres_url
 pytestmark = pytest.mark.usefixtures("database")
 HEADER = "Incident No,Call Date,Call Time,Call Type,District,Disposition\n"
 

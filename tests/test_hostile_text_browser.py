@@ -157,11 +157,7 @@ def go(page, target: str) -> None:
     links = "[data-testid='stTopNavDropdownLink'], [data-testid='stTopNavLink']"
     link = page.locator(links).filter(has_text=target).first
     section = "Start" if target in ("Overview", "Data", "Access & audit") else "The six questions"
-    for _ in range(3):  # the section's menu opens on a click (or was open)
-        if link.is_visible():
-            break
-        page.get_by_text(section, exact=True).first.click()
-        page.wait_for_timeout(1000)
+    browsing.open_menu_for(page, link, section)
     link.click()
 
 

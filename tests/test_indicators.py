@@ -258,6 +258,9 @@ def test_the_review_pages_default_is_the_packs(toronto):
 def test_partners_rates_are_the_analysts_rates_when_outcomes_are_unknown(tmp_path, ingest_file):
     seed = 1  # one release build; tests/test_release.py checks every district and year too
     frame = exports.base_export(seed)
+    # One year of it: the rates compared are the whole period's, and a year's release is
+    # built in a fraction of the time of two years' (the audit grows with the months).
+    frame = frame[frame["Call Date"] < "2025"].reset_index(drop=True)
     rng = np.random.default_rng(seed)
     frame.loc[rng.random(len(frame)) < 1 / 3, "Use of Force"] = ""
     frame.loc[rng.random(len(frame)) < 1 / 3, "Disposition"] = ""

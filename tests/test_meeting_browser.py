@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browsing import FIRST_LOAD
+from browsing import FIRST_LOAD, open_menu_for
 
 from tests.test_chart_layout import settle
 
@@ -75,11 +75,7 @@ def test_meeting_mode_sizes_charts_for_a_projector(server, browser):
         for name in PAGES:
             if name != "overview":  # the pages are at the top while the sidebar is hidden
                 link = page.locator(f"[data-testid='stTopNavDropdownLink'][href$='/{name}']")
-                for _ in range(3):  # the section's menu opens on a click (or was open)
-                    if link.is_visible():
-                        break
-                    page.get_by_text("The six questions", exact=True).first.click()
-                    page.wait_for_timeout(1000)
+                open_menu_for(page, link, "The six questions")
                 link.click()
                 page.wait_for_url(f"**/{name}")
             page.get_by_test_id("stMetric").first.wait_for(timeout=FIRST_LOAD)

@@ -109,11 +109,11 @@ DRAWN_PAIR = "trade_small_months"
 
 
 def test_partners_receive_the_same_for_exports_differing_in_small_cells(
-    base_ws, base_views, tmp_path, monkeypatch
+    base_ws, base_views, published_export, monkeypatch
 ):
     """Every view of a partner server on a pair's changed export, element by element, is
     the base's: its incidents, dataset and publish record differ, its release does not."""
-    workspace = publish(tmp_path / DRAWN_PAIR, exports.PAIRS[DRAWN_PAIR](exports.base_export()))
+    workspace = published_export(DRAWN_PAIR)  # loaded and published once per run (conftest.py)
     assert releases.to_bytes(releases.load(workspace)) == releases.to_bytes(releases.load(base_ws))
     views = every_view(monkeypatch, workspace)
     assert views.keys() == base_views.keys()

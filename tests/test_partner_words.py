@@ -22,8 +22,8 @@ def released(folder, frame) -> Released:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Released:
-    return released(tmp_path_factory.mktemp("words") / "base", exports.base_export())
+def base(published_base_cache) -> Released:
+    return Released(releases.load(published_base_cache))  # built once per run (conftest.py)
 
 
 def selections(rel: Released) -> list[Selection]:
@@ -67,8 +67,8 @@ def test_the_summary_is_written_from_the_shown_figures(base):
 
 
 @pytest.mark.parametrize("pair", ["swap_small_districts", "trade_small_months"])
-def test_the_summary_is_the_same_when_only_hidden_cells_differ(base, pair, tmp_path):
-    changed = released(tmp_path / pair, exports.PAIRS[pair](exports.base_export()))
+def test_the_summary_is_the_same_when_only_hidden_cells_differ(base, pair, published_export):
+    changed = Released(releases.load(published_export(pair)))  # the pair's changed export
     for sel in selections(base):
         assert overview_summary(changed, sel) == overview_summary(base, sel), sel
         assert partner.data_end_note(changed, sel) == partner.data_end_note(base, sel)

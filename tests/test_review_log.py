@@ -7,7 +7,6 @@ import io
 import json
 from datetime import date
 
-import databases
 import openpyxl
 import pandas as pd
 import pytest
@@ -16,8 +15,6 @@ from pmhc.present import excel
 from pmhc.storage import review_log
 from tests.test_app import open_app
 
-# Each test runs on SQLite and on PostgreSQL (tests/databases.py).
-database, postgres_url = databases.database, databases.postgres_url
 pytestmark = pytest.mark.usefixtures("database")
 TODAY = date(2026, 3, 1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -42,10 +43,22 @@ def table(rows: list[tuple], header_at: int, footer_rows: int = 0) -> pd.DataFra
     return pd.DataFrame(body, columns=rows[header_at])
 
 
+def same_members(a: Path, b: Path) -> bool:
+    """Two workbooks hold the same files with the same bytes (zip timestamps aside)."""
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        names = za.namelist()
+        return names == zb.namelist() and all(za.read(n) == zb.read(n) for n in names)
+
+
 @pytest.mark.slow
 def test_regenerating_reproduces_committed_files(tmp_path, committed):
     paths = sample.generate(tmp_path)
     assert [p.name for p in paths] == FILES
+    # The generator writes its files deterministically: the same bytes hold the same
+    # values, so the rows are read and compared (seconds of openpyxl) only when they differ.
+    changed = [n for n in FILES if not same_members(tmp_path / n, SAMPLE_DIR / n)]
+    if not changed:
+        return
     fresh, old = read_workbooks(tmp_path), committed.result()
     for name in FILES:
         assert list(fresh[name]) == list(old[name]), name
