@@ -324,6 +324,14 @@ def server(tmp_path_factory, browser):
         yield url
 
 
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory, browser):
+    """The app with a workspace of the module's own, for browser modules that change it
+    (upload, append, save a form): the shared `server` is read by other modules."""
+    with running_app(tmp_path_factory.mktemp("ws-own")) as url:
+        yield url
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})

@@ -17,6 +17,14 @@ from tests.test_chart_layout import settle
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture(scope="module")
+def server(own_server):
+    """This module's own app: its forms save actions, targets, rules and mappings,
+    which the shared server's readers must not see."""
+    return own_server
+
+
 TABS = 600  # at most this many Tab presses to reach a control
 
 

@@ -23,6 +23,14 @@ from tests.test_chart_layout import settle
 
 pytestmark = pytest.mark.browser
 
+
+@pytest.fixture(scope="module")
+def server(own_server):
+    """This module's own app: the walks load, append and record, which the shared
+    server's readers must not see."""
+    return own_server
+
+
 SAMPLE = ROOT / "pmhc" / "sample_data" / "riverside_cad_mh_calls_2023_2025.xlsx"
 
 
