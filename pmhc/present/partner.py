@@ -368,9 +368,15 @@ def p_chart(rel: Released, sel: Selection, key: str) -> Figure | None:
         _label(rel, key),
         pd.Timestamp(start) if start else None,
         note="; months whose counts are hidden are left out",
-        # a hidden month's verdict reads as hidden too: it was not judged
+        # a hidden month's verdict reads as hidden too: it was not judged; sigma-Z is
+        # said in the caption, in words
         display=lambda data: display(
-            rel, data.fillna({"signal": rel.hidden, "rules": "", "phase": ""}), counts, rates
+            rel,
+            data.drop(columns="sigma_z", errors="ignore").fillna(
+                {"signal": rel.hidden, "rules": "", "phase": ""}
+            ),
+            counts,
+            rates,
         ),
     )
 

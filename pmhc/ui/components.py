@@ -654,7 +654,7 @@ def checklist_section(number: int) -> None:
         save_answer(item_id, current, choice, note, shared)
     st.download_button(
         "Export the self-assessment (Excel)",
-        lambda: review.answers_workbook(workspace(), actor()),  # built when clicked
+        functools.partial(review.answers_workbook, workspace(), actor()),  # built when clicked
         file_name="pmhc_self_assessment.xlsx",
         key=f"export-sa-{number}",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -16,10 +16,20 @@ from pmhc.ui import components as ui
 from pmhc.ui import partner
 
 
-def _pack(kind: str) -> bytes:
-    """The meeting pack for the filters and audience in force."""
+def _build(kind: str, ws, who, *args, **options) -> bytes:
+    """The pack from what the page run captured. Streamlit runs a download's callable in
+    a thread of its own with no session: `st.session_state` there is one state shared
+    by every session of the process, so nothing here may read the session."""
+    return writers.WRITERS[kind](report.meeting_pack(ws, who, *args, **options))
+
+
+def _pack(kind: str) -> functools.partial:
+    """The meeting pack for the filters, dataset and audience of this page run, bound
+    now and built when clicked."""
     if ui.audience() == "partner":
-        pack = report.meeting_pack(
+        return functools.partial(
+            _build,
+            kind,
             ui.workspace(),
             ui.actor(),
             filters.Filters(),
@@ -28,9 +38,10 @@ def _pack(kind: str) -> bytes:
             selection=st.session_state.get("partner_selection", Selection()),
             control=st.session_state.get("p_control"),  # the Review page's chart outcome
         )
-        return writers.WRITERS[kind](pack)
     ds, ds_id = ui.current_dataset()
-    pack = report.meeting_pack(
+    return functools.partial(
+        _build,
+        kind,
         ui.workspace(),
         ui.actor(),
         st.session_state.get("filters", filters.Filters()),
@@ -39,7 +50,6 @@ def _pack(kind: str) -> bytes:
         control=st.session_state.get("control_outcome"),  # the Review page's chart outcome
         ds=ds,
     )
-    return writers.WRITERS[kind](pack)
 
 
 def meeting_pack_downloads() -> None:
@@ -62,7 +72,7 @@ def meeting_pack_downloads() -> None:
     ):
         col.download_button(
             f"Meeting pack ({label})",
-            functools.partial(_pack, kind),  # built when clicked
+            _pack(kind),  # built when clicked, from this run's session
             file_name=f"pmhc_meeting_pack{kind}",
             mime=mime,
             key=f"pack{kind}",

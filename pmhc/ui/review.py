@@ -4,6 +4,7 @@ read-only controls here are tidiness, not the check."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import pandas as pd
@@ -179,7 +180,7 @@ def tracker_buttons(ds_id: str, edited: pd.DataFrame, unsaved: bool) -> None:
         st.rerun()
     export.download_button(
         "Export actions and history (Excel)",
-        lambda: review.actions_workbook(ui.workspace(), ui.actor(), ds_id),  # built when clicked
+        functools.partial(review.actions_workbook, ui.workspace(), ui.actor(), ds_id),
         file_name="pmhc_actions.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="export-actions",
@@ -270,7 +271,7 @@ def targets_form(ds_id: str, saved: dict, outcomes: list, base) -> None:
             "target": [100 * saved[o.key] if o.key in saved else None for o in outcomes],
         }
     )
-    st.markdown(f"**{FORM_NOTE}**")
+    st.markdown(f"**{ui.escape_markdown(FORM_NOTE)}**")
     plain.said("targets-plain")
     plain.table(frame, {"outcome": "Outcome", "target": "Target (%)"}, "Targets")
     if read_only() or frame.empty:
@@ -298,7 +299,7 @@ def targets_form(ds_id: str, saved: dict, outcomes: list, base) -> None:
 
 def milestones_form(ds_id: str, values: dict, base) -> None:
     frame = stored.milestones_frame(values)
-    st.markdown(f"**{FORM_NOTE}**")
+    st.markdown(f"**{ui.escape_markdown(FORM_NOTE)}**")
     plain.said("milestones-plain")
     plain.table(frame, {"date": "Date", "label": "What happened"}, "Milestones")
     if read_only():
