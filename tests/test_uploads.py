@@ -174,3 +174,18 @@ def test_top_unmatched_values_are_listed_and_assigned_in_one_step(workspace):
     # 2 transports to Haven House (by the new row: a connection, matching no component row, so
     # counted as a referral) + Crisis Clinic (a referral), of 4 calls with a disposition.
     assert metrics.outcome_rate(again.mh, "connection") == Rate(3, 4)
+
+
+def test_the_sources_table_says_when_a_sheet_had_no_header():
+    """A sheet that was not loaded has no header row: the table says so, never "None"."""
+    from pmhc.ingest.pipeline import SourceReport
+    from pmhc.storage.uploads import sources_table
+
+    table = sources_table(
+        [
+            SourceReport("/x/calls.xlsx", "CAD", "calls", header_row=4, rows_in=9, rows_loaded=9),
+            SourceReport("/x/calls.xlsx", "Notes", None),
+        ]
+    )
+    assert table["header row"].tolist() == ["4", "none found"]
+    assert table["kind"].tolist() == ["calls", "not loaded"]

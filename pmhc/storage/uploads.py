@@ -250,7 +250,8 @@ def sources_table(reports: list[ingest.SourceReport]) -> pd.DataFrame:
                 "file": r.path.split("/")[-1],
                 "sheet": r.sheet or "",
                 "kind": r.kind or "not loaded",
-                "header row": r.header_row,
+                # a sheet with no header found reads so, never "None"
+                "header row": "none found" if r.header_row is None else str(r.header_row),
                 "rows in": r.rows_in,
                 "loaded": r.rows_loaded,
                 "rejected": r.rows_rejected,
