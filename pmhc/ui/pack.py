@@ -16,20 +16,19 @@ from pmhc.ui import components as ui
 from pmhc.ui import partner
 
 
-def _build(kind: str, ws, who, *args, **options) -> bytes:
-    """The pack from what the page run captured. Streamlit runs a download's callable in
-    a thread of its own with no session: `st.session_state` there is one state shared
-    by every session of the process, so nothing here may read the session."""
-    return writers.WRITERS[kind](report.meeting_pack(ws, who, *args, **options))
+def _build(kind: str, make: functools.partial) -> bytes:
+    """The pack from what the page run bound (`make`). Streamlit runs a download's
+    callable in a thread of its own with no session: `st.session_state` there is one
+    state shared by every session of the process, so nothing here may read the session."""
+    return writers.WRITERS[kind](make())
 
 
-def _pack(kind: str) -> functools.partial:
+def _bound() -> functools.partial:
     """The meeting pack for the filters, dataset and audience of this page run, bound
-    now and built when clicked."""
+    now (once for the three formats) and built when clicked."""
     if ui.audience() == "partner":
         return functools.partial(
-            _build,
-            kind,
+            report.meeting_pack,
             ui.workspace(),
             ui.actor(),
             filters.Filters(),
@@ -40,8 +39,7 @@ def _pack(kind: str) -> functools.partial:
         )
     ds, ds_id = ui.current_dataset()
     return functools.partial(
-        _build,
-        kind,
+        report.meeting_pack,
         ui.workspace(),
         ui.actor(),
         st.session_state.get("filters", filters.Filters()),
@@ -59,6 +57,7 @@ def meeting_pack_downloads() -> None:
         "control-chart signals and open actions"
         + (" (partner pack: no sources or actions)." if ui.audience() == "partner" else ".")
     )
+    make = _bound()
     cols = st.columns(3)
     kinds: tuple[tuple[str, str, str], ...] = (
         (".pdf", "PDF", "application/pdf"),
@@ -72,7 +71,7 @@ def meeting_pack_downloads() -> None:
     ):
         col.download_button(
             f"Meeting pack ({label})",
-            _pack(kind),  # built when clicked, from this run's session
+            functools.partial(_build, kind, make),  # built when clicked
             file_name=f"pmhc_meeting_pack{kind}",
             mime=mime,
             key=f"pack{kind}",
