@@ -24,6 +24,7 @@ from pmhc.domain.errors import InputError
 from pmhc.ingest import pipeline as ingest
 from pmhc.ingest import profiles
 from pmhc.ingest.failures import UnreadableFile
+from pmhc.ingest.reading import packaged_tables
 from pmhc.storage import answers as answer_store
 from pmhc.storage import dataset, releases, review_log, settings
 from pmhc.storage import datasets as store
@@ -52,7 +53,9 @@ def is_stored(ds_id: str | None) -> bool:
 def read_sample(ws: Workspace) -> dataset.Dataset:
     """The fictional agency's workbooks, read with the workspace's rules and MH routes."""
     ctx = ingest.Context(rules=ws.rules(), key=ws.key, mh_routes=routes(ws))
-    loaded = [t for path in sample_files() for t in ingest.ingest_file(path, ctx)]
+    loaded = [
+        t for path in sample_files() for t in ingest.ingest_tables(packaged_tables(str(path)), ctx)
+    ]
     return dataset.build(loaded, "Sample data", is_sample=True)
 
 

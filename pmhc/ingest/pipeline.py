@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -108,9 +108,15 @@ def ingest_file(
         else f"Opening {name}",
         "open",
     )
-    tables = open_tables(source, name)
+    return ingest_tables(open_tables(source, name), ctx, clock)
+
+
+def ingest_tables(
+    tables: Sequence[Table], ctx: Context, clock: Stages | None = None
+) -> list[Loaded]:
+    """Every one of these tables (of one file) loaded."""
     loaded = [ingest_table(t, ctx, clock=clock) for t in tables]
-    offer_all_mh(tables, loaded, ctx)
+    offer_all_mh(list(tables), loaded, ctx)
     return loaded
 
 

@@ -84,6 +84,30 @@ def open_tables(
     ]
 
 
+@functools.lru_cache(maxsize=8)
+def packaged_tables(path: str) -> tuple[Table, ...]:
+    """The tables of a file shipped with the package (the sample workbooks), opened in this
+    process and kept with the rows they load: the files are ours and never change, so a
+    reader child guards nothing, and a rule edit or a new workspace reads the same rows
+    again with other rules (the rows are a second of the sample's two)."""
+    return tuple(
+        Table(t.path, t.sheet, t.peek, _kept(t._load), t.date1904, t.problem, t.positions)
+        for t in open_tables_here(path)
+    )
+
+
+def _kept(load: Callable[[int, list[int]], pd.DataFrame]):
+    loaded: dict[tuple[int, tuple[int, ...]], pd.DataFrame] = {}
+
+    def kept(header_row: int, columns: list[int]) -> pd.DataFrame:
+        key = (header_row, tuple(columns))
+        if key not in loaded:  # two threads may both read it once: the same rows
+            loaded[key] = load(header_row, columns)
+        return loaded[key].copy(deep=False)  # copy-on-write: the kept rows stay as read
+
+    return kept
+
+
 def _isolated(fn: Callable, source: str | Path | bytes, name: str | None, limits: Limits, *rest):
     """`fn(source, name, limits, *rest)` in a reader child; an upload's bytes go by pipe."""
     label = Path(str(name or source)).name
