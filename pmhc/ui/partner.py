@@ -125,13 +125,14 @@ def main() -> None:
 def publish_control(key: str) -> None:
     """Publish the draft for partners, with where the published release stands."""
     current, record = partners.published_version(ui.workspace(), ui.actor())
-    why = needs_revision()
+    # Nothing published: no history to continue and nothing to compare, so the draft (an
+    # audited build, seconds on a large dataset) waits for the preview or the publish.
+    why = needs_revision() if current is not None else ""
     if why:  # one sentence, and publishing only as a revision
         st.warning(escape_markdown(why), icon=":material/history:")
-    fresh = draft()
     if current is None:
         st.caption("Nothing is published for partners yet.")
-    elif current == fresh.fingerprint():
+    elif current == draft().fingerprint():
         when = record["published_at"][:16] if record else "at an unknown time"
         st.caption(f"Partners see this preview (published {escape_markdown(when)} UTC).")
     else:
