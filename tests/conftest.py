@@ -9,6 +9,7 @@ accounting of each table it loads: rows_in == rows_loaded + rows_rejected.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -24,11 +25,18 @@ from browsing import CHROMIUM, CHROMIUM_ARGS, STEP, running_app, unavailable
 from databases import database, postgres_url  # noqa: F401
 from hypothesis import HealthCheck, settings
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from streamlit.components.v2 import manifest_scanner
 
 from pmhc import cli
 from pmhc.domain.rules import load_rules
 from pmhc.ingest import pipeline as ingest
 from pmhc.storage.workspace import Workspace
+
+# Every AppTest scans the installed distributions for Streamlit component manifests
+# (0.18 s each, hundreds of AppTests a run); what is installed does not change in a run.
+manifest_scanner.scan_component_manifests = functools.cache(
+    manifest_scanner.scan_component_manifests
+)
 
 # Hypothesis: the same examples on every run, so a failure is reproducible (and its blob is
 # printed, for `@reproduce_failure`). "quick" is the default; CI runs "thorough", with more
