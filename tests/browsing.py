@@ -226,6 +226,31 @@ def charts_settled(page, timeout: int = FIRST_LOAD) -> None:
     page.wait_for_function(CHARTS_SETTLED, polling=200, timeout=timeout)
 
 
+def visit(page, url: str) -> None:
+    """Open `url` (the app's address and a page) in this tab and wait until its script run
+    has finished and every chart is drawn. When the app is open in the tab already and
+    the address is a page without a query, the page's own link is followed, as a user
+    moves between pages: the session stays, and the browser does not load and compile the
+    app's code again, which is half the processor time of a page opened by its address."""
+    runs = getattr(page, "script_runs", None) or ScriptRuns(page)
+    page.script_runs = runs
+    base, _, name = url.rstrip("/").rpartition("/")
+    if not base.startswith("http"):  # the app's address alone: its first page
+        base, name = url.rstrip("/"), ""
+    link = page.locator(f"[data-testid='stPageLink-NavLink'][href='{name}']")
+    in_app = "?" not in url and page.url.startswith(base + "/") and link.count() > 0
+    before = runs.finished
+    if in_app and page.url.split("?")[0].rstrip("/") != url.rstrip("/"):
+        page.evaluate("() => { window.__pmhcChartBoxes = undefined; }")
+        link.first.dispatch_event("click")  # a hidden link (a phone's closed menu) too
+        page.wait_for_url(lambda now: now.split("?")[0].rstrip("/") == url.rstrip("/"))
+    else:
+        page.goto(url)
+    runs.wait(before, timeout=FIRST_LOAD / 1000)
+    page.locator("h1").first.wait_for(timeout=FIRST_LOAD)
+    charts_settled(page)
+
+
 def open_menu_for(page, link, section: str) -> None:
     """Make a link of the navigation at the top visible: its section opens as a menu on a
     click (or was open, when a click closes it). Waits on the link, not on a clock."""

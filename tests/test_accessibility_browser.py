@@ -18,6 +18,7 @@ from browsing import (
     open_menu_for,
     running_app,
     unavailable,
+    visit,
 )
 
 pytestmark = pytest.mark.browser
@@ -75,11 +76,8 @@ def serious(page) -> list[dict]:
 
 
 def opened(page, runs: ScriptRuns, url: str) -> None:
-    before = runs.finished
-    page.goto(url)
-    runs.wait(before, timeout=FIRST_LOAD / 1000)
-    page.locator("h1").first.wait_for(timeout=FIRST_LOAD)
-    charts_settled(page)
+    page.script_runs = runs
+    visit(page, url)
 
 
 def report(found: dict[str, list[dict]]) -> str:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browsing import FIRST_LOAD, ScriptRuns, charts_settled
+from browsing import charts_settled, visit
 
 pytestmark = pytest.mark.browser
 
@@ -57,13 +57,7 @@ A11Y = """() => ({
 def settle(page, url: str) -> list[dict]:
     """Open a page and wait until its script run has finished and every chart has its SVG
     at its final size."""
-    runs = getattr(page, "script_runs", None) or ScriptRuns(page)
-    page.script_runs = runs
-    before = runs.finished
-    page.goto(url)
-    runs.wait(before, timeout=FIRST_LOAD / 1000)
-    page.locator("h1").first.wait_for(timeout=FIRST_LOAD)
-    charts_settled(page)
+    visit(page, url)
     return page.evaluate(MEASURE)
 
 
