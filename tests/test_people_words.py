@@ -263,6 +263,29 @@ def test_headings_and_formats_of_a_table():
     assert labels.column_format("share", pd.Series([1.5, 0.2])) == "decimal"
 
 
+def test_review_table_reads_counts_whole_and_no_figure_as_a_dash(monkeypatch, workspace):
+    """The sample's before/after table on the Review page: 12,503 calls before the start
+    (a thousands separator), and the change for the non-police responder, which no call had
+    before or after, a dash rather than Streamlit's grey "None"."""
+    at = open_app(monkeypatch, workspace, "review")
+    frame, config = table_with(at, "change_points")
+    assert frame["before_calls"].iloc[0] == 12503
+    assert config["before_calls"]["type_config"]["format"] == "localized"
+    none = frame[frame["change_points"].isna()]
+    assert len(none) == 1 and none["after"].iloc[0] == 0
+    (table,) = [
+        e
+        for e in elements(at._tree)
+        if e.type in ("dataframe", "arrow_data_frame") and "change_points" in e.value.columns
+    ]
+    assert table.proto.placeholder == "–"
+    from pmhc.present import labels
+
+    # A year is a name, not a count: never 2,024.
+    assert labels.column_format("year", pd.Series([2024, 2025])) is None
+    assert labels.column_format("calls", pd.Series([999, 1000])) == "count"
+
+
 def test_admin_page_is_in_peoples_words(monkeypatch, tmp_path):
     """The audit log and the partner links: times as '3 Dec 2026, 10:42' (no ISO stamp),
     details as words (no JSON keys), statuses and dates in words."""

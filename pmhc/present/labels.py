@@ -57,8 +57,8 @@ def _is_share(name: str, values: pd.Series) -> bool:
 
 
 def column_format(name: str, series: pd.Series) -> str | None:
-    """How a column is shown: 'percent', 'decimal', 'whole', 'month', 'date' or None (as
-    it is)."""
+    """How a column is shown: 'percent', 'decimal', 'whole', 'count' (with a thousands
+    separator), 'month', 'date' or None (as it is)."""
     values = series.dropna()
     if values.empty:
         return None
@@ -71,11 +71,18 @@ def column_format(name: str, series: pd.Series) -> str | None:
         return "month" if monthly else "date"
     if str(name).startswith("months") and pd.api.types.is_numeric_dtype(values):
         return "whole"  # months since a course: 46, not 45.9
-    if not pd.api.types.is_float_dtype(values):
+    if not pd.api.types.is_numeric_dtype(values):
         return None
-    if _is_share(str(name), values):
+    if pd.api.types.is_float_dtype(values) and _is_share(str(name), values):
         return "percent"
-    return None if (values == values.round()).all() else "decimal"
+    if not (values == values.round()).all():
+        return "decimal"
+    return "count" if _is_count(str(name), values) else None
+
+
+def _is_count(name: str, values: pd.Series) -> bool:
+    """Whole numbers that need a thousands separator to be read (12,503); never a year."""
+    return "year" not in name.lower() and bool((values.abs() >= 1000).any())
 
 
 def column_formats(frame: pd.DataFrame) -> dict[str, tuple[str, str | None]]:

@@ -558,10 +558,12 @@ def arrow_table(fig: Figure):
     return fig.table
 
 
+MISSING = "–"  # a figure that cannot be given, in every table
 _FORMATS = {
     "percent": lambda label: st.column_config.NumberColumn(label, format="percent"),
     "decimal": lambda label: st.column_config.NumberColumn(label, format="%.1f"),
     "whole": lambda label: st.column_config.NumberColumn(label, format="%d"),
+    "count": lambda label: st.column_config.NumberColumn(label, format="localized"),
     "month": lambda label: st.column_config.DateColumn(label, format="MMM YYYY"),
     "date": lambda label: st.column_config.DateColumn(label, format="D MMM YYYY"),
 }
@@ -578,8 +580,10 @@ def column_config(frame: pd.DataFrame, **overrides) -> dict:
 
 
 def table_view(frame: pd.DataFrame, **kwargs) -> None:
-    """A read-only table in people's words: headings, codes, percentages and dates."""
+    """A read-only table in people's words: headings, codes, percentages and dates, and
+    a dash where a figure cannot be given (not Streamlit's grey "None")."""
     config = column_config(frame, **kwargs.pop("column_config", {}))
+    kwargs.setdefault("placeholder", MISSING)
     st.dataframe(labels.readable(frame), hide_index=True, column_config=config, **kwargs)
 
 

@@ -224,7 +224,9 @@ def actions(release: releases.Release) -> None:
     if table is None or table.empty:
         st.caption("No actions are shared with partners.")
         return
-    st.dataframe(table, hide_index=True, column_config=ui.column_config(table))
+    st.dataframe(
+        table, hide_index=True, column_config=ui.column_config(table), placeholder=ui.MISSING
+    )
 
 
 def answers(rel: pv.Released, number: int) -> None:
