@@ -503,7 +503,11 @@ def with_unknowns(seed: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize("seed", [3])
 def test_every_rate_partners_see_is_the_analysts_rate(seed, tmp_path):
-    ds, rel = build_release(with_unknowns(seed), tmp_path)
+    # 2024 alone: every district, outcome and unknown category is still there (use of
+    # force unknown too, which 2025 alone pools away), and its audit takes 3 seconds
+    # where both years' takes 29 (many hidden unknown cells, audited round by round).
+    frame = with_unknowns(seed)
+    ds, rel = build_release(frame[frame["Call Date"].str.startswith("2024")], tmp_path)
     view = pv.Released(rel)
     named = [d for d in view.districts() if d != OTHER_DISTRICTS]
     year = ds.mh["received_at"].dt.year.astype(str)
