@@ -17,6 +17,7 @@ from pmhc.application import figures, partners
 from pmhc.domain.untrusted import escape_markdown
 from pmhc.present import partner as pv
 from pmhc.present.guidance import PAGE_BY_KEY, PAGES
+from pmhc.present.labels import moment_words
 from pmhc.storage import dataset, releases
 from pmhc.storage.workspace import Workspace
 from pmhc.ui import components as ui
@@ -122,6 +123,12 @@ def main() -> None:
     ).run()
 
 
+def published_when(record: dict | None) -> str:
+    """When the release partners see was published, in words ('3 Dec 2026, 10:42 UTC')."""
+    when = moment_words(record.get("published_at")) if record else ""
+    return escape_markdown(f"{when} UTC") if when else "at an unknown time"
+
+
 def publish_control(key: str) -> None:
     """Publish the draft for partners, with where the published release stands."""
     current, record = partners.published_version(ui.workspace(), ui.actor())
@@ -133,12 +140,11 @@ def publish_control(key: str) -> None:
     if current is None:
         st.caption("Nothing is published for partners yet.")
     elif current == draft().fingerprint():
-        when = record["published_at"][:16] if record else "at an unknown time"
-        st.caption(f"Partners see this preview (published {escape_markdown(when)} UTC).")
+        st.caption(f"Partners see this preview (published {published_when(record)}).")
     else:
         st.caption(
             ":material/warning: Partners see an older release "
-            f"(published {escape_markdown(record['published_at'][:16] if record else '?')} UTC)."
+            f"(published {published_when(record)})."
         )
     if not ui.can("edit"):  # viewers see where the release stands, analysts publish
         return

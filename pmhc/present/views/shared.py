@@ -204,7 +204,7 @@ def period_change(
                 "change_points": None if c is None else 100 * c.difference,
                 "change_low": None if c is None else 100 * c.interval[0],
                 "change_high": None if c is None else 100 * c.interval[1],
-                "verdict": "too few to judge" if c is None else c.verdict,
+                "verdict": "Too few calls to judge." if c is None else c.verdict,
             }
         )
     return pd.DataFrame(rows)
