@@ -163,6 +163,20 @@ def unmatched_values(kind: str) -> pd.DataFrame | None:
     return _unmatched(str(ws.folder), ds_id, ws.rules_version(), kind)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _inferred(folder: str, ds_id: str, version: str, kind: str) -> pd.DataFrame | None:
+    return uploads.inferred_readings(rules(), current_dataset()[0].calls, kind)
+
+
+def inferred_readings(kind: str) -> pd.DataFrame | None:
+    """The abbreviations read from the dataset in view for rules of `kind`, worked out once
+    per (workspace, dataset id, rules version), not on every run of the Data page (a
+    tenth of its run on the sample)."""
+    ws = workspace()
+    _, ds_id = current_dataset()
+    return _inferred(str(ws.folder), ds_id, ws.rules_version(), kind)
+
+
 def dataset_name() -> str:
     """The name the user gave the dataset in view (its file names by default)."""
     ds, ds_id = current_dataset()

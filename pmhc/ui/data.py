@@ -573,7 +573,7 @@ def rules_base(kind: str) -> int:
 
 def inferred_readings(kind: str) -> None:
     """Abbreviations no table lists, read from the data: what each was read as and why."""
-    found = uploads.inferred_readings(ui.rules(), ui.current_dataset()[0].calls, kind)
+    found = ui.inferred_readings(kind)
     if found is None or found.empty:
         return
     st.markdown(
