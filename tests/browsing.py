@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -232,13 +233,15 @@ def visit(page, url: str) -> None:
     the address is a page without a query, the page's own link is followed, as a user
     moves between pages: the session stays, and the browser does not load and compile the
     app's code again, which is half the processor time of a page opened by its address."""
-    runs = getattr(page, "script_runs", None) or ScriptRuns(page)
+    heard = getattr(page, "script_runs", None)  # a ScriptRuns made now hears no open app
+    runs = heard or ScriptRuns(page)
     page.script_runs = runs
-    base, _, name = url.rstrip("/").rpartition("/")
-    if not base.startswith("http"):  # the app's address alone: its first page
-        base, name = url.rstrip("/"), ""
+    parts = urllib.parse.urlsplit(url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    name = parts.path.strip("/")  # '' for the app's first page
     link = page.locator(f"[data-testid='stPageLink-NavLink'][href='{name}']")
-    in_app = "?" not in url and page.url.startswith(base + "/") and link.count() > 0
+    in_app = bool(heard) and not parts.query and page.url.startswith(base + "/")
+    in_app = in_app and link.count() > 0
     before = runs.finished
     if in_app and page.url.split("?")[0].rstrip("/") != url.rstrip("/"):
         page.evaluate("() => { window.__pmhcChartBoxes = undefined; }")

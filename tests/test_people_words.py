@@ -284,6 +284,7 @@ def test_review_table_reads_counts_whole_and_no_figure_as_a_dash(monkeypatch, wo
     # A year is a name, not a count: never 2,024.
     assert labels.column_format("year", pd.Series([2024, 2025])) is None
     assert labels.column_format("calls", pd.Series([999, 1000])) == "count"
+    assert labels.column_format("row", pd.Series([1234])) is None  # the sheet's row 1234
 
 
 def test_admin_page_is_in_peoples_words(monkeypatch, tmp_path):

@@ -16,6 +16,7 @@ import csv
 import functools
 import io
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -98,11 +99,15 @@ def packaged_tables(path: str) -> tuple[Table, ...]:
 
 def _kept(load: Callable[[int, list[int]], pd.DataFrame]):
     loaded: dict[tuple[int, tuple[int, ...]], pd.DataFrame] = {}
+    # One reader serves every session's thread, and fastexcel's reader cannot load two
+    # sheets at once (a second load while one runs raises): one load at a time.
+    lock = threading.Lock()
 
     def kept(header_row: int, columns: list[int]) -> pd.DataFrame:
         key = (header_row, tuple(columns))
-        if key not in loaded:  # two threads may both read it once: the same rows
-            loaded[key] = load(header_row, columns)
+        with lock:
+            if key not in loaded:
+                loaded[key] = load(header_row, columns)
         return loaded[key].copy(deep=False)  # copy-on-write: the kept rows stay as read
 
     return kept

@@ -81,8 +81,14 @@ def column_format(name: str, series: pd.Series) -> str | None:
 
 
 def _is_count(name: str, values: pd.Series) -> bool:
-    """Whole numbers that need a thousands separator to be read (12,503); never a year."""
-    return "year" not in name.lower() and bool((values.abs() >= 1000).any())
+    """Whole numbers that need a thousands separator to be read (12,503); never a year, a
+    row of a sheet, an id or a version, which are names, not amounts."""
+    key = name.lower()
+    named = "year" in key or key in ("row", "id", "version") or key.endswith(_NAME_ENDS)
+    return not named and bool((values.abs() >= 1000).any())
+
+
+_NAME_ENDS = ("_id", "_row", "_number", "_version")
 
 
 def column_formats(frame: pd.DataFrame) -> dict[str, tuple[str, str | None]]:

@@ -126,7 +126,7 @@ def main() -> None:
 def published_when(record: dict | None) -> str:
     """When the release partners see was published, in words ('3 Dec 2026, 10:42 UTC')."""
     when = moment_words(record.get("published_at")) if record else ""
-    return escape_markdown(f"{when} UTC") if when else "at an unknown time"
+    return f"{when} UTC" if when else "at an unknown time"
 
 
 def publish_control(key: str) -> None:
@@ -140,11 +140,12 @@ def publish_control(key: str) -> None:
     if current is None:
         st.caption("Nothing is published for partners yet.")
     elif current == draft().fingerprint():
-        st.caption(f"Partners see this preview (published {published_when(record)}).")
+        when = published_when(record)
+        st.caption(f"Partners see this preview (published {escape_markdown(when)}).")
     else:
         st.caption(
             ":material/warning: Partners see an older release "
-            f"(published {published_when(record)})."
+            f"(published {escape_markdown(published_when(record))})."
         )
     if not ui.can("edit"):  # viewers see where the release stands, analysts publish
         return
