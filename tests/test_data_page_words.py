@@ -9,6 +9,7 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from pmhc.domain import access
+from pmhc.ui.data import RULE_TABS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -52,3 +53,24 @@ def test_a_viewer_sees_unmatched_values_but_cannot_assign_them(monkeypatch, tmp_
     assert not [k for k in keys if k and k.startswith("assign")], keys
     # The unmatched call types are still listed, read-only.
     assert any("not mental-health types" in m.value for m in at.markdown)
+
+
+def test_only_the_open_rules_tab_builds_its_forms_and_every_tab_keeps_its_grid(
+    monkeypatch, tmp_path
+):
+    at = open_data_page(monkeypatch, tmp_path)
+    at.switch_page("app_pages/data.py").run()
+    forms = [e.label for e in at.expander if "as a plain table" in e.label]
+    assert forms == [
+        "Mental-health call types as a plain table and a form (keyboard and screen reader)"
+    ]
+    # every rule table's grid is there, whichever tab is open (an unsaved edit survives)
+    assert all(f"rules-{kind}" in at.session_state for kind in RULE_TABS)
+    flagged = [m.value for m in at.markdown if "the term that flagged them" in m.value]
+    assert len(flagged) == 1
+
+    at.session_state["rules-tab"] = "Abbreviations"
+    at.run()
+    forms = [e.label for e in at.expander if "as a plain table" in e.label]
+    assert forms == ["Abbreviations as a plain table and a form (keyboard and screen reader)"]
+    assert not [m.value for m in at.markdown if "the term that flagged them" in m.value]

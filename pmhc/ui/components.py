@@ -163,6 +163,22 @@ def unmatched_values(kind: str) -> pd.DataFrame | None:
     return _unmatched(str(ws.folder), ds_id, ws.rules_version(), kind)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _flagged(folder: str, ds_id: str, version: str) -> pd.DataFrame | None:
+    calls = current_dataset()[0].calls
+    if calls is None or "call_type_final" not in calls:
+        return None
+    return uploads.call_types_flagged(rules(), calls)
+
+
+def call_types_flagged() -> pd.DataFrame | None:
+    """Each final call type of the dataset in view with the term that made it an MH call,
+    counted once per (workspace, dataset id, rules version) as the unmatched values are."""
+    ws = workspace()
+    _, ds_id = current_dataset()
+    return _flagged(str(ws.folder), ds_id, ws.rules_version())
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def _inferred(folder: str, ds_id: str, version: str, kind: str) -> pd.DataFrame | None:
     return uploads.inferred_readings(rules(), current_dataset()[0].calls, kind)

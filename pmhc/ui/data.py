@@ -467,10 +467,13 @@ def rule_tables(ds, ds_id: str) -> None:
     # The tables' versions as this visit first drew them: a table saved by someone else
     # meanwhile is refused with who and when, not overwritten.
     base = st.session_state.setdefault("rules-base", use_rules_versions())
-    tabs = st.tabs(list(RULE_TABS.values()))
+    # Only the open tab's forms and value lists are built (a tab change reruns the page):
+    # all nine made the Data page the slowest page for twenty people at once. The grids
+    # stay in every tab so an unsaved edit survives a look at another tab.
+    tabs = st.tabs(list(RULE_TABS.values()), key="rules-tab", on_change="rerun")
     for tab, kind in zip(tabs, RULE_TABS, strict=True):
         with tab:
-            unmatched(ds_id, kind)
+            unmatched(ds_id, kind, bool(tab.open))
             edited = st.data_editor(
                 getattr(current, kind),
                 num_rows="dynamic" if editable else "fixed",
@@ -485,8 +488,9 @@ def rule_tables(ds, ds_id: str) -> None:
                 with st.spinner("Applying the rules to the loaded data…"):
                     based_on = base.get(kind, 0)
                     applied(ui.attempt(rule_use.save_rules, kind, edited, ds_id, based_on))
-            rules_form(getattr(current, kind), kind, ds_id, base.get(kind, 0), editable)
-            rule_values(current, ds, kind)
+            if tab.open:
+                rules_form(getattr(current, kind), kind, ds_id, base.get(kind, 0), editable)
+                rule_values(current, ds, kind)
 
 
 def use_rules_versions() -> dict[str, int]:
@@ -522,11 +526,13 @@ def applied(new_id) -> None:
     st.rerun()
 
 
-def unmatched(ds_id: str, kind: str) -> None:
-    """The most frequent values no rule recognised, each assignable in one click."""
+def unmatched(ds_id: str, kind: str, shown: bool = True) -> None:
+    """The most frequent values no rule recognised, each assignable in one click (and, on
+    the tab in view (`shown`), with a form)."""
     if kind not in ASSIGN_CHOICES:
         return
-    inferred_readings(kind)
+    if shown:
+        inferred_readings(kind)
     top = ui.unmatched_values(kind)
     if top is None or top.empty:
         return
@@ -553,7 +559,8 @@ def unmatched(ds_id: str, kind: str) -> None:
         },
     )
     chosen = {v: c for v, c in zip(edited["value"], edited["assign"], strict=True) if c}
-    assign_form(top, kind, ds_id)
+    if shown:
+        assign_form(top, kind, ds_id)
     if st.button(
         f"Add {len(chosen)} rule{'s' * (len(chosen) != 1)}" if chosen else "Add rules",
         key=f"assign-save-{kind}",
@@ -665,7 +672,6 @@ def data_end_setting(ds_id: str) -> None:
 
 def rule_values(current, ds, kind: str) -> None:
     """The raw values the rules met in this data, to fix the rules in place."""
-    calls = ds.calls
     if kind == "courses" and ds.training is not None:
         other = current.unmatched(ds.training["course"].astype("str"), "course")
         st.markdown(f"**Course names that matched no rule** ({len(other):d})")
@@ -674,11 +680,11 @@ def rule_values(current, ds, kind: str) -> None:
         other = current.unmatched(ds.services["type"].astype("str"), "service")
         st.markdown(f"**Service types that matched no rule** ({len(other):d})")
         ui.table_view(other)
-    elif kind == "mh_terms" and calls is not None and "call_type_final" in calls:
+    elif kind == "mh_terms" and (flagged := ui.call_types_flagged()) is not None:
         st.markdown(
             "**Call types and the term that flagged them** (blank: not a mental-health call)"
         )
-        ui.table_view(uploads.call_types_flagged(current, calls))
+        ui.table_view(flagged)
 
 
 def for_partners() -> None:
