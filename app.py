@@ -16,6 +16,7 @@ from pmhc.ui import navigation as links
 os.environ.setdefault("PMHC_DATA_DIR", str(Path(__file__).resolve().parent / "data"))
 
 st.set_page_config(page_title="PMHC Dashboard", page_icon=ui.ICON, layout="wide")
+ui.new_run()
 ui.private_workspace()
 
 visitor = auth.gate()  # stops here, showing no data, for anyone not let in

@@ -26,8 +26,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(workspace: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "PMHC_DATA_DIR": workspace}
+def _serve(workspace: str, port: int, **extra_env: str) -> subprocess.Popen:
+    env = {**os.environ, "PMHC_DATA_DIR": workspace, **extra_env}
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -6,6 +6,7 @@ its table the bytes `st.dataframe` would make."""
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from streamlit.elements import vega_charts
 from streamlit.testing.v1 import AppTest
 
 from pmhc.domain import rules
-from pmhc.present import views
+from pmhc.present import labels, views
 from pmhc.storage import datasets as store
 from pmhc.storage import uploads
 from pmhc.storage.workspace import Workspace
@@ -119,8 +120,23 @@ def test_charts_are_sent_as_streamlit_would_send_them(ws):
         for their_name, raw in their_data.items():
             text = text.replace(their_name, next(k for k, v in datasets.items() if v == raw))
         assert json.loads(text) == json.loads(spec)
-        # The numbers behind the chart: the bytes st.dataframe would make from the frame.
-        table = dataframe_util.convert_arrow_table_to_arrow_bytes(ui.arrow_table(fig))
-        assert table == dataframe_util.convert_pandas_df_to_arrow_bytes(fig.data)
+        # The numbers behind the chart: the bytes st.dataframe would make from the frame in
+        # words, made once while the figure's frame lives.
+        table, config = ui._drawn(fig.data, None)
+        assert ui._drawn(fig.data, None)[0] is table
+        raw = dataframe_util.convert_arrow_table_to_arrow_bytes(table)
+        assert raw == dataframe_util.convert_pandas_df_to_arrow_bytes(labels.readable(fig.data))
+        assert config == ui.column_config(fig.data)
         sent.append(datasets)
     assert sent[0] != sent[1]  # each dataset's own numbers
+
+
+def test_a_table_drawn_once_is_forgotten_with_its_frame():
+    frame = pd.DataFrame({"district": ["north", "south"], "calls": [12503, 7]})
+    key = (id(frame), 1)
+    table, _ = ui._drawn(frame, 1)
+    assert table.num_rows == 1 and key in ui._DRAWN
+    assert ui._drawn(frame, 1)[0] is table  # the second run draws what the first made
+    del frame, table
+    gc.collect()
+    assert key not in ui._DRAWN  # a new frame at the same address is drawn afresh

@@ -37,7 +37,6 @@ class Figure:
         self._chart = chart
         # (spec JSON, Arrow datasets) as drawn, made once by the app (pmhc.ui.components)
         self.vega_lite: tuple[str, dict[str, bytes]] | None = None
-        self.table: object | None = None  # `data` as an Arrow table, made once by the app
         # A short sentence drawn instead of the chart when it would show nothing.
         self.empty = empty or ("No calls match these filters." if data.empty else None)
 

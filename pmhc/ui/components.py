@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import threading
+import weakref
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -124,8 +125,29 @@ def _load(ws: Workspace, ds_id: str | None) -> dataset.Dataset:
     return _sample(str(ws.folder), ws.rules_version(), figures.routes(ws))
 
 
+_RUN = "_pmhc_run"  # counts this session's script runs (app.py starts each: `new_run`)
+_OPENED = "_pmhc_opened"  # ((run, chosen id), (dataset, id)): this run's current_dataset
+
+
+def new_run() -> None:
+    """Mark the start of a script run: what a run memoises is asked for again in the next.
+    (A run that changes the dataset, its rules or its settings reruns at once.)"""
+    st.session_state[_RUN] = st.session_state.get(_RUN, 0) + 1
+
+
 def current_dataset() -> tuple[dataset.Dataset, str]:
-    """(dataset, id): the dataset this session chose, else the sample."""
+    """(dataset, id): the dataset this session chose, else the sample. Opened once a run:
+    a page asks for it a dozen times, and each opening reads the workspace's settings."""
+    key = (st.session_state.get(_RUN), active_id())
+    opened = st.session_state.get(_OPENED)
+    if key[0] is not None and opened is not None and opened[0] == key:
+        return opened[1]
+    found = _open_current()
+    st.session_state[_OPENED] = ((key[0], active_id()), found)
+    return found
+
+
+def _open_current() -> tuple[dataset.Dataset, str]:
     try:
         ds, ds_id = datasets.open_dataset(workspace(), actor(), active_id(), loader=_load)
     except InputError as refused:  # another's draft (a role changed): the sample instead
@@ -150,7 +172,9 @@ def rules() -> Rules:
     return _rules(str(ws.folder), ws.rules_version())
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# Kept as objects, not copies (cache_resource): the frames are only read, and a frame kept
+# is drawn from what table_view made of it the first time.
+@st.cache_resource(max_entries=32, show_spinner=False)
 def _unmatched(folder: str, ds_id: str, version: str, kind: str) -> pd.DataFrame | None:
     return uploads.unmatched_values(rules(), current_dataset()[0].calls, kind)
 
@@ -163,7 +187,7 @@ def unmatched_values(kind: str) -> pd.DataFrame | None:
     return _unmatched(str(ws.folder), ds_id, ws.rules_version(), kind)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _flagged(folder: str, ds_id: str, version: str) -> pd.DataFrame | None:
     calls = current_dataset()[0].calls
     if calls is None or "call_type_final" not in calls:
@@ -179,7 +203,7 @@ def call_types_flagged() -> pd.DataFrame | None:
     return _flagged(str(ws.folder), ds_id, ws.rules_version())
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def _inferred(folder: str, ds_id: str, version: str, kind: str) -> pd.DataFrame | None:
     return uploads.inferred_readings(rules(), current_dataset()[0].calls, kind)
 
@@ -580,14 +604,6 @@ def _convert(fig: Figure) -> tuple[str, dict[str, bytes]]:
     return json.dumps(spec), datasets
 
 
-def arrow_table(fig: Figure):
-    """The numbers behind the chart as an Arrow table, converted from the frame once per
-    figure (as Streamlit converts a DataFrame on every run), like its spec."""
-    if fig.table is None:
-        fig.table = dataframe_util.convert_pandas_df_to_arrow_table(fig.data)
-    return fig.table
-
-
 MISSING = "–"  # a figure that cannot be given, in every table
 _FORMATS = {
     "percent": lambda label: st.column_config.NumberColumn(label, format="percent"),
@@ -609,12 +625,33 @@ def column_config(frame: pd.DataFrame, **overrides) -> dict:
     return {**config, **overrides}
 
 
-def table_view(frame: pd.DataFrame, **kwargs) -> None:
+def table_view(frame: pd.DataFrame, rows: int | None = None, **kwargs) -> None:
     """A read-only table in people's words: headings, codes, percentages and dates, and
-    a dash where a figure cannot be given (not Streamlit's grey "None")."""
-    config = column_config(frame, **kwargs.pop("column_config", {}))
+    a dash where a figure cannot be given (not Streamlit's grey "None"); its first `rows`
+    rows when given."""
+    table, config = _drawn(frame, rows)
+    config = {**config, **kwargs.pop("column_config", {})}
     kwargs.setdefault("placeholder", MISSING)
-    st.dataframe(labels.readable(frame), hide_index=True, column_config=config, **kwargs)
+    st.dataframe(table, hide_index=True, column_config=config, **kwargs)
+
+
+# Tables as table_view draws them (in words, as Arrow, with their headings), made once per
+# frame object: a frame kept in a cache (a view's figure, a dataset's rejected rows, the
+# unmatched values) is drawn on every run of its page, and making it again was a third of
+# a run of the Data page. Frames are never changed once shown; an entry goes with its frame.
+_DRAWN: dict[tuple[int, int | None], tuple[weakref.ref, object, dict]] = {}
+
+
+def _drawn(frame: pd.DataFrame, rows: int | None) -> tuple[object, dict]:
+    key = (id(frame), rows)
+    made = _DRAWN.get(key)
+    if made is not None and made[0]() is frame:
+        return made[1], made[2]
+    part = frame if rows is None else frame.head(rows)
+    table = dataframe_util.convert_pandas_df_to_arrow_table(labels.readable(part))
+    config = column_config(part)
+    _DRAWN[key] = (weakref.ref(frame, lambda _, key=key: _DRAWN.pop(key, None)), table, config)
+    return table, config
 
 
 def _file_name(text: str) -> str:

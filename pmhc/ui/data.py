@@ -329,7 +329,7 @@ def accounting(ds, tag: str, index: int, report) -> None:
     rejected = ds.rejected[index] if index < len(ds.rejected) else pd.DataFrame()
     if len(rejected):
         st.markdown("**Rejected rows** (row number in the sheet, reason, original values)")
-        ui.table_view(rejected.head(200))
+        ui.table_view(rejected, rows=200)
         st.download_button(
             "Download all rejected rows (CSV)",
             lambda: reports.csv_bytes(rejected),
