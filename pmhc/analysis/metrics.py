@@ -88,8 +88,23 @@ def connection_components(mh: pd.DataFrame, outcome: Outcome | None = None) -> p
     return out
 
 
+# Which outcomes a table's columns can give, by its columns and their types: asked on
+# every run of several pages, and working it out tries every outcome's flag.
+_AVAILABLE: dict[tuple, tuple[str, ...]] = {}
+
+
 def available_outcomes(incidents: pd.DataFrame) -> list[Outcome]:
-    return [o for o in indicators.outcomes() if o.flag(incidents.head(0)) is not None]
+    """The outcomes these incidents' columns can give, in the registry's order."""
+    shape = tuple((str(c), str(t)) for c, t in incidents.dtypes.items())
+    keys = _AVAILABLE.get(shape)
+    if keys is None:
+        empty = incidents.head(0)
+        keys = tuple(o.key for o in indicators.outcomes() if o.flag(empty) is not None)
+        if len(_AVAILABLE) > 64:  # a few shapes in practice: bounded all the same
+            _AVAILABLE.clear()
+        _AVAILABLE[shape] = keys
+    by_key = {o.key: o for o in indicators.outcomes()}
+    return [by_key[k] for k in keys]
 
 
 def control_outcome(incidents: pd.DataFrame, chosen: str | None = None) -> Outcome | None:

@@ -650,8 +650,12 @@ def _drawn(frame: pd.DataFrame, rows: int | None) -> tuple[object, dict]:
     part = frame if rows is None else frame.head(rows)
     table = dataframe_util.convert_pandas_df_to_arrow_table(labels.readable(part))
     config = column_config(part)
-    _DRAWN[key] = (weakref.ref(frame, lambda _, key=key: _DRAWN.pop(key, None)), table, config)
+    _DRAWN[key] = (weakref.ref(frame, functools.partial(_forget_drawn, key)), table, config)
     return table, config
+
+
+def _forget_drawn(key: tuple[int, int | None], _gone: object) -> None:
+    _DRAWN.pop(key, None)
 
 
 def _file_name(text: str) -> str:

@@ -822,12 +822,12 @@ def rules_form(table: pd.DataFrame, kind: str, ds_id: str, based_on: int, editab
         plain.table(shown, {c: heading(c) for c in table.columns}, RULE_TABS[kind])
         if not editable:
             return
-        first = table.columns[0]
+        first, second = table.columns[0], (table.columns[1] if table.shape[1] > 1 else None)
         action = plain.row_form(
             f"rules-plain-{kind}",
             table,
             rule_fields(table, kind),
-            lambda r: f"{r[first]}" + (f" → {words(str(r.iloc[1]))}" if len(r) > 1 else ""),
+            lambda r: f"{r[first]}" + (f" → {words(str(r[second]))}" if second else ""),
             noun,
         )
         if action is None:

@@ -81,7 +81,7 @@ def row_form(
     key: str,
     frame: pd.DataFrame,
     fields: list[Field],
-    describe: Callable[[pd.Series], str],
+    describe: Callable[[dict], str],
     noun: str,
     add: bool = True,
     remove: bool = True,
@@ -92,8 +92,9 @@ def row_form(
     # The choices are the rows' descriptions, not their positions: a table saved in another
     # order (rules are kept sorted) keeps the row chosen instead of naming another.
     names: dict[str, int] = {}
-    for i in range(len(frame)):
-        name = describe(frame.iloc[i])
+    # Each row as a dict (a Series per row made this loop a tenth of a page run).
+    for i, record in enumerate(frame.to_dict(orient="records")):
+        name = describe(record)
         names[name if name not in names else f"{name} (row {i + 1})"] = i
     new_row = f"A new {noun}"
     choices = ([new_row] if add else []) + list(names)

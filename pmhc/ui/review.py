@@ -113,9 +113,10 @@ def split_choice(values: dict) -> tuple[str, str] | None:
     return choices.get(picked)
 
 
-def action_tracker(ds_id: str) -> None:
+def action_tracker(ds_id: str) -> pd.DataFrame:
     """The tracker, with edits kept for the session until saved: leaving the page and
-    coming back shows them again with a warning, instead of losing them."""
+    coming back shows them again with a warning, instead of losing them. Returns the
+    tracker as saved (a save reruns the page, so it is what is saved now)."""
     st.header("Action tracker")
     st.caption("Recommendations from reviews, with an owner, a due date and a status.")
     saved = review.actions(ui.workspace(), ui.actor(), ds_id)
@@ -151,7 +152,7 @@ def action_tracker(ds_id: str) -> None:
     )
     if read_only():
         actions_form(ds_id, saved)
-        return
+        return saved
     unsaved = not review.same_actions(edited, saved)
     if unsaved:
         st.session_state["actions_draft"] = edited
@@ -164,6 +165,7 @@ def action_tracker(ds_id: str) -> None:
         st.session_state.pop("actions_draft", None)
     tracker_buttons(ds_id, edited, unsaved)
     actions_form(ds_id, saved)
+    return saved
 
 
 def tracker_buttons(ds_id: str, edited: pd.DataFrame, unsaved: bool) -> None:
@@ -193,9 +195,9 @@ def _restart_tracker() -> None:
         st.session_state.pop(key, None)
 
 
-def meeting_log(ds_id: str) -> None:
+def meeting_log(ds_id: str, actions: pd.DataFrame) -> None:
+    """Log a meeting, its decisions and the `actions` (as saved) it followed up."""
     st.header("Review meetings")
-    actions = review.actions(ui.workspace(), ui.actor(), ds_id)
     names = dict(zip(actions["id"], actions["recommendation"], strict=True))
     with (
         st.expander("Log a review meeting", icon=":material/groups:"),
@@ -248,10 +250,10 @@ def page() -> None:
     st.divider()
     pack.meeting_pack_downloads()
     st.divider()
-    action_tracker(ds_id)
+    actions = action_tracker(ds_id)
     if ui.can("edit"):  # also in meeting mode: the meeting is where it is recorded
         st.divider()
-        meeting_log(ds_id)
+        meeting_log(ds_id, actions)
     if not ui.meeting_mode():
         st.divider()
         ui.checklist_section(6)
