@@ -12,9 +12,11 @@ import json
 import os
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
@@ -638,24 +640,38 @@ def table_view(frame: pd.DataFrame, rows: int | None = None, **kwargs) -> None:
 # Tables as table_view draws them (in words, as Arrow, with their headings), made once per
 # frame object: a frame kept in a cache (a view's figure, a dataset's rejected rows, the
 # unmatched values) is drawn on every run of its page, and making it again was a third of
-# a run of the Data page. Frames are never changed once shown; an entry goes with its frame.
-_DRAWN: dict[tuple[int, int | None], tuple[weakref.ref, object, dict]] = {}
-
-
+# a run of the Data page. Frames are never changed once shown.
 def _drawn(frame: pd.DataFrame, rows: int | None) -> tuple[object, dict]:
-    key = (id(frame), rows)
-    made = _DRAWN.get(key)
-    if made is not None and made[0]() is frame:
-        return made[1], made[2]
-    part = frame if rows is None else frame.head(rows)
-    table = dataframe_util.convert_pandas_df_to_arrow_table(labels.readable(part))
-    config = column_config(part)
-    _DRAWN[key] = (weakref.ref(frame, functools.partial(_forget_drawn, key)), table, config)
-    return table, config
+    def make() -> tuple[object, dict]:
+        part = frame if rows is None else frame.head(rows)
+        table = dataframe_util.convert_pandas_df_to_arrow_table(labels.readable(part))
+        return table, column_config(part)
+
+    return kept_with(frame, ("drawn", rows), make)
 
 
-def _forget_drawn(key: tuple[int, int | None], _gone: object) -> None:
-    _DRAWN.pop(key, None)
+T = TypeVar("T")
+
+# What kept_with made: (id of the owner, name) -> (weak reference to the owner, value).
+_KEPT: dict[tuple[int, object], tuple[weakref.ref, Any]] = {}
+
+
+def kept_with(owner: object, name: object, make: Callable[[], T]) -> T:
+    """What `make` makes for `owner` (a dataset, a load report, a frame kept in a cache:
+    never changed once made) under `name`, made once and kept while the owner lives (an
+    entry goes with its owner, so a new object at the same address is not mistaken for
+    it)."""
+    key = (id(owner), name)
+    found = _KEPT.get(key)
+    if found is not None and found[0]() is owner:
+        return found[1]
+    value = make()
+    _KEPT[key] = (weakref.ref(owner, functools.partial(_forget_kept, key)), value)
+    return value
+
+
+def _forget_kept(key: tuple[int, object], _gone: object) -> None:
+    _KEPT.pop(key, None)
 
 
 def _file_name(text: str) -> str:

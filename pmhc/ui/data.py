@@ -5,6 +5,7 @@ role cannot use are hidden here for tidiness only."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import pandas as pd
@@ -270,7 +271,7 @@ def loaded(ds, payload: dict, title: str | None = "What was loaded") -> None:
     the upload's bytes are at hand (before it is confirmed)."""
     if title:
         st.header(ui.escape_markdown(f"{title} (sample data)" if ds.is_sample else title))
-    ui.table_view(uploads.sources_table(ds.reports))
+    ui.table_view(ui.kept_with(ds, "sources", lambda: uploads.sources_table(ds.reports)))
     prefix = "pending" if payload else "active"
     for index, report in enumerate(ds.reports):
         data, file_hash = payload.get(report.path.split("/")[-1], (None, None))
@@ -300,14 +301,13 @@ def source(ds, tag: str, index: int, report, data: bytes | None, file_hash: str 
             mapping_editor(tag, report, name, data, key)
         else:
             st.markdown("**Column mapping**")
-            ui.table_view(
-                pd.DataFrame(
-                    [
-                        {"field": words(f), "column in your file": c}
-                        for f, c in report.mapping.items()
-                    ]
-                )
-            )
+            ui.table_view(ui.kept_with(report, "mapping", lambda: mapping_table(report)))
+
+
+def mapping_table(report) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"field": words(f), "column in your file": c} for f, c in report.mapping.items()]
+    )
 
 
 def accounting(ds, tag: str, index: int, report) -> None:
@@ -732,7 +732,11 @@ def page() -> None:
             st.markdown(
                 f"**{ui.escape_markdown(kind.label)}** — {ui.escape_markdown(kind.description)}"
             )
-            ui.table_view(uploads.schema_table(kind.name))
+            ui.table_view(schema_table(kind.name))
+
+
+# The canonical fields never change while the server runs: each table is made once.
+schema_table = functools.cache(uploads.schema_table)
 
 
 def appended_note() -> None:
