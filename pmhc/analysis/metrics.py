@@ -88,23 +88,28 @@ def connection_components(mh: pd.DataFrame, outcome: Outcome | None = None) -> p
     return out
 
 
-# Which outcomes a table's columns can give, by its columns and their types: asked on
-# every run of several pages, and working it out tries every outcome's flag.
-_AVAILABLE: dict[tuple, tuple[str, ...]] = {}
+# Which outcomes a table's columns can give, by the registry's outcomes and the table's
+# columns and their types: asked on every run of several pages, and working it out tries
+# every outcome's flag. (The registry's outcomes are kept with the answer, so their ids
+# name them while it is kept.)
+_AVAILABLE: dict[tuple, tuple[list[Outcome], list[Outcome]]] = {}
 
 
 def available_outcomes(incidents: pd.DataFrame) -> list[Outcome]:
     """The outcomes these incidents' columns can give, in the registry's order."""
-    shape = tuple((str(c), str(t)) for c, t in incidents.dtypes.items())
-    keys = _AVAILABLE.get(shape)
-    if keys is None:
+    registered = indicators.outcomes()
+    shape = (
+        tuple(map(id, registered)),
+        tuple((str(c), str(t)) for c, t in incidents.dtypes.items()),
+    )
+    kept = _AVAILABLE.get(shape)
+    if kept is None:
         empty = incidents.head(0)
-        keys = tuple(o.key for o in indicators.outcomes() if o.flag(empty) is not None)
+        kept = (registered, [o for o in registered if o.flag(empty) is not None])
         if len(_AVAILABLE) > 64:  # a few shapes in practice: bounded all the same
             _AVAILABLE.clear()
-        _AVAILABLE[shape] = keys
-    by_key = {o.key: o for o in indicators.outcomes()}
-    return [by_key[k] for k in keys]
+        _AVAILABLE[shape] = kept
+    return list(kept[1])
 
 
 def control_outcome(incidents: pd.DataFrame, chosen: str | None = None) -> Outcome | None:

@@ -666,12 +666,13 @@ def kept_with(owner: object, name: object, make: Callable[[], T]) -> T:
     if found is not None and found[0]() is owner:
         return found[1]
     value = make()
-    _KEPT[key] = (weakref.ref(owner, functools.partial(_forget_kept, key)), value)
+    # The callback holds the dict itself: at shutdown the module's globals are gone first.
+    _KEPT[key] = (weakref.ref(owner, functools.partial(_forget_kept, _KEPT, key)), value)
     return value
 
 
-def _forget_kept(key: tuple[int, object], _gone: object) -> None:
-    _KEPT.pop(key, None)
+def _forget_kept(kept: dict, key: tuple[int, object], _gone: object) -> None:
+    kept.pop(key, None)
 
 
 def _file_name(text: str) -> str:
