@@ -143,22 +143,25 @@ def _finish(
     """Title, description and size. The width follows the container (fit-x) while the
     height stays the plot's own: Streamlit's default autosize "fit" squeezes the title, axes
     and legend into the given height, which left 6 bars in 45 px."""
-    return (
-        chart.properties(
-            title=_title(title, subtitle, extent),
-            description=description,
-            height=height,
-            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
-            # SVG: sharp in print, and its marks can be measured and read by screen readers.
-            usermeta={"embedOptions": {"renderer": "svg"}},
-            padding={"top": 8, "left": 5, "right": 10, "bottom": 5},
-        )
-        .configure_range(category=PALETTE)
-        .configure_axisBand(labelLimit=CATEGORY_LABEL_LIMIT)
-        .configure_axis(labelFontSize=size("label"), titleFontSize=size("axis_title"))
-        .configure_legend(labelFontSize=size("label"), titleFontSize=size("axis_title"))
-        .configure_text(fontSize=size("label") - 1)
+    out = chart.properties(
+        title=_title(title, subtitle, extent),
+        description=description,
+        height=height,
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        # SVG: sharp in print, and its marks can be measured and read by screen readers.
+        usermeta={"embedOptions": {"renderer": "svg"}},
+        padding={"top": 8, "left": 5, "right": 10, "bottom": 5},
     )
+    # Set on the copy `properties` made: each configure_* call copies the whole chart again
+    # (a quarter of building a page's charts); the spec is the same.
+    out.config = alt.Config(
+        range={"category": PALETTE},
+        axisBand={"labelLimit": CATEGORY_LABEL_LIMIT},
+        axis={"labelFontSize": size("label"), "titleFontSize": size("axis_title")},
+        legend={"labelFontSize": size("label"), "titleFontSize": size("axis_title")},
+        text={"fontSize": size("label") - 1},
+    )
+    return out
 
 
 def bar_height(data: pd.DataFrame, category: str, per_category: int = BAR_STEP) -> int:
