@@ -22,7 +22,7 @@ app: $(APP_STAMP)
 # module fixtures (rendered views, release builds) are made once; the app server and browser are
 # one per worker (tests/conftest.py). Hypothesis uses its quick derandomized profile
 # here and the thorough one under CI (HYPOTHESIS_PROFILE; tests/conftest.py).
-# Coverage is measured when COVERAGE=1 (CI sets it): on Python 3.11 its line tracer added
+# Coverage is measured when COVERAGE=1 (`make test COVERAGE=1`): on Python 3.11 its line tracer added
 # 47% to the processor time of the AppTest and ingest tests (38.7 s -> 56.8 s, measured
 # 2026-12-03), so the everyday run goes without it.
 TEST_WORKERS ?= auto
