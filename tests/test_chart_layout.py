@@ -2,7 +2,9 @@
 width (390 px): horizontal bars at least 14 px thick, titles and legends inside the chart's
 own box, the chart no wider than its column, its accessible name its description, and no
 "NaN" anywhere. Charts are drawn as SVG (charts.py asks for it), so the marks are measured
-as the browser laid them out, not as the spec asked.
+as the browser laid them out, not as the spec asked. The same visit of each page (the Data
+and Access pages too) runs axe-core on it (tests/test_accessibility_browser.py has the
+rules): one walk through the app per width, not two.
 
 Set PMHC_SHOTS=DIR to keep a screenshot of each page at each width."""
 
@@ -16,10 +18,14 @@ from pathlib import Path
 import pytest
 from browsing import charts_settled, visit
 
+from tests.test_accessibility_browser import icon_names, report, serious
+
 pytestmark = pytest.mark.browser
 
 PAGES = ["", "leadership", "policies", "training", "services", "outcomes", "review"]
+INTERNAL = ["", "data", "admin", *PAGES[1:]]  # every page staff see, in the menu's order
 WIDTHS = [1280, 390]
+HEIGHTS = {1280: 800, 390: 844}  # a laptop and a phone
 MIN_BAR = 14  # px
 SLACK = 1.5  # px of rounding
 
@@ -92,23 +98,45 @@ def problems(chart: dict) -> list[str]:
 
 @pytest.fixture(scope="module")
 def measured(server, browser):
-    """{(page, width): [chart measurements]} for every page at both widths."""
+    """{(page, width): [chart measurements]} for every page at both widths, with its
+    headings and labels (`a11y`) and its serious axe violations (`axe`)."""
     shots = os.environ.get("PMHC_SHOTS")
     out = {}
     for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900})
+        context = browser.new_context(viewport={"width": width, "height": HEIGHTS[width]})
         context.set_default_timeout(30_000)
         page = context.new_page()
-        for name in PAGES:
+        for name in INTERNAL:
             out[(name or "overview", width)] = settle(page, f"{server}/{name}")
             out[(name or "overview", width, "a11y")] = page.evaluate(A11Y)
+            out[(name or "overview", width, "axe")] = axe_violations(page)
             if shots:
                 page.set_viewport_size({"width": width, "height": 6000})
                 charts_settled(page)
                 page.screenshot(path=str(Path(shots) / f"{name or 'overview'}-{width}.png"))
-                page.set_viewport_size({"width": width, "height": 900})
+                page.set_viewport_size({"width": width, "height": HEIGHTS[width]})
         context.close()
     return out
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical axe violations, and icon names a screen reader would read."""
+    found = serious(page)
+    icons = icon_names(page)
+    if icons:
+        nodes = [{"target": i, "summary": ""} for i in icons]
+        found.append({"id": "icon names in text", "impact": "serious", "nodes": nodes})
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_internal_pages_have_no_serious_violation(measured, width):
+    found = {
+        f"{name or 'overview'} at {width}": measured[(name or "overview", width, "axe")]
+        for name in INTERNAL
+    }
+    found = {where: violations for where, violations in found.items() if violations}
+    assert not found, report(found)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
