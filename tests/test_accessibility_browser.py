@@ -1,9 +1,9 @@
 """Accessibility measured in Chromium with axe-core (WCAG 2.1 A and AA rules): no serious or
 critical violation on any page, internal and partner, at 1280 x 800 (also in meeting mode)
 and on a phone at 390 x 844. (The internal pages are checked on the walk that measures
-their charts, tests/test_chart_layout.py, with `serious` and `icon_names` from here.) axe-core comes from npm (tests/package.json, installed by
-`make test` and `.ci/run`) and is injected into the page as it is, the same script a
-browser extension runs."""
+their charts, tests/test_chart_layout.py, with `serious` and `icon_names` from here.)
+axe-core comes from npm (tests/package.json, installed by `make test` and `.ci/run`) and
+is injected into the page as it is, the same script a browser extension runs."""
 
 from __future__ import annotations
 

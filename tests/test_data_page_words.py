@@ -74,3 +74,20 @@ def test_only_the_open_rules_tab_builds_its_forms_and_every_tab_keeps_its_grid(
     forms = [e.label for e in at.expander if "as a plain table" in e.label]
     assert forms == ["Abbreviations as a plain table and a form (keyboard and screen reader)"]
     assert not [m.value for m in at.markdown if "the term that flagged them" in m.value]
+
+
+def test_a_row_picked_in_a_rules_form_survives_a_look_at_another_tab(monkeypatch, tmp_path):
+    at = open_data_page(monkeypatch, tmp_path)
+    at.switch_page("app_pages/data.py").run()
+    at.session_state["rules-tab"] = "Dispositions"
+    at.run()
+    picker = at.selectbox(key="rules-plain-dispositions-pick")
+    assert picker.options[0] == "A new rule"
+    chosen = picker.options[2]
+    picker.select(chosen).run()
+    at.session_state["rules-tab"] = "Abbreviations"
+    at.run()
+    assert not [s for s in at.selectbox if s.key == "rules-plain-dispositions-pick"]
+    at.session_state["rules-tab"] = "Dispositions"
+    at.run()
+    assert at.selectbox(key="rules-plain-dispositions-pick").value == chosen

@@ -128,12 +128,15 @@ def _load(ws: Workspace, ds_id: str | None) -> dataset.Dataset:
 
 
 _RUN = "_pmhc_run"  # counts this session's script runs (app.py starts each: `new_run`)
-_OPENED = "_pmhc_opened"  # ((run, chosen id), (dataset, id)): this run's current_dataset
+# ((run, chosen id), weak reference to the dataset, its id): this run's current_dataset. Weak:
+# an idle session must not keep a dataset the process's cache has let go.
+_OPENED = "_pmhc_opened"
 
 
 def new_run() -> None:
     """Mark the start of a script run: what a run memoises is asked for again in the next.
-    (A run that changes the dataset, its rules or its settings reruns at once.)"""
+    (A run that changes the dataset, its rules or its settings reruns at once.) Only app.py
+    calls it: a fragment (`st.fragment`) reruns without it, so must not use the memo."""
     st.session_state[_RUN] = st.session_state.get(_RUN, 0) + 1
 
 
@@ -143,10 +146,12 @@ def current_dataset() -> tuple[dataset.Dataset, str]:
     key = (st.session_state.get(_RUN), active_id())
     opened = st.session_state.get(_OPENED)
     if key[0] is not None and opened is not None and opened[0] == key:
-        return opened[1]
-    found = _open_current()
-    st.session_state[_OPENED] = ((key[0], active_id()), found)
-    return found
+        ds = opened[1]()
+        if ds is not None:
+            return ds, opened[2]
+    ds, ds_id = _open_current()
+    st.session_state[_OPENED] = ((key[0], active_id()), weakref.ref(ds), ds_id)
+    return ds, ds_id
 
 
 def _open_current() -> tuple[dataset.Dataset, str]:
@@ -647,7 +652,9 @@ def _drawn(frame: pd.DataFrame, rows: int | None) -> tuple[object, dict]:
         table = dataframe_util.convert_pandas_df_to_arrow_table(labels.readable(part))
         return table, column_config(part)
 
-    return kept_with(frame, ("drawn", rows), make)
+    # The shape and columns in the name too: a frame changed in place after it was drawn
+    # (none is) would at least not be drawn with the wrong columns.
+    return kept_with(frame, ("drawn", rows, frame.shape, tuple(map(str, frame.columns))), make)
 
 
 T = TypeVar("T")

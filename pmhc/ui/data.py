@@ -466,7 +466,7 @@ def rule_tables(ds, ds_id: str) -> None:
     editable = ui.can("edit")
     # The tables' versions as this visit first drew them: a table saved by someone else
     # meanwhile is refused with who and when, not overwritten.
-    base = st.session_state.setdefault("rules-base", use_rules_versions())
+    base = rules_bases()
     # Only the open tab's forms and value lists are built (a tab change reruns the page):
     # all nine made the Data page the slowest page for twenty people at once. The grids
     # stay in every tab so an unsaved edit survives a look at another tab.
@@ -491,6 +491,16 @@ def rule_tables(ds, ds_id: str) -> None:
             if tab.open:
                 rules_form(getattr(current, kind), kind, ds_id, base.get(kind, 0), editable)
                 rule_values(current, ds, kind)
+            else:
+                keep_choices(kind)
+
+
+def keep_choices(kind: str) -> None:
+    """The row a keyboard user picked in a closed tab's forms, kept for their return:
+    Streamlit forgets a widget not drawn in a run, and set by the page it stays."""
+    for key in (f"rules-plain-{kind}-pick", f"assign-plain-{kind}-pick"):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def use_rules_versions() -> dict[str, int]:
@@ -575,7 +585,15 @@ def rules_base(kind: str) -> int:
     """The version of the `kind` rule table this visit listed its unmatched values under
     (`rule_tables` keeps it): adding rules from a list someone has since changed is
     refused with who changed it, not added twice or against their choice."""
-    return st.session_state.setdefault("rules-base", use_rules_versions()).get(kind, 0)
+    return rules_bases().get(kind, 0)
+
+
+def rules_bases() -> dict[str, int]:
+    """The rule tables' versions as this visit first drew them (read once, not on every
+    run: `setdefault` would read them each time only to keep the first)."""
+    if "rules-base" not in st.session_state:
+        st.session_state["rules-base"] = use_rules_versions()
+    return st.session_state["rules-base"]
 
 
 def inferred_readings(kind: str) -> None:
@@ -831,7 +849,7 @@ def rules_form(table: pd.DataFrame, kind: str, ds_id: str, based_on: int, editab
             f"rules-plain-{kind}",
             table,
             rule_fields(table, kind),
-            lambda r: f"{r[first]}" + (f" → {words(str(r[second]))}" if second else ""),
+            lambda r: f"{r[first]}" + (f" → {words(str(r[second]))}" if second is not None else ""),
             noun,
         )
         if action is None:
