@@ -133,9 +133,9 @@ def test_charts_are_sent_as_streamlit_would_send_them(ws):
 
 def test_a_table_drawn_once_is_forgotten_with_its_frame():
     frame = pd.DataFrame({"district": ["north", "south"], "calls": [12503, 7]})
-    key = (id(frame), ("drawn", 1))
+    key = (id(frame), ("drawn", 1, (2, 2), ("district", "calls")))
     table, _ = ui._drawn(frame, 1)
-    assert table.num_rows == 1 and (id(frame), ("drawn", 1)) in ui._KEPT
+    assert table.num_rows == 1 and key in ui._KEPT
     assert ui._drawn(frame, 1)[0] is table  # the second run draws what the first made
     del frame, table
     gc.collect()
