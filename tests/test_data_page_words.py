@@ -8,8 +8,8 @@ from pathlib import Path
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
-from pmhc.domain import access
-from pmhc.ui.data import RULE_TABS
+from pmhc.domain import access, rules
+from pmhc.ui.data import RULE_TABS, rule_columns
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -91,3 +91,11 @@ def test_a_row_picked_in_a_rules_form_survives_a_look_at_another_tab(monkeypatch
     at.session_state["rules-tab"] = "Dispositions"
     at.run()
     assert at.selectbox(key="rules-plain-dispositions-pick").value == chosen
+
+
+def test_the_rules_grids_headings_start_with_a_capital():
+    table = rules.load_rules().dispositions  # the rules the app ships
+    config = rule_columns(table, "dispositions")
+    labels = [c["label"] if isinstance(c, dict) else c for c in config.values()]
+    assert labels and all(label[:1].isupper() for label in labels), labels
+    assert "Group" in labels

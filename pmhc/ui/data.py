@@ -515,7 +515,7 @@ def rule_columns(table: pd.DataFrame, kind: str) -> dict:
     if spec:
         column, allowed, names = spec
         config[column] = st.column_config.SelectboxColumn(
-            words(column),
+            heading(column),  # "Group", as the other headings start with a capital
             options=list(allowed),
             format_func=lambda code: names.get(str(code)) or words(str(code)),
         )
