@@ -298,10 +298,14 @@ def test_the_pack_shows_what_the_pages_show_in_the_app(monkeypatch, tmp_path):
         assert shown == expected, section.key
 
 
-def test_a_cell_without_a_date_is_blank_on_paper():
-    """An action recorded without a due date (NaT) reads blank in the pack, not an error."""
+def test_a_cell_without_a_value_reads_as_a_dash_on_paper_as_on_the_page():
+    """An action recorded without a due date (NaT) or a figure that cannot be given reads
+    as a dash in the pack, as the pages show it (labels.MISSING), not an error or a blank."""
+    from pmhc.present.labels import MISSING
     from pmhc.present.report import cell_text
 
-    assert cell_text(pd.NaT, "date") == ""
-    assert cell_text(pd.NaT, None) == ""
+    assert cell_text(pd.NaT, "date") == MISSING == "\u2013"
+    assert cell_text(pd.NaT, None) == MISSING
+    assert cell_text(float("nan"), "percent") == MISSING
+    assert cell_text(None, None) == MISSING
     assert cell_text(pd.Timestamp("2027-01-15"), "date") == "15 Jan 2027"

@@ -39,6 +39,9 @@ _SHARE_NAMES |= {"missing", "filled", "score", "target", "confidence", "complete
 _MONTH_NAMES = {"month", "period", "start_month", "end_month"}
 
 
+MISSING = "–"  # a figure that cannot be given, in every table: page, pack and partner view
+
+
 def words(name: str) -> str:
     """A field or code name in people's words; other text unchanged."""
     text = str(name)

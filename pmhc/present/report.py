@@ -399,11 +399,11 @@ def esc(value) -> str:
 
 def cell_text(value, fmt: str | None) -> str:
     """A table cell as the pages write it: shares as %, months as 'Mar 2026', whole
-    numbers with thousands separators; blank when there is no value (an action without a
-    due date is NaT, which is a date to isinstance but has no day to write)."""
+    numbers with thousands separators; a dash when there is no value, as the pages show
+    it (an action without a due date is NaT, a date to isinstance with no day to write)."""
     missing = value is None or value is pd.NA or value is pd.NaT
     if missing or (isinstance(value, float) and pd.isna(value)):
-        return ""
+        return labels.MISSING
     if fmt == "percent":
         return numbers.pct(float(value))
     if fmt in ("month", "date") and isinstance(value, pd.Timestamp):

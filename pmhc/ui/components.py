@@ -611,7 +611,7 @@ def _convert(fig: Figure) -> tuple[str, dict[str, bytes]]:
     return json.dumps(spec), datasets
 
 
-MISSING = "–"  # a figure that cannot be given, in every table
+MISSING = labels.MISSING  # a figure that cannot be given, in every table
 _FORMATS = {
     "percent": lambda label: st.column_config.NumberColumn(label, format="percent"),
     "decimal": lambda label: st.column_config.NumberColumn(label, format="%.1f"),
