@@ -179,49 +179,48 @@ def rules() -> Rules:
     return _rules(str(ws.folder), ws.rules_version())
 
 
+def _flagged(rules: Rules, calls: pd.DataFrame | None, _kind: str) -> pd.DataFrame | None:
+    if calls is None or "call_type_final" not in calls:
+        return None
+    return uploads.call_types_flagged(rules, calls)
+
+
+# What the Data page lists beside the rule tables, from the calls of the dataset in view.
+_RULE_LISTS: dict[str, Callable[[Rules, pd.DataFrame | None, str], pd.DataFrame | None]] = {
+    "unmatched": uploads.unmatched_values,
+    "flagged": _flagged,
+    "inferred": uploads.inferred_readings,
+}
+
+
 # Kept as objects, not copies (cache_resource): the frames are only read, and a frame kept
 # is drawn from what table_view made of it the first time.
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _unmatched(folder: str, ds_id: str, version: str, kind: str) -> pd.DataFrame | None:
-    return uploads.unmatched_values(rules(), current_dataset()[0].calls, kind)
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _rule_list(folder: str, ds_id: str, version: str, what: str, kind: str) -> pd.DataFrame | None:
+    return _RULE_LISTS[what](rules(), current_dataset()[0].calls, kind)
+
+
+def _listed(what: str, kind: str = "") -> pd.DataFrame | None:
+    """`what` for the dataset in view, worked out once per (workspace, dataset id, rules
+    version), not on every run of the Data page: a dataset id names its content."""
+    ws = workspace()
+    _, ds_id = current_dataset()
+    return _rule_list(str(ws.folder), ds_id, ws.rules_version(), what, kind)
 
 
 def unmatched_values(kind: str) -> pd.DataFrame | None:
-    """The values of the dataset in view that no rule of `kind` recognises, counted once
-    per (workspace, dataset id, rules version): a dataset id names its content."""
-    ws = workspace()
-    _, ds_id = current_dataset()
-    return _unmatched(str(ws.folder), ds_id, ws.rules_version(), kind)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _flagged(folder: str, ds_id: str, version: str) -> pd.DataFrame | None:
-    calls = current_dataset()[0].calls
-    if calls is None or "call_type_final" not in calls:
-        return None
-    return uploads.call_types_flagged(rules(), calls)
+    """The values of the dataset in view that no rule of `kind` recognises."""
+    return _listed("unmatched", kind)
 
 
 def call_types_flagged() -> pd.DataFrame | None:
-    """Each final call type of the dataset in view with the term that made it an MH call,
-    counted once per (workspace, dataset id, rules version) as the unmatched values are."""
-    ws = workspace()
-    _, ds_id = current_dataset()
-    return _flagged(str(ws.folder), ds_id, ws.rules_version())
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _inferred(folder: str, ds_id: str, version: str, kind: str) -> pd.DataFrame | None:
-    return uploads.inferred_readings(rules(), current_dataset()[0].calls, kind)
+    """Each final call type of the dataset in view with the term that made it an MH call."""
+    return _listed("flagged")
 
 
 def inferred_readings(kind: str) -> pd.DataFrame | None:
-    """The abbreviations read from the dataset in view for rules of `kind`, worked out once
-    per (workspace, dataset id, rules version), not on every run of the Data page (a
-    tenth of its run on the sample)."""
-    ws = workspace()
-    _, ds_id = current_dataset()
-    return _inferred(str(ws.folder), ds_id, ws.rules_version(), kind)
+    """The abbreviations read from the dataset in view for rules of `kind`."""
+    return _listed("inferred", kind)
 
 
 def dataset_name() -> str:
