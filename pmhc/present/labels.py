@@ -83,15 +83,15 @@ def column_format(name: str, series: pd.Series) -> str | None:
     return "count" if _is_count(str(name), values) else None
 
 
+_NAME_ENDS = ("_id", "_row", "_number", "_version")  # names, not amounts
+
+
 def _is_count(name: str, values: pd.Series) -> bool:
     """Whole numbers that need a thousands separator to be read (12,503); never a year, a
     row of a sheet, an id or a version, which are names, not amounts."""
     key = name.lower()
     named = "year" in key or key in ("row", "id", "version") or key.endswith(_NAME_ENDS)
     return not named and bool((values.abs() >= 1000).any())
-
-
-_NAME_ENDS = ("_id", "_row", "_number", "_version")
 
 
 def column_formats(frame: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
