@@ -9,6 +9,7 @@ import io
 import re
 from datetime import date
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -309,3 +310,16 @@ def test_a_cell_without_a_value_reads_as_a_dash_on_paper_as_on_the_page():
     assert cell_text(float("nan"), "percent") == MISSING
     assert cell_text(None, None) == MISSING
     assert cell_text(pd.Timestamp("2027-01-15"), "date") == "15 Jan 2027"
+
+
+def test_yes_no_and_counts_from_a_frame_read_as_words_and_whole_numbers(pack):
+    """A services table's yes/no columns arrive as NumPy booleans and counts as NumPy
+    integers: the pack writes Yes/No and 12,503, as the pages show them, never True or
+    12503."""
+    from pmhc.present.report import cell_text
+
+    row = pd.DataFrame({"open": [True], "calls": [12503]}).iloc[0]
+    assert (cell_text(row["open"], None), cell_text(row["calls"], None)) == ("Yes", "12,503")
+    assert cell_text(np.False_, None) == "No"
+    page = report.to_html(pack)
+    assert ">True<" not in page and ">False<" not in page

@@ -14,6 +14,7 @@ import textwrap
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from pmhc.analysis import periods
@@ -410,11 +411,12 @@ def cell_text(value, fmt: str | None) -> str:
         return f"{value:%b %Y}" if fmt == "month" else f"{value:%-d %b %Y}"
     if isinstance(value, date):
         return f"{value:%-d %b %Y}"
-    if isinstance(value, bool):
+    # Rows arrive from frames as NumPy scalars: np.bool_ and np.int64 are not bool and int.
+    if isinstance(value, bool | np.bool_):
         return "Yes" if value else "No"
     if isinstance(value, float):
         return f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
-    if isinstance(value, int):
+    if isinstance(value, int | np.integer):
         return f"{value:,}"
     return str(value)
 
