@@ -60,6 +60,10 @@ def open_section(page, runs: ScriptRuns, title: str) -> None:
     if details.get_attribute("open") is None:
         page.keyboard.press("Enter")
         expect(details).to_have_attribute("open", re.compile(".*"))
+        # The expander grows for about half a second with an inline height and overflow;
+        # a select box inside it chosen before then is not taken (a fixed 300 ms wait was
+        # too short even unloaded). The style is removed once it has grown.
+        expect(details).not_to_have_attribute("style", re.compile(".+"))
 
 
 def choose(page, runs: ScriptRuns | None, label: str, text: str, scope=None) -> None:
