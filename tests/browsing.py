@@ -224,6 +224,8 @@ CHARTS_SETTLED = """() => {
 
 
 def charts_settled(page, timeout: int = FIRST_LOAD) -> None:
+    """Every chart drawn and at the same size at two looks taken from now on."""
+    page.evaluate("() => { window.__pmhcChartBoxes = undefined; }")
     page.wait_for_function(CHARTS_SETTLED, polling=200, timeout=timeout)
 
 
@@ -244,7 +246,6 @@ def visit(page, url: str) -> None:
     in_app = in_app and link.count() > 0
     before = runs.finished
     if in_app and page.url.split("?")[0].rstrip("/") != url.rstrip("/"):
-        page.evaluate("() => { window.__pmhcChartBoxes = undefined; }")
         link.first.dispatch_event("click")  # a hidden link (a phone's closed menu) too
         page.wait_for_url(lambda now: now.split("?")[0].rstrip("/") == url.rstrip("/"))
     else:

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import browsing
 import pandas as pd
 import pytest
-from browsing import FIRST_LOAD, STEP, expect
+from browsing import FIRST_LOAD, STEP, ScriptRuns, expect
 from openpyxl import Workbook
 
 from pmhc.storage import datasets as store
@@ -115,33 +115,39 @@ def test_hostile_text_builds_nothing_and_fetches_nothing(hostile_app, browser):
 
     context.route("**/*", only_loopback)
     page = context.new_page()
+    runs = ScriptRuns(page)
+    before = runs.finished
     page.goto(hostile_app)
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.wait_for(timeout=FIRST_LOAD)
     expect(sidebar.get_by_text("PWNB", exact=False).first).to_be_visible(timeout=FIRST_LOAD)
-    check(page, "the dataset's name in the sidebar")
+    check(page, runs, before, "the dataset's name in the sidebar")
     page.locator(".st-key-page_links").locator("a", has_text="1 · Leadership").click()
     expect(page.locator("h1").first).to_contain_text("leadership", timeout=FIRST_LOAD)
     sidebar.get_by_text("Meeting mode", exact=True).click()
     expect(page.get_by_role("radio", name="Two districts")).to_be_visible(timeout=FIRST_LOAD)
     compared = []
     for target in PAGES:
+        before = runs.finished
         go(page, target)
         expect(page.locator("h1").first).to_be_visible(timeout=FIRST_LOAD)
         if target not in ("Overview", "6 · Review", "Data"):  # pages with side by side
             two = page.get_by_role("radio", name="Two districts")
             expect(two).to_be_visible(timeout=FIRST_LOAD)  # drawn after the title
+            runs.wait(before, timeout=FIRST_LOAD / 1000)
+            before = runs.finished
             two.click()
             expect(page.locator("h2").filter(has_text="PWNB").first).to_be_visible()
             compared.append(target)
-        check(page, target)
+        check(page, runs, before, target)
     page.get_by_role("button", name="Leave meeting mode").click()  # the sidebar comes back
     sidebar.get_by_text("Partner view", exact=True).click()
     expect(page.get_by_role("switch", name="Partner view")).to_be_checked()
     for target in PAGES[:-1]:
+        before = runs.finished
         page.locator(".st-key-page_links").locator("a", has_text=target).first.click()
         expect(page.locator("h1").first).to_be_visible(timeout=FIRST_LOAD)
-        check(page, f"{target}, partner view")
+        check(page, runs, before, f"{target}, partner view")
     context.close()
     assert len(compared) == 5, compared  # district names were headers on these pages
     assert not outside, outside
@@ -161,8 +167,11 @@ def go(page, target: str) -> None:
     link.click()
 
 
-def check(page, where: str) -> None:
-    page.wait_for_timeout(1500)  # let charts, images and late elements settle
+def check(page, runs: ScriptRuns, before: int, where: str) -> None:
+    """No element built from the hostile text, once the page's run has finished and its
+    charts are drawn (waited on, not slept on)."""
+    runs.wait(before, timeout=FIRST_LOAD / 1000)
+    browsing.charts_settled(page)
     built = page.locator(BUILT)
     assert built.count() == 0, (
         where,

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browsing import FIRST_LOAD, open_menu_for
+from browsing import FIRST_LOAD, charts_settled, open_menu_for
 
 from tests.test_chart_layout import settle
 
@@ -42,7 +42,7 @@ def shoot(page, name: str) -> None:
     if folder:  # the page scrolls inside Streamlit's main block: a tall viewport holds it
         size = page.viewport_size
         page.set_viewport_size({"width": size["width"], "height": 5000})
-        page.wait_for_timeout(800)
+        charts_settled(page)  # redrawn at the tall size
         page.screenshot(path=str(Path(folder) / f"{name}.png"))
         page.set_viewport_size(size)
 
@@ -80,12 +80,10 @@ def test_meeting_mode_sizes_charts_for_a_projector(server, browser):
                 page.wait_for_url(f"**/{name}")
             page.get_by_test_id("stMetric").first.wait_for(timeout=FIRST_LOAD)
             page.wait_for_function(
-                """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                    && Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
-                         .every(c => c.querySelector('svg .role-title'))""",
+                """() => !document.querySelector('[data-testid="stStatusWidget"]')""",
                 timeout=FIRST_LOAD,
             )
-            page.wait_for_timeout(800)
+            charts_settled(page)  # drawn, titled and at the same size twice in a row
             charts = page.evaluate(SIZES)
             measured += len(charts)
             for chart in charts:

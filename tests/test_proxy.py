@@ -24,7 +24,16 @@ from pathlib import Path
 import browsing
 import pytest
 import streamlit
-from browsing import CHROMIUM, CHROMIUM_ARGS, FIRST_LOAD, STEP, expect, free_port, unavailable
+from browsing import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FIRST_LOAD,
+    STEP,
+    ScriptRuns,
+    expect,
+    free_port,
+    unavailable,
+)
 
 from pmhc.domain import access
 
@@ -155,23 +164,30 @@ def test_the_inline_script_hash_matches_the_installed_streamlit():
 
 def test_every_page_draws_under_the_shipped_policy(proxied, page):
     url, _ = proxied
+    runs = ScriptRuns(page)
     response = page.goto(url)
     headers = response.all_headers()
     assert headers["content-security-policy"] == csp_of(CADDYFILE.read_text())
     assert "max-age=" in headers["strict-transport-security"]
     assert headers["referrer-policy"] == "no-referrer" and headers["x-frame-options"] == "DENY"
     page.get_by_label("Passphrase").fill(PHRASE)
+    before = runs.finished
     page.get_by_role("button", name="Enter").click()
     page.get_by_test_id("stSidebar").wait_for(timeout=FIRST_LOAD)
     for path in PAGES:
         if path:  # through the navigation: a new address would be a new, signed-out session
+            before = runs.finished
             page.locator(".st-key-page_links").locator(f"a[href='{path}']").click()
             page.wait_for_url(re.compile(rf"/{path}$"))
         expect(page.locator("h1").first).to_be_visible(timeout=FIRST_LOAD)
         if path in ("", "outcomes", "services"):  # pages with charts: they must draw
             chart = page.locator(".vega-embed canvas, .vega-embed svg").first
             expect(chart).to_be_visible(timeout=FIRST_LOAD)
-        page.wait_for_timeout(1000)  # late styles, fonts and workers report too
+        # Late styles, fonts and workers report too: the run finished, the charts drawn and
+        # the fonts loaded are waited on (a violation after that shows on the next page).
+        runs.wait(before, timeout=FIRST_LOAD / 1000)
+        browsing.charts_settled(page)
+        page.evaluate("document.fonts.ready.then(() => true)")
         reported = page.evaluate("window.__csp")
         assert not reported and not page.console_csp, (path, reported, page.console_csp)
     expect(page.get_by_text("Something went wrong")).to_have_count(0)

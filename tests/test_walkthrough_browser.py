@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browsing import FIRST_LOAD, ROOT, STEP, ScriptRuns, expect
+from browsing import FIRST_LOAD, ROOT, STEP, ScriptRuns, charts_settled, expect
 
 from tests.test_accessibility_browser import meeting_goto
 from tests.test_chart_layout import settle
@@ -58,7 +58,7 @@ def shot(page, name: str) -> None:
     if folder:
         size = page.viewport_size
         page.set_viewport_size({"width": size["width"], "height": 4000})
-        page.wait_for_timeout(600)
+        charts_settled(page)  # redrawn at the tall size
         page.screenshot(path=str(Path(folder) / f"walk-{name}-{size['width']}.png"))
         page.set_viewport_size(size)
 
@@ -176,7 +176,7 @@ def go(page, runs: ScriptRuns, link: str) -> None:
     expand = page.get_by_test_id("stExpandSidebarButton")
     if phone and expand.is_visible():  # collapsed: drawn off the screen, not hidden
         expand.click()
-        page.wait_for_timeout(500)
+        expect(target).to_be_in_viewport()  # slid in (the click below waits for it to stop)
     before = runs.finished
     target.click()
     runs.wait(before, timeout=FIRST_LOAD / 1000)
