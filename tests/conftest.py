@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from browsing import CHROMIUM, CHROMIUM_ARGS, STEP, running_app, unavailable
+from browsing import CHROMIUM, STEP, Chromium, running_app, unavailable
 
 # The storage tests' `database` (each test on SQLite and on PostgreSQL) and its PostgreSQL
 # cluster, defined here once so that a test process starts one cluster, not one per module.
@@ -314,8 +314,9 @@ def run_cli(workspace, capsys):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium, one per test process."""
+def browser(tmp_path_factory):
+    """Headless Chromium, one per test process, its contexts from a profile on disk
+    (browsing.Chromium: the app's scripts compiled once)."""
     if not Path(CHROMIUM).exists():
         unavailable(f"Chromium not found at {CHROMIUM}")
     try:
@@ -323,7 +324,7 @@ def browser():
     except ImportError:
         unavailable("the playwright package is not installed")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = Chromium(p, tmp_path_factory.mktemp("chromium-profile"))
         yield b
         b.close()
 
