@@ -269,7 +269,7 @@ def trend(
         # Click a legend entry to bring one line forward when several share the axis.
         pick = alt.selection_point(fields=[colour], bind="legend")
         line = line.add_params(pick).encode(
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15))
+            opacity=alt.OpacityValue(**alt.condition(pick, alt.value(1.0), alt.value(0.15)))
         )
     layers.append(line)
     if "sparse" in data and data["sparse"].any():  # too few to judge: greyed over the line
@@ -360,7 +360,7 @@ def bars(
         "y": alt.Y(f"{category}:N", title=category_title, sort=sort),
         "x": alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
     }
-    enc["color"] = _colour(colour, "", data=data) if colour else alt.value(PALETTE[0])
+    enc["color"] = _colour(colour, "", data=data) if colour else alt.ColorValue(PALETTE[0])
     tips = tooltip or [
         alt.Tooltip(f"{category}:N", title=category_title),
         alt.Tooltip(f"{value}:Q", title=value_title, format=".1%" if percent else ","),
@@ -380,7 +380,7 @@ def bars(
             alt.Chart(rule)
             .mark_rule(color=PALETTE[3], strokeDash=[5, 3], size=2)
             .encode(
-                x="target:Q",
+                x=alt.X("target:Q"),
                 tooltip=[
                     alt.Tooltip("label:N", title=""),
                     alt.Tooltip("target:Q", title="Value", format=".0%" if percent else ","),
@@ -549,7 +549,7 @@ def control_chart(
     x = month_axis(data["month"])
     scale = alt.Scale(domain=rate_domain(data, target))
     limits = base.mark_area(opacity=0.12, color=PALETTE[5]).encode(
-        x=x, y=alt.Y("lcl:Q", title=y_title, scale=scale), y2="ucl:Q"
+        x=x, y=alt.Y("lcl:Q", title=y_title, scale=scale), y2=alt.Y2("ucl:Q")
     )
     centre = base.mark_line(strokeDash=[4, 3], color="#555").encode(
         x=x, y=alt.Y("centre:Q", scale=scale)
