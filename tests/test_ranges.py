@@ -34,6 +34,9 @@ def test_a_cell_no_equation_bounds_above_is_protected_and_one_pinned_is_not():
     # a - b = 0 only: b can be anything from 0 up (the programme is unbounded above).
     s = system([3, 3], [({0: 1, 1: -1}, 0)], [{1: 1}])
     assert ranges.failures(s, protection=3, threshold=10) == {}
+    # b in no equation at all: a programme with no rows, unbounded above.
+    s = system([3, 4], [({0: 1}, 3)], [{1: 1}])
+    assert ranges.failures(s, protection=3, threshold=10) == {}
     # a + b = 6 and a - b = 0 pin both at 3: a range of one point, inside 1..10.
     s = system([3, 3], [({0: 1, 1: 1}, 6), ({0: 1, 1: -1}, 0)], [{0: 1}])
     assert ranges.failures(s, protection=3, threshold=10) == {0: (3.0, 3.0)}
