@@ -293,6 +293,9 @@ def small_workbook(path: Path) -> Path:
     return path
 
 
+RUNNING: list[Chromium] = []  # this process's Chromium (one), for `reclaim` after each module
+
+
 class Chromium:
     """Headless Chromium for one test process, handing out browser contexts.
 
@@ -309,21 +312,29 @@ class Chromium:
         self._launch = launch
         self.browser_type = playwright.chromium
         self._profile = playwright.chromium.launch_persistent_context(str(profile), **launch)
-        self._held = False
+        self._first_page = self._profile.pages[0] if self._profile.pages else None
+        self._holder: _Profile | None = None
         self._incognito = None
+        RUNNING.append(self)
 
     def new_context(self, viewport: dict | None = None, **options):
-        if self._held or options:
+        if self._holder is not None or options:
             if self._incognito is None:
                 self._incognito = self.browser_type.launch(**self._launch)
             return self._incognito.new_context(viewport=viewport, **options)
-        self._held = True
-        return _Profile(self, viewport)
+        self._holder = _Profile(self, viewport)
+        return self._holder
 
     def _release(self) -> None:
-        self._held = False
+        self._holder = None
+
+    def reclaim(self) -> None:
+        """Take the profile back from a test that failed before closing its context."""
+        if self._holder is not None:
+            self._holder.close()
 
     def close(self) -> None:
+        RUNNING.remove(self)
         self._profile.close()
         if self._incognito is not None:
             self._incognito.close()
@@ -333,7 +344,11 @@ class _Profile:
     """The profile's context as a test's own: what is set on it (a viewport, a default
     timeout, routes, scripts run before a page's own) holds for the pages it opens."""
 
-    CLEARED = "cookies,local_storage,session_storage,indexeddb,service_workers,cache_storage"
+    # What a site may keep (cookies are cleared for every host at once). Kept on purpose:
+    # the HTTP and code caches, which are the point, and history.
+    CLEARED = (
+        "local_storage,session_storage,indexeddb,service_workers,cache_storage,file_systems,websql"
+    )
 
     def __init__(self, owner: Chromium, viewport: dict | None):
         self._owner, self._context = owner, owner._profile
@@ -342,9 +357,12 @@ class _Profile:
         self._scripts: list[str] = []
         self._pages: list = []
         self._origins: set[str] = set()
+        self._context.on("page", self._note_page)  # popups too, as a context's own pages
 
-    def new_page(self):
-        page = self._context.new_page()
+    def _note_page(self, page) -> None:
+        """A page of this context's (opened by the test, or a popup): it gets what was set."""
+        if self._context is None or page in self._pages:
+            return
         self._pages.append(page)
         page.on("framenavigated", self._note_origin)
         if self._viewport:
@@ -355,6 +373,10 @@ class _Profile:
             page.add_init_script(script)
         for pattern, handler in self._routes:
             page.route(pattern, handler)
+
+    def new_page(self):
+        page = self._context.new_page()
+        self._note_page(page)
         return page
 
     def _note_origin(self, frame) -> None:
@@ -374,13 +396,17 @@ class _Profile:
 
     def add_init_script(self, script: str) -> None:
         self._scripts.append(script)
+        for page in self._pages:  # from their next navigation on, as a context does
+            page.add_init_script(script)
 
     def close(self) -> None:
         if self._context is None:
             return
         context, self._context = self._context, None
-        for page in self._pages:
-            page.close()
+        context.remove_listener("page", self._note_page)
+        for page in context.pages:
+            if page is not self._owner._first_page:
+                page.close()
         context.clear_cookies()
         if self._origins:
             page = context.new_page()

@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from browsing import CHROMIUM, STEP, Chromium, running_app, unavailable
+from browsing import CHROMIUM, RUNNING, STEP, Chromium, running_app, unavailable
 
 # The storage tests' `database` (each test on SQLite and on PostgreSQL) and its PostgreSQL
 # cluster, defined here once so that a test process starts one cluster, not one per module.
@@ -327,6 +327,15 @@ def browser(tmp_path_factory):
         b = Chromium(p, tmp_path_factory.mktemp("chromium-profile"))
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _profile_given_back():
+    """A browser module that failed before closing its context leaves the next module the
+    Chromium profile all the same (browsing.Chromium)."""
+    yield
+    for chromium in RUNNING:
+        chromium.reclaim()
 
 
 @pytest.fixture(scope="session")

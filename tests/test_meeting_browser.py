@@ -42,7 +42,7 @@ def shoot(page, name: str) -> None:
     if folder:  # the page scrolls inside Streamlit's main block: a tall viewport holds it
         size = page.viewport_size
         page.set_viewport_size({"width": size["width"], "height": 5000})
-        charts_settled(page)  # redrawn at the tall size
+        charts_settled(page)  # drawn and still at the tall viewport (only its height changed)
         page.screenshot(path=str(Path(folder) / f"{name}.png"))
         page.set_viewport_size(size)
 
@@ -67,6 +67,8 @@ def test_meeting_mode_sizes_charts_for_a_projector(server, browser):
     page = context.new_page()
     try:
         settle(page, server)
+        runs = page.script_runs  # heard since settle() opened the app
+        before = runs.finished
         page.get_by_test_id("stSidebar").get_by_text("Meeting mode").click()
         leave = page.get_by_role("button", name="Leave meeting mode")
         leave.wait_for(timeout=FIRST_LOAD)
@@ -76,14 +78,14 @@ def test_meeting_mode_sizes_charts_for_a_projector(server, browser):
             if name != "overview":  # the pages are at the top while the sidebar is hidden
                 link = page.locator(f"[data-testid='stTopNavDropdownLink'][href$='/{name}']")
                 open_menu_for(page, link, "The six questions")
+                before = runs.finished
                 link.click()
                 page.wait_for_url(f"**/{name}")
+            # This page's run finished and drawn (not the last page's), then its charts
+            # titled and at the same size twice in a row.
+            runs.wait(before, timeout=FIRST_LOAD / 1000)
             page.get_by_test_id("stMetric").first.wait_for(timeout=FIRST_LOAD)
-            page.wait_for_function(
-                """() => !document.querySelector('[data-testid="stStatusWidget"]')""",
-                timeout=FIRST_LOAD,
-            )
-            charts_settled(page)  # drawn, titled and at the same size twice in a row
+            charts_settled(page)
             charts = page.evaluate(SIZES)
             measured += len(charts)
             for chart in charts:

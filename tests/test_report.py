@@ -321,5 +321,9 @@ def test_yes_no_and_counts_from_a_frame_read_as_words_and_whole_numbers(pack):
     row = pd.DataFrame({"open": [True], "calls": [12503]}).iloc[0]
     assert (cell_text(row["open"], None), cell_text(row["calls"], None)) == ("Yes", "12,503")
     assert cell_text(np.False_, None) == "No"
+    assert (cell_text(np.float32(12503), None), cell_text(np.float32("nan"), None)) == (
+        "12,503",
+        "–",
+    )
     page = report.to_html(pack)
     assert ">True<" not in page and ">False<" not in page

@@ -58,7 +58,7 @@ def shot(page, name: str) -> None:
     if folder:
         size = page.viewport_size
         page.set_viewport_size({"width": size["width"], "height": 4000})
-        charts_settled(page)  # redrawn at the tall size
+        charts_settled(page)  # drawn and still at the tall viewport (only its height changed)
         page.screenshot(path=str(Path(folder) / f"walk-{name}-{size['width']}.png"))
         page.set_viewport_size(size)
 

@@ -157,15 +157,20 @@ class _Sub:
         optimal basis, which stays feasible, and primal simplex goes on from there
         (3.9x less processor time than solving each from nothing; the same optima)."""
         h = self.highs
-        h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), np.asarray(c, float))
+        costs = np.asarray(c, float)
+        if h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), costs) != _OK:
+            raise ValueError("the audit's solver did not take the figure to range")
         with _ONE_AT_A_TIME:
             h.run()
         status = h.getModelStatus()
-        if status in (_UNBOUNDED, _UNBOUNDED_OR_INFEASIBLE):  # feasible: x0 is a solution
+        # Only a programme known to be unbounded gives an open range: "unbounded or
+        # infeasible", or any stop short of an optimum, is refused (fails closed).
+        if status == highspy.HighsModelStatus.kUnbounded:
             return None
+        if status == highspy.HighsModelStatus.kInfeasible:
+            raise ValueError("the published equations have no solution")
         if status != highspy.HighsModelStatus.kOptimal:
-            message = h.modelStatusToString(status)
-            raise ValueError(f"the published equations have no solution ({message})")
+            raise ValueError(f"the audit's solver stopped ({h.modelStatusToString(status)})")
         x = np.array(h.getSolution().col_value)
         self.points.append(x)
         return x
@@ -178,13 +183,11 @@ class _Sub:
         k = rows.shape[0]
         lo, hi = np.full(k, np.inf), np.full(k, -np.inf)
         done = np.zeros(k, bool)
-        unbounded = np.zeros(k, bool)
 
         def update() -> None:
             values = rows @ np.column_stack(self.points)
             lo[:] = np.minimum(lo, values.min(axis=1))
             hi[:] = np.maximum(hi, values.max(axis=1))
-            hi[unbounded] = np.inf
             done[:] = [good(lo[i], hi[i], i) for i in range(k)]
 
         update()
@@ -231,8 +234,7 @@ class _Sub:
 # once from Python threads (two sessions publishing on one server): one solve at a time,
 # each on one thread. A programme takes milliseconds, so nobody waits long.
 _ONE_AT_A_TIME = threading.Lock()
-_UNBOUNDED = highspy.HighsModelStatus.kUnbounded
-_UNBOUNDED_OR_INFEASIBLE = highspy.HighsModelStatus.kUnboundedOrInfeasible
+_OK = highspy.HighsStatus.kOk
 
 
 def _programme(lower, upper, eq, b_eq, ub, b_ub) -> highspy.Highs:

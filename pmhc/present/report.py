@@ -403,7 +403,7 @@ def cell_text(value, fmt: str | None) -> str:
     numbers with thousands separators; a dash when there is no value, as the pages show
     it (an action without a due date is NaT, a date to isinstance with no day to write)."""
     missing = value is None or value is pd.NA or value is pd.NaT
-    if missing or (isinstance(value, float) and pd.isna(value)):
+    if missing or (isinstance(value, float | np.floating) and pd.isna(value)):
         return labels.MISSING
     if fmt == "percent":
         return numbers.pct(float(value))
@@ -411,10 +411,12 @@ def cell_text(value, fmt: str | None) -> str:
         return f"{value:%b %Y}" if fmt == "month" else f"{value:%-d %b %Y}"
     if isinstance(value, date):
         return f"{value:%-d %b %Y}"
-    # Rows arrive from frames as NumPy scalars: np.bool_ and np.int64 are not bool and int.
+    # Rows arrive from frames as NumPy scalars: np.bool_, np.int64 and np.float32 are not
+    # bool, int and float.
     if isinstance(value, bool | np.bool_):
         return "Yes" if value else "No"
-    if isinstance(value, float):
+    if isinstance(value, float | np.floating):
+        value = float(value)
         return f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
     if isinstance(value, int | np.integer):
         return f"{value:,}"
